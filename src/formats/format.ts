@@ -1,0 +1,61 @@
+/**
+ * The contract every format implements (STYLE.md, "Formats"). A format is one
+ * file in this folder exporting a `FormatDef`, plus one line in `index.ts`.
+ */
+import type * as A from 'apache-arrow';
+import type { Diagnostic } from '../diagnostics.js';
+import type { SchemaRegistry } from '../types/registry.js';
+
+export interface ReaderContext {
+  /** The input's name for messages: the path given with `-r`, or `<stdin>`. */
+  readonly file: string;
+  /** Known schemas (shipped `schemas/*.yaml` plus user additions). */
+  readonly schemas: SchemaRegistry;
+  /** Rows per batch a reader should aim for. */
+  readonly batchSize: number;
+  /** Longest line a line-based reader accepts, in bytes; longer lines are skipped with an error. */
+  readonly maxLineBytes: number;
+  /** Format options from the command line (`--schema`, `--selector`, ...). */
+  readonly options: Readonly<ReaderOptions>;
+  /**
+   * Reports a problem. Under `--on-error=fail` this throws an `InputError` for
+   * an error diagnostic, which ends the read; under `skip` it records and returns.
+   */
+  report(d: Diagnostic): void;
+}
+
+export interface ReaderOptions {
+  /** Force every event into this schema name (`--schema`). */
+  schema?: string;
+  /** `field:prefix`: the schema name is `prefix.<value of field>` (`--selector event_type:suricata`). */
+  selector?: string;
+}
+
+/**
+ * Turns bytes into record batches. A reader never throws for bad input it can
+ * report: it reports and skips (the context decides whether that stops the
+ * read). Each yielded batch carries its schema name in the Arrow schema
+ * metadata (`types/arrow.ts`). Batches of one schema from one reader share
+ * enum dictionaries (they only grow).
+ */
+export type Reader = (input: AsyncIterable<Uint8Array>, ctx: ReaderContext) => AsyncIterable<A.RecordBatch>;
+
+export interface WriterContext {
+  /** Format options from the command line. */
+  readonly options: Readonly<Record<string, string | boolean | undefined>>;
+}
+
+/** Turns batches into bytes (strings are written as UTF-8). */
+export type Writer = (batches: AsyncIterable<A.RecordBatch>, ctx: WriterContext) => AsyncIterable<Uint8Array | string>;
+
+export interface FormatDef {
+  /** The word users type: `vast import zeek`, `vast export json`. */
+  readonly name: string;
+  readonly description: string;
+  /** File name endings that select this format when none is given. */
+  readonly extensions: readonly string[];
+  /** Whether the first bytes of an input look like this format. */
+  readonly detect?: (head: Uint8Array) => boolean;
+  readonly read?: Reader;
+  readonly write?: Writer;
+}

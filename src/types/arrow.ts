@@ -1,0 +1,132 @@
+/**
+ * The mapping between VAST types and Arrow types (DESIGN.md, "Data model").
+ * Types Arrow lacks are Arrow storage types tagged with the standard
+ * `ARROW:extension:name` field metadata, so other Arrow tools still read them.
+ */
+import * as A from 'apache-arrow';
+import { type RecordType, type Schema, type VastType, basic, record, unreachable } from './type.js';
+
+export const EXTENSION_KEY = 'ARROW:extension:name';
+export const ALIAS_KEY = 'vast.alias';
+export const SCHEMA_NAME_KEY = 'vast.schema';
+export const SCHEMA_TIMESTAMP_KEY = 'vast.timestamp';
+
+const EXT = {
+  ip: 'vast.ip',
+  subnet: 'vast.subnet',
+  duration: 'vast.duration',
+  port: 'vast.port',
+} as const;
+
+/** The Arrow data type that stores values of `t`. */
+export function arrowType(t: VastType): A.DataType {
+  switch (t.kind) {
+    case 'bool':
+      return new A.Bool();
+    case 'int64':
+    case 'duration':
+      return new A.Int64();
+    case 'uint64':
+      return new A.Uint64();
+    case 'double':
+      return new A.Float64();
+    case 'time':
+      return new A.TimestampNanosecond('UTC');
+    case 'string':
+      return new A.Utf8();
+    case 'ip':
+      return new A.FixedSizeBinary(16);
+    case 'subnet':
+      return new A.Struct([
+        new A.Field('address', new A.FixedSizeBinary(16), true),
+        new A.Field('length', new A.Uint8(), true),
+      ]);
+    case 'port':
+      return new A.Uint16();
+    case 'enum':
+      return new A.Dictionary(new A.Utf8(), new A.Int16());
+    case 'list':
+      return new A.List(arrowField('item', t.element));
+    case 'record':
+      return new A.Struct(t.fields.map((f) => arrowField(f.name, f.type)));
+    case 'map':
+      return new A.Map_(
+        new A.Field(
+          'entries',
+          new A.Struct([arrowField('key', t.key, false), arrowField('value', t.value)]),
+          false,
+        ) as A.Field<A.Struct<{ key: A.DataType; value: A.DataType }>>,
+      );
+    default:
+      return unreachable(t);
+  }
+}
+
+/** An Arrow field for `t`, tagged so that `vastType` recovers `t` exactly. */
+export function arrowField(name: string, t: VastType, nullable = true): A.Field {
+  const meta = new Map<string, string>();
+  if (t.kind in EXT) meta.set(EXTENSION_KEY, EXT[t.kind as keyof typeof EXT]);
+  if (t.alias) meta.set(ALIAS_KEY, t.alias);
+  return new A.Field(name, arrowType(t), nullable, meta);
+}
+
+/** The Arrow schema of a VAST schema; the name and timestamp ride along as metadata. */
+export function arrowSchema(s: Schema): A.Schema {
+  const meta = new Map<string, string>([[SCHEMA_NAME_KEY, s.name]]);
+  if (s.timestamp) meta.set(SCHEMA_TIMESTAMP_KEY, s.timestamp);
+  return new A.Schema(
+    s.type.fields.map((f) => arrowField(f.name, f.type)),
+    meta,
+  );
+}
+
+/** Recovers the VAST type of an Arrow field (inverse of `arrowField`). */
+export function vastType(field: A.Field): VastType {
+  const ext = field.metadata.get(EXTENSION_KEY);
+  const alias = field.metadata.get(ALIAS_KEY);
+  const t = vastTypeOf(field.type, ext);
+  return alias ? { ...t, alias } : t;
+}
+
+function vastTypeOf(type: A.DataType, ext: string | undefined): VastType {
+  switch (ext) {
+    case EXT.ip:
+      return basic('ip');
+    case EXT.subnet:
+      return basic('subnet');
+    case EXT.duration:
+      return basic('duration');
+    case EXT.port:
+      return basic('port');
+  }
+  if (A.DataType.isBool(type)) return basic('bool');
+  if (A.DataType.isInt(type)) return basic(type.isSigned ? 'int64' : 'uint64');
+  if (A.DataType.isFloat(type)) return basic('double');
+  if (A.DataType.isTimestamp(type) || A.DataType.isDate(type)) return basic('time');
+  if (A.DataType.isDuration(type)) return basic('duration');
+  if (A.DataType.isUtf8(type) || A.DataType.isLargeUtf8(type)) return basic('string');
+  if (A.DataType.isDictionary(type)) return { kind: 'enum' };
+  if (A.DataType.isList(type)) return { kind: 'list', element: vastType(type.children[0]) };
+  if (A.DataType.isStruct(type)) return record(type.children.map((f) => ({ name: f.name, type: vastType(f) })));
+  if (A.DataType.isMap(type)) {
+    const entries = type.children[0].type as A.Struct;
+    return { kind: 'map', key: vastType(entries.children[0]), value: vastType(entries.children[1]) };
+  }
+  // Binary and other Arrow types that VAST has no word for are shown as strings.
+  return basic('string');
+}
+
+/** Recovers the VAST schema of an Arrow schema (inverse of `arrowSchema`). */
+export function vastSchema(s: A.Schema): Schema {
+  const type: RecordType = record(s.fields.map((f) => ({ name: f.name, type: vastType(f) })));
+  return {
+    name: s.metadata.get(SCHEMA_NAME_KEY) ?? 'unknown',
+    type,
+    timestamp: s.metadata.get(SCHEMA_TIMESTAMP_KEY),
+  };
+}
+
+/** The schema name carried by a batch (set by every reader). */
+export function schemaName(batch: A.RecordBatch): string {
+  return batch.schema.metadata.get(SCHEMA_NAME_KEY) ?? 'unknown';
+}

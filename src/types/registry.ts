@@ -1,0 +1,84 @@
+/**
+ * The schema registry: the schemas vast knows by name, loaded from the YAML
+ * files shipped in `schemas/` and from user directories. Readers use it to type
+ * known fields; `export` uses it to resolve names.
+ *
+ * File format (see schemas/README.md):
+ *   types:            # user type aliases, usable in fields and as `:alias` extractors
+ *     community_id: string
+ *   schemas:
+ *     zeek.conn:
+ *       timestamp: ts
+ *       fields:
+ *         ts: time
+ *         id.orig_h: ip
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import YAML from 'yaml';
+import { parseType, recordFromFieldMap } from './parse-type.js';
+import type { RecordType, Schema, VastType } from './type.js';
+
+export class SchemaRegistry {
+  private readonly schemas = new Map<string, Schema>();
+  readonly aliases = new Map<string, VastType>();
+
+  get(name: string): Schema | undefined {
+    return this.schemas.get(name);
+  }
+  all(): Schema[] {
+    return [...this.schemas.values()];
+  }
+  /** Adds a schema; a second definition of the same name replaces the first (user files override shipped ones). */
+  add(schema: Schema): void {
+    this.schemas.set(schema.name, schema);
+  }
+
+  /** Loads one YAML document's `types` and `schemas`; errors name the file and key. */
+  loadYaml(text: string, source: string): void {
+    let doc: unknown;
+    try {
+      doc = YAML.parse(text);
+    } catch (e) {
+      throw new Error(`${source}: invalid YAML: ${(e as Error).message}`);
+    }
+    if (doc === null || doc === undefined) return;
+    if (typeof doc !== 'object') throw new Error(`${source}: expected a map with 'types' and/or 'schemas'`);
+    const { types = {}, schemas = {} } = doc as { types?: Record<string, string>; schemas?: Record<string, unknown> };
+    for (const [name, t] of Object.entries(types)) {
+      try {
+        this.aliases.set(name, parseType(String(t), this.aliases));
+      } catch (e) {
+        throw new Error(`${source}: types.${name}: ${(e as Error).message}`);
+      }
+    }
+    for (const [name, def] of Object.entries(schemas)) {
+      const d = def as { fields?: Record<string, unknown>; timestamp?: string };
+      try {
+        const type = recordFromFieldMap(d.fields ?? {}, this.aliases) as RecordType;
+        this.add({ name, type, timestamp: d.timestamp });
+      } catch (e) {
+        throw new Error(`${source}: schemas.${name}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  loadDirectory(dir: string): void {
+    if (!existsSync(dir)) return;
+    for (const f of readdirSync(dir).sort()) {
+      if (f.endsWith('.yaml') || f.endsWith('.yml')) this.loadYaml(readFileSync(join(dir, f), 'utf8'), join(dir, f));
+    }
+  }
+}
+
+/** The `schemas/` directory shipped with the package. */
+export const BUILTIN_SCHEMA_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
+
+/** Loads the shipped schemas, then each extra directory in order (later ones override). */
+export function loadRegistry(extraDirs: readonly string[] = []): SchemaRegistry {
+  const r = new SchemaRegistry();
+  r.loadDirectory(BUILTIN_SCHEMA_DIR);
+  for (const d of extraDirs) r.loadDirectory(d);
+  return r;
+}

@@ -1,0 +1,153 @@
+/**
+ * The VAST type system: a small closed union of types, each mapped onto Arrow
+ * in `arrow.ts`. Types are plain data so that schemas can be loaded from YAML,
+ * compared structurally and shipped across the network.
+ */
+
+export type BasicKind =
+  | 'bool'
+  | 'int64'
+  | 'uint64'
+  | 'double'
+  | 'duration'
+  | 'time'
+  | 'string'
+  | 'ip'
+  | 'subnet'
+  | 'port';
+
+export type VastType =
+  | { kind: BasicKind; alias?: string }
+  | { kind: 'enum'; alias?: string }
+  | { kind: 'list'; element: VastType; alias?: string }
+  | { kind: 'record'; fields: readonly RecordField[]; alias?: string }
+  | { kind: 'map'; key: VastType; value: VastType; alias?: string };
+
+export type Kind = VastType['kind'];
+export type RecordType = Extract<VastType, { kind: 'record' }>;
+export type ListType = Extract<VastType, { kind: 'list' }>;
+
+export interface RecordField {
+  readonly name: string;
+  readonly type: VastType;
+}
+
+/**
+ * A named schema: the layout of one kind of event (`zeek.conn`, `suricata.alert`).
+ * `timestamp` is the dotted path of the field that carries the event time, if any.
+ */
+export interface Schema {
+  readonly name: string;
+  readonly type: RecordType;
+  readonly timestamp?: string;
+}
+
+export const BASIC_KINDS: readonly BasicKind[] = [
+  'bool',
+  'int64',
+  'uint64',
+  'double',
+  'duration',
+  'time',
+  'string',
+  'ip',
+  'subnet',
+  'port',
+];
+
+const basicCache = new Map<BasicKind, VastType>();
+/** Returns the shared instance of a basic type. */
+export function basic(kind: BasicKind): VastType {
+  let t = basicCache.get(kind);
+  if (!t) {
+    t = { kind };
+    basicCache.set(kind, t);
+  }
+  return t;
+}
+
+export const list = (element: VastType): VastType => ({ kind: 'list', element });
+export const record = (fields: readonly RecordField[]): RecordType => ({ kind: 'record', fields });
+export const enumType = (): VastType => ({ kind: 'enum' });
+
+/** A leaf of a record: a non-record field with its dotted path. */
+export interface Leaf {
+  readonly path: string;
+  readonly segments: readonly string[];
+  readonly type: VastType;
+}
+
+/** Flattens nested records into their leaves in schema order (`id.orig_h`, ...). */
+export function leaves(type: RecordType, prefix: readonly string[] = []): Leaf[] {
+  const out: Leaf[] = [];
+  for (const f of type.fields) {
+    const segments = [...prefix, f.name];
+    if (f.type.kind === 'record') out.push(...leaves(f.type, segments));
+    else out.push({ path: segments.join('.'), segments, type: f.type });
+  }
+  return out;
+}
+
+/**
+ * Builds a nested record from dotted leaf paths, as VAST does for Zeek's
+ * `id.orig_h`: consecutive fields with a common prefix become one record.
+ */
+export function unflatten(flat: readonly RecordField[]): RecordType {
+  interface Node {
+    name: string;
+    type?: VastType;
+    children?: Node[];
+  }
+  const root: Node[] = [];
+  for (const f of flat) {
+    const parts = f.name.split('.');
+    let level = root;
+    for (let i = 0; i < parts.length - 1; i++) {
+      let node = level.find((n) => n.name === parts[i] && n.children);
+      if (!node) {
+        node = { name: parts[i], children: [] };
+        level.push(node);
+      }
+      level = node.children!;
+    }
+    level.push({ name: parts[parts.length - 1], type: f.type });
+  }
+  const build = (nodes: Node[]): RecordType =>
+    record(nodes.map((n) => ({ name: n.name, type: n.children ? build(n.children) : n.type! })));
+  return build(root);
+}
+
+/** Looks up a field by dotted path. */
+export function fieldAt(type: RecordType, path: string): VastType | undefined {
+  let cur: VastType = type;
+  for (const seg of path.split('.')) {
+    if (cur.kind !== 'record') return undefined;
+    const f: RecordField | undefined = cur.fields.find((x) => x.name === seg);
+    if (!f) return undefined;
+    cur = f.type;
+  }
+  return cur;
+}
+
+/** Canonical text of a type, as in VAST: `list<ip>`, `record{a: int64}`. */
+export function typeToString(t: VastType): string {
+  switch (t.kind) {
+    case 'list':
+      return `list<${typeToString(t.element)}>`;
+    case 'map':
+      return `map<${typeToString(t.key)}, ${typeToString(t.value)}>`;
+    case 'record':
+      return `record{${t.fields.map((f) => `${f.name}: ${typeToString(f.type)}`).join(', ')}}`;
+    default:
+      return t.kind;
+  }
+}
+
+export function typesEqual(a: VastType, b: VastType): boolean {
+  return typeToString(a) === typeToString(b);
+}
+
+/** Exhaustiveness helper for switches over unions. */
+export function unreachable(x: never): never {
+  throw new Error(`unreachable: ${JSON.stringify(x)}`);
+}
