@@ -537,7 +537,9 @@ class EnumBuilder extends ColumnBuilder {
   private keys = new Int16Array(1024);
   private index = new Map<string, number>();
   private values: string[] = [];
+  /** Chunked: each finish() appends only the new values, so Arrow IPC sees deltas, never a replacement. */
   private dictionary: A.Vector<A.Utf8> | undefined;
+  private dictionarySize = 0;
   protected appendDefault(): void {
     this.push(0);
   }
@@ -556,7 +558,6 @@ class EnumBuilder extends ColumnBuilder {
       k = this.values.length;
       this.values.push(text);
       this.index.set(text, k);
-      this.dictionary = undefined;
     }
     this.push(k);
     this.length++;
@@ -573,7 +574,11 @@ class EnumBuilder extends ColumnBuilder {
     const { nullBitmap, nullCount } = this.takeValidity();
     const length = this.length;
     this.length = 0;
-    this.dictionary ??= A.vectorFromArray(this.values, new A.Utf8());
+    if (!this.dictionary || this.dictionarySize < this.values.length) {
+      const added = A.vectorFromArray(this.values.slice(this.dictionarySize), new A.Utf8());
+      this.dictionary = this.dictionary ? this.dictionary.concat(added) : added;
+      this.dictionarySize = this.values.length;
+    }
     const type = arrowType(this.type) as A.Dictionary<A.Utf8, A.Int16>;
     return A.makeData({ type, length, nullCount, nullBitmap, data: this.keys.slice(0, length), dictionary: this.dictionary });
   }

@@ -1,0 +1,83 @@
+import type { Command } from 'commander';
+import { type Diagnostic, InputError, VastError, formatDiagnostic } from '../../diagnostics.js';
+import { findFormat } from '../../formats/index.js';
+import { type ReadStats, fileInput, readBatches } from '../../formats/read.js';
+import { Store } from '../../store/store.js';
+import { addDbFlag, dbDir } from '../flags/db.js';
+import { type InputFlags, addInputFlags } from '../flags/input.js';
+import { Progress } from '../progress.js';
+import { schemaRegistry } from '../schemas.js';
+
+/** How many skipped-event errors are printed before they are only counted. */
+const MAX_PRINTED_ERRORS = 20;
+
+export function registerImport(program: Command): void {
+  const cmd = program
+    .command('import')
+    .description('parse events from stdin or a file and store them (gzip and zstd inputs are detected)')
+    .argument('<format>', 'input format: zeek, zeek-json, suricata, json, csv, arrow, parquet');
+  addDbFlag(addInputFlags(cmd)).action(async (format: string, flags: InputFlags) => {
+    process.exitCode = await runImport(format, flags, dbDir(cmd));
+  });
+}
+
+async function runImport(formatName: string, flags: InputFlags, db: string): Promise<number> {
+  const format = findFormat(formatName, 'read');
+  const schemas = schemaRegistry(db);
+  const store = await Store.open(db, { create: true });
+  const importer = await store.importer({ atomic: flags.onError === 'fail' });
+  const file = flags.read === '-' ? '<stdin>' : flags.read;
+  const stats: ReadStats = { errors: 0, warnings: 0 };
+  let printed = 0;
+  const onDiagnostic = (d: Diagnostic) => {
+    if (printed++ < MAX_PRINTED_ERRORS || flags.onError === 'fail' || !d.recoverable)
+      process.stderr.write(`${formatDiagnostic(d)}\n`);
+  };
+  const progress = new Progress();
+  let interrupted = false;
+  const onSigint = () => {
+    interrupted = true;
+  };
+  process.once('SIGINT', onSigint);
+  let failure: unknown;
+  try {
+    const batches = readBatches(format, fileInput(flags.read), {
+      file,
+      schemas,
+      onError: flags.onError,
+      batchSize: flags.batchSize,
+      schema: flags.schema,
+      selector: flags.selector,
+      onDiagnostic,
+    });
+    for await (const batch of batches) {
+      await importer.add(batch);
+      progress.update(batch.numRows);
+      if (interrupted) break;
+    }
+  } catch (e) {
+    failure = e;
+  } finally {
+    process.off('SIGINT', onSigint);
+    progress.done();
+  }
+  // Under --on-error=fail nothing is kept; otherwise whatever was read before a fatal error is.
+  if (failure && flags.onError === 'fail') {
+    await importer.abort();
+    if (!(failure instanceof InputError)) process.stderr.write(`error: ${(failure as Error).message}\n`);
+    process.stderr.write('error: import aborted, nothing was stored (--on-error=fail)\n');
+    return 1;
+  }
+  const summary = await importer.commit();
+  if (failure && !(failure instanceof VastError)) throw failure;
+  if (failure && !(failure instanceof InputError)) process.stderr.write(`error: ${(failure as Error).message}\n`);
+  const schemasText = Object.entries(summary.schemas)
+    .map(([n, c]) => `${n}: ${c}`)
+    .join(', ');
+  const skipped = stats.errors > 0 ? `; skipped ${stats.errors} invalid event${stats.errors === 1 ? '' : 's'}` : '';
+  if (process.stderr.isTTY || stats.errors > 0 || failure)
+    process.stderr.write(
+      `imported ${summary.events} events${schemasText ? ` (${schemasText})` : ''} in ${progress.elapsed()}${skipped}\n`,
+    );
+  return failure ? 1 : 0;
+}

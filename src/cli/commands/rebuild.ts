@@ -1,0 +1,12 @@
+import type { Command } from 'commander';
+import { Store } from '../../store/store.js';
+import { addDbFlag, dbDir } from '../flags/db.js';
+
+export function registerRebuild(program: Command): void {
+  const cmd = program.command('rebuild').description('recompute the catalog and all synopses from the partition files');
+  addDbFlag(cmd).action(async () => {
+    const store = await Store.open(dbDir(cmd));
+    const r = await store.rebuild();
+    process.stdout.write(`rebuilt catalog: ${r.partitions} partitions, ${r.events} events\n`);
+  });
+}

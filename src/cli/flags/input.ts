@@ -1,0 +1,30 @@
+import { type Command, Option } from 'commander';
+import type { OnError } from '../../formats/read.js';
+
+export interface InputFlags {
+  read: string;
+  schema?: string;
+  selector?: string;
+  onError: OnError;
+  batchSize: number;
+}
+
+/** Flags shared by everything that reads events: import, infer, exec. */
+export function addInputFlags(cmd: Command): Command {
+  return cmd
+    .option('-r, --read <file>', 'read from a file instead of standard input (- for stdin)', '-')
+    .option('--schema <name>', 'type events with this schema (json, csv)')
+    .option('--selector <field:prefix>', 'pick the schema by a field, e.g. event_type:suricata (json)')
+    .addOption(
+      new Option('--on-error <policy>', 'what to do with a malformed event: skip it (and count) or fail')
+        .choices(['skip', 'fail'])
+        .default('skip'),
+    )
+    .option('--batch-size <n>', 'events per batch', (v) => positiveInt(v, '--batch-size'), 65_536);
+}
+
+export function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} expects a positive integer, got '${v}'`);
+  return n;
+}

@@ -1,0 +1,32 @@
+/**
+ * The format registry: the one list that `vast import <format>`,
+ * `vast export <format>`, file-extension lookup and detection read.
+ * A new format is one file plus one line here.
+ */
+import { VastError } from '../diagnostics.js';
+import { arrow } from './arrow.js';
+import { ascii } from './ascii.js';
+import { csv } from './csv/index.js';
+import type { FormatDef } from './format.js';
+import { json } from './json/index.js';
+import { parquet } from './parquet.js';
+import { suricata } from './suricata.js';
+import { zeek } from './zeek/index.js';
+import { zeekJson } from './zeek-json.js';
+
+export const formats: readonly FormatDef[] = [zeek, zeekJson, suricata, json, csv, ascii, arrow, parquet];
+
+const byName = new Map<string, FormatDef>();
+for (const f of formats) {
+  if (byName.has(f.name)) throw new Error(`format '${f.name}' is registered twice; rename one of them`);
+  byName.set(f.name, f);
+}
+
+/** Looks up a format by name for reading or writing, with the list of valid choices in the error. */
+export function findFormat(name: string, use: 'read' | 'write'): FormatDef {
+  const f = byName.get(name);
+  const valid = formats.filter((x) => (use === 'read' ? x.read : x.write)).map((x) => x.name);
+  if (!f || !(use === 'read' ? f.read : f.write))
+    throw new VastError(`unknown ${use === 'read' ? 'input' : 'output'} format '${name}' (choose one of: ${valid.join(', ')})`);
+  return f;
+}
