@@ -6,6 +6,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { StoreError } from '../diagnostics.js';
+import type { RecordType } from '../types/type.js';
 import { writeFileAtomic } from './fs-util.js';
 import type { FieldSynopsis } from './synopsis.js';
 
@@ -17,6 +18,10 @@ export interface PartitionEntry {
   readonly schema: string;
   /** Layout identity (schema name + types), see `layoutFingerprint`. */
   readonly fingerprint: string;
+  /** The layout's VAST type, so queries can resolve fields without opening the partition. */
+  readonly layout: RecordType;
+  /** The layout's timestamp field, if any. */
+  readonly timestamp?: string;
   readonly events: number;
   /** Size of the partition file. */
   readonly bytes: number;

@@ -70,6 +70,14 @@ export class Store {
     return join(this.dir, 'catalog.json');
   }
 
+  /** The distinct layouts (schemas) of all committed partitions. */
+  schemas(): Schema[] {
+    const seen = new Map<string, Schema>();
+    for (const e of this.entries)
+      if (!seen.has(e.fingerprint)) seen.set(e.fingerprint, { name: e.schema, type: e.layout, timestamp: e.timestamp });
+    return [...seen.values()];
+  }
+
   /** Committed partitions, oldest first. */
   partitions(): readonly PartitionEntry[] {
     return this.entries;
@@ -237,6 +245,8 @@ function makeEntry(
     id,
     schema: schema.name,
     fingerprint: layoutFingerprint(schema),
+    layout: schema.type,
+    timestamp: schema.timestamp,
     events,
     bytes,
     sketchBytes: syn.sketch.length,

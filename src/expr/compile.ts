@@ -1,0 +1,588 @@
+/**
+ * The expression compiler: AST + one schema → a tree of column kernels that
+ * evaluates a whole batch into a selection bitmap (DESIGN principle 2: one
+ * evaluator for live and retro; STYLE: a visitor map from node kind to
+ * kernel, never code strings). Type checking happens here too, across all
+ * schemas a query may touch, so errors name what exists.
+ */
+import type * as A from 'apache-arrow';
+import type { Diagnostic } from '../diagnostics.js';
+import { parseType } from '../types/parse-type.js';
+import type { Leaf, RecordType, Schema, VastType } from '../types/type.js';
+import { leaves } from '../types/type.js';
+import type { Expr, Literal, Operand, RelOp } from './ast.js';
+import { OUTCOMES, allSet, andInto, invert, orInto } from './kernels/bitmap.js';
+import { anyValue, boolEquals, int64Compare, int64CompareDouble, isNull, numberCompare } from './kernels/compare.js';
+import { ipCompare, ipInSubnet, subnetContainsIp, subnetRelation } from './kernels/ip.js';
+import type { Kernel } from './kernels/kernel.js';
+import { listAny } from './kernels/list.js';
+import { compilePattern } from './kernels/pattern.js';
+import { enumTest, stringCompare, stringContains, stringEquals, stringTest } from './kernels/string.js';
+import type { PruneHint } from './prune.js';
+import { matchesFieldName, resolveFields, suggestField } from './resolve.js';
+
+/** A compiled predicate for one schema. `text` is what `--explain` prints. */
+export type Program =
+  | { kind: 'const'; value: boolean }
+  | { kind: 'and' | 'or'; children: Program[] }
+  | { kind: 'not'; child: Program }
+  | { kind: 'column'; path: string; indices: number[]; kernel: Kernel; text: string }
+  | { kind: 'import_time'; kernel: (importTime: bigint) => boolean; text: string };
+
+export interface CompileContext {
+  /** User type aliases, for `:alias` extractors. */
+  readonly aliases: ReadonlyMap<string, VastType>;
+}
+
+const MSG = {
+  unknownField: (name: string) => `unknown field '${name}'`,
+  mismatch: (what: string, found: string, lit: string) => `type mismatch: ${what} (${found}) cannot be compared with ${lit}`,
+  twoExtractors: 'comparing two extractors is not supported; compare an extractor with a value',
+  unknownType: (name: string) => `unknown type '${name}' in type extractor`,
+  metaOperand: (meta: string, lit: string) => `#${meta} cannot be compared with ${lit}`,
+};
+
+const FLIP: Record<RelOp, RelOp> = {
+  '==': '==',
+  '!=': '!=',
+  '<': '>',
+  '<=': '>=',
+  '>': '<',
+  '>=': '<=',
+  in: 'ni',
+  '!in': '!ni',
+  ni: 'in',
+  '!ni': '!in',
+};
+
+/** A human word for a literal's type in messages. */
+function describeLiteral(l: Literal): string {
+  return l.type === 'pattern' ? 'a pattern' : l.type === 'list' ? 'a list' : `a ${l.type} value`;
+}
+
+/** A predicate reduced to `extractor op literal` with the extractor on the left. */
+interface Normal {
+  extractor: Exclude<Operand, { kind: 'literal' }>;
+  op: RelOp;
+  literal: Literal;
+}
+
+function normalize(lhs: Operand, op: RelOp, rhs: Operand): Normal | 'two-extractors' | 'two-literals' {
+  if (lhs.kind !== 'literal' && rhs.kind === 'literal') return { extractor: lhs, op, literal: rhs.value };
+  if (lhs.kind === 'literal' && rhs.kind !== 'literal') return { extractor: rhs, op: FLIP[op], literal: lhs.value };
+  return lhs.kind === 'literal' ? 'two-literals' : 'two-extractors';
+}
+
+const negated = (op: RelOp) => op === '!=' || op === '!in' || op === '!ni';
+
+/** OR of several kernels over the same column (`x in [a, b]`), optionally negated on non-null rows. */
+function anyOf(kernels: Kernel[], negate: boolean): Kernel {
+  return (col, rows, out) => {
+    const acc = new Uint8Array(out.length);
+    for (const k of kernels) k(col, rows, acc);
+    if (negate) {
+      const present = new Uint8Array(out.length);
+      anyValue()(col, rows, present);
+      for (let i = 0; i < out.length; i++) out[i] |= present[i] & ~acc[i];
+    } else orInto(out, acc);
+  };
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * The kernel for `<column of type t> op literal`, or undefined when the types
+ * do not fit (the caller turns that into a type error or a false predicate).
+ */
+export function kernelFor(t: VastType, op: RelOp, lit: Literal): Kernel | undefined {
+  if (lit.type === 'null') return op === '==' ? isNull(false) : op === '!=' ? isNull(true) : undefined;
+  const neg = negated(op);
+  if ((op === 'in' || op === '!in') && lit.type === 'list') {
+    const ks = lit.items.map((item) => kernelFor(t, '==', item));
+    if (ks.some((k) => k === undefined)) return undefined;
+    return anyOf(ks as Kernel[], neg);
+  }
+  const cmp = (OUTCOMES as Record<string, number>)[op];
+  switch (t.kind) {
+    case 'bool':
+      return lit.type === 'bool' && (op === '==' || op === '!=') ? boolEquals(lit.value, neg) : undefined;
+    case 'int64':
+    case 'uint64': {
+      if (cmp === undefined) return undefined;
+      const signed = t.kind === 'int64';
+      if (lit.type === 'int64' || lit.type === 'uint64') {
+        const v = lit.value;
+        const fits = signed ? v >= -(2n ** 63n) && v < 2n ** 63n : v >= 0n && v < 2n ** 64n;
+        return fits ? int64Compare(cmp, v, signed) : int64CompareDouble(cmp, Number(v), signed);
+      }
+      if (lit.type === 'double') return int64CompareDouble(cmp, lit.value, signed);
+      return undefined;
+    }
+    case 'double':
+      if (cmp === undefined) return undefined;
+      if (lit.type === 'double') return numberCompare(cmp, lit.value);
+      if (lit.type === 'int64' || lit.type === 'uint64') return numberCompare(cmp, Number(lit.value));
+      return undefined;
+    case 'duration':
+      return cmp !== undefined && lit.type === 'duration' ? int64Compare(cmp, lit.ns, true) : undefined;
+    case 'time':
+      return cmp !== undefined && lit.type === 'time' ? int64Compare(cmp, lit.ns, true) : undefined;
+    case 'port':
+      if (cmp === undefined) return undefined;
+      if (lit.type === 'port') return numberCompare(cmp, lit.port);
+      if (lit.type === 'uint64' || lit.type === 'int64') return numberCompare(cmp, Number(lit.value));
+      return undefined;
+    case 'string': {
+      if (lit.type === 'pattern') {
+        if (op !== '==' && op !== '!=') return undefined;
+        return stringTest(compilePattern(lit.source, lit.caseInsensitive), neg);
+      }
+      if (lit.type !== 'string') return undefined;
+      const bytes = encoder.encode(lit.value);
+      if (op === '==' || op === '!=') return stringEquals(bytes, neg);
+      if (op === 'ni' || op === '!ni') return stringContains(bytes, neg);
+      if (op === 'in' || op === '!in') return stringTest((s) => lit.value.includes(s), neg);
+      return stringCompare(cmp, bytes);
+    }
+    case 'enum': {
+      if (lit.type === 'pattern' && (op === '==' || op === '!=')) {
+        const m = compilePattern(lit.source, lit.caseInsensitive);
+        return enumTest(m, neg);
+      }
+      if (lit.type !== 'string') return undefined;
+      const v = lit.value;
+      if (op === '==' || op === '!=') return enumTest((s) => s === v, neg);
+      if (op === 'ni' || op === '!ni') return enumTest((s) => s.includes(v), neg);
+      if (op === 'in' || op === '!in') return enumTest((s) => v.includes(s), neg);
+      return undefined;
+    }
+    case 'ip':
+      if (lit.type === 'ip' && cmp !== undefined) return ipCompare(cmp, lit.bytes);
+      if (lit.type === 'subnet' && (op === 'in' || op === '!in')) return ipInSubnet(lit.bytes, lit.length, neg);
+      return undefined;
+    case 'subnet':
+      if (lit.type === 'subnet') {
+        if (op === '==' || op === '!=') return subnetRelation('==', lit.bytes, lit.length, neg);
+        if (op === 'in' || op === '!in') return subnetRelation('in', lit.bytes, lit.length, neg);
+        if (op === 'ni' || op === '!ni') return subnetRelation('ni', lit.bytes, lit.length, neg);
+      }
+      if (lit.type === 'ip' && (op === 'ni' || op === '!ni')) return subnetContainsIp(lit.bytes, neg);
+      return undefined;
+    case 'list': {
+      // `list ni x`: some element equals x (or matches, for patterns).
+      if (op !== 'ni' && op !== '!ni') return undefined;
+      const element = kernelFor(t.element, '==', lit);
+      return element ? listAny(element, neg) : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+const TYPE_SYNONYMS: Record<string, string> = { count: 'uint64', int: 'int64', addr: 'ip', real: 'double', interval: 'duration' };
+
+/** Leaves of a schema selected by a type extractor (`:ip`, `:count`, `:list`, or a user alias). */
+function leavesOfType(all: Leaf[], name: string, ctx: CompileContext): Leaf[] | undefined {
+  const kind = TYPE_SYNONYMS[name] ?? name;
+  const known = ['bool', 'int64', 'uint64', 'double', 'duration', 'time', 'string', 'ip', 'subnet', 'port', 'enum', 'list', 'map'];
+  if (known.includes(kind)) return all.filter((l) => l.type.kind === kind);
+  if (ctx.aliases.has(name)) return all.filter((l) => l.type.alias === name);
+  // `:list<ip>`-style extractors name a full type.
+  try {
+    const t = parseType(name, ctx.aliases);
+    return all.filter((l) => JSON.stringify(l.type) === JSON.stringify(t));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Child-index path from the root struct to a leaf, for locating its column in a batch. */
+function indexPath(type: RecordType, leaf: Leaf): number[] {
+  const out: number[] = [];
+  let t: VastType = type;
+  for (const seg of leaf.segments) {
+    if (t.kind !== 'record') break;
+    const i: number = t.fields.findIndex((f) => f.name === seg);
+    out.push(i);
+    t = t.fields[i].type;
+  }
+  return out;
+}
+
+/** Evaluates a literal-only comparison of a meta value (`#schema`) at compile time. */
+function compareConst(value: string, op: RelOp, lit: Literal): boolean | undefined {
+  if (lit.type === 'string') {
+    switch (op) {
+      case '==':
+        return value === lit.value;
+      case '!=':
+        return value !== lit.value;
+      case 'ni':
+        return value.includes(lit.value);
+      case '!ni':
+        return !value.includes(lit.value);
+      default:
+        return undefined;
+    }
+  }
+  if (lit.type === 'pattern' && (op === '==' || op === '!=')) {
+    return compilePattern(lit.source, lit.caseInsensitive)(value) === (op === '==');
+  }
+  if (lit.type === 'list' && (op === 'in' || op === '!in')) {
+    const hit = lit.items.some((i) => i.type === 'string' && i.value === value);
+    return op === 'in' ? hit : !hit;
+  }
+  return undefined;
+}
+
+/** What the catalog can check for `leaf op lit` (see prune.ts), if anything. */
+function pruneHint(leaf: Leaf, op: RelOp, lit: Literal): PruneHint | undefined {
+  const base = { path: leaf.path, op };
+  switch (leaf.type.kind) {
+    case 'int64':
+    case 'uint64':
+      return lit.type === 'int64' || lit.type === 'uint64' ? { ...base, ordered: lit.value } : undefined;
+    case 'time':
+    case 'duration':
+      return lit.type === 'time' || lit.type === 'duration' ? { ...base, ordered: lit.ns } : undefined;
+    case 'double':
+      return lit.type === 'double' ? { ...base, ordered: lit.value } : undefined;
+    case 'port':
+      return lit.type === 'port' ? { ...base, ordered: lit.port } : undefined;
+    case 'string':
+      return lit.type === 'string' ? { ...base, bytes: encoder.encode(lit.value) } : undefined;
+    case 'ip':
+      return lit.type === 'ip' ? { ...base, bytes: lit.bytes } : undefined;
+    case 'enum':
+      return lit.type === 'string' ? { ...base, enumValue: lit.value } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** What one predicate found across all schemas, for type errors after compiling them all. */
+interface PredicateReport {
+  span: { start: number; end: number };
+  name: string;
+  literal: Literal;
+  resolved: boolean;
+  compatible: boolean;
+  foundTypes: Set<string>;
+  isField: boolean;
+}
+
+const c = (value: boolean): Program => ({ kind: 'const', value });
+
+/** Builds `or` / `and` nodes, folding constants away. */
+function combine(kind: 'and' | 'or', parts: Program[]): Program {
+  const unit = kind === 'and';
+  const kept: Program[] = [];
+  for (const p of parts) {
+    if (p.kind === 'const') {
+      if (p.value !== unit) return c(!unit);
+      continue;
+    }
+    if (p.kind === kind) kept.push(...p.children);
+    else kept.push(p);
+  }
+  if (kept.length === 0) return c(unit);
+  return kept.length === 1 ? kept[0] : { kind, children: kept };
+}
+
+class SchemaCompiler {
+  private readonly all: Leaf[];
+  constructor(
+    private readonly schema: Schema,
+    private readonly ctx: CompileContext,
+    private readonly reports: Map<Expr, PredicateReport>,
+    private readonly diagnostics: Diagnostic[],
+    private readonly hints: Map<Program, PruneHint>,
+  ) {
+    this.all = leaves(schema.type);
+  }
+
+  compile(e: Expr): Program {
+    switch (e.kind) {
+      case 'true':
+        return c(true);
+      case 'and':
+      case 'or':
+        return combine(e.kind, [this.compile(e.left), this.compile(e.right)]);
+      case 'not': {
+        const inner = this.compile(e.expr);
+        return inner.kind === 'const' ? c(!inner.value) : inner.kind === 'not' ? inner.child : { kind: 'not', child: inner };
+      }
+      case 'value_predicate':
+        return this.valuePredicate(e);
+      case 'predicate':
+        return this.predicate(e);
+    }
+  }
+
+  private valuePredicate(e: Extract<Expr, { kind: 'value_predicate' }>): Program {
+    const v = e.value;
+    const typed = (name: string, op: RelOp, lit: Literal = v) => this.typeExtractor(name, op, lit);
+    switch (v.type) {
+      case 'bool':
+        // A lone `true` matches everything, as in VAST (`vast export json true`); `false` nothing.
+        return c(v.value);
+      case 'ip':
+        return combine('or', [typed('ip', '=='), typed('subnet', 'ni')]);
+      case 'subnet':
+        return combine('or', [typed('ip', 'in'), typed('subnet', '==')]);
+      case 'string':
+        return combine('or', [typed('string', '=='), typed('enum', '==')]);
+      case 'pattern':
+        return combine('or', [typed('string', '=='), typed('enum', '==')]);
+      case 'int64':
+      case 'uint64':
+      case 'double':
+        return combine('or', [typed('uint64', '=='), typed('int64', '=='), typed('double', '=='), typed('port', '==')]);
+      case 'port':
+        return typed('port', '==');
+      case 'time':
+        return typed('time', '==');
+      case 'duration':
+        return typed('duration', '==');
+      default:
+        return c(false);
+    }
+  }
+
+  private typeExtractor(name: string, op: RelOp, lit: Literal): Program {
+    const selected = leavesOfType(this.all, name, this.ctx) ?? [];
+    return combine(
+      'or',
+      selected.map((l) => this.leafProgram(l, op, lit) ?? c(false)),
+    );
+  }
+
+  private leafProgram(leaf: Leaf, op: RelOp, lit: Literal): Program | undefined {
+    const kernel = kernelFor(leaf.type, op, lit);
+    if (!kernel) return undefined;
+    const program: Program = {
+      kind: 'column',
+      path: leaf.path,
+      indices: indexPath(this.schema.type, leaf),
+      kernel,
+      text: `${leaf.path} ${op} ${literalText(lit)}`,
+    };
+    const hint = pruneHint(leaf, op, lit);
+    if (hint) this.hints.set(program, hint);
+    return program;
+  }
+
+  private predicate(e: Extract<Expr, { kind: 'predicate' }>): Program {
+    const n = normalize(e.lhs, e.op, e.rhs);
+    if (n === 'two-extractors') {
+      this.once(e, MSG.twoExtractors);
+      return c(false);
+    }
+    if (n === 'two-literals') return c(false);
+    const { extractor: x, op, literal } = n;
+    if (x.kind === 'meta') {
+      if (x.name === 'schema') {
+        const v = compareConst(this.schema.name, op, literal);
+        if (v === undefined) this.once(e, MSG.metaOperand('schema', describeLiteral(literal)));
+        return c(v ?? false);
+      }
+      if (x.name === 'field') {
+        if (literal.type !== 'string' || (op !== '==' && op !== '!=')) {
+          this.once(e, MSG.metaOperand('field', describeLiteral(literal)));
+          return c(false);
+        }
+        const has = this.all.some((l) => matchesFieldName(l.path, literal.value));
+        return c(op === '==' ? has : !has);
+      }
+      // #import_time: a property of the partition, known per batch.
+      const cmp = (OUTCOMES as Record<string, number>)[op];
+      if (literal.type !== 'time' || cmp === undefined) {
+        this.once(e, MSG.metaOperand('import_time', describeLiteral(literal)));
+        return c(false);
+      }
+      const ns = literal.ns;
+      return {
+        kind: 'import_time',
+        kernel: (t) => (cmp & (1 << (t < ns ? 0 : t === ns ? 1 : 2))) !== 0,
+        text: `#import_time ${op} ${literalText(literal)}`,
+      };
+    }
+    const report = this.report(e, x, literal);
+    let selected: Leaf[];
+    if (x.kind === 'field') selected = resolveFields(this.schema.type, x.name);
+    else {
+      const s = leavesOfType(this.all, x.name, this.ctx);
+      if (!s) {
+        this.once(e, MSG.unknownType(x.name));
+        return c(false);
+      }
+      selected = s;
+    }
+    if (selected.length > 0) report.resolved = true;
+    const parts: Program[] = [];
+    for (const l of selected) {
+      const p = this.leafProgram(l, op, literal);
+      report.foundTypes.add(l.type.alias ?? l.type.kind);
+      if (p) {
+        report.compatible = true;
+        parts.push(p);
+      }
+    }
+    return combine('or', parts);
+  }
+
+  private report(e: Expr, x: Operand, literal: Literal): PredicateReport {
+    let r = this.reports.get(e);
+    if (!r) {
+      r = {
+        span: e.span,
+        name: x.kind === 'field' ? x.name : x.kind === 'type' ? `:${x.name}` : '',
+        literal,
+        resolved: false,
+        compatible: false,
+        foundTypes: new Set(),
+        isField: x.kind === 'field',
+      };
+      this.reports.set(e, r);
+    }
+    return r;
+  }
+
+  private once(e: Expr, message: string): void {
+    if (this.diagnostics.some((d) => d.message === message)) return;
+    this.diagnostics.push({ severity: 'error', message, recoverable: false, location: spanLocation(e.span) });
+  }
+}
+
+/** Offsets in single-line queries map to columns; the renderer in errors.ts handles multi-line text. */
+function spanLocation(span: { start: number }): { line: number; column: number } {
+  return { line: 1, column: span.start + 1 };
+}
+
+export function literalText(l: Literal): string {
+  switch (l.type) {
+    case 'string':
+      return JSON.stringify(l.value);
+    case 'pattern':
+      return `/${l.source}/${l.caseInsensitive ? 'i' : ''}`;
+    case 'list':
+      return `[${l.items.map(literalText).join(', ')}]`;
+    case 'int64':
+    case 'uint64':
+      return String(l.value);
+    case 'double':
+      return String(l.value);
+    case 'bool':
+      return String(l.value);
+    case 'null':
+      return 'null';
+    default:
+      return `<${l.type}>`;
+  }
+}
+
+export interface CompiledQuery {
+  readonly expr: Expr;
+  /** Programs by schema layout (fingerprint), for the schemas passed to compile. */
+  program(schema: Schema): Program;
+  readonly diagnostics: readonly Diagnostic[];
+  /** Catalog checks for column programs (prune.ts). */
+  readonly hints: ReadonlyMap<Program, PruneHint>;
+}
+
+/**
+ * Compiles an expression against every schema the query may touch. Type errors
+ * are reported only when a field exists nowhere (with a suggestion) or exists
+ * only with types the value cannot be compared with.
+ */
+export function compileQuery(expr: Expr, schemas: readonly Schema[], ctx: CompileContext): CompiledQuery {
+  const reports = new Map<Expr, PredicateReport>();
+  const diagnostics: Diagnostic[] = [];
+  const hints = new Map<Program, PruneHint>();
+  const cache = new Map<string, Program>();
+  const key = (s: Schema) => `${s.name}\u0000${JSON.stringify(s.type)}`;
+  const programFor = (s: Schema): Program => {
+    let p = cache.get(key(s));
+    if (!p) {
+      p = new SchemaCompiler(s, ctx, reports, diagnostics, hints).compile(expr);
+      cache.set(key(s), p);
+    }
+    return p;
+  };
+  for (const s of schemas) programFor(s);
+  const allPaths = new Set(schemas.flatMap((s) => leaves(s.type).map((l) => l.path)));
+  for (const r of reports.values()) {
+    if (!r.resolved && r.isField && schemas.length > 0) {
+      const hint = suggestField(allPaths, r.name);
+      diagnostics.push({
+        severity: 'error',
+        message: MSG.unknownField(r.name),
+        location: spanLocation(r.span),
+        notes: hint ? [`did you mean '${hint}'?`] : [],
+        recoverable: false,
+      });
+    } else if (r.resolved && !r.compatible) {
+      diagnostics.push({
+        severity: 'error',
+        message: MSG.mismatch(`'${r.name}'`, [...r.foundTypes].join(', '), describeLiteral(r.literal)),
+        location: spanLocation(r.span),
+        recoverable: false,
+      });
+    }
+  }
+  return { expr, program: programFor, diagnostics, hints };
+}
+
+/** Runs a program over a batch: the selection bitmap of matching rows. */
+export function evaluate(p: Program, batch: A.RecordBatch): Uint8Array {
+  const rows = batch.numRows;
+  switch (p.kind) {
+    case 'const':
+      return p.value ? allSet(rows) : new Uint8Array((rows + 7) >> 3);
+    case 'column': {
+      let col: A.Data = batch.data;
+      for (const i of p.indices) col = col.children[i];
+      const out = new Uint8Array((rows + 7) >> 3);
+      p.kernel(col, rows, out);
+      return out;
+    }
+    case 'import_time': {
+      const t = batch.schema.metadata.get('vast.import_time');
+      return evaluate(c(t !== undefined && p.kernel(BigInt(t))), batch);
+    }
+    case 'not': {
+      const out = evaluate(p.child, batch);
+      invert(out, rows);
+      return out;
+    }
+    case 'and': {
+      const out = evaluate(p.children[0], batch);
+      for (let i = 1; i < p.children.length; i++) {
+        if (out.every((b) => b === 0)) break;
+        andInto(out, evaluate(p.children[i], batch));
+      }
+      return out;
+    }
+    case 'or': {
+      const out = evaluate(p.children[0], batch);
+      for (let i = 1; i < p.children.length; i++) orInto(out, evaluate(p.children[i], batch));
+      return out;
+    }
+  }
+}
+
+/** The program as readable text for `--explain`. */
+export function programText(p: Program): string {
+  switch (p.kind) {
+    case 'const':
+      return String(p.value);
+    case 'column':
+    case 'import_time':
+      return p.text;
+    case 'not':
+      return `!(${programText(p.child)})`;
+    case 'and':
+    case 'or':
+      return p.children.map((x) => (x.kind === 'and' || x.kind === 'or' ? `(${programText(x)})` : programText(x))).join(p.kind === 'and' ? ' && ' : ' || ');
+  }
+}

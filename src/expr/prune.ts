@@ -1,0 +1,114 @@
+/**
+ * Catalog pruning: the counterpart of compile.ts that evaluates an
+ * expression against a partition's synopsis instead of its rows. Three-valued:
+ * a partition certainly matches nothing ('never'), everything ('always'), or
+ * must be scanned ('maybe'). Only 'never' lets the query skip the partition.
+ */
+import { readFileSync } from 'node:fs';
+import type { PartitionEntry } from '../store/catalog.js';
+import { hashBytes } from '../store/bloom.js';
+import { type FieldSynopsis, sketchMayContain } from '../store/synopsis.js';
+import type { Program } from './compile.js';
+
+export type Tri = 'never' | 'always' | 'maybe';
+
+/** What a column predicate means for pruning: recorded by the compiler alongside its kernel. */
+export interface PruneHint {
+  path: string;
+  op: string;
+  /** For min/max checks: the literal as a comparable number or bigint. */
+  ordered?: bigint | number;
+  /** For Bloom checks: the literal's bytes as they are hashed in sketches. */
+  bytes?: Uint8Array;
+  /** For enum checks: the literal string. */
+  enumValue?: string;
+}
+
+const not = (t: Tri): Tri => (t === 'never' ? 'always' : t === 'always' ? 'never' : 'maybe');
+
+/** Loads sketch files once per query. */
+export class SketchCache {
+  private readonly cache = new Map<string, Uint8Array>();
+  constructor(private readonly pathOf: (e: PartitionEntry) => string) {}
+  get(e: PartitionEntry): Uint8Array {
+    let s = this.cache.get(e.id);
+    if (!s) {
+      try {
+        s = readFileSync(this.pathOf(e));
+      } catch {
+        s = new Uint8Array(0); // no sketch: nothing can be ruled out by Bloom
+      }
+      this.cache.set(e.id, s);
+    }
+    return s;
+  }
+}
+
+function toOrdered(v: string | number, like: bigint | number): bigint | number {
+  return typeof like === 'bigint' ? BigInt(v) : Number(v);
+}
+
+/** Whether a column predicate can match anything in a partition, from its field synopsis. */
+function checkField(hint: PruneHint, f: FieldSynopsis | undefined, entry: PartitionEntry, sketches: SketchCache): Tri {
+  if (!f) return 'maybe';
+  // A field that is null everywhere matches no value predicate.
+  if (f.nulls === entry.events && hint.op !== '!=') return 'never';
+  const { op } = hint;
+  if (hint.ordered !== undefined && f.min !== undefined && f.max !== undefined) {
+    const lit = hint.ordered;
+    const min = toOrdered(f.min, lit);
+    const max = toOrdered(f.max, lit);
+    const never =
+      (op === '==' && (lit < min || lit > max)) ||
+      (op === '<' && min >= lit) ||
+      (op === '<=' && min > lit) ||
+      (op === '>' && max <= lit) ||
+      (op === '>=' && max < lit) ||
+      (op === '!=' && min === lit && max === lit && f.nulls === 0);
+    if (never) return 'never';
+  }
+  if (op === '==' && hint.bytes && f.bloom) {
+    return sketchMayContain(sketches.get(entry), f, hint.bytes) ? 'maybe' : 'never';
+  }
+  if (op === '==' && hint.enumValue !== undefined && f.values) {
+    return f.values.includes(hint.enumValue) ? 'maybe' : 'never';
+  }
+  return 'maybe';
+}
+
+/** Evaluates a compiled program against a partition's synopsis. */
+export function prune(p: Program, entry: PartitionEntry, sketches: SketchCache, hints: ReadonlyMap<Program, PruneHint>): Tri {
+  switch (p.kind) {
+    case 'const':
+      return p.value ? 'always' : 'never';
+    case 'import_time':
+      return p.kernel(BigInt(entry.importTime)) ? 'always' : 'never';
+    case 'column': {
+      const hint = hints.get(p);
+      return hint ? checkField(hint, entry.fields[hint.path], entry, sketches) : 'maybe';
+    }
+    case 'not':
+      return not(prune(p.child, entry, sketches, hints));
+    case 'and': {
+      let all = true;
+      for (const c of p.children) {
+        const t = prune(c, entry, sketches, hints);
+        if (t === 'never') return 'never';
+        if (t !== 'always') all = false;
+      }
+      return all ? 'always' : 'maybe';
+    }
+    case 'or': {
+      let none = true;
+      for (const c of p.children) {
+        const t = prune(c, entry, sketches, hints);
+        if (t === 'always') return 'always';
+        if (t !== 'never') none = false;
+      }
+      return none ? 'never' : 'maybe';
+    }
+  }
+}
+
+/** Hash check used by tests and `explain` to show why a partition was pruned. */
+export const literalHash = (bytes: Uint8Array) => hashBytes(bytes, 0, bytes.length);
