@@ -41,7 +41,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     if (e instanceof VastError || (e instanceof Error && !(e instanceof TypeError) && !(e instanceof RangeError))) {
-      process.stderr.write(`error: ${e.message}\n`);
+      // Rendered diagnostics (expressions, pipelines) already carry their `error:` prefix.
+      process.stderr.write(e.message.startsWith('error:') ? `${e.message}\n` : `error: ${e.message}\n`);
       process.exitCode = 1;
       return;
     }

@@ -18,6 +18,8 @@ import type { Kernel } from './kernels/kernel.js';
 import { listAny } from './kernels/list.js';
 import { compilePattern } from './kernels/pattern.js';
 import { enumTest, stringCompare, stringContains, stringEquals, stringTest } from './kernels/string.js';
+import { locate } from './errors.js';
+import { printLiteral } from './print.js';
 import type { PruneHint } from './prune.js';
 import { matchesFieldName, resolveFields, suggestField } from './resolve.js';
 
@@ -134,8 +136,8 @@ export function kernelFor(t: VastType, op: RelOp, lit: Literal): Kernel | undefi
       return undefined;
     case 'string': {
       if (lit.type === 'pattern') {
-        if (op !== '==' && op !== '!=') return undefined;
-        return stringTest(compilePattern(lit.source, lit.caseInsensitive), neg);
+        const m = patternTest(lit, op);
+        return m ? stringTest(m, neg) : undefined;
       }
       if (lit.type !== 'string') return undefined;
       const bytes = encoder.encode(lit.value);
@@ -145,9 +147,9 @@ export function kernelFor(t: VastType, op: RelOp, lit: Literal): Kernel | undefi
       return stringCompare(cmp, bytes);
     }
     case 'enum': {
-      if (lit.type === 'pattern' && (op === '==' || op === '!=')) {
-        const m = compilePattern(lit.source, lit.caseInsensitive);
-        return enumTest(m, neg);
+      if (lit.type === 'pattern') {
+        const m = patternTest(lit, op);
+        return m ? enumTest(m, neg) : undefined;
       }
       if (lit.type !== 'string') return undefined;
       const v = lit.value;
@@ -177,6 +179,16 @@ export function kernelFor(t: VastType, op: RelOp, lit: Literal): Kernel | undefi
     default:
       return undefined;
   }
+}
+
+/**
+ * VAST pattern semantics: `x == /re/` matches the whole value, `x in /re/`
+ * finds a match anywhere in it.
+ */
+function patternTest(lit: Extract<Literal, { type: 'pattern' }>, op: RelOp): ((s: string) => boolean) | undefined {
+  if (op === '==' || op === '!=') return compilePattern(`^(?:${lit.source})$`, lit.caseInsensitive);
+  if (op === 'in' || op === '!in') return compilePattern(lit.source, lit.caseInsensitive);
+  return undefined;
 }
 
 const TYPE_SYNONYMS: Record<string, string> = { count: 'uint64', int: 'int64', addr: 'ip', real: 'double', interval: 'duration' };
@@ -225,8 +237,9 @@ function compareConst(value: string, op: RelOp, lit: Literal): boolean | undefin
         return undefined;
     }
   }
-  if (lit.type === 'pattern' && (op === '==' || op === '!=')) {
-    return compilePattern(lit.source, lit.caseInsensitive)(value) === (op === '==');
+  if (lit.type === 'pattern') {
+    const m = patternTest(lit, op);
+    return m ? m(value) === !negated(op) : undefined;
   }
   if (lit.type === 'list' && (op === 'in' || op === '!in')) {
     const hit = lit.items.some((i) => i.type === 'string' && i.value === value);
@@ -297,6 +310,7 @@ class SchemaCompiler {
     private readonly reports: Map<Expr, PredicateReport>,
     private readonly diagnostics: Diagnostic[],
     private readonly hints: Map<Program, PruneHint>,
+    private readonly text: string,
   ) {
     this.all = leaves(schema.type);
   }
@@ -365,7 +379,7 @@ class SchemaCompiler {
       path: leaf.path,
       indices: indexPath(this.schema.type, leaf),
       kernel,
-      text: `${leaf.path} ${op} ${literalText(lit)}`,
+      text: `${leaf.path} ${op} ${printLiteral(lit)}`,
     };
     const hint = pruneHint(leaf, op, lit);
     if (hint) this.hints.set(program, hint);
@@ -404,7 +418,7 @@ class SchemaCompiler {
       return {
         kind: 'import_time',
         kernel: (t) => (cmp & (1 << (t < ns ? 0 : t === ns ? 1 : 2))) !== 0,
-        text: `#import_time ${op} ${literalText(literal)}`,
+        text: `#import_time ${op} ${printLiteral(literal)}`,
       };
     }
     const report = this.report(e, x, literal);
@@ -450,34 +464,7 @@ class SchemaCompiler {
 
   private once(e: Expr, message: string): void {
     if (this.diagnostics.some((d) => d.message === message)) return;
-    this.diagnostics.push({ severity: 'error', message, recoverable: false, location: spanLocation(e.span) });
-  }
-}
-
-/** Offsets in single-line queries map to columns; the renderer in errors.ts handles multi-line text. */
-function spanLocation(span: { start: number }): { line: number; column: number } {
-  return { line: 1, column: span.start + 1 };
-}
-
-export function literalText(l: Literal): string {
-  switch (l.type) {
-    case 'string':
-      return JSON.stringify(l.value);
-    case 'pattern':
-      return `/${l.source}/${l.caseInsensitive ? 'i' : ''}`;
-    case 'list':
-      return `[${l.items.map(literalText).join(', ')}]`;
-    case 'int64':
-    case 'uint64':
-      return String(l.value);
-    case 'double':
-      return String(l.value);
-    case 'bool':
-      return String(l.value);
-    case 'null':
-      return 'null';
-    default:
-      return `<${l.type}>`;
+    this.diagnostics.push({ severity: 'error', message, recoverable: false, location: locate(this.text, e.span.start) });
   }
 }
 
@@ -495,7 +482,7 @@ export interface CompiledQuery {
  * are reported only when a field exists nowhere (with a suggestion) or exists
  * only with types the value cannot be compared with.
  */
-export function compileQuery(expr: Expr, schemas: readonly Schema[], ctx: CompileContext): CompiledQuery {
+export function compileQuery(expr: Expr, text: string, schemas: readonly Schema[], ctx: CompileContext): CompiledQuery {
   const reports = new Map<Expr, PredicateReport>();
   const diagnostics: Diagnostic[] = [];
   const hints = new Map<Program, PruneHint>();
@@ -504,7 +491,7 @@ export function compileQuery(expr: Expr, schemas: readonly Schema[], ctx: Compil
   const programFor = (s: Schema): Program => {
     let p = cache.get(key(s));
     if (!p) {
-      p = new SchemaCompiler(s, ctx, reports, diagnostics, hints).compile(expr);
+      p = new SchemaCompiler(s, ctx, reports, diagnostics, hints, text).compile(expr);
       cache.set(key(s), p);
     }
     return p;
@@ -517,7 +504,7 @@ export function compileQuery(expr: Expr, schemas: readonly Schema[], ctx: Compil
       diagnostics.push({
         severity: 'error',
         message: MSG.unknownField(r.name),
-        location: spanLocation(r.span),
+        location: locate(text, r.span.start),
         notes: hint ? [`did you mean '${hint}'?`] : [],
         recoverable: false,
       });
@@ -525,7 +512,7 @@ export function compileQuery(expr: Expr, schemas: readonly Schema[], ctx: Compil
       diagnostics.push({
         severity: 'error',
         message: MSG.mismatch(`'${r.name}'`, [...r.foundTypes].join(', '), describeLiteral(r.literal)),
-        location: spanLocation(r.span),
+        location: locate(text, r.span.start),
         recoverable: false,
       });
     }

@@ -1,46 +1,193 @@
 /**
- * Query execution over the store: choose partitions from the catalog, scan
- * them, filter, and stream batches out.
- *
- * TODO(issue 4): the full VAST expression language (src/expr/) replaces the
- * schema-only selection below; until then an expression may only select
- * schemas: `#schema == "zeek.conn"` (alias `#type`), `#schema != "..."`, or `true`.
+ * Query execution over the store (DESIGN "Data flow of a query"):
+ * text → parse → compile per schema → catalog prune → load partitions →
+ * evaluate → filter → pipeline → caller. Results stream: the first batch is
+ * handed out as soon as it is found, and `maxEvents` stops the scan early.
  */
 import type * as A from 'apache-arrow';
-import { UsageError } from '../diagnostics.js';
+import type { Diagnostic } from '../diagnostics.js';
+import { type CompiledQuery, type Program, compileQuery, evaluate, programText } from '../expr/compile.js';
+import type { Expr } from '../expr/ast.js';
+import { ExpressionError } from '../expr/errors.js';
+import { parseExpression } from '../expr/parser.js';
+import { printExpression } from '../expr/print.js';
+import { SketchCache, prune } from '../expr/prune.js';
+import { filter } from '../pipeline/batch-ops.js';
+import type { Operator, Predicate } from '../pipeline/operator.js';
+import { parsePipeline, runPipeline, splitQuery } from '../pipeline/parse.js';
 import type { PartitionEntry } from '../store/catalog.js';
 import type { Store } from '../store/store.js';
+import { vastSchema } from '../types/arrow.js';
+import type { SchemaRegistry } from '../types/registry.js';
+import type { Schema } from '../types/type.js';
 
-export interface QueryOptions {
-  /** Stop after this many events (`-n`). */
-  maxEvents?: number;
+/** A parsed and compiled query, ready to run (possibly many times). */
+export interface PreparedQuery {
+  readonly text: string;
+  readonly expr: Expr;
+  readonly compiled: CompiledQuery;
+  readonly pipeline: readonly Operator[];
 }
 
-type SchemaTest = (schema: string) => boolean;
-
-function parseSchemaSelection(expr: string | undefined): SchemaTest {
-  const text = (expr ?? '').trim();
-  if (text === '' || text === 'true') return () => true;
-  const m = /^#(?:schema|type)\s*(==|!=)\s*"([^"]*)"$/.exec(text);
-  if (!m) throw new UsageError(`unsupported expression '${text}': only '#schema == "NAME"' is supported yet`);
-  return m[1] === '==' ? (s) => s === m[2] : (s) => s !== m[2];
+/** What a run did, for `--explain`. */
+export interface QueryStats {
+  considered: number;
+  prunedBySchema: number;
+  prunedBySynopsis: number;
+  opened: number;
+  rowsScanned: number;
+  rowsMatched: number;
+  /** Milliseconds from start to the first result, and to the end. */
+  firstResultMs?: number;
+  totalMs?: number;
 }
 
-export function selectPartitions(store: Store, expr: string | undefined): PartitionEntry[] {
-  const test = parseSchemaSelection(expr);
-  return store.partitions().filter((p) => test(p.schema));
+export const emptyStats = (): QueryStats => ({
+  considered: 0,
+  prunedBySchema: 0,
+  prunedBySynopsis: 0,
+  opened: 0,
+  rowsScanned: 0,
+  rowsMatched: 0,
+});
+
+function fail(text: string, diagnostics: readonly Diagnostic[]): never {
+  throw new ExpressionError(text, diagnostics);
 }
 
-/** Streams the matching events as batches, stopping early at `maxEvents`. */
-export async function* runQuery(store: Store, expr: string | undefined, opts: QueryOptions = {}): AsyncIterable<A.RecordBatch> {
-  let remaining = opts.maxEvents ?? Number.POSITIVE_INFINITY;
-  for (const batch of store.batches(selectPartitions(store, expr))) {
-    if (remaining <= 0) return;
-    if (batch.numRows > remaining) {
-      yield batch.slice(0, remaining);
-      return;
+/** Compiles filter expressions inside pipelines (`where`), lazily per batch schema. */
+export function whereCompiler(registry: SchemaRegistry, now?: bigint) {
+  return (text: string, _offset: number): Predicate => {
+    const parsed = parseExpression(text, { now });
+    if (!parsed.ok) fail(text, parsed.diagnostics);
+    const compiled = compileQuery(parsed.expr, text, [], { aliases: registry.aliases });
+    const programs = new WeakMap<A.Schema, Program>();
+    return (batch) => {
+      let p = programs.get(batch.schema);
+      if (!p) {
+        p = compiled.program(vastSchema(batch.schema));
+        programs.set(batch.schema, p);
+      }
+      return evaluate(p, batch);
+    };
+  };
+}
+
+/**
+ * Parses `EXPR | OP | OP` and compiles the expression against the schemas the
+ * query may touch; type errors (unknown fields, mismatches) throw with the
+ * offending position.
+ */
+export function prepareQuery(
+  text: string | undefined,
+  schemas: readonly Schema[],
+  registry: SchemaRegistry,
+  opts: { now?: bigint } = {},
+): PreparedQuery {
+  const full = text ?? '';
+  const split = splitQuery(full);
+  const exprText = split.expression.trim() === '' ? 'true' : split.expression;
+  const parsed = parseExpression(exprText, { now: opts.now });
+  if (!parsed.ok) fail(exprText, parsed.diagnostics);
+  const compiled = compileQuery(parsed.expr, exprText, schemas, { aliases: registry.aliases });
+  if (compiled.diagnostics.length > 0) fail(exprText, compiled.diagnostics);
+  const pipeline = split.pipeline.trim()
+    ? parsePipeline(split.pipeline, { text: full, offset: split.pipelineOffset, compileWhere: whereCompiler(registry, opts.now) })
+    : [];
+  return { text: full, expr: parsed.expr, compiled, pipeline };
+}
+
+const schemaOfEntry = (e: PartitionEntry): Schema => ({ name: e.schema, type: e.layout, timestamp: e.timestamp });
+
+/** Decides for each partition whether it must be opened. */
+export function plan(store: Store, q: PreparedQuery, stats: QueryStats): PartitionEntry[] {
+  const sketches = new SketchCache((e) => store.sketchPath(e));
+  const out: PartitionEntry[] = [];
+  for (const e of store.partitions()) {
+    stats.considered++;
+    const program = q.compiled.program(schemaOfEntry(e));
+    if (program.kind === 'const' && !program.value) {
+      stats.prunedBySchema++;
+      continue;
     }
-    remaining -= batch.numRows;
-    yield batch;
+    if (prune(program, e, sketches, q.compiled.hints) === 'never') {
+      stats.prunedBySynopsis++;
+      continue;
+    }
+    out.push(e);
   }
+  return out;
+}
+
+/** The events matching the expression, before any pipeline operator. */
+async function* scan(store: Store, q: PreparedQuery, stats: QueryStats): AsyncIterable<A.RecordBatch> {
+  for (const e of plan(store, q, stats)) {
+    stats.opened++;
+    const program = q.compiled.program(schemaOfEntry(e));
+    for (const batch of store.batches([e])) {
+      stats.rowsScanned += batch.numRows;
+      if (program.kind === 'const' && program.value) {
+        stats.rowsMatched += batch.numRows;
+        yield batch;
+        continue;
+      }
+      const selected = filter(batch, evaluate(program, batch));
+      if (!selected) continue;
+      stats.rowsMatched += selected.numRows;
+      yield selected;
+      // Give consumers (a closed pipe, `head`) a chance to stop us between batches.
+      await Promise.resolve();
+    }
+  }
+}
+
+/** Runs a prepared query: matching events through the pipeline, at most `maxEvents`. */
+export async function* runQuery(
+  store: Store,
+  q: PreparedQuery,
+  opts: { maxEvents?: number } = {},
+  stats: QueryStats = emptyStats(),
+): AsyncIterable<A.RecordBatch> {
+  const start = performance.now();
+  let remaining = opts.maxEvents ?? Number.POSITIVE_INFINITY;
+  const batches = q.pipeline.length > 0 ? runPipeline(q.pipeline, scan(store, q, stats)) : scan(store, q, stats);
+  try {
+    for await (const batch of batches) {
+      if (remaining <= 0) return;
+      stats.firstResultMs ??= performance.now() - start;
+      if (batch.numRows > remaining) {
+        yield batch.slice(0, remaining);
+        return;
+      }
+      remaining -= batch.numRows;
+      yield batch;
+      if (remaining <= 0) return;
+    }
+  } finally {
+    stats.totalMs = performance.now() - start;
+  }
+}
+
+/** The plan as text for `--explain`: the compiled predicate per schema, pruning, and what the run did. */
+export function explain(store: Store, q: PreparedQuery, stats: QueryStats): string {
+  const lines = [`expression: ${printExpression(q.expr)}`];
+  if (q.pipeline.length > 0) lines.push(`pipeline:   ${q.pipeline.map((o) => o.toString()).join(' | ')}`);
+  lines.push('per schema:');
+  const seen = new Set<string>();
+  for (const e of store.partitions()) {
+    if (seen.has(e.fingerprint)) continue;
+    seen.add(e.fingerprint);
+    lines.push(`  ${e.schema}: ${programText(q.compiled.program(schemaOfEntry(e)))}`);
+  }
+  lines.push(
+    `partitions: ${stats.considered} considered, ${stats.prunedBySchema + stats.prunedBySynopsis} pruned ` +
+      `(${stats.prunedBySchema} by schema, ${stats.prunedBySynopsis} by synopsis), ${stats.opened} opened`,
+  );
+  lines.push(`rows:       ${stats.rowsScanned} scanned, ${stats.rowsMatched} matched`);
+  if (stats.totalMs !== undefined)
+    lines.push(
+      `time:       ${stats.totalMs.toFixed(1)} ms total` +
+        (stats.firstResultMs !== undefined ? `, first result after ${stats.firstResultMs.toFixed(1)} ms` : ''),
+    );
+  return lines.join('\n');
 }

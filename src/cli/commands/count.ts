@@ -1,19 +1,25 @@
 import type { Command } from 'commander';
-import { runQuery, selectPartitions } from '../../query/run.js';
+import { emptyStats, explain, plan, prepareQuery, runQuery } from '../../query/run.js';
 import { Store } from '../../store/store.js';
 import { addDbFlag, dbDir } from '../flags/db.js';
+import { schemaRegistry } from '../schemas.js';
 
 export function registerCount(program: Command): void {
   const cmd = program
     .command('count')
     .description('count the events that match an expression (default: all)')
-    .argument('[expression]', 'which events')
-    .option('--estimate', 'an upper bound from the catalog alone, without scanning');
-  addDbFlag(cmd).action(async (expr: string | undefined, flags: { estimate?: boolean }) => {
-    const store = await Store.open(dbDir(cmd));
+    .argument('[query]', 'expression (and pipeline)')
+    .option('--estimate', 'an upper bound from the catalog alone, without scanning')
+    .option('--explain', 'print the query plan and what the run did to standard error');
+  addDbFlag(cmd).action(async (query: string | undefined, flags: { estimate?: boolean; explain?: boolean }) => {
+    const db = dbDir(cmd);
+    const store = await Store.open(db);
+    const q = prepareQuery(query, store.schemas(), schemaRegistry(db));
+    const stats = emptyStats();
     let n = 0;
-    if (flags.estimate) for (const p of selectPartitions(store, expr)) n += p.events;
-    else for await (const b of runQuery(store, expr)) n += b.numRows;
+    if (flags.estimate) for (const p of plan(store, q, stats)) n += p.events;
+    else for await (const b of runQuery(store, q, {}, stats)) n += b.numRows;
     process.stdout.write(`${n}\n`);
+    if (flags.explain) process.stderr.write(`${explain(store, q, stats)}\n`);
   });
 }

@@ -4,7 +4,7 @@ import { findFormat } from '../../formats/index.js';
 import { type ReadStats, fileInput, readBatches } from '../../formats/read.js';
 import { Store } from '../../store/store.js';
 import { addDbFlag, dbDir } from '../flags/db.js';
-import { type InputFlags, addInputFlags } from '../flags/input.js';
+import { type InputFlags, addInputFlags, positiveInt } from '../flags/input.js';
 import { Progress } from '../progress.js';
 import { schemaRegistry } from '../schemas.js';
 
@@ -16,16 +16,21 @@ export function registerImport(program: Command): void {
     .command('import')
     .description('parse events from stdin or a file and store them (gzip and zstd inputs are detected)')
     .argument('<format>', 'input format: zeek, zeek-json, suricata, json, csv, arrow, parquet');
-  addDbFlag(addInputFlags(cmd)).action(async (format: string, flags: InputFlags) => {
+  cmd.option('--max-partition-size <n>', 'events per partition', (v) => positiveInt(v, '--max-partition-size'));
+  addDbFlag(addInputFlags(cmd)).action(async (format: string, flags: ImportFlags) => {
     process.exitCode = await runImport(format, flags, dbDir(cmd));
   });
 }
 
-async function runImport(formatName: string, flags: InputFlags, db: string): Promise<number> {
+interface ImportFlags extends InputFlags {
+  maxPartitionSize?: number;
+}
+
+async function runImport(formatName: string, flags: ImportFlags, db: string): Promise<number> {
   const format = findFormat(formatName, 'read');
   const schemas = schemaRegistry(db);
   const store = await Store.open(db, { create: true });
-  const importer = await store.importer({ atomic: flags.onError === 'fail' });
+  const importer = await store.importer({ atomic: flags.onError === 'fail', partitionSize: flags.maxPartitionSize });
   const file = flags.read === '-' ? '<stdin>' : flags.read;
   const stats: ReadStats = { errors: 0, warnings: 0 };
   let printed = 0;

@@ -1,0 +1,39 @@
+/** Running the built `vast` command as a real process, for integration tests. */
+import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../helpers/datasets.js';
+
+export const VAST_BIN = join(ROOT, 'bin', 'vast.js');
+
+export interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `vast ARGS` to completion; `input` is fed to stdin. */
+export function vast(args: string[], opts: { input?: string | Buffer; cwd?: string } = {}): Run {
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [VAST_BIN, ...args], {
+    input: opts.input,
+    cwd: opts.cwd,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Starts `vast ARGS` without waiting (for crash tests). */
+export function vastProcess(args: string[]) {
+  return spawn(process.execPath, [VAST_BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+}
+
+/** A fresh temporary directory and a database path inside it; `cleanup` removes both. */
+export function tempDb(): { dir: string; db: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'vast-it-'));
+  return { dir, db: join(dir, 'db'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Lines of Zeek TSV that are data (not `#` directives). */
+export const dataLines = (text: string) => text.split('\n').filter((l) => l !== '' && !l.startsWith('#'));
