@@ -44,6 +44,10 @@ function leafData(root: A.Data, leaf: Leaf, type: RecordType): A.Data {
   return data;
 }
 
+/**
+ * arrow-js convention: value buffers of a sliced Data start at its first row
+ * (index `r`); validity bitmaps do not (index `offset + r`).
+ */
 function validAt(data: A.Data, j: number): boolean {
   const bm = data.nullBitmap;
   return data.nullCount === 0 || !bm || bm.length === 0 || (bm[j >> 3] & (1 << (j & 7))) !== 0;
@@ -69,8 +73,8 @@ class Int64Acc implements Accumulator {
         this.nulls++;
         continue;
       }
-      const hi = hiOf[2 * j + 1];
-      const lo = u32[2 * j];
+      const hi = hiOf[2 * r + 1];
+      const lo = u32[2 * r];
       if (!this.seen) {
         this.seen = true;
         this.minHi = this.maxHi = hi;
@@ -109,7 +113,7 @@ class NumberAcc implements Accumulator {
         this.nulls++;
         continue;
       }
-      const x = v[j];
+      const x = v[r];
       if (x < this.min) this.min = x;
       if (x > this.max) this.max = x;
     }
@@ -135,7 +139,7 @@ class HashAcc implements Accumulator {
         continue;
       }
       this.set.add(
-        this.kind === 'ip' ? hashBytes(bytes, j * 16, j * 16 + 16) : hashBytes(bytes, offsets[j], offsets[j + 1]),
+        this.kind === 'ip' ? hashBytes(bytes, r * 16, r * 16 + 16) : hashBytes(bytes, offsets[r], offsets[r + 1]),
       );
     }
   }
@@ -160,7 +164,7 @@ class EnumAcc implements Accumulator {
     for (let r = 0; r < rows; r++) {
       const j = data.offset + r;
       if (!validAt(data, j)) this.nulls++;
-      else seen[keys[j]] = 1;
+      else seen[keys[r]] = 1;
     }
     for (let k = 0; k < seen.length; k++) if (seen[k] && this.values.size < MAX_ENUM_VALUES) this.values.add(dict.get(k));
   }

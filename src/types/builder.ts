@@ -71,6 +71,8 @@ class Validity {
     }
   }
   take(length: number): { nullBitmap: Uint8Array | undefined; nullCount: number } {
+    // Valid rows after the last null may lie past the allocated bits: pad them (as valid) first.
+    if (this.nulls > 0 && this.bits!.length < (length + 7) >> 3) this.grow(length);
     const out = this.nulls === 0 ? undefined : this.bits!.slice(0, (length + 7) >> 3);
     const nullCount = this.nulls;
     this.bits = undefined;
@@ -259,6 +261,12 @@ class Int64Builder extends ColumnBuilder {
     const v = decimalTimes(body, 10 ** scale);
     return this.appendBigInt(neg ? -v : v);
   }
+  /** Decimal seconds (`1258531221.486539`, `1e-3`) to nanoseconds, exactly. */
+  private appendSeconds(text: string): boolean {
+    if (/e/i.test(text)) return this.appendBigInt(secondsToNs(Number(text)));
+    const b = utf8Encoder.encode(text);
+    return this.appendDecimalBytes(b, 0, b.length, 9);
+  }
   appendText(text: string): boolean {
     switch (this.type.kind) {
       case 'time': {
@@ -281,7 +289,8 @@ class Int64Builder extends ColumnBuilder {
     if (typeof v === 'number') {
       const kind = this.type.kind;
       // JSON numbers for times and durations are seconds (Zeek JSON's convention).
-      if (kind === 'time' || kind === 'duration') return this.appendBigInt(secondsToNs(v));
+      // Via the number's shortest decimal text, which is exact where `v * 1e9` is not.
+      if (kind === 'time' || kind === 'duration') return Number.isFinite(v) && this.appendSeconds(String(v));
       if (!Number.isInteger(v)) return false;
       if (Number.isSafeInteger(v)) {
         if (v < 0 && kind === 'uint64') return false;

@@ -2,8 +2,15 @@
  * Reading values out of Arrow `Data` by row, straight from the buffers.
  * Writers, synopses and kernels use these instead of arrow-js `Vector.get`,
  * which allocates per call and reads nanosecond timestamps as lossy
- * milliseconds. All functions take a row index relative to `data` (they add
- * `data.offset` themselves).
+ * milliseconds. All functions take a row index relative to `data`.
+ *
+ * Offsets follow arrow-js's slicing convention (`Data.slice`): the value and
+ * value-offset buffers of a sliced `Data` already start at its first row, so
+ * they are indexed by the row alone; only bit-addressed buffers (the validity
+ * bitmap, bool values) are indexed by `data.offset + row`. Row `i` of a struct
+ * is row `i` of each child (arrow-js slices struct children along with the
+ * parent: `Data.slice` shifts both offsets, `RecordBatch.slice` only the
+ * children's); the rows of a list's elements are the raw value offsets.
  */
 import type * as A from 'apache-arrow';
 import type { VastType } from './type.js';
@@ -21,7 +28,7 @@ export function isValid(data: A.Data, i: number): boolean {
 
 /** int64, uint64, time (ns), duration (ns). */
 export function bigintAt(data: A.Data, i: number): bigint {
-  return (data.values as BigInt64Array | BigUint64Array)[data.offset + i];
+  return (data.values as BigInt64Array | BigUint64Array)[i];
 }
 
 /**
@@ -29,7 +36,7 @@ export function bigintAt(data: A.Data, i: number): bigint {
  * durations), nearest double otherwise (times in ns are > 2^53: use bigintAt).
  */
 export function numberAt(data: A.Data, i: number): number {
-  const v = (data.values as ArrayLike<number | bigint>)[data.offset + i];
+  const v = (data.values as ArrayLike<number | bigint>)[i];
   return typeof v === 'bigint' ? Number(v) : v;
 }
 
@@ -41,8 +48,7 @@ export function boolAt(data: A.Data, i: number): boolean {
 /** The UTF-8 bytes of a string value (a view, not a copy). */
 export function stringBytesAt(data: A.Data, i: number): Uint8Array {
   const o = data.valueOffsets as Int32Array;
-  const j = data.offset + i;
-  return (data.values as Uint8Array).subarray(o[j], o[j + 1]);
+  return (data.values as Uint8Array).subarray(o[i], o[i + 1]);
 }
 
 export function stringAt(data: A.Data, i: number): string {
@@ -51,28 +57,26 @@ export function stringAt(data: A.Data, i: number): string {
 
 /** The 16 address bytes of an ip value: `{bytes, off}` so that callers need not copy. */
 export function ipAt(data: A.Data, i: number): { bytes: Uint8Array; off: number } {
-  return { bytes: data.values as Uint8Array, off: (data.offset + i) * 16 };
+  return { bytes: data.values as Uint8Array, off: i * 16 };
 }
 
 /** A subnet value's address bytes and 128-bit prefix length. */
 export function subnetAt(data: A.Data, i: number): { bytes: Uint8Array; off: number; length: number } {
-  // Struct children share the parent's row positions, whether or not arrow-js sliced them.
+  // Row i of a struct is row i of its children (see above).
   const [addr, len] = data.children;
-  const j = data.offset + i;
-  return { bytes: addr.values as Uint8Array, off: j * 16, length: (len.values as Uint8Array)[j] };
+  return { bytes: addr.values as Uint8Array, off: i * 16, length: (len.values as Uint8Array)[i] };
 }
 
 /** The string of an enum value (dictionary lookup). */
 export function enumAt(data: A.Data, i: number): string {
-  const key = (data.values as Int16Array | Int8Array | Int32Array)[data.offset + i];
+  const key = (data.values as Int16Array | Int8Array | Int32Array)[i];
   return data.dictionary!.get(key) as string;
 }
 
 /** The child rows `[start, end)` of a list (or map) value. */
 export function listRange(data: A.Data, i: number): [number, number] {
   const o = data.valueOffsets as Int32Array;
-  const j = data.offset + i;
-  return [o[j], o[j + 1]];
+  return [o[i], o[i + 1]];
 }
 
 /** A plain JS value, for code off the hot path (tests, `vast get`, synopsis building). */
@@ -117,7 +121,7 @@ export function valueAt(data: A.Data, t: VastType, i: number): Value {
       const [a, b] = listRange(data, i);
       const child = data.children[0];
       const out: Value[] = [];
-      for (let k = a; k < b; k++) out.push(valueAt(child, t.element, k - child.offset));
+      for (let k = a; k < b; k++) out.push(valueAt(child, t.element, k));
       return out;
     }
     case 'map': {
@@ -125,13 +129,13 @@ export function valueAt(data: A.Data, t: VastType, i: number): Value {
       const entries = data.children[0];
       const out: Value[] = [];
       const [keys, values] = entries.children;
-      for (let k = a; k < b; k++) out.push([valueAt(keys, t.key, k - keys.offset), valueAt(values, t.value, k - values.offset)]);
+      for (let k = a; k < b; k++) out.push([valueAt(keys, t.key, k), valueAt(values, t.value, k)]);
       return out;
     }
     case 'record': {
       const out: { [field: string]: Value } = {};
       t.fields.forEach((f, k) => {
-        out[f.name] = valueAt(data.children[k], f.type, data.offset + i - data.children[k].offset);
+        out[f.name] = valueAt(data.children[k], f.type, i);
       });
       return out;
     }

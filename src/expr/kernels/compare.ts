@@ -1,3 +1,8 @@
+/**
+ * Indexing convention (arrow-js): value buffers of a sliced Data already start
+ * at its first row, so values are read at `r`; validity bitmaps and bool
+ * values are not sliced and are read at `col.offset + r`.
+ */
 /** Three-way comparisons on fixed-width columns: 64-bit integers (also time, duration), doubles, ports, bools. */
 import { validBit } from './bitmap.js';
 import type { Kernel } from './kernel.js';
@@ -22,11 +27,11 @@ export function int64Compare(outcomes: number, literal: bigint, signed: boolean)
     const base = col.offset;
     for (let r = 0; r < rows; r++) {
       const j = base + r;
-      const hi = hiArr[2 * j + 1];
+      const hi = hiArr[2 * r + 1];
       let c: number;
       if (hi !== litHi) c = hi < litHi ? 0 : 2;
       else {
-        const lo = u32[2 * j];
+        const lo = u32[2 * r];
         c = lo === litLo ? 1 : lo < litLo ? 0 : 2;
       }
       if (outcomes & (1 << c) && validBit(bm, nulls, j)) out[r >> 3] |= 1 << (r & 7);
@@ -44,7 +49,7 @@ export function int64CompareDouble(outcomes: number, literal: number, signed: bo
     const nulls = col.nullCount;
     for (let r = 0; r < rows; r++) {
       const j = col.offset + r;
-      const x = (signed ? i32[2 * j + 1] : u32[2 * j + 1]) * TWO32 + u32[2 * j];
+      const x = (signed ? i32[2 * r + 1] : u32[2 * r + 1]) * TWO32 + u32[2 * r];
       const c = x < literal ? 0 : x === literal ? 1 : 2;
       if (outcomes & (1 << c) && validBit(bm, nulls, j)) out[r >> 3] |= 1 << (r & 7);
     }
@@ -59,7 +64,7 @@ export function numberCompare(outcomes: number, literal: number): Kernel {
     const nulls = col.nullCount;
     for (let r = 0; r < rows; r++) {
       const j = col.offset + r;
-      const x = v[j];
+      const x = v[r];
       // NaN compares as unordered: it matches only `!=`.
       const c = x < literal ? 0 : x === literal ? 1 : x > literal ? 2 : -1;
       const hit = c < 0 ? outcomes === 0b101 : (outcomes & (1 << c)) !== 0;

@@ -8,7 +8,7 @@ export function ipCompare(outcomes: number, lit: Uint8Array): Kernel {
     const b = col.values as Uint8Array;
     for (let r = 0; r < rows; r++) {
       const j = col.offset + r;
-      const o = j * 16;
+      const o = r * 16;
       let c = 1;
       for (let k = 0; k < 16; k++) {
         const d = b[o + k] - lit[k];
@@ -36,7 +36,7 @@ export function ipInSubnet(net: Uint8Array, length: number, negate: boolean): Ke
     const b = col.values as Uint8Array;
     for (let r = 0; r < rows; r++) {
       const j = col.offset + r;
-      if (inNet(b, j * 16, net, full, mask) !== negate && validBit(col.nullBitmap, col.nullCount, j))
+      if (inNet(b, r * 16, net, full, mask) !== negate && validBit(col.nullBitmap, col.nullCount, j))
         out[r >> 3] |= 1 << (r & 7);
     }
   };
@@ -53,11 +53,11 @@ export function subnetRelation(rel: '==' | 'in' | 'ni', net: Uint8Array, length:
     const l = len.values as Uint8Array;
     for (let r = 0; r < rows; r++) {
       const j = col.offset + r;
-      const colLen = l[j];
+      const colLen = l[r];
       let hit: boolean;
-      if (rel === '==') hit = colLen === length && inNet(a, j * 16, net, length >> 3, maskOf(length));
-      else if (rel === 'in') hit = colLen >= length && inNet(a, j * 16, net, length >> 3, maskOf(length));
-      else hit = colLen <= length && inNet(net, 0, a.subarray(j * 16, j * 16 + 16), colLen >> 3, maskOf(colLen));
+      if (rel === '==') hit = colLen === length && inNet(a, r * 16, net, length >> 3, maskOf(length));
+      else if (rel === 'in') hit = colLen >= length && inNet(a, r * 16, net, length >> 3, maskOf(length));
+      else hit = colLen <= length && inNet(net, 0, a.subarray(r * 16, r * 16 + 16), colLen >> 3, maskOf(colLen));
       if (hit !== negate && validBit(col.nullBitmap, col.nullCount, j)) out[r >> 3] |= 1 << (r & 7);
     }
   };
@@ -71,8 +71,8 @@ export function subnetContainsIp(ip: Uint8Array, negate: boolean): Kernel {
     const l = len.values as Uint8Array;
     for (let r = 0; r < rows; r++) {
       const j = col.offset + r;
-      const net = a.subarray(j * 16, j * 16 + 16);
-      const hit = inNet(ip, 0, net, l[j] >> 3, maskOf(l[j]));
+      const net = a.subarray(r * 16, r * 16 + 16);
+      const hit = inNet(ip, 0, net, l[r] >> 3, maskOf(l[r]));
       if (hit !== negate && validBit(col.nullBitmap, col.nullCount, j)) out[r >> 3] |= 1 << (r & 7);
     }
   };

@@ -12,8 +12,8 @@ export function stringEquals(lit: Uint8Array, negate: boolean): Kernel {
     const b = col.values as Uint8Array;
     for (let r = 0; r < rows; r++) {
       const j = col.offset + r;
-      const s = o[j];
-      let eq = o[j + 1] - s === n;
+      const s = o[r];
+      let eq = o[r + 1] - s === n;
       for (let k = 0; eq && k < n; k++) eq = b[s + k] === lit[k];
       if (eq !== negate && validBit(col.nullBitmap, col.nullCount, j)) out[r >> 3] |= 1 << (r & 7);
     }
@@ -27,8 +27,8 @@ export function stringCompare(outcomes: number, lit: Uint8Array): Kernel {
     const b = col.values as Uint8Array;
     for (let r = 0; r < rows; r++) {
       const j = col.offset + r;
-      const s = o[j];
-      const len = o[j + 1] - s;
+      const s = o[r];
+      const len = o[r + 1] - s;
       let c = 1;
       const m = Math.min(len, lit.length);
       let k = 0;
@@ -51,26 +51,25 @@ export function stringContains(lit: Uint8Array, negate: boolean): Kernel {
     const o = col.valueOffsets as Int32Array;
     const v = col.values as Uint8Array;
     const hay = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-    const first = col.offset;
-    const end = o[first + rows];
+    const end = o[rows];
     const hits = new Uint8Array((rows + 7) >> 3);
     if (needle.length === 0) hits.fill(0xff);
     else {
       let row = 0;
-      let pos = hay.indexOf(needle, o[first]);
+      let pos = hay.indexOf(needle, o[0]);
       while (pos >= 0 && pos + needle.length <= end) {
         // Advance to the row that contains position `pos`.
-        while (row < rows && o[first + row + 1] <= pos) row++;
+        while (row < rows && o[row + 1] <= pos) row++;
         if (row >= rows) break;
-        if (pos + needle.length <= o[first + row + 1]) {
+        if (pos + needle.length <= o[row + 1]) {
           hits[row >> 3] |= 1 << (row & 7);
-          pos = hay.indexOf(needle, o[first + row + 1]); // one hit per row is enough
+          pos = hay.indexOf(needle, o[row + 1]); // one hit per row is enough
         } else pos = hay.indexOf(needle, pos + 1); // straddles two rows
       }
     }
     for (let r = 0; r < rows; r++) {
       const hit = (hits[r >> 3] & (1 << (r & 7))) !== 0;
-      if (hit !== negate && validBit(col.nullBitmap, col.nullCount, first + r)) out[r >> 3] |= 1 << (r & 7);
+      if (hit !== negate && validBit(col.nullBitmap, col.nullCount, col.offset + r)) out[r >> 3] |= 1 << (r & 7);
     }
   };
 }
@@ -84,7 +83,7 @@ export function stringTest(test: (s: string) => boolean, negate: boolean): Kerne
     for (let r = 0; r < rows; r++) {
       const j = col.offset + r;
       if (!validBit(col.nullBitmap, col.nullCount, j)) continue;
-      if (test(buf.toString('utf8', o[j], o[j + 1])) !== negate) out[r >> 3] |= 1 << (r & 7);
+      if (test(buf.toString('utf8', o[r], o[r + 1])) !== negate) out[r >> 3] |= 1 << (r & 7);
     }
   };
 }
@@ -101,7 +100,7 @@ export function enumTest(test: (s: string) => boolean, negate: boolean): Kernel 
     const keys = col.values as Int16Array;
     for (let r = 0; r < rows; r++) {
       const j = col.offset + r;
-      if (match[keys[j]] && validBit(col.nullBitmap, col.nullCount, j)) out[r >> 3] |= 1 << (r & 7);
+      if (match[keys[r]] && validBit(col.nullBitmap, col.nullCount, j)) out[r >> 3] |= 1 << (r & 7);
     }
   };
 }

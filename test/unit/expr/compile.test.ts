@@ -138,3 +138,14 @@ describe('explain text', () => {
     expect(programText(q.program(dns))).toBe('false');
   });
 });
+
+describe('sliced batches (arrow-js offsets)', () => {
+  it('selects the same rows from a slice as from the whole batch', () => {
+    const sliced = batch.slice(1, 4);
+    for (const text of ['orig_h in 10.0.0.0/8', 'proto == "tcp"', 'orig_bytes > 1000', 'service ni "s"', 'tags ni "c"', 'net ni 10.1.1.1', 'local == false', 'duration > 1s']) {
+      const q = compileQuery(mustParseExpression(text), text, [conn], { aliases: new Map() });
+      const got = [...setIndices(evaluate(q.program(conn), sliced), sliced.numRows)].map((i) => rows[i + 1].uid);
+      expect(got, text).toEqual(select(text).filter((u) => u !== 'A'));
+    }
+  });
+});

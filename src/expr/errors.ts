@@ -1,0 +1,166 @@
+/**
+ * Error messages of the expression lexer and parser, and their rendering as
+ * super's ErrorList does: every problem found in one pass, each with its
+ * line:column, the source line and a caret.
+ */
+import { type Diagnostic, VastError } from '../diagnostics.js';
+
+// Lexical errors.
+export const UNKNOWN_TOKEN = (t: string) => `unknown token '${t}'`;
+export const UNTERMINATED_STRING = 'unterminated string';
+export const INVALID_ESCAPE = (e: string) => `invalid escape sequence '${e}'`;
+export const UNTERMINATED_PATTERN = 'unterminated pattern';
+export const INVALID_PATTERN_FLAGS = (f: string) => `invalid pattern flags '${f}' (only 'i' is supported)`;
+export const INVALID_REGEX = (why: string) => `invalid regular expression: ${why}`;
+export const PATTERN_NOT_LINEAR =
+  'pattern uses a backreference/lookaround, which is not supported (patterns must run in linear time)';
+export const INVALID_IP = (t: string) => `invalid IP address '${t}'`;
+export const INVALID_SUBNET_LENGTH = (t: string, max: number) =>
+  `invalid subnet length '${t}' (expected 0 to ${max})`;
+export const INVALID_SUBNET = (t: string) =>
+  `invalid subnet '${t}' (the address must be a full IPv4 or IPv6 address)`;
+export const INVALID_TIME = (t: string) => `invalid time '${t}'`;
+export const UNKNOWN_DURATION_UNIT = (unit: string) =>
+  `unknown duration unit '${unit}' (expected ns, us, ms, s, min, h, d, w or y)`;
+export const INTEGER_OUT_OF_RANGE = (t: string, type: string) => `integer '${t}' is out of range for ${type}`;
+export const INVALID_PORT = (t: string) => `invalid port '${t}' (expected 0 to 65535)`;
+export const UNKNOWN_PORT_PROTOCOL = (p: string) =>
+  `unknown port protocol '${p}' (expected tcp, udp, icmp, icmp6, sctp or ?)`;
+export const INVALID_VALUE = (t: string) => `invalid value '${t}'`;
+export const INVALID_FIELD_NAME = (t: string) =>
+  `invalid field name '${t}' (names are letters, digits and '_', joined by '.')`;
+export const UNKNOWN_OPERATOR = (op: string) => `unknown operator '${op}'`;
+export const INVALID_TYPE = (t: string) => `invalid type '${t}'`;
+export const EXPECTED_TYPE_NAME = "expected a type name after ':'";
+export const UNKNOWN_META = (m: string) =>
+  `unknown meta extractor '${m}' (expected #schema, #type, #import_time, #field)`;
+
+// Syntax errors.
+export const EXPECTED_EXPRESSION = 'expected an expression';
+export const EXPECTED_EXPRESSION_AFTER = (t: string) => `expected an expression after '${t}'`;
+export const UNEXPECTED = (t: string) => `unexpected '${t}'`;
+export const EXPECTED_OPERATOR = (operand: string) => `expected an operator after '${operand}'`;
+export const EXPECTED_VALUE_AFTER = (op: string) => `expected a value after '${op}'`;
+export const EXPECTED_DURATION_AFTER = (t: string) => `expected a duration after '${t}'`;
+export const EXPECTED_RPAREN = "expected ')'";
+export const EXPECTED_LIST_ITEM = (found: string) => `expected a value in the list, found '${found}'`;
+export const EXPECTED_RBRACKET = "expected ']'";
+export const EXPECTED_COMMA_OR_RBRACKET = "expected ',' or ']'";
+export const PATTERN_OPERATOR = (op: string) =>
+  `a pattern cannot be used with '${op}' (use ==, !=, in or !in)`;
+
+// Notes.
+export const NOTE_MISSING_CONNECTIVE = "combine predicates with '&&' or '||'";
+export const NOTE_USE_EQ_PATTERN = 'to match a pattern, write x == /re/';
+export const NOTE_USE_EQ = "to compare, write '=='";
+export const NOTE_USE_NE = "to compare, write '!='";
+export const NOTE_USE_NE_PATTERN = 'to exclude a pattern, write x != /re/';
+export const NOTE_USE_AND = "did you mean '&&'?";
+export const NOTE_USE_OR = "did you mean '||'?";
+export const NOTE_QUOTE_STRING = 'strings must be quoted';
+export const NOTE_OPENED_AT = (bracket: string, where: string) =>
+  `the '${bracket}' at ${where} is still open`;
+export const NOTE_END_OF_INPUT = 'reached the end of the expression';
+
+/** At most this many problems are reported for one expression. */
+export const MAX_PROBLEMS = 20;
+
+/** A problem found while lexing or parsing, before it becomes a Diagnostic. */
+export interface Problem {
+  /** 0-based UTF-16 offset into the expression text. */
+  readonly offset: number;
+  readonly message: string;
+  readonly notes?: readonly string[];
+}
+
+const encoder = new TextEncoder();
+
+/** 1-based line and column (UTF-8 bytes, as `Location` specifies) of a text offset. */
+export function locate(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: encoder.encode(text.slice(lineStart, offset)).length + 1 };
+}
+
+/** `1:5`, for messages that refer to another place in the text. */
+export function where(text: string, offset: number): string {
+  const { line, column } = locate(text, offset);
+  return `${line}:${column}`;
+}
+
+export function toDiagnostic(text: string, p: Problem): Diagnostic {
+  return {
+    severity: 'error',
+    message: p.message,
+    location: locate(text, p.offset),
+    ...(p.notes && p.notes.length > 0 ? { notes: p.notes } : {}),
+    recoverable: false,
+  };
+}
+
+/** Sorts by position and drops a second problem at the same offset (a cascade of the first). */
+export function settle(problems: readonly Problem[]): Problem[] {
+  const sorted = [...problems].sort((a, b) => a.offset - b.offset);
+  const out: Problem[] = [];
+  for (const p of sorted) {
+    if (out.length > 0 && out[out.length - 1].offset === p.offset) continue;
+    out.push(p);
+    if (out.length === MAX_PROBLEMS) break;
+  }
+  return out;
+}
+
+/**
+ * Renders diagnostics of an expression, one block each:
+ *
+ * ```text
+ * error: unknown token '@' at 1:6
+ * x == @
+ *      ^
+ * ```
+ *
+ * Notes follow the caret as `note: ...` lines. Diagnostics without a location
+ * render as their message alone.
+ */
+export function renderDiagnostics(text: string, diagnostics: readonly Diagnostic[]): string {
+  const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+  return diagnostics
+    .map((d) => {
+      const loc = d.location;
+      const notes = (d.notes ?? []).map((n) => `\nnote: ${n}`).join('');
+      if (!loc) return `${d.severity}: ${d.message}${notes}`;
+      const src = lines[loc.line - 1] ?? '';
+      return `${d.severity}: ${d.message} at ${loc.line}:${loc.column}\n${src}\n${caretPad(src, loc.column)}^${notes}`;
+    })
+    .join('\n');
+}
+
+/** Whitespace that puts a caret under the character at 1-based byte `column` (tabs kept as tabs). */
+function caretPad(line: string, column: number): string {
+  let pad = '';
+  let bytes = 0;
+  for (const ch of line) {
+    if (bytes >= column - 1) break;
+    bytes += encoder.encode(ch).length;
+    pad += ch === '\t' ? '\t' : ' ';
+  }
+  // A caret past the end of the line (end of input) goes right after it.
+  return pad + ' '.repeat(Math.max(0, column - 1 - bytes));
+}
+
+/** Thrown by `mustParseExpression`; `message` is the rendered diagnostics. */
+export class ExpressionError extends VastError {
+  constructor(
+    readonly text: string,
+    readonly diagnostics: readonly Diagnostic[],
+  ) {
+    super(renderDiagnostics(text, diagnostics), diagnostics[0]);
+    this.name = 'ExpressionError';
+  }
+}
