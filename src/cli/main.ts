@@ -5,7 +5,9 @@ import { VastError } from '../diagnostics.js';
 import { registerCount } from './commands/count.js';
 import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
+import { registerNodeControl } from './commands/node-control.js';
 import { registerRebuild } from './commands/rebuild.js';
+import { registerStart } from './commands/start.js';
 import { registerStatus } from './commands/status.js';
 import { addDbFlag } from './flags/db.js';
 
@@ -29,6 +31,8 @@ function buildProgram(): Command {
   registerCount(program);
   registerStatus(program);
   registerRebuild(program);
+  registerStart(program);
+  registerNodeControl(program);
   return program;
 }
 

@@ -86,13 +86,14 @@ export function prepareQuery(
 ): PreparedQuery {
   const full = text ?? '';
   const split = splitQuery(full);
-  const exprText = split.expression.trim() === '' ? 'true' : split.expression;
+  // Leading padding keeps error columns relative to the whole query text.
+  const exprText = split.expression.trim() === '' ? 'true' : ' '.repeat(split.expressionOffset) + split.expression;
   const parsed = parseExpression(exprText, { now: opts.now });
   if (!parsed.ok) fail(exprText, parsed.diagnostics);
   const compiled = compileQuery(parsed.expr, exprText, schemas, { aliases: registry.aliases });
   if (compiled.diagnostics.length > 0) fail(exprText, compiled.diagnostics);
-  const pipeline = split.pipeline.trim()
-    ? parsePipeline(split.pipeline, { text: full, offset: split.pipelineOffset, compileWhere: whereCompiler(registry, opts.now) })
+  const pipeline = split.pipeline
+    ? parsePipeline(full, { compileWhere: whereCompiler(registry, opts.now) }, split.pipelineOffset)
     : [];
   return { text: full, expr: parsed.expr, compiled, pipeline };
 }
@@ -119,8 +120,30 @@ export function plan(store: Store, q: PreparedQuery, stats: QueryStats): Partiti
   return out;
 }
 
+/**
+ * A predicate for batches of any schema, compiled lazily per layout: for
+ * batches that are not in partitions (a node's unflushed tail, live data).
+ */
+export function batchSelector(q: PreparedQuery): (batch: A.RecordBatch) => A.RecordBatch | undefined {
+  const programs = new WeakMap<A.Schema, Program>();
+  return (batch) => {
+    let p = programs.get(batch.schema);
+    if (!p) {
+      p = q.compiled.program(vastSchema(batch.schema));
+      programs.set(batch.schema, p);
+    }
+    if (p.kind === 'const') return p.value ? batch : undefined;
+    return filter(batch, evaluate(p, batch));
+  };
+}
+
 /** The events matching the expression, before any pipeline operator. */
-async function* scan(store: Store, q: PreparedQuery, stats: QueryStats): AsyncIterable<A.RecordBatch> {
+async function* scan(
+  store: Store,
+  q: PreparedQuery,
+  stats: QueryStats,
+  tail: readonly A.RecordBatch[],
+): AsyncIterable<A.RecordBatch> {
   for (const e of plan(store, q, stats)) {
     stats.opened++;
     const program = q.compiled.program(schemaOfEntry(e));
@@ -139,18 +162,37 @@ async function* scan(store: Store, q: PreparedQuery, stats: QueryStats): AsyncIt
       await Promise.resolve();
     }
   }
+  const select = batchSelector(q);
+  for (const batch of tail) {
+    stats.rowsScanned += batch.numRows;
+    const selected = select(batch);
+    if (!selected) continue;
+    stats.rowsMatched += selected.numRows;
+    yield selected;
+  }
 }
 
 /** Runs a prepared query: matching events through the pipeline, at most `maxEvents`. */
 export async function* runQuery(
   store: Store,
   q: PreparedQuery,
-  opts: { maxEvents?: number } = {},
+  opts: {
+    maxEvents?: number;
+    /** Batches not in partitions yet (a node's buffered tail), scanned after them. */
+    tail?: readonly A.RecordBatch[];
+    /** Live batches to continue with after the historical ones (`--unified`, `--continuous`). */
+    live?: AsyncIterable<A.RecordBatch>;
+    /** Skip history: only live batches (`--continuous`). */
+    liveOnly?: boolean;
+  } = {},
   stats: QueryStats = emptyStats(),
 ): AsyncIterable<A.RecordBatch> {
   const start = performance.now();
   let remaining = opts.maxEvents ?? Number.POSITIVE_INFINITY;
-  const batches = q.pipeline.length > 0 ? runPipeline(q.pipeline, scan(store, q, stats)) : scan(store, q, stats);
+  const live = opts.live;
+  const history = opts.liveOnly ? empty() : scan(store, q, stats, opts.tail ?? []);
+  const source = live ? concatStreams(history, live) : history;
+  const batches = q.pipeline.length > 0 ? runPipeline(q.pipeline, source) : source;
   try {
     for await (const batch of batches) {
       if (remaining <= 0) return;
@@ -166,6 +208,12 @@ export async function* runQuery(
   } finally {
     stats.totalMs = performance.now() - start;
   }
+}
+
+async function* empty(): AsyncIterable<A.RecordBatch> {}
+
+async function* concatStreams(...streams: AsyncIterable<A.RecordBatch>[]): AsyncIterable<A.RecordBatch> {
+  for (const s of streams) yield* s;
 }
 
 /** The plan as text for `--explain`: the compiled predicate per schema, pruning, and what the run did. */

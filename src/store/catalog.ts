@@ -32,6 +32,12 @@ export interface PartitionEntry {
   readonly minTime?: string;
   readonly maxTime?: string;
   readonly fields: Readonly<Record<string, FieldSynopsis>>;
+  /**
+   * For partitions a node wrote: the last write-ahead-log segment whose
+   * batches this commit contains. On restart, segments up to the highest such
+   * number are already in partitions and are not replayed (no duplicates).
+   */
+  readonly walSegment?: number;
 }
 
 export interface CatalogDocument {

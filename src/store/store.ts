@@ -70,6 +70,11 @@ export class Store {
     return join(this.dir, 'catalog.json');
   }
 
+  /** The highest write-ahead-log segment already contained in partitions (see PartitionEntry.walSegment). */
+  committedWalSegment(): number {
+    return this.entries.reduce((m, e) => Math.max(m, e.walSegment ?? -1), -1);
+  }
+
   /** The distinct layouts (schemas) of all committed partitions. */
   schemas(): Schema[] {
     const seen = new Map<string, Schema>();
@@ -294,6 +299,9 @@ export class Importer {
     private readonly partitionSize: number,
   ) {}
 
+  /** Set by a node before `commit`: the last WAL segment whose batches this import holds. */
+  walSegment: number | undefined;
+
   async add(batch: A.RecordBatch): Promise<void> {
     if (batch.numRows === 0) return;
     if (!batch.schema.metadata.has(SCHEMA_NAME_KEY)) throw new StoreError('batch without a schema name');
@@ -323,7 +331,8 @@ export class Importer {
     this.active.delete(key);
     const written = await a.writer.finish();
     writeFileAtomic(join(this.store.dir, 'staging', a.id + SKETCH_EXT), written.synopsis.sketch);
-    const entry = makeEntry(a.id, a.schema, written.events, written.bytes, written.synopsis, a.importTime);
+    const made = makeEntry(a.id, a.schema, written.events, written.bytes, written.synopsis, a.importTime);
+    const entry = this.walSegment === undefined ? made : { ...made, walSegment: this.walSegment };
     this.summary.partitions++;
     this.summary.bytes += written.bytes + written.synopsis.sketch.length;
     if (this.atomic) this.staged.push(entry);

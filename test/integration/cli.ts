@@ -14,10 +14,20 @@ export interface Run {
 }
 
 /** Runs `vast ARGS` to completion; `input` is fed to stdin. */
-export function vast(args: string[], opts: { input?: string | Buffer; cwd?: string } = {}): Run {
+/**
+ * Embedded-mode tests must not talk to a node a developer happens to run on
+ * the default endpoint: point the CLI at a port where nothing listens.
+ */
+const NO_NODE = { VAST_ENDPOINT: '127.0.0.1:1' };
+
+export function vast(
+  args: string[],
+  opts: { input?: string | Buffer; cwd?: string; env?: Record<string, string> } = {},
+): Run {
   const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [VAST_BIN, ...args], {
     input: opts.input,
     cwd: opts.cwd,
+    env: { ...process.env, ...NO_NODE, ...opts.env },
     encoding: 'utf8',
     maxBuffer: 1 << 30,
   });
@@ -25,8 +35,11 @@ export function vast(args: string[], opts: { input?: string | Buffer; cwd?: stri
 }
 
 /** Starts `vast ARGS` without waiting (for crash tests). */
-export function vastProcess(args: string[]) {
-  return spawn(process.execPath, [VAST_BIN, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+export function vastProcess(args: string[], env: Record<string, string> = {}) {
+  return spawn(process.execPath, [VAST_BIN, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, ...NO_NODE, ...env },
+  });
 }
 
 /** A fresh temporary directory and a database path inside it; `cleanup` removes both. */

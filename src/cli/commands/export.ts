@@ -1,8 +1,11 @@
+import type { RecordBatch } from 'apache-arrow';
 import type { Command } from 'commander';
+import { UsageError } from '../../diagnostics.js';
 import { findFormat } from '../../formats/index.js';
 import { emptyStats, explain, prepareQuery, runQuery } from '../../query/run.js';
 import { Store } from '../../store/store.js';
 import { addDbFlag, dbDir } from '../flags/db.js';
+import { addEndpointFlags, nodeClient } from '../flags/endpoint.js';
 import { positiveInt } from '../flags/input.js';
 import { openSink } from '../output.js';
 import { schemaRegistry } from '../schemas.js';
@@ -11,6 +14,8 @@ interface ExportFlags {
   maxEvents?: number;
   write?: string;
   explain?: boolean;
+  continuous?: boolean;
+  unified?: boolean;
 }
 
 export function registerExport(program: Command): void {
@@ -21,20 +26,38 @@ export function registerExport(program: Command): void {
     .argument('[query]', "expression and pipeline, e.g. 'id.orig_h in 10.0.0.0/8 | head 5' (default: all events)")
     .option('-n, --max-events <n>', 'stop after this many events', (v) => positiveInt(v, '--max-events'))
     .option('-w, --write <file>', 'write to a file instead of standard output')
+    .option('--continuous', 'live query: print new matching events as they arrive, until interrupted (needs a node)')
+    .option('--unified', 'historical matches, then live ones, without gaps or duplicates (needs a node)')
     .option('--explain', 'print the query plan and what the run did to standard error');
-  addDbFlag(cmd).action(async (formatName: string, query: string | undefined, flags: ExportFlags) => {
+  addEndpointFlags(addDbFlag(cmd)).action(async (formatName: string, query: string | undefined, flags: ExportFlags) => {
     const format = findFormat(formatName, 'write');
-    const db = dbDir(cmd);
-    const store = await Store.open(db);
-    const q = prepareQuery(query, store.schemas(), schemaRegistry(db));
-    const stats = emptyStats();
+    const client = await nodeClient(cmd);
+    let batches: AsyncIterable<RecordBatch>;
+    let report: (() => string) | undefined;
+    if (client) {
+      batches = client.export(query, { maxEvents: flags.maxEvents, continuous: flags.continuous, unified: flags.unified });
+    } else {
+      if (flags.continuous || flags.unified)
+        throw new UsageError('--continuous and --unified need a running node (vast start)');
+      const db = dbDir(cmd);
+      const store = await Store.open(db);
+      const q = prepareQuery(query, store.schemas(), schemaRegistry(db));
+      const stats = emptyStats();
+      batches = runQuery(store, q, { maxEvents: flags.maxEvents }, stats);
+      report = () => explain(store, q, stats);
+    }
     const sink = openSink(flags.write);
-    const batches = runQuery(store, q, { maxEvents: flags.maxEvents }, stats);
+    // A live query ends on Ctrl-C: finish the output cleanly.
+    let interrupted = false;
+    process.once('SIGINT', () => {
+      interrupted = true;
+      void (batches as AsyncGenerator<RecordBatch>).return?.(undefined);
+    });
     for await (const chunk of format.write!(batches, { options: {} })) {
       await sink.write(chunk);
-      if (sink.closed) break;
+      if (sink.closed || interrupted) break;
     }
     await sink.close();
-    if (flags.explain) process.stderr.write(`${explain(store, q, stats)}\n`);
+    if (flags.explain) process.stderr.write(`${report ? report() : 'explain: the plan of a query on a node is in its log'}\n`);
   });
 }

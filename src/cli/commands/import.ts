@@ -1,4 +1,9 @@
+import type { RecordBatch } from 'apache-arrow';
 import type { Command } from 'commander';
+import type { NodeClient } from '../../node/client.js';
+import { schemaName } from '../../types/arrow.js';
+import { AsyncQueue } from '../../util/async-queue.js';
+import { addEndpointFlags, nodeClient } from '../flags/endpoint.js';
 import { type Diagnostic, InputError, VastError, formatDiagnostic } from '../../diagnostics.js';
 import { findFormat } from '../../formats/index.js';
 import { type ReadStats, fileInput, readBatches } from '../../formats/read.js';
@@ -17,8 +22,9 @@ export function registerImport(program: Command): void {
     .description('parse events from stdin or a file and store them (gzip and zstd inputs are detected)')
     .argument('<format>', 'input format: zeek, zeek-json, suricata, json, csv, arrow, parquet');
   cmd.option('--max-partition-size <n>', 'events per partition', (v) => positiveInt(v, '--max-partition-size'));
-  addDbFlag(addInputFlags(cmd)).action(async (format: string, flags: ImportFlags) => {
-    process.exitCode = await runImport(format, flags, dbDir(cmd));
+  addEndpointFlags(addDbFlag(addInputFlags(cmd))).action(async (format: string, flags: ImportFlags) => {
+    const client = await nodeClient(cmd);
+    process.exitCode = await runImport(format, flags, dbDir(cmd), client);
   });
 }
 
@@ -26,11 +32,45 @@ interface ImportFlags extends InputFlags {
   maxPartitionSize?: number;
 }
 
-async function runImport(formatName: string, flags: ImportFlags, db: string): Promise<number> {
+/** Where parsed batches go: the local store, or a node (each batch acknowledged once durable there). */
+interface BatchSink {
+  add(batch: RecordBatch): Promise<void>;
+  commit(): Promise<{ events: number; schemas: Record<string, number> }>;
+  abort(): Promise<void>;
+}
+
+function remoteSink(client: NodeClient): BatchSink {
+  const queue = new AsyncQueue<RecordBatch>();
+  const acked = { events: 0, schemas: {} as Record<string, number> };
+  const sending = client.importBatches(queue, (b) => {
+    acked.events += b.numRows;
+    const name = schemaName(b);
+    acked.schemas[name] = (acked.schemas[name] ?? 0) + b.numRows;
+  });
+  sending.catch(() => queue.close());
+  return {
+    add: (b) => queue.push(b),
+    commit: async () => {
+      queue.close();
+      await sending;
+      return acked;
+    },
+    abort: async () => {
+      queue.close();
+      await sending.catch(() => {});
+    },
+  };
+}
+
+async function runImport(formatName: string, flags: ImportFlags, db: string, client?: NodeClient): Promise<number> {
   const format = findFormat(formatName, 'read');
   const schemas = schemaRegistry(db);
-  const store = await Store.open(db, { create: true });
-  const importer = await store.importer({ atomic: flags.onError === 'fail', partitionSize: flags.maxPartitionSize });
+  const importer: BatchSink = client
+    ? remoteSink(client)
+    : await (await Store.open(db, { create: true })).importer({
+        atomic: flags.onError === 'fail',
+        partitionSize: flags.maxPartitionSize,
+      });
   const file = flags.read === '-' ? '<stdin>' : flags.read;
   const stats: ReadStats = { errors: 0, warnings: 0 };
   let printed = 0;
@@ -70,7 +110,11 @@ async function runImport(formatName: string, flags: ImportFlags, db: string): Pr
   if (failure && flags.onError === 'fail') {
     await importer.abort();
     if (!(failure instanceof InputError)) process.stderr.write(`error: ${(failure as Error).message}\n`);
-    process.stderr.write('error: import aborted, nothing was stored (--on-error=fail)\n');
+    process.stderr.write(
+      client
+        ? 'error: import aborted; batches the node acknowledged before the error are kept\n'
+        : 'error: import aborted, nothing was stored (--on-error=fail)\n',
+    );
     return 1;
   }
   const summary = await importer.commit();

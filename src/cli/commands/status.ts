@@ -1,32 +1,49 @@
 import type { Command } from 'commander';
-import { Store } from '../../store/store.js';
+import { Store, type StoreStatus } from '../../store/store.js';
 import { addDbFlag, dbDir } from '../flags/db.js';
+import { addEndpointFlags, nodeClient } from '../flags/endpoint.js';
+
+interface SourceLine {
+  id: string;
+  state: string;
+  events: number;
+  eventsPerSecond: number;
+  endpoint?: string;
+}
+
+function table(where: string, s: StoreStatus, extra: string[]): string {
+  const rows = s.schemas.map((x) => [x.name, x.partitions, x.events, x.bytes, x.bytesPerEvent.toFixed(1)]);
+  rows.push(['total', s.partitions, s.events, s.bytes, s.events ? (s.bytes / s.events).toFixed(1) : '0']);
+  const header = ['schema', 'partitions', 'events', 'bytes', 'bytes/event'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (r: (string | number)[]) =>
+    r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+  return [where, line(header), ...rows.map(line), ...extra].join('\n');
+}
 
 export function registerStatus(program: Command): void {
   const cmd = program
     .command('status')
-    .description('partitions, events and bytes per schema')
+    .description('partitions, events and bytes per schema (and sources, on a node)')
     .option('--json', 'machine-readable output')
     .option('--detailed', 'also list every partition');
-  addDbFlag(cmd).action(async (flags: { json?: boolean; detailed?: boolean }) => {
-    const db = dbDir(cmd);
-    const store = await Store.open(db);
-    const status = { database: db, ...store.status(), ...(flags.detailed ? { partitions: store.partitions() } : {}) };
-    if (flags.json) {
-      process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+  addEndpointFlags(addDbFlag(cmd)).action(async (flags: { json?: boolean; detailed?: boolean }) => {
+    const client = await nodeClient(cmd);
+    if (client) {
+      const s = await client.json<StoreStatus & { buffered: number; sources: SourceLine[]; tenant: string }>('GET', '/api/v0/status');
+      if (flags.json) return void process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+      const sources = s.sources.map((x) => `source ${x.id}  ${x.state}  ${x.events} events  ${x.eventsPerSecond} events/s  ${x.endpoint ?? ''}`);
+      process.stdout.write(`${table(`node: ${client.endpoint} (tenant ${s.tenant}, ${s.buffered} events buffered)`, s, sources)}\n`);
       return;
     }
-    const s = store.status();
-    const rows = s.schemas.map((x) => [x.name, x.partitions, x.events, x.bytes, x.bytesPerEvent.toFixed(1)]);
-    rows.push(['total', s.partitions, s.events, s.bytes, s.events ? (s.bytes / s.events).toFixed(1) : '0']);
-    const header = ['schema', 'partitions', 'events', 'bytes', 'bytes/event'];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-    const line = (r: (string | number)[]) =>
-      r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
-    process.stdout.write(`database: ${db}\n${line(header)}\n${rows.map(line).join('\n')}\n`);
-    if (flags.detailed) {
-      for (const p of store.partitions())
-        process.stdout.write(`${p.id}  ${p.schema}  ${p.events} events  ${p.bytes} bytes\n`);
+    const db = dbDir(cmd);
+    const store = await Store.open(db);
+    const status = store.status();
+    if (flags.json) {
+      const out = { database: db, ...status, ...(flags.detailed ? { partitions: store.partitions() } : {}) };
+      return void process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     }
+    const detail = flags.detailed ? store.partitions().map((p) => `${p.id}  ${p.schema}  ${p.events} events  ${p.bytes} bytes`) : [];
+    process.stdout.write(`${table(`database: ${db}`, status, detail)}\n`);
   });
 }

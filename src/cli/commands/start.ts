@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import pino from 'pino';
+import pretty from 'pino-pretty';
+import { loadConfig, parseEndpoint } from '../../node/config.js';
+import { VastNode } from '../../node/node.js';
+import { buildServer } from '../../node/server.js';
+import { enableLinearRegExp } from '../../expr/kernels/pattern.js';
+
+interface StartFlags {
+  endpoint?: string;
+  db?: string;
+  config?: string;
+  logLevel?: string;
+}
+
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description('run a node: HTTP API, sources, live queries (stops cleanly on SIGINT/SIGTERM)')
+    .option('-e, --endpoint <host:port>', 'where to listen (default 127.0.0.1:42000)')
+    .option('-d, --db <dir>', 'database directory (default ./vast.db)')
+    .option('--config <file>', 'configuration file (default: ./vast.yaml or ~/.config/vast/vast.yaml)')
+    .option('--log-level <level>', 'trace, debug, info, warn, error')
+    .action(async (flags: StartFlags, cmd: Command) => {
+      const config = loadConfig(
+        { endpoint: flags.endpoint, db: flags.db ?? cmd.parent?.opts().db, 'log-level': flags.logLevel },
+        { file: flags.config },
+      );
+      // Structured JSON logs for machines; readable lines on a terminal.
+      const log = process.stderr.isTTY
+        ? pino({ level: config['log-level'] }, pretty({ destination: 2, colorize: true }))
+        : pino({ level: config['log-level'] }, pino.destination(2));
+      enableLinearRegExp();
+      const node = new VastNode(config, log);
+      await node.start();
+      const app = buildServer(node);
+      const { host, port } = parseEndpoint(config.endpoint);
+      await app.listen({ host, port });
+      if (node.newAdminToken)
+        process.stderr.write(
+          `admin token (shown only now; use it as VAST_TOKEN): ${node.newAdminToken}\n`,
+        );
+      log.info({ endpoint: config.endpoint, db: config.db }, 'node started');
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info({ signal }, 'stopping');
+        await app.close();
+        await node.stop();
+        log.info('stopped');
+        log.flush?.();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+    });
+}

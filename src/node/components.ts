@@ -1,0 +1,153 @@
+/**
+ * The node's registry of running sources (`vast spawn source ...`,
+ * `vast kill <id>`, the sources part of `vast status`).
+ */
+import type * as A from 'apache-arrow';
+import type { Logger } from 'pino';
+import { VastError, formatDiagnostic } from '../diagnostics.js';
+import { batchSelector, prepareQuery } from '../query/run.js';
+import { findSource, sources } from '../sources/index.js';
+import type { RunningSource, SourceDef, SourceOptions } from '../sources/source.js';
+import type { SchemaRegistry } from '../types/registry.js';
+import type { Tenant } from './tenant.js';
+
+export interface SourceInfo {
+  id: string;
+  source: string;
+  tenant: string;
+  args: string[];
+  expression?: string;
+  started: string;
+  state: 'running' | 'done' | 'failed';
+  error?: string;
+  events: number;
+  bytes: number;
+  errors: number;
+  eventsPerSecond: number;
+  endpoint?: string;
+}
+
+interface Entry {
+  info: Omit<SourceInfo, 'events' | 'bytes' | 'errors' | 'eventsPerSecond' | 'endpoint'>;
+  running: RunningSource;
+  abort: AbortController;
+  startedAt: number;
+}
+
+/** Parses `-i lo --cutoff 100 'expr'` against a source's declared options. */
+export function parseSourceArgs(def: SourceDef, args: readonly string[]): { options: SourceOptions; expression?: string } {
+  const options: Record<string, string | number | boolean | undefined> = {};
+  for (const o of def.options) if (o.default !== undefined) options[o.name] = o.default;
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const long = /^--([\w-]+)(?:=(.*))?$/.exec(a);
+    const short = /^-(\w)$/.exec(a);
+    const opt = long
+      ? def.options.find((o) => o.name === long[1])
+      : short
+        ? def.options.find((o) => o.short === short[1])
+        : undefined;
+    if (!long && !short) {
+      rest.push(a);
+      continue;
+    }
+    if (!opt) {
+      const known = def.options.map((o) => `--${o.name}${o.short ? `/-${o.short}` : ''}`).join(', ');
+      throw new VastError(`unknown option '${a}' for source '${def.name}' (options: ${known})`);
+    }
+    if (opt.kind === 'boolean') {
+      options[opt.name] = long?.[2] === undefined ? true : long[2] !== 'false';
+      continue;
+    }
+    const value = long?.[2] ?? args[++i];
+    if (value === undefined) throw new VastError(`option '${a}' of source '${def.name}' needs a value`);
+    if (opt.kind === 'number') {
+      const n = Number(value);
+      if (!Number.isFinite(n)) throw new VastError(`option '${a}' of source '${def.name}' expects a number, got '${value}'`);
+      options[opt.name] = n;
+    } else options[opt.name] = value;
+  }
+  for (const o of def.options)
+    if (o.required && options[o.name] === undefined) throw new VastError(`source '${def.name}' needs --${o.name}`);
+  if (rest.length > 1) throw new VastError(`unexpected arguments for source '${def.name}': ${rest.join(' ')}`);
+  return { options, expression: rest[0] };
+}
+
+export class Components {
+  private readonly entries = new Map<string, Entry>();
+  private counter = 0;
+
+  constructor(
+    private readonly registry: SchemaRegistry,
+    private readonly log: Logger,
+  ) {}
+
+  /** Starts a source for a tenant; returns its id. Throws VastError for bad names or options. */
+  async spawn(tenant: Tenant, name: string, args: readonly string[]): Promise<string> {
+    const def = findSource(name);
+    if (!def) throw new VastError(`unknown source '${name}' (choose one of: ${sources.map((s) => s.name).join(', ')})`);
+    const { options, expression } = parseSourceArgs(def, args);
+    const select = expression
+      ? batchSelector(prepareQuery(expression, [], this.registry))
+      : (b: A.RecordBatch) => b;
+    const id = `${name}-${++this.counter}`;
+    const abort = new AbortController();
+    const log = this.log.child({ source: id });
+    const running = await def.start(options, {
+      id,
+      schemas: this.registry,
+      signal: abort.signal,
+      emit: async (batch) => {
+        const selected = select(batch);
+        if (selected && selected.numRows > 0) await tenant.ingest(selected);
+      },
+      report: (d) => log.warn({ diagnostic: formatDiagnostic(d) }, 'bad input'),
+    });
+    const entry: Entry = {
+      info: { id, source: name, tenant: tenant.name, args: [...args], expression, started: new Date().toISOString(), state: 'running' },
+      running,
+      abort,
+      startedAt: performance.now(),
+    };
+    this.entries.set(id, entry);
+    running.done.then(
+      () => {
+        entry.info.state = 'done';
+        log.info('source finished');
+      },
+      (e: Error) => {
+        entry.info.state = 'failed';
+        entry.info.error = e.message;
+        log.error({ err: e.message }, 'source failed');
+      },
+    );
+    log.info({ args }, 'source started');
+    return id;
+  }
+
+  list(tenant?: string): SourceInfo[] {
+    return [...this.entries.values()]
+      .filter((e) => tenant === undefined || e.info.tenant === tenant)
+      .map((e) => {
+        const s = e.running.status();
+        const secs = (performance.now() - e.startedAt) / 1000;
+        return { ...e.info, ...s, eventsPerSecond: secs > 0 ? Math.round(s.events / secs) : 0 };
+      });
+  }
+
+  /** Stops a source; false when there is no such id (for this tenant). */
+  async kill(id: string, tenant?: string): Promise<boolean> {
+    const e = this.entries.get(id);
+    if (!e || (tenant !== undefined && e.info.tenant !== tenant)) return false;
+    e.abort.abort();
+    await e.running.stop();
+    this.entries.delete(id);
+    this.log.info({ source: id }, 'source stopped');
+    return true;
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.entries.keys()].map((id) => this.kill(id)));
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * `file`: follows a growing file (a Zeek log being written, an EVE file) and
+ * reads what is appended with any reader, like `tail -F`. Rotation (the file
+ * replaced or truncated) starts over from the beginning of the new file.
+ */
+import { type FileHandle, open, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { findFormat } from '../formats/index.js';
+import { readBatches } from '../formats/read.js';
+import type { RunningSource, SourceDef } from './source.js';
+
+const CHUNK = 1 << 20;
+
+export const fileSource: SourceDef = {
+  name: 'file',
+  description: 'follow a growing file and read appended events with a format (like tail -F)',
+  options: [
+    { name: 'read', short: 'r', kind: 'string', required: true, description: 'the file to follow' },
+    { name: 'format', short: 'f', kind: 'string', default: 'zeek', description: 'the reader: zeek, suricata, json, ...' },
+    { name: 'poll', kind: 'number', default: 250, description: 'milliseconds between checks for new data' },
+    { name: 'from-start', kind: 'boolean', default: true, description: 'read what is already in the file first' },
+  ],
+  async start(options, ctx): Promise<RunningSource> {
+    const path = String(options.read);
+    const format = findFormat(String(options.format ?? 'zeek'), 'read');
+    const poll = Number(options.poll ?? 250);
+    let events = 0;
+    let bytes = 0;
+    let errors = 0;
+    const stop = new AbortController();
+    const signal = AbortSignal.any([stop.signal, ctx.signal]);
+
+    /** The bytes of the file as they grow; ends when the source stops. */
+    async function* follow(): AsyncIterable<Uint8Array> {
+      let fh: FileHandle | undefined;
+      let pos = 0;
+      let ino = -1;
+      try {
+        while (!signal.aborted) {
+          if (!fh) {
+            try {
+              fh = await open(path, 'r');
+              const s = await fh.stat();
+              ino = s.ino;
+              pos = options['from-start'] === false ? s.size : 0;
+            } catch {
+              await sleep(poll, undefined, { signal }).catch(() => {});
+              continue;
+            }
+          }
+          const buf = Buffer.allocUnsafe(CHUNK);
+          const { bytesRead } = await fh.read(buf, 0, CHUNK, pos);
+          if (bytesRead > 0) {
+            pos += bytesRead;
+            bytes += bytesRead;
+            yield buf.subarray(0, bytesRead);
+            continue;
+          }
+          // At the end: check for rotation or truncation, then wait.
+          const now = await stat(path).catch(() => undefined);
+          if (!now || now.ino !== ino || now.size < pos) {
+            await fh.close();
+            fh = undefined;
+            continue;
+          }
+          await sleep(poll, undefined, { signal }).catch(() => {});
+        }
+      } finally {
+        await fh?.close();
+      }
+    }
+
+    const done = (async () => {
+      const batches = readBatches(format, follow(), {
+        file: path,
+        schemas: ctx.schemas,
+        onError: 'skip',
+        onDiagnostic: (d) => {
+          errors++;
+          ctx.report(d);
+        },
+      });
+      for await (const b of batches) {
+        events += b.numRows;
+        await ctx.emit(b);
+      }
+    })();
+
+    return {
+      status: () => ({ events, bytes, errors, endpoint: `file://${path}` }),
+      async stop() {
+        stop.abort();
+        await done.catch(() => {});
+      },
+      done,
+    };
+  },
+};

@@ -1,0 +1,65 @@
+/**
+ * The contract of sources that run inside a node (`vast spawn source <name>`),
+ * after Vector's component spec: a source is transport + framing + format; it
+ * reuses the readers in src/formats and owns only the transport (a socket, a
+ * child process, a growing file). One file per source plus one line in
+ * `index.ts`.
+ */
+import type { RecordBatch } from 'apache-arrow';
+import type { Diagnostic } from '../diagnostics.js';
+import type { SchemaRegistry } from '../types/registry.js';
+
+/** A command-line style option of a source (`-i em0`, `--port 2055`). */
+export interface SourceOption {
+  /** Long name without dashes: `interface`, `port`. */
+  readonly name: string;
+  /** One-letter alias without the dash: `i`. */
+  readonly short?: string;
+  readonly description: string;
+  /** `string` and `number` options take a value; `boolean` ones are flags. */
+  readonly kind: 'string' | 'number' | 'boolean';
+  readonly default?: string | number | boolean;
+  readonly required?: boolean;
+}
+
+export type SourceOptions = Readonly<Record<string, string | number | boolean | undefined>>;
+
+export interface SourceContext {
+  /** The source's id, as `vast spawn` printed it. */
+  readonly id: string;
+  readonly schemas: SchemaRegistry;
+  /**
+   * Hands a batch to the node. The promise resolves once the node has taken
+   * the batch (durably, in its write-ahead log); a source awaits it before
+   * reading more, which is how a slow disk applies backpressure.
+   */
+  emit(batch: RecordBatch): Promise<void>;
+  /** Reports a problem with the input (a malformed packet or line); the source goes on. */
+  report(d: Diagnostic): void;
+  /** Aborted when the source is killed or the node stops. */
+  readonly signal: AbortSignal;
+}
+
+export interface SourceStatus {
+  readonly events: number;
+  readonly bytes: number;
+  readonly errors: number;
+  /** Human-readable endpoint or file, e.g. `udp://127.0.0.1:2055`. */
+  readonly endpoint?: string;
+}
+
+export interface RunningSource {
+  status(): SourceStatus;
+  /** Stops reading, flushes what was parsed, and resolves when the source is done. */
+  stop(): Promise<void>;
+  /** Resolves when the source ends by itself (end of a file) or fails. */
+  readonly done: Promise<void>;
+}
+
+export interface SourceDef {
+  /** The word after `vast spawn source`: `pcap`, `netflow`, `syslog`, `file`. */
+  readonly name: string;
+  readonly description: string;
+  readonly options: readonly SourceOption[];
+  start(options: SourceOptions, ctx: SourceContext): Promise<RunningSource>;
+}
