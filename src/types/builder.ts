@@ -186,6 +186,12 @@ class Int64Builder extends ColumnBuilder {
     this.length++;
     return true;
   }
+  /** Appends the 64-bit two's complement value `hi * 2^32 + lo` from two 32-bit words (no BigInt). */
+  appendWords(lo: number, hi: number): true {
+    this.setWords(lo >>> 0, hi >>> 0);
+    this.length++;
+    return true;
+  }
   appendBigInt(v: bigint): boolean {
     const signed = this.type.kind !== 'uint64';
     if (signed ? v < -(2n ** 63n) || v >= 2n ** 63n : v < 0n || v >= 2n ** 64n) return false;
@@ -418,8 +424,9 @@ class StringBuilder extends ColumnBuilder {
   override appendBytes(src: Uint8Array, s: number, e: number): boolean {
     const n = e - s;
     this.data.reserve(n);
-    if (n < 16) {
-      // inline the following for performance: short strings dominate, and set() on a subarray costs more.
+    if (n < 48) {
+      // inline the following for performance: short strings dominate, and set() on a subarray costs more
+      // (it allocates a view; the byte loop wins up to ~60 bytes).
       const buf = this.data.buf;
       let o = this.data.length;
       for (let i = s; i < e; i++) buf[o++] = src[i];

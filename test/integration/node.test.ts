@@ -19,6 +19,10 @@ const HEADER = CONN_TEXT.split('\n').filter((l) => l.startsWith('#') && !l.start
 const awkCount = (cond: string) =>
   Number(spawnSync('awk', ['-F\t', `!/^#/ && (${cond}) {n++} END {print n+0}`, CONN], { encoding: 'utf8' }).stdout.trim());
 
+/** A response body as loosely typed JSON (tests check its shape with expect). */
+// biome-ignore lint/suspicious/noExplicitAny: JSON bodies of many shapes, checked by the assertions
+const json = (r: Response): Promise<any> => r.json();
+
 async function waitFor<T>(what: string, f: () => T | undefined | Promise<T | undefined>, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -137,10 +141,10 @@ describe('the HTTP API refuses bad requests clearly', () => {
     for (const path of ['/api/v0/status', '/api/v0/export', '/api/v0/sources', '/api/v0/openapi.json']) {
       const none = await call(path, { token: null });
       expect(none.status, path).toBe(401);
-      expect((await none.json()).error).toMatch(/missing token/);
+      expect((await json(none)).error).toMatch(/missing token/);
       const wrong = await call(path, { token: 'vast_wrong' });
       expect(wrong.status).toBe(401);
-      expect((await wrong.json()).error).toBe('invalid token');
+      expect((await json(wrong)).error).toBe('invalid token');
     }
     const xHeader = await fetch(node.url('/api/v0/status'), { headers: { 'x-vast-token': node.token! } });
     expect(xHeader.status).toBe(200);
@@ -149,20 +153,20 @@ describe('the HTTP API refuses bad requests clearly', () => {
   it('400 for an unknown format, a garbage Arrow body, bad JSON and bad expressions', async () => {
     const fmt = await call('/api/v0/import?format=pcapx', { method: 'POST', body: 'x' });
     expect(fmt.status).toBe(400);
-    expect((await fmt.json()).error).toMatch(/unknown input format 'pcapx'/);
+    expect((await json(fmt)).error).toMatch(/unknown input format 'pcapx'/);
     const arrow = await call('/api/v0/import', {
       method: 'POST',
       body: 'this is not arrow',
       headers: { 'content-type': 'application/vnd.apache.arrow.stream' },
     });
     expect(arrow.status).toBe(400);
-    expect((await arrow.json()).error).toMatch(/Arrow/);
-    const json = await call('/api/v0/sources', { method: 'POST', body: '{not json', headers: { 'content-type': 'application/json' } });
-    expect(json.status).toBe(400);
-    expect((await json.json()).error).toBe('request body is not valid JSON');
+    expect((await json(arrow)).error).toMatch(/Arrow/);
+    const bad = await call('/api/v0/sources', { method: 'POST', body: '{not json', headers: { 'content-type': 'application/json' } });
+    expect(bad.status).toBe(400);
+    expect((await json(bad)).error).toBe('request body is not valid JSON');
     const expr = await call('/api/v0/export?expression=id.orig_h%20%3D%3D');
     expect(expr.status).toBe(400);
-    expect((await expr.json()).error).toMatch(/expected a value after '==' at 1:/);
+    expect((await json(expr)).error).toMatch(/expected a value after '==' at 1:/);
     const limit = await call('/api/v0/export?limit=-3');
     expect(limit.status).toBe(400);
   });
@@ -172,34 +176,34 @@ describe('the HTTP API refuses bad requests clearly', () => {
     lines[9] = lines[9].replace(/\t\d+\t/, '\tbadport\t');
     const r = await call('/api/v0/import?format=zeek', { method: 'POST', body: lines.join('\n') });
     expect(r.status).toBe(200);
-    const body = await r.json();
+    const body = await json(r);
     expect(body.events).toBe(DATA.length - 1);
     expect(body.errors).toBe(1);
     expect(body.diagnostics[0]).toMatch(/^error: <request>:10:\d+: .*badport/);
-    const status = await (await call('/api/v0/status')).json();
+    const status = await json(await call('/api/v0/status'));
     expect(status.events + status.buffered).toBe(DATA.length - 1);
   });
 
   it('404 for unknown source ids, queries and endpoints; 400 for unknown sources', async () => {
     const kill = await call('/api/v0/sources/nope-1', { method: 'DELETE' });
     expect(kill.status).toBe(404);
-    expect((await kill.json()).error).toBe('no such source: nope-1');
+    expect((await json(kill)).error).toBe('no such source: nope-1');
     const next = await call('/api/v0/query/123/next');
     expect(next.status).toBe(404);
     expect((await call('/api/v0/nothing')).status).toBe(404);
     const spawn = await call('/api/v0/sources', { method: 'POST', body: JSON.stringify({ source: 'telepathy' }), headers: { 'content-type': 'application/json' } });
     expect(spawn.status).toBe(400);
-    expect((await spawn.json()).error).toMatch(/unknown source 'telepathy'/);
+    expect((await json(spawn)).error).toMatch(/unknown source 'telepathy'/);
     const opt = await call('/api/v0/sources', { method: 'POST', body: JSON.stringify({ source: 'file', args: ['--bogus'] }), headers: { 'content-type': 'application/json' } });
     expect(opt.status).toBe(400);
-    expect((await opt.json()).error).toMatch(/unknown option '--bogus'/);
+    expect((await json(opt)).error).toMatch(/unknown option '--bogus'/);
   });
 
   it('pages through results with query/new and query/:id/next', async () => {
-    const { id } = await (await call('/api/v0/query/new', { method: 'POST', body: JSON.stringify({ expression: 'proto == "icmp"' }), headers: { 'content-type': 'application/json' } })).json();
+    const { id } = await json(await call('/api/v0/query/new', { method: 'POST', body: JSON.stringify({ expression: 'proto == "icmp"' }), headers: { 'content-type': 'application/json' } }));
     const seen: unknown[] = [];
     for (;;) {
-      const page = await (await call(`/api/v0/query/${id}/next?n=7`)).json();
+      const page = await json(await call(`/api/v0/query/${id}/next?n=7`));
       seen.push(...page.events);
       if (page.done) break;
       expect(page.events).toHaveLength(7);
@@ -208,7 +212,7 @@ describe('the HTTP API refuses bad requests clearly', () => {
   });
 
   it('serves an OpenAPI document', async () => {
-    const doc = await (await call('/api/v0/openapi.json')).json();
+    const doc = await json(await call('/api/v0/openapi.json'));
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths)).toContain('/api/v0/export');
   });
@@ -217,7 +221,7 @@ describe('the HTTP API refuses bad requests clearly', () => {
     const created = vast(['token', 'create', '--tenant', 'acme'], { env: node.env() });
     expect(created.status, created.stderr).toBe(0);
     const acme = created.stdout.trim();
-    const mine = await (await call('/api/v0/status', { token: acme })).json();
+    const mine = await json(await call('/api/v0/status', { token: acme }));
     expect(mine).toMatchObject({ tenant: 'acme', events: 0, buffered: 0 });
     expect(vast(['import', 'zeek'], { env: node.env(acme), input: [...HEADER, ...DATA.slice(0, 10)].join('\n') }).status).toBe(0);
     expect(vast(['count'], { env: node.env(acme) }).stdout.trim()).toBe('10');

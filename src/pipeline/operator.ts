@@ -1,0 +1,102 @@
+/**
+ * The operator contract (STYLE.md §3). A pipeline is text `op args | op args`;
+ * `parse.ts` splits it and hands each operator its own argument text, and the
+ * operator's `OperatorDef.parse` turns that into a runnable `Operator`.
+ *
+ * An operator is a transform from a stream of record batches to a stream of
+ * record batches (tenzir's generator-in, generator-out shape). Batches hold
+ * events of one schema each; operators never mix schemas in one batch.
+ */
+import type { RecordBatch } from 'apache-arrow';
+import { type Diagnostic, formatDiagnostic, VastError } from '../diagnostics.js';
+
+/**
+ * A compiled expression: one bit per row of `batch`, LSB-first like Arrow
+ * validity bitmaps, set where the row matches. Bit `i` is row `i` of the
+ * batch (no Arrow offset applies). The bitmap has at least `ceil(rows / 8)` bytes.
+ */
+export type Predicate = (batch: RecordBatch) => Uint8Array;
+
+/** What an operator's parser gets besides its argument text. */
+export interface ParseContext {
+  /** The whole pipeline text, for error locations. */
+  readonly text: string;
+  /** Offset of the argument text in `text`. */
+  readonly offset: number;
+  /**
+   * Compiles a filter expression (from `src/expr/`); `offset` is where the
+   * expression starts in `text`, so that its errors point into the pipeline.
+   */
+  readonly compileWhere?: (expr: string, offset: number) => Predicate;
+}
+
+export interface Operator {
+  readonly name: string;
+  /** Canonical pipeline text: parsing it yields an equivalent operator (queries ship as text, DESIGN §6). */
+  toString(): string;
+  /**
+   * Runs the operator over `input`. Each call starts from fresh state, so one
+   * parsed operator may run many times. Operators that need only a prefix of
+   * their input (`head`) stop pulling as soon as they are done, which
+   * finishes the upstream iterators.
+   */
+  run(input: AsyncIterable<RecordBatch>): AsyncIterable<RecordBatch>;
+}
+
+export interface OperatorDef {
+  readonly name: string;
+  /** One line for `vast help`, with the argument syntax. */
+  readonly description: string;
+  /** Parses the argument text (everything after the name); throws `OperatorError` on bad arguments. */
+  parse(args: string, ctx: ParseContext): Operator;
+}
+
+/** 1-based line and column (counted in UTF-8 bytes, as diagnostics do) of `offset` in `text`. */
+export function locate(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
+  const nl = before.lastIndexOf('\n');
+  const line = before.split('\n').length;
+  return { line, column: Buffer.byteLength(before.slice(nl + 1)) + 1 };
+}
+
+/**
+ * A problem in pipeline text: its diagnostic points at `offset` (in the whole
+ * pipeline text), and `offset`/`length` are kept for callers that underline
+ * the span with carets.
+ */
+export class OperatorError extends VastError {
+  constructor(
+    message: string,
+    readonly text: string,
+    readonly offset: number,
+    readonly length = 1,
+    notes: readonly string[] = [],
+  ) {
+    const loc = locate(text, offset);
+    const diagnostic: Diagnostic = { severity: 'error', message, location: loc, notes, recoverable: false };
+    const hint = notes.length > 0 ? ` (${notes.join('; ')})` : '';
+    super(`${message} at ${loc.line}:${loc.column}${hint}`, diagnostic);
+    this.name = 'OperatorError';
+  }
+
+  /** The diagnostic rendered with the source line and a caret under the offending span. */
+  render(): string {
+    const lineStart = this.text.lastIndexOf('\n', this.offset - 1) + 1;
+    const lineEnd = this.text.indexOf('\n', this.offset);
+    const source = this.text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd);
+    const pad = ' '.repeat(this.offset - lineStart);
+    return `${formatDiagnostic(this.diagnostic!)}\n  ${source}\n  ${pad}${'^'.repeat(Math.max(1, this.length))}`;
+  }
+}
+
+/** A failure while an operator runs (e.g. a field whose type differs between schemas). */
+export class OperatorRuntimeError extends VastError {
+  constructor(operator: string, message: string) {
+    super(`${operator}: ${message}`, {
+      severity: 'error',
+      message: `${operator}: ${message}`,
+      recoverable: false,
+    });
+    this.name = 'OperatorRuntimeError';
+  }
+}

@@ -1,0 +1,466 @@
+/**
+ * `summarize AGG, ... [by KEY, ...] [resolution DURATION]`: one event per
+ * group of events with equal keys, with the aggregations over the group.
+ *
+ * - AGG is `[name=]fn(field)`: `count()`, `count(f)`, `sum(f)`, `min(f)`,
+ *   `max(f)`, `avg(f)`, `distinct(f)` (see `aggregates/`). Without a name the
+ *   output field is the aggregation's text, e.g. `sum(bytes)`.
+ * - KEY is `field`, `name=field`, or a time bucket `[name=]round(field, 1h)`
+ *   (bucket start = floor(t / width) * width). VAST's `resolution 1h` suffix
+ *   buckets every time-typed key.
+ * - Groups key by value across schemas (a `proto` from `zeek.conn` and one
+ *   from `zeek.dns` group together); a schema without a key field counts as
+ *   null for it, and nulls form their own group. Strings group with enums of
+ *   the same text; other types never mix (`keys.ts`).
+ * - Output: schema `vast.summarize`, group fields first (dotted names nest:
+ *   `id.orig_h` → `id: record{orig_h}`), then the aggregations; groups in
+ *   order of first appearance. A key field whose type differs between
+ *   schemas yields one batch per type combination. No input, no output.
+ * - Buffers nothing but the groups: per group its aggregation state and a
+ *   reference to the key column of the batch that opened it.
+ */
+import * as A from 'apache-arrow';
+import { resolvePaths } from '../../expr/resolve.js';
+import { arrowType } from '../../types/arrow.js';
+import { parseDuration } from '../../types/duration.js';
+import { basic, fieldAt, typeToString, type VastType } from '../../types/type.js';
+import { type AggregateDef, type Aggregator, aggregateRegistry } from '../aggregates/index.js';
+import {
+  argsPiece,
+  assignment,
+  commaList,
+  fieldName,
+  noMore,
+  type Piece,
+  sub,
+  suggest,
+  trim,
+  words,
+} from '../args.js';
+import { dataAt, gather, indexPath, layoutKey, normalize, schemaOf } from '../batch-ops.js';
+import { KeyBuffer, type KeyWriter, keyEncoder, keyWriter } from '../keys.js';
+import { makeBatch, type OutputColumn } from '../layout.js';
+import {
+  type Operator,
+  type OperatorDef,
+  OperatorError,
+  OperatorRuntimeError,
+  type ParseContext,
+} from '../operator.js';
+
+export interface AggregateSpec {
+  /** Output field name. */
+  readonly name: string;
+  /** Whether the name was given (`n=count()`), for `toString`. */
+  readonly alias: boolean;
+  readonly fn: AggregateDef;
+  readonly field?: string;
+}
+
+export interface Duration {
+  readonly ns: bigint;
+  readonly text: string;
+}
+
+export interface GroupSpec {
+  /** Output field path (dots nest). */
+  readonly name: string;
+  readonly alias: boolean;
+  readonly field: string;
+  /** `round(field, width)`. */
+  readonly bucket?: Duration;
+}
+
+export interface SummarizeSpec {
+  readonly aggregates: readonly AggregateSpec[];
+  readonly groups: readonly GroupSpec[];
+  readonly resolution?: Duration;
+  /** Output schema name; `vast.summarize` by default (`top` uses its own). */
+  readonly schemaName?: string;
+  /** Leave out the group whose (single) key is null or missing (`top`, `rare`). */
+  readonly skipNullKey?: boolean;
+}
+
+interface Located {
+  readonly path: number[];
+  readonly type: VastType;
+}
+
+interface Plan {
+  readonly keys: readonly ((Located & { bucket?: bigint }) | undefined)[];
+  readonly aggs: readonly (Located | undefined)[];
+}
+
+/** The key columns of a batch that opened at least one group. */
+interface KeySource {
+  readonly datas: readonly (A.Data | undefined)[];
+  readonly types: readonly (VastType | undefined)[];
+}
+
+/** A missing or null key column writes this byte (as `keys.ts` does for nulls). */
+const NULL_BYTE = 0x4e;
+const NULL_KEY = 'N';
+const INT64_MAX = 2n ** 63n - 1n;
+
+function locate(batch: A.RecordBatch, field: string): Located | undefined {
+  const type = schemaOf(batch).type;
+  const [path] = resolvePaths(type, field);
+  return path === undefined ? undefined : { path: indexPath(type, path)!, type: fieldAt(type, path)! };
+}
+
+function words64(v: bigint): [hi: number, lo: number] {
+  const u = BigInt.asUintN(64, v);
+  return [Number(BigInt.asIntN(32, u >> 32n)), Number(u & 0xffffffffn)];
+}
+
+/**
+ * Time (or duration) column → start of each value's bucket. Consecutive
+ * values mostly fall into the current bucket, which is checked on the 32-bit
+ * words; only a new bucket costs BigInt arithmetic.
+ */
+function bucketColumn(data: A.Data, width: bigint): A.Data {
+  const n = data.length;
+  const v = data.values as BigInt64Array;
+  const w = new Int32Array(v.buffer, v.byteOffset, n * 2);
+  const out = new BigInt64Array(n);
+  const ow = new Int32Array(out.buffer);
+  const less = (ah: number, al: number, bh: number, bl: number) => ah < bh || (ah === bh && al < bl);
+  let [sHi, sLo, eHi, eLo] = [0, 0, 0, 0];
+  let have = false;
+  for (let i = 0; i < n; i++) {
+    const hi = w[2 * i + 1];
+    const lo = w[2 * i] >>> 0;
+    if (!have || less(hi, lo, sHi, sLo) || !less(hi, lo, eHi, eLo)) {
+      const t = v[i];
+      let q = t / width;
+      if (t < 0n && t % width !== 0n) q -= 1n;
+      const start = q * width;
+      const end = start + width > INT64_MAX ? INT64_MAX : start + width;
+      [sHi, sLo] = words64(start);
+      [eHi, eLo] = words64(end);
+      have = true;
+    }
+    ow[2 * i] = sLo | 0;
+    ow[2 * i + 1] = sHi;
+  }
+  return A.makeData({
+    type: data.type as A.Int64,
+    length: n,
+    nullCount: data.nullCount,
+    nullBitmap: data.nullBitmap,
+    data: out,
+  });
+}
+
+class Groups {
+  /** Key string → group id; see `keys.ts` for why strings. */
+  private readonly index = new Map<string, number>();
+  private size = 0;
+  private repSource = new Int32Array(64);
+  private repRow = new Int32Array(64);
+  private readonly sources: KeySource[] = [];
+  private readonly aggs: Aggregator[];
+  private groups = new Int32Array(0);
+  private readonly keyBuffer = new KeyBuffer();
+  private readonly plans = new Map<string, Plan>();
+
+  constructor(private readonly spec: SummarizeSpec) {
+    this.aggs = spec.aggregates.map((a) => a.fn.create({ field: a.field }));
+  }
+
+  private plan(batch: A.RecordBatch): Plan {
+    const layout = layoutKey(batch);
+    let plan = this.plans.get(layout);
+    if (plan) return plan;
+    const keys = this.spec.groups.map((g) => {
+      const at = locate(batch, g.field);
+      if (!at) return undefined;
+      const timeLike = at.type.kind === 'time' || at.type.kind === 'duration';
+      if (g.bucket && !timeLike)
+        throw new OperatorRuntimeError(
+          'summarize',
+          `round(${g.field}, ${g.bucket.text}): the field is ${typeToString(at.type)} in schema '${schemaOf(batch).name}', not a time`,
+        );
+      const bucket = g.bucket?.ns ?? (at.type.kind === 'time' ? this.spec.resolution?.ns : undefined);
+      return { ...at, bucket };
+    });
+    const aggs = this.spec.aggregates.map((a) =>
+      a.field === undefined ? undefined : locate(batch, a.field),
+    );
+    plan = { keys, aggs };
+    this.plans.set(layout, plan);
+    return plan;
+  }
+
+  add(batch: A.RecordBatch): void {
+    const n = batch.numRows;
+    const plan = this.plan(batch);
+    const datas = plan.keys.map((k) => {
+      if (!k) return undefined;
+      const d = dataAt(batch, k.path);
+      return k.bucket === undefined ? d : bucketColumn(d, k.bucket);
+    });
+    if (this.groups.length < n) this.groups = new Int32Array(Math.max(n, this.groups.length * 2));
+    const groups = this.groups;
+    const out = this.keyBuffer;
+    // One key column (the common case) may have a table of ready keys (enums); see keyEncoder.
+    const single = datas.length === 1 && datas[0] ? keyEncoder(datas[0], plan.keys[0]!.type) : undefined;
+    const writers: KeyWriter[] = single
+      ? []
+      : datas.map((d, j) =>
+          d ? keyWriter(d, plan.keys[j]!.type) : (_: number, b: KeyBuffer) => b.byte(NULL_BYTE),
+        );
+    let source = -1;
+    for (let i = 0; i < n; i++) {
+      let key: string;
+      if (single) key = single(i);
+      else {
+        for (const w of writers) w(i, out);
+        key = out.take();
+      }
+      let g = this.index.get(key);
+      if (g === undefined) {
+        g = this.size++;
+        this.index.set(key, g);
+        if (source < 0) {
+          source = this.sources.length;
+          this.sources.push({ datas, types: plan.keys.map((k) => k?.type) });
+        }
+        if (g >= this.repSource.length) {
+          const grow = (a: Int32Array) => {
+            const b = new Int32Array(a.length * 2);
+            b.set(a);
+            return b;
+          };
+          this.repSource = grow(this.repSource);
+          this.repRow = grow(this.repRow);
+        }
+        this.repSource[g] = source;
+        this.repRow[g] = i;
+      }
+      groups[i] = g;
+    }
+    this.aggs.forEach((agg, j) => {
+      const at = plan.aggs[j];
+      agg.add(at ? { data: dataAt(batch, at.path), type: at.type } : undefined, groups, n, this.size);
+    });
+  }
+
+  finish(): A.RecordBatch[] {
+    if (this.size === 0) return [];
+    const { spec, sources, repSource, repRow } = this;
+    const values = this.aggs.map((a) => a.value(this.size));
+    const skip = spec.skipNullKey ? this.index.get(NULL_KEY) : undefined;
+    const fallback = spec.groups.map((_, j) => sources.find((s) => s.types[j])?.types[j] ?? basic('string'));
+    // Groups whose key columns have the same types go into one batch.
+    const parts = new Map<string, { types: VastType[]; ids: number[] }>();
+    for (let g = 0; g < this.size; g++) {
+      if (g === skip) continue;
+      const s = sources[repSource[g]];
+      const types = spec.groups.map((_, j) => s.types[j] ?? fallback[j]);
+      const sig = types.map(typeToString).join('\u0000');
+      let part = parts.get(sig);
+      if (!part) {
+        part = { types, ids: [] };
+        parts.set(sig, part);
+      }
+      part.ids.push(g);
+    }
+    const out: A.RecordBatch[] = [];
+    for (const { types, ids } of parts.values()) {
+      const rows = Int32Array.from(ids);
+      const columns: OutputColumn[] = spec.groups.map((g, j) => {
+        const src = new Int32Array(ids.length);
+        const row = new Int32Array(ids.length);
+        let type: A.DataType | undefined;
+        ids.forEach((id, k) => {
+          const d = sources[repSource[id]].datas[j];
+          src[k] = d ? repSource[id] : -1;
+          row[k] = repRow[id];
+          type ??= d?.type;
+        });
+        const keyData = sources.map((s) => s.datas[j]);
+        return { path: g.name, type: types[j], data: gather(type ?? arrowType(types[j]), keyData, src, row) };
+      });
+      const whole = ids.length === this.size;
+      spec.aggregates.forEach((a, j) => {
+        const v = values[j];
+        const data = whole ? v.data : gather(v.data.type, [v.data], undefined, rows);
+        columns.push({ path: a.name, flat: true, type: v.type, data });
+      });
+      out.push(makeBatch(spec.schemaName ?? 'vast.summarize', columns, ids.length));
+    }
+    return out;
+  }
+}
+
+export function summarizeWith(spec: SummarizeSpec): Operator {
+  const agg = (a: AggregateSpec) => `${a.alias ? `${a.name}=` : ''}${a.fn.name}(${a.field ?? ''})`;
+  const key = (g: GroupSpec) => {
+    const value = g.bucket ? `round(${g.field}, ${g.bucket.text})` : g.field;
+    return g.alias ? `${g.name}=${value}` : value;
+  };
+  return {
+    name: 'summarize',
+    toString: () =>
+      `summarize ${spec.aggregates.map(agg).join(', ')}` +
+      (spec.groups.length > 0 ? ` by ${spec.groups.map(key).join(', ')}` : '') +
+      (spec.resolution ? ` resolution ${spec.resolution.text}` : ''),
+    async *run(input: AsyncIterable<A.RecordBatch>): AsyncIterable<A.RecordBatch> {
+      const groups = new Groups(spec);
+      for await (const batch of input) if (batch.numRows > 0) groups.add(normalize(batch));
+      yield* groups.finish();
+    },
+  };
+}
+
+function duration(p: Piece, ctx: ParseContext): Duration {
+  const ns = parseDuration(p.text);
+  if (ns === undefined || ns <= 0n)
+    throw new OperatorError(
+      `expected a positive duration like 1h, got '${p.text}'`,
+      ctx.text,
+      p.offset,
+      p.text.length || 1,
+    );
+  return { ns, text: p.text };
+}
+
+const NAME_RE = /^[A-Za-z_][\w.]*$/;
+
+function outputName(p: Piece, ctx: ParseContext): string {
+  if (!NAME_RE.test(p.text) || p.text.endsWith('.'))
+    throw new OperatorError(
+      `expected an output field name, got '${p.text}'`,
+      ctx.text,
+      p.offset,
+      p.text.length || 1,
+    );
+  return p.text;
+}
+
+function parseAggregate(p: Piece, ctx: ParseContext): AggregateSpec {
+  const a = assignment(p);
+  const value = a ? a.value : p;
+  const m = /^([A-Za-z_]\w*)\s*\(([\s\S]*)\)$/.exec(value.text);
+  if (!m)
+    throw new OperatorError(
+      `expected an aggregation like count() or sum(field), got '${value.text}'`,
+      ctx.text,
+      value.offset,
+      value.text.length || 1,
+    );
+  const fn = aggregateRegistry.get(m[1]);
+  if (!fn) {
+    const near = suggest(aggregateRegistry.keys(), m[1]);
+    throw new OperatorError(
+      `unknown aggregation function '${m[1]}'`,
+      ctx.text,
+      value.offset,
+      m[1].length,
+      near ? [`did you mean '${near}'?`] : [`known functions: ${[...aggregateRegistry.keys()].join(', ')}`],
+    );
+  }
+  const inner = trim(sub(value, value.text.indexOf('(') + 1, value.text.length - 1));
+  const field = inner.text === '' ? undefined : fieldName(inner, ctx);
+  if (fn.field === 'required' && field === undefined)
+    throw new OperatorError(
+      `${fn.name}() needs a field, as in ${fn.name}(bytes)`,
+      ctx.text,
+      value.offset,
+      value.text.length,
+    );
+  if (fn.field === 'none' && field !== undefined)
+    throw new OperatorError(`${fn.name}() takes no field`, ctx.text, inner.offset, inner.text.length);
+  const name = a ? outputName(a.name, ctx) : `${fn.name}(${field ?? ''})`;
+  return { name, alias: a !== undefined, fn, field };
+}
+
+function parseGroup(p: Piece, ctx: ParseContext): GroupSpec {
+  const a = assignment(p);
+  const value = a ? a.value : p;
+  const m = /^round\s*\(([\s\S]*)\)$/.exec(value.text);
+  let field: string;
+  let bucket: Duration | undefined;
+  if (m) {
+    const inner = sub(value, value.text.indexOf('(') + 1, value.text.length - 1);
+    const args = commaList(inner, ctx, 'round(FIELD, DURATION)');
+    if (args.length !== 2)
+      throw new OperatorError('expected round(FIELD, DURATION)', ctx.text, value.offset, value.text.length);
+    field = fieldName(args[0], ctx);
+    bucket = duration(args[1], ctx);
+  } else field = fieldName(value, ctx);
+  const name = a ? outputName(a.name, ctx) : field;
+  return { name, alias: a !== undefined, field, bucket };
+}
+
+/** Parses `AGG, ... [by KEY, ...] [resolution D]` (shared with nothing else, exported for tests). */
+export function parseSummarize(args: string, ctx: ParseContext): SummarizeSpec {
+  const all = argsPiece(args, ctx);
+  const ws = words(all, ctx);
+  const by = ws.findIndex((w) => w.text === 'by');
+  const res = ws.findIndex((w) => w.text === 'resolution');
+  let resolution: Duration | undefined;
+  let keysEnd = all.text.length;
+  if (res >= 0) {
+    if (by < 0 || res < by)
+      throw new OperatorError(
+        "'resolution' needs group fields: by FIELD resolution D",
+        ctx.text,
+        ws[res].offset,
+        10,
+      );
+    const d = ws[res + 1];
+    if (!d) throw new OperatorError('expected a duration after resolution', ctx.text, ws[res].offset + 10, 1);
+    noMore(ws.slice(res + 2), ctx);
+    resolution = duration(d, ctx);
+    keysEnd = ws[res].offset - all.offset;
+  }
+  const aggPart = trim(sub(all, 0, by < 0 ? keysEnd : ws[by].offset - all.offset));
+  if (aggPart.text === '')
+    throw new OperatorError(
+      'summarize needs an aggregation, as in count() or sum(bytes)',
+      ctx.text,
+      aggPart.offset,
+      1,
+    );
+  const aggPieces = commaList(aggPart, ctx, 'an aggregation');
+  const aggregates = aggPieces.map((p) => parseAggregate(p, ctx));
+  let groupPieces: Piece[] = [];
+  if (by >= 0) {
+    const keyPart = trim(sub(all, ws[by].offset - all.offset + 2, keysEnd));
+    if (keyPart.text === '')
+      throw new OperatorError("expected a field after 'by'", ctx.text, ws[by].offset, 2);
+    groupPieces = commaList(keyPart, ctx, 'a field');
+  }
+  const groups = groupPieces.map((p) => parseGroup(p, ctx));
+  // Output names must be unique; group names nest, so `a` and `a.b` clash too.
+  const clash = (p: Piece, name: string): never => {
+    throw new OperatorError(
+      `output field '${name}' is defined twice; name one with NAME=...`,
+      ctx.text,
+      p.offset,
+      p.text.length,
+    );
+  };
+  const groupNames: string[] = [];
+  groups.forEach((g, k) => {
+    if (groupNames.some((n) => n === g.name || n.startsWith(`${g.name}.`) || g.name.startsWith(`${n}.`)))
+      clash(groupPieces[k], g.name);
+    groupNames.push(g.name);
+  });
+  const tops = new Set(groupNames.map((n) => n.split('.')[0]));
+  aggregates.forEach((a, k) => {
+    if (tops.has(a.name)) clash(aggPieces[k], a.name);
+    tops.add(a.name);
+  });
+  return { aggregates, groups, resolution };
+}
+
+export const summarize: OperatorDef = {
+  name: 'summarize',
+  description: 'summarize AGG, ... [by KEY, ...]: one event per group (count, sum, min, max, avg, distinct)',
+  parse(args, ctx) {
+    return summarizeWith(parseSummarize(args, ctx));
+  },
+};

@@ -1,0 +1,53 @@
+/**
+ * `top f [N]`: the N (default 10) most frequent values of `f`, most frequent
+ * first, as events of schema `vast.top` with the fields `f` and `count`
+ * (uint64). Events where `f` is null or missing are not counted. Ties keep
+ * the order in which the values first appeared. It is `summarize count=count()
+ * by f | sort count desc | head N`, and buffers the groups like summarize.
+ */
+import type { RecordBatch } from 'apache-arrow';
+import { count as countAggregate } from '../aggregates/count.js';
+import { argsPiece, count, fieldName, noMore, words } from '../args.js';
+import { type Operator, type OperatorDef, OperatorError, type ParseContext } from '../operator.js';
+import { headWith } from './head.js';
+import { sortWith } from './sort.js';
+import { summarizeWith } from './summarize.js';
+
+/** `top` (descending) or `rare` (ascending). */
+export function frequencyWith(name: 'top' | 'rare', field: string, n: number): Operator {
+  const summarize = summarizeWith({
+    aggregates: [{ name: 'count', alias: true, fn: countAggregate }],
+    groups: [{ name: field, alias: false, field }],
+    schemaName: `vast.${name}`,
+    skipNullKey: true,
+  });
+  const sort = sortWith([{ field: 'count', desc: name === 'top' }]);
+  const head = headWith(n);
+  return {
+    name,
+    toString: () => `${name} ${field} ${n}`,
+    run: (input: AsyncIterable<RecordBatch>) => head.run(sort.run(summarize.run(input))),
+  };
+}
+
+/** Parses `FIELD [N]`. */
+export function parseFrequency(name: 'top' | 'rare', args: string, ctx: ParseContext): Operator {
+  const [f, n, ...rest] = words(argsPiece(args, ctx), ctx);
+  if (!f) throw new OperatorError(`${name} needs a field`, ctx.text, ctx.offset, 1);
+  noMore(rest, ctx);
+  const field = fieldName(f, ctx);
+  if (field === 'count')
+    throw new OperatorError(
+      `${name} writes its counts to a field 'count'`,
+      ctx.text,
+      f.offset,
+      f.text.length,
+    );
+  return frequencyWith(name, field, n ? count(n, ctx) : 10);
+}
+
+export const top: OperatorDef = {
+  name: 'top',
+  description: 'top F [N]: the N most frequent values of F with their counts',
+  parse: (args, ctx) => parseFrequency('top', args, ctx),
+};

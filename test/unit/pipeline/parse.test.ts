@@ -1,0 +1,147 @@
+import { describe, expect, it } from 'vitest';
+import { aggregates, makeAggregateRegistry } from '../../../src/pipeline/aggregates/index.js';
+import { splitTopLevel } from '../../../src/pipeline/args.js';
+import { OperatorError } from '../../../src/pipeline/operator.js';
+import { head } from '../../../src/pipeline/operators/head.js';
+import { makeOperatorRegistry, operators } from '../../../src/pipeline/operators/index.js';
+import { parsePipeline, printPipeline, splitQuery } from '../../../src/pipeline/parse.js';
+import { compileWhere, errorOf, parse } from './helpers.js';
+
+describe('parsePipeline', () => {
+  it('splits at top-level bars only', () => {
+    const text = 'where s == "a|b" | extend l=["x|y", "z"] | where s == /a|b/ | head 1';
+    const pieces = splitTopLevel(text, 0, text.length, (c) => c === '|').map((p) => p.text.trim());
+    expect(pieces).toEqual(['where s == "a|b"', 'extend l=["x|y", "z"]', 'where s == /a|b/', 'head 1']);
+    expect(parse(text).map((op) => op.name)).toEqual(['where', 'extend', 'where', 'head']);
+    expect(parse('  ')).toEqual([]);
+  });
+
+  it('keeps subnets apart from regexes', () => {
+    const text = 'extend n=10.0.0.0/8 | extend m=10.1.0.0/16';
+    expect(splitTopLevel(text, 0, text.length, (c) => c === '|').length).toBe(2);
+  });
+
+  it('round-trips every operator through toString', () => {
+    const texts = [
+      'where x == 1',
+      'select id.orig_h, ts',
+      'drop id, proto',
+      'rename src=id.orig_h, id.dst=id.resp_h, flow=:zeek.conn',
+      'extend a=1, b="x", c=10.0.0.0/8, d=[1s, 2s]',
+      'head 5',
+      'tail 3',
+      'sort ts desc, id.orig_h',
+      'unique',
+      'summarize n=count(), sum(bytes), min(ts), max(ts), avg(duration), distinct(proto) by id.orig_h, h=round(ts, 1h)',
+      'top proto 5',
+      'rare proto 10',
+    ];
+    expect(new Set(texts.map((t) => t.split(' ')[0]))).toEqual(new Set(operators.map((o) => o.name)));
+    for (const text of texts) {
+      const [op] = parse(text);
+      expect(op.toString()).toBe(text);
+      expect(parse(op.toString())[0].toString()).toBe(text);
+    }
+    expect(printPipeline(parse('where x == 1|sort  ts  asc |head'))).toBe('where x == 1 | sort ts | head 10');
+    expect(parse('head')[0].toString()).toBe('head 10');
+    expect(parse('sort  ts  asc')[0].toString()).toBe('sort ts');
+  });
+
+  it('reports unknown operators with a suggestion and the position', () => {
+    const e = errorOf(() => parse('head 5 | dorp x'));
+    expect(e).toBeInstanceOf(OperatorError);
+    expect(e.message).toBe("unknown operator 'dorp' at 1:10 (did you mean 'drop'?)");
+    expect(e.diagnostic).toMatchObject({
+      severity: 'error',
+      message: "unknown operator 'dorp'",
+      location: { line: 1, column: 10 },
+      notes: ["did you mean 'drop'?"],
+    });
+    expect(e.render()).toBe(
+      "error: <input>:1:10: unknown operator 'dorp'\n  note: did you mean 'drop'?\n  head 5 | dorp x\n           ^^^^",
+    );
+    expect(errorOf(() => parse('frobnicate')).diagnostic?.notes?.[0]).toMatch(
+      /^known operators: where, select/,
+    );
+  });
+
+  it('reports bad arguments where they are', () => {
+    expect(errorOf(() => parse('head x')).message).toBe("expected a non-negative integer, got 'x' at 1:6");
+    expect(errorOf(() => parse('tail 1 2')).message).toBe("unexpected argument '2' at 1:8");
+    expect(errorOf(() => parse('sort ts sideways')).message).toBe(
+      "expected 'asc' or 'desc', got 'sideways' at 1:9",
+    );
+    expect(errorOf(() => parse('select a,, b')).message).toBe('expected a field name at 1:10');
+    expect(errorOf(() => parse('head 1 | | tail')).message).toBe('expected an operator at 1:10');
+    expect(errorOf(() => parse('where x == "open')).message).toBe('unterminated string at 1:12');
+    expect(errorOf(() => parse('extend a=[1, 2')).message).toBe("unclosed '[' at 1:10");
+    expect(errorOf(() => parse('unique now')).message).toBe("unexpected argument 'now' at 1:8");
+    expect(errorOf(() => parse('select "x"')).message).toBe(`expected a field name, got '"x"' at 1:8`);
+  });
+
+  it('locates errors in pipelines that follow an expression, on any line', () => {
+    const query = '#schema == "zeek.conn"\n| head nope';
+    const q = splitQuery(query);
+    const e = errorOf(() => parsePipeline(query, { compileWhere }, q.pipelineOffset));
+    expect(e.diagnostic?.location).toEqual({ line: 2, column: 8 });
+  });
+});
+
+describe('splitQuery', () => {
+  it('separates a leading expression from the pipeline', () => {
+    const text = '#schema == "zeek.conn" | head 5';
+    const q = splitQuery(text);
+    expect(q).toEqual({
+      expression: '#schema == "zeek.conn"',
+      expressionOffset: 0,
+      pipeline: 'head 5',
+      pipelineOffset: 25,
+    });
+    expect(text.slice(q.pipelineOffset)).toBe('head 5');
+  });
+
+  it('sees an operator first word as the start of the pipeline', () => {
+    expect(splitQuery('head 5')).toEqual({
+      expression: '',
+      expressionOffset: 0,
+      pipeline: 'head 5',
+      pipelineOffset: 0,
+    });
+    expect(splitQuery('  sort ts | head').pipeline).toBe('sort ts | head');
+    // A field that happens to be named like an operator is still an expression.
+    expect(splitQuery('top == 1 | head').expression).toBe('top == 1');
+    expect(splitQuery('head.x > 2').expression).toBe('head.x > 2');
+  });
+
+  it('ignores bars inside strings and regexes', () => {
+    expect(splitQuery('query == "a|b" | head 1')).toMatchObject({
+      expression: 'query == "a|b"',
+      pipeline: 'head 1',
+    });
+    expect(splitQuery('query == /a|b/i | top query')).toMatchObject({
+      expression: 'query == /a|b/i',
+      pipeline: 'top query',
+      pipelineOffset: 18,
+    });
+    expect(splitQuery('/evil|bad/')).toMatchObject({ expression: '/evil|bad/', pipeline: '' });
+    expect(splitQuery('10.0.0.0/8 || 192.168.0.0/16')).toMatchObject({
+      expression: '10.0.0.0/8 || 192.168.0.0/16',
+      pipeline: '',
+    });
+    expect(splitQuery('x == 1 || y == /a|b/ | head')).toMatchObject({
+      expression: 'x == 1 || y == /a|b/',
+      pipeline: 'head',
+    });
+  });
+});
+
+describe('registries', () => {
+  it('refuse duplicate names at load time', () => {
+    expect(() => makeOperatorRegistry([head, head])).toThrow(
+      "operator 'head' is defined twice (src/pipeline/operators/index.ts); give one of them another name",
+    );
+    expect(() => makeAggregateRegistry([...aggregates, aggregates[0]])).toThrow(
+      /aggregate function 'count' is defined twice/,
+    );
+  });
+});
