@@ -29,6 +29,8 @@ export interface ReaderOptions {
   schema?: string;
   /** `field:prefix`: the schema name is `prefix.<value of field>` (`--selector event_type:suricata`). */
   selector?: string;
+  /** Format-specific options by their command-line name (`cutoff`, `max-flows` for pcap); each format documents its own. */
+  extra?: Readonly<Record<string, string | number | boolean | undefined>>;
 }
 
 /**
@@ -36,7 +38,9 @@ export interface ReaderOptions {
  * report: it reports and skips (the context decides whether that stops the
  * read). Each yielded batch carries its schema name in the Arrow schema
  * metadata (`types/arrow.ts`). Batches of one schema from one reader share
- * enum dictionaries (they only grow).
+ * enum dictionaries (they only grow). An empty input chunk means the input is
+ * idle (a source waiting for more): the reader yields the rows it has, so that
+ * live data does not wait for a full batch.
  */
 export type Reader = (input: AsyncIterable<Uint8Array>, ctx: ReaderContext) => AsyncIterable<A.RecordBatch>;
 

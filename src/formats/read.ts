@@ -57,7 +57,23 @@ export function readBatches(
       if (d.severity === 'error' && (onError === 'fail' || !d.recoverable)) throw new InputError(d);
     },
   };
-  return format.read(decompress(input, opts.file), ctx);
+  return readThenRaise(format.read, input, ctx);
+}
+
+/** Runs the reader to its end (flushing what it parsed), then raises a decompression error, if any. */
+async function* readThenRaise(
+  read: NonNullable<FormatDef['read']>,
+  input: AsyncIterable<Uint8Array>,
+  ctx: ReaderContext,
+): AsyncIterable<A.RecordBatch> {
+  let corrupt: Error | undefined;
+  yield* read(
+    decompress(input, ctx.file, (e) => {
+      corrupt = e;
+    }),
+    ctx,
+  );
+  if (corrupt) throw corrupt;
 }
 
 /** The bytes of a file as a stream of chunks (`-` is standard input). */

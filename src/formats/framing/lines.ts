@@ -32,6 +32,11 @@ export async function* lineChunks(input: AsyncIterable<Uint8Array>, opts: LineFr
   let skipping = false;
   let skippedBytes = 0;
   for await (const raw of input) {
+    // An empty chunk is the source saying "nothing more for now": pass it on so readers flush.
+    if (raw.length === 0) {
+      yield { bytes: raw, firstLine: line, validUtf8: true };
+      continue;
+    }
     let chunk = raw;
     if (skipping) {
       const nl = chunk.indexOf(NL);

@@ -63,7 +63,9 @@ export async function* readZeek(
     onTooLong: (line, bytes) => parser.tooLong(line, bytes),
   });
   for await (const chunk of chunks) {
-    parser.chunk(chunk);
+    // An empty chunk means the input is idle (a followed file): hand out the rows we have.
+    if (chunk.bytes.length === 0) parser.idle();
+    else parser.chunk(chunk);
     if (parser.out.length > 0) yield* parser.out.splice(0);
   }
   parser.end();
@@ -147,6 +149,11 @@ class ZeekParser {
       location: { file: this.ctx.file, line, column },
       recoverable: true,
     });
+  }
+
+  /** The input is idle: emit the rows parsed so far as a batch. */
+  idle(): void {
+    this.flush();
   }
 
   private flush(): void {
