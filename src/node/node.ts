@@ -57,6 +57,11 @@ export class VastNode {
     for (const t of this.tenants.values()) await (await t).flush();
   }
 
+  /** Ends every live query (their HTTP streams finish). */
+  async endLiveQueries(): Promise<void> {
+    for (const t of this.tenants.values()) for (const s of (await t).subscribers) s.close();
+  }
+
   /** Stops sources, flushes every tenant and closes the WALs. */
   async stop(): Promise<void> {
     if (this.flushTimer) clearInterval(this.flushTimer);

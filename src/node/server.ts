@@ -88,6 +88,8 @@ export function buildServer(node: VastNode) {
     loggerInstance: node.log,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1 << 20,
+    // Live queries keep connections open; a stopping node must not wait for their clients.
+    forceCloseConnections: true,
   });
   const cursors = new Map<string, Cursor>();
   const sweep = setInterval(() => {

@@ -34,6 +34,25 @@ export function vast(
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * Runs `vast ARGS` without blocking the test's event loop: needed while the
+ * test also reads another vast process's output (a blocked reader would make
+ * that process, and through backpressure the node, wait).
+ */
+export function vastAsync(args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<Run> {
+  const p = vastProcess(args, opts.env);
+  let stdout = '';
+  let stderr = '';
+  p.stdout!.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  p.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  p.stdin!.end(opts.input ?? '');
+  return new Promise((resolve) => p.once('close', (status) => resolve({ status, stdout, stderr })));
+}
+
 /** Starts `vast ARGS` without waiting (for crash tests). */
 export function vastProcess(args: string[], env: Record<string, string> = {}) {
   return spawn(process.execPath, [VAST_BIN, ...args], {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATA } from '../helpers/datasets.js';
-import { dataLines, tempDb, vast, vastProcess } from './cli.js';
+import { dataLines, tempDb, vast, vastAsync, vastProcess } from './cli.js';
 import { type RunningNode, startNode } from './node-helpers.js';
 
 const CONN = join(TEST_DATA, 'zeek', 'conn.log');
@@ -69,7 +69,7 @@ describe('a node with CLI clients', () => {
       out += d.toString();
     });
     await sleep(500); // let the subscription register
-    expect(vast(['import', 'zeek', '-r', CONN], { env: node.env() }).status).toBe(0);
+    expect((await vastAsync(['import', 'zeek', '-r', CONN], { env: node.env() })).status).toBe(0);
     const icmp = awkCount('$7 == "icmp"');
     await waitFor('live events', () => (out.trim().split('\n').filter(Boolean).length >= icmp ? true : undefined));
     live.kill('SIGINT');
@@ -91,7 +91,7 @@ describe('a node with CLI clients', () => {
       out += d.toString();
     });
     await sleep(300);
-    expect(vast(['import', 'zeek'], { env: n2.env(), input: second }).status).toBe(0);
+    expect((await vastAsync(['import', 'zeek'], { env: n2.env(), input: second })).status).toBe(0);
     await waitFor('unified events', () => (dataLines(out).length >= DATA.length ? true : undefined));
     await sleep(200);
     uni.kill('SIGINT');

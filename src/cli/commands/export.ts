@@ -47,15 +47,11 @@ export function registerExport(program: Command): void {
       report = () => explain(store, q, stats);
     }
     const sink = openSink(flags.write);
-    // A live query ends on Ctrl-C: finish the output cleanly.
-    let interrupted = false;
-    process.once('SIGINT', () => {
-      interrupted = true;
-      void (batches as AsyncGenerator<RecordBatch>).return?.(undefined);
-    });
+    // A live query ends on Ctrl-C: what was printed stays, and the exit is clean.
+    process.once('SIGINT', () => process.stdout.write('', () => process.exit(0)));
     for await (const chunk of format.write!(batches, { options: {} })) {
       await sink.write(chunk);
-      if (sink.closed || interrupted) break;
+      if (sink.closed) break;
     }
     await sink.close();
     if (flags.explain) process.stderr.write(`${report ? report() : 'explain: the plan of a query on a node is in its log'}\n`);

@@ -46,6 +46,7 @@ export function registerStart(program: Command): void {
         if (stopping) return;
         stopping = true;
         log.info({ signal }, 'stopping');
+        await node.endLiveQueries();
         await app.close();
         await node.stop();
         log.info('stopped');
