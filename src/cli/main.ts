@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { VastError } from '../diagnostics.js';
 import { registerCount } from './commands/count.js';
+import { registerExec } from './commands/exec.js';
 import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
 import { registerNodeControl } from './commands/node-control.js';
@@ -31,6 +32,7 @@ function buildProgram(): Command {
   registerCount(program);
   registerStatus(program);
   registerRebuild(program);
+  registerExec(program);
   registerStart(program);
   registerNodeControl(program);
   return program;

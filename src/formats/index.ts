@@ -10,11 +10,26 @@ import { csv } from './csv/index.js';
 import type { FormatDef } from './format.js';
 import { json } from './json/index.js';
 import { parquet } from './parquet.js';
+import { netflow } from './netflow/index.js';
+import { pcap } from './pcap/index.js';
+import { syslog } from './syslog.js';
 import { suricata } from './suricata.js';
 import { zeek } from './zeek/index.js';
 import { zeekJson } from './zeek-json.js';
 
-export const formats: readonly FormatDef[] = [zeek, zeekJson, suricata, json, csv, ascii, arrow, parquet];
+export const formats: readonly FormatDef[] = [
+  zeek,
+  zeekJson,
+  suricata,
+  json,
+  csv,
+  pcap,
+  netflow,
+  syslog,
+  ascii,
+  arrow,
+  parquet,
+];
 
 const byName = new Map<string, FormatDef>();
 for (const f of formats) {

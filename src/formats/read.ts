@@ -49,7 +49,7 @@ export function readBatches(
     schemas: opts.schemas,
     batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
     maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
-    options: { schema: opts.schema, selector: opts.selector },
+    options: { schema: opts.schema, selector: opts.selector, extra: opts.extra },
     report(d) {
       if (d.severity === 'error') stats.errors++;
       else if (d.severity === 'warning') stats.warnings++;

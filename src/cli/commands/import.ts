@@ -9,7 +9,7 @@ import { findFormat } from '../../formats/index.js';
 import { type ReadStats, fileInput, readBatches } from '../../formats/read.js';
 import { Store } from '../../store/store.js';
 import { addDbFlag, dbDir } from '../flags/db.js';
-import { type InputFlags, addInputFlags, positiveInt } from '../flags/input.js';
+import { type InputFlags, addInputFlags, formatExtras, positiveInt } from '../flags/input.js';
 import { Progress } from '../progress.js';
 import { schemaRegistry } from '../schemas.js';
 
@@ -93,6 +93,7 @@ async function runImport(formatName: string, flags: ImportFlags, db: string, cli
       batchSize: flags.batchSize,
       schema: flags.schema,
       selector: flags.selector,
+      extra: formatExtras(flags),
       onDiagnostic,
     }, stats);
     for await (const batch of batches) {

@@ -7,6 +7,22 @@ export interface InputFlags {
   selector?: string;
   onError: OnError;
   batchSize: number;
+  cutoff?: number;
+  maxFlows?: number;
+  maxFlowAge?: number;
+  flowExpiry?: number;
+  payload?: boolean;
+}
+
+/** Format-specific options (pcap's flow options, as VAST named them), for `ReaderOptions.extra`. */
+export function formatExtras(flags: InputFlags): Record<string, number | boolean | undefined> {
+  return {
+    cutoff: flags.cutoff,
+    'max-flows': flags.maxFlows,
+    'max-flow-age': flags.maxFlowAge,
+    'flow-expiry': flags.flowExpiry,
+    payload: flags.payload,
+  };
 }
 
 /** Flags shared by everything that reads events: import, infer, exec. */
@@ -20,7 +36,18 @@ export function addInputFlags(cmd: Command): Command {
         .choices(['skip', 'fail'])
         .default('skip'),
     )
-    .option('--batch-size <n>', 'events per batch', (v) => positiveInt(v, '--batch-size'), 65_536);
+    .option('--batch-size <n>', 'events per batch', (v) => positiveInt(v, '--batch-size'), 65_536)
+    .option('-c, --cutoff <bytes>', 'pcap: payload bytes per flow after which packets are dropped', (v) => nonNegativeInt(v, '--cutoff'))
+    .option('--max-flows <n>', 'pcap: flows tracked for --cutoff', (v) => positiveInt(v, '--max-flows'))
+    .option('--max-flow-age <seconds>', 'pcap: forget flows idle this long', (v) => positiveInt(v, '--max-flow-age'))
+    .option('--flow-expiry <seconds>', 'pcap: how often idle flows are cleared', (v) => positiveInt(v, '--flow-expiry'))
+    .option('--payload', 'pcap: keep packet payloads (base64)');
+}
+
+export function nonNegativeInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} expects a non-negative integer, got '${v}'`);
+  return n;
 }
 
 export function positiveInt(v: string, flag: string): number {

@@ -1,0 +1,245 @@
+/**
+ * `netflow`: a NetFlow v5/v9/IPFIX collector. Binds a UDP socket
+ * (`--listen 127.0.0.1:2055`, IPv6 as `[::1]:2055`), decodes every datagram
+ * as one export packet with the `netflow` format's decoder and emits
+ * `netflow.flow` batches.
+ *
+ * Batches go out when they reach `--batch-size` flows and at least every
+ * `--flush-interval` milliseconds. While the node takes a batch (`ctx.emit`
+ * pending), datagrams wait in a queue of at most `--max-pending`; beyond that
+ * they are dropped and counted (`status().dropped`): UDP has no backpressure,
+ * so memory stays bounded instead. A larger `--receive-buffer` lets the
+ * kernel absorb bursts meanwhile. Diagnostics (broken packets, unknown
+ * templates) are rate-limited to 20 per 10 seconds, with a count of the rest.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { RecordBatch } from 'apache-arrow';
+import { type Diagnostic, UsageError, VastError } from '../diagnostics.js';
+import { NetflowDecoder } from '../formats/netflow/index.js';
+import type { RunningSource, SourceContext, SourceDef, SourceOptions, SourceStatus } from './source.js';
+
+/** What `status()` reports beyond the common fields. */
+export interface NetflowSourceStatus extends SourceStatus {
+  /** Datagrams received. */
+  readonly packets: number;
+  /** Datagrams dropped because the queue was full while a batch was being handed over. */
+  readonly dropped: number;
+  /** Data sets dropped because their template had not arrived. */
+  readonly missingTemplate: number;
+}
+
+interface Endpoint {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `host:port`, `[v6]:port` or `:port`, with an optional `udp://`. */
+export function parseUdpEndpoint(text: string, defaultPort: number): Endpoint {
+  const t = text.startsWith('udp://') ? text.slice(6) : text;
+  const m = /^(?:\[([^\]]+)\]|([^:[\]]*))(?::(\d{1,5}))?$/.exec(t);
+  const port = m?.[3] === undefined ? defaultPort : Number(m[3]);
+  if (!m || port > 65535)
+    throw new UsageError(`invalid listen address '${text}' (expected host:port or [ipv6]:port)`);
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+/** Passes on at most `max` diagnostics per `windowMs`, then one note of how many it held back. */
+export function rateLimited(
+  report: (d: Diagnostic) => void,
+  max = 20,
+  windowMs = 10_000,
+): (d: Diagnostic) => void {
+  let windowStart = 0;
+  let count = 0;
+  let suppressed = 0;
+  return (d) => {
+    const now = Date.now();
+    if (now - windowStart >= windowMs) {
+      if (suppressed > 0)
+        report({
+          severity: 'warning',
+          message: `${suppressed} more diagnostic${suppressed === 1 ? ' was' : 's were'} suppressed in ${windowMs / 1000} s`,
+          recoverable: true,
+        });
+      windowStart = now;
+      count = 0;
+      suppressed = 0;
+    }
+    if (count++ < max) report(d);
+    else suppressed++;
+  };
+}
+
+export const netflowSource: SourceDef = {
+  name: 'netflow',
+  description: 'NetFlow v5/v9 and IPFIX collector on a UDP socket',
+  options: [
+    {
+      name: 'listen',
+      short: 'l',
+      kind: 'string',
+      default: '127.0.0.1:2055',
+      description: 'UDP address to bind: host:port or [ipv6]:port',
+    },
+    { name: 'batch-size', kind: 'number', default: 65_536, description: 'flows per batch' },
+    {
+      name: 'flush-interval',
+      kind: 'number',
+      default: 1000,
+      description: 'milliseconds after which a partial batch is emitted',
+    },
+    {
+      name: 'max-pending',
+      kind: 'number',
+      default: 10_000,
+      description: 'datagrams queued while a batch is handed over; more are dropped',
+    },
+    {
+      name: 'receive-buffer',
+      kind: 'number',
+      default: 4 * 1024 * 1024,
+      description: 'socket receive buffer in bytes (capped by the OS)',
+    },
+  ],
+  start: startNetflow,
+};
+
+async function startNetflow(options: SourceOptions, ctx: SourceContext): Promise<RunningSource> {
+  const { host, port } = parseUdpEndpoint(String(options.listen ?? '127.0.0.1:2055'), 2055);
+  const batchSize = Number(options['batch-size'] ?? 65_536);
+  const flushInterval = Number(options['flush-interval'] ?? 1000);
+  const maxPending = Number(options['max-pending'] ?? 10_000);
+  const report = rateLimited((d) => ctx.report(d));
+  const decoder = new NetflowDecoder({ batchSize, report });
+
+  const socket: Socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', (e) =>
+      reject(new VastError(`netflow: cannot listen on udp://${host}:${port}: ${e.message}`)),
+    );
+    socket.bind(port, host, () => resolve());
+  });
+  try {
+    socket.setRecvBufferSize(Number(options['receive-buffer'] ?? 4 * 1024 * 1024));
+  } catch {
+    // The OS refused the size; its default stays.
+  }
+  const bound = socket.address();
+  const endpoint =
+    bound.family === 'IPv6'
+      ? `udp://[${bound.address}]:${bound.port}`
+      : `udp://${bound.address}:${bound.port}`;
+
+  let bytes = 0;
+  let dropped = 0;
+  let stopped = false;
+  let failure: unknown;
+  // Datagrams that arrived while a batch was being handed over; `head` is the next to decode.
+  const queue: { payload: Buffer; exporter: string }[] = [];
+  let head = 0;
+  let pumping: Promise<void> | undefined;
+  let flushDue = false;
+
+  const drain = () => {
+    for (; head < queue.length; head++) decoder.decode(queue[head].payload, queue[head].exporter);
+    queue.length = 0;
+    head = 0;
+  };
+
+  /** Hands batches to the node one at a time; datagrams queue up meanwhile. */
+  const pump = (): Promise<void> => {
+    if (pumping) return pumping;
+    // Started on a microtask, so that `pumping` is set before any of it runs (the queue drain may call pump()).
+    pumping = Promise.resolve().then(async () => {
+      try {
+        for (;;) {
+          drain();
+          let batches: RecordBatch[] = decoder.takeFull();
+          if (batches.length === 0 && (flushDue || stopped)) {
+            flushDue = false;
+            batches = decoder.flush();
+          }
+          if (batches.length === 0) break;
+          for (const b of batches) await ctx.emit(b);
+        }
+      } catch (e) {
+        failure = e;
+        void stop();
+      } finally {
+        pumping = undefined;
+      }
+    });
+    return pumping;
+  };
+
+  socket.on('message', (msg, rinfo) => {
+    if (stopped) return;
+    bytes += msg.length;
+    const exporter =
+      rinfo.family === 'IPv6' ? `[${rinfo.address}]:${rinfo.port}` : `${rinfo.address}:${rinfo.port}`;
+    if (pumping) {
+      if (queue.length - head >= maxPending) dropped++;
+      else queue.push({ payload: msg, exporter });
+      return;
+    }
+    decoder.decode(msg, exporter);
+    if (decoder.rows >= batchSize) void pump();
+  });
+  socket.on('error', (e) =>
+    report({
+      severity: 'error',
+      message: `netflow: socket error on ${endpoint}: ${e.message}`,
+      recoverable: true,
+    }),
+  );
+
+  const timer = setInterval(() => {
+    flushDue = true;
+    void pump();
+  }, flushInterval);
+  timer.unref();
+
+  let resolveDone!: () => void;
+  let rejectDone!: (e: unknown) => void;
+  const done = new Promise<void>((res, rej) => {
+    resolveDone = res;
+    rejectDone = rej;
+  });
+  done.catch(() => {});
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      stopped = true;
+      clearInterval(timer);
+      ctx.signal.removeEventListener('abort', onAbort);
+      await new Promise<void>((r) => socket.close(() => r()));
+      // What is still queued or half a batch goes out before we are done.
+      while (pumping) await pumping;
+      if (failure === undefined) await pump();
+      if (failure === undefined) resolveDone();
+      else rejectDone(failure);
+    })();
+    return stopping;
+  };
+  const onAbort = () => void stop();
+  ctx.signal.addEventListener('abort', onAbort);
+  if (ctx.signal.aborted) void stop();
+
+  return {
+    done,
+    stop,
+    status(): NetflowSourceStatus {
+      return {
+        events: decoder.stats.flows,
+        bytes,
+        errors: decoder.stats.errors,
+        endpoint,
+        packets: decoder.stats.packets + (queue.length - head) + dropped,
+        dropped,
+        missingTemplate: decoder.stats.missingTemplate,
+      };
+    },
+  };
+}

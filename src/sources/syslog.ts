@@ -1,0 +1,385 @@
+/**
+ * `syslog`: a syslog receiver (`--listen udp://127.0.0.1:5514` or
+ * `tcp://...`; IPv6 as `udp://[::1]:5514`). Messages are parsed by the
+ * `syslog` format's parser into `syslog.rfc5424`, `syslog.rfc3164` or
+ * `syslog.unknown` events. The default port is 5514, as 514 needs root.
+ *
+ * - UDP (RFC 5426): one datagram is one message.
+ * - TCP (RFC 6587): octet counting (`LEN SP MSG`) and newline framing
+ *   (`MSG LF`), chosen per message by its first character (a digit means a
+ *   length: syslog messages start with `<`). Many connections at once, at most
+ *   `--max-connections`.
+ *
+ * A message longer than `--max-message-size` bytes is dropped with a
+ * diagnostic and the connection goes on: an octet-counted one is skipped by
+ * its length, a newline-framed one up to its newline. So each connection
+ * buffers at most one message.
+ *
+ * Batches go out at `--batch-size` events and at least every
+ * `--flush-interval` milliseconds. While the node takes a batch, TCP
+ * connections are paused (the senders feel TCP backpressure) and UDP
+ * datagrams wait in a queue of at most `--max-pending`, beyond which they are
+ * dropped and counted. The sender's address is not recorded (the events carry
+ * the message's own hostname). No TLS.
+ */
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { createServer, isIPv6, type Server, type Socket } from 'node:net';
+import type { RecordBatch } from 'apache-arrow';
+import { UsageError, VastError } from '../diagnostics.js';
+import { SyslogParser } from '../formats/syslog.js';
+import { rateLimited } from './netflow.js';
+import type { RunningSource, SourceContext, SourceDef, SourceOptions, SourceStatus } from './source.js';
+
+/** What `status()` reports beyond the common fields. */
+export interface SyslogSourceStatus extends SourceStatus {
+  /** Messages dropped: over-long, or UDP while the queue was full. */
+  readonly dropped: number;
+  /** Messages that were neither RFC 5424 nor RFC 3164 (kept as `syslog.unknown`). */
+  readonly unknown: number;
+  /** Open TCP connections. */
+  readonly connections: number;
+}
+
+interface Listen {
+  readonly transport: 'udp' | 'tcp';
+  readonly host: string;
+  readonly port: number;
+}
+
+/** `udp://host:port`, `tcp://[v6]:port`, or `host:port` (UDP). */
+export function parseListen(text: string): Listen {
+  const m = /^(?:(udp|tcp):\/\/)?(?:\[([^\]]+)\]|([^:[\]/]*))(?::(\d{1,5}))?$/.exec(text);
+  const port = m?.[4] === undefined ? 5514 : Number(m[4]);
+  if (!m || port > 65535)
+    throw new UsageError(`invalid listen address '${text}' (expected udp://host:port or tcp://host:port)`);
+  return { transport: (m[1] as 'udp' | 'tcp' | undefined) ?? 'udp', host: m[2] ?? (m[3] || '0.0.0.0'), port };
+}
+
+const NL = 10;
+const CR = 13;
+const SP = 32;
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * RFC 6587 framing of one TCP connection. Calls `onFrame` for every message
+ * (without its terminator) and `onTooLong` for every message it drops; keeps
+ * at most one partial message of at most `max` bytes between pushes.
+ */
+export class TcpFramer {
+  private buf: Buffer = EMPTY;
+  /** Bytes still to drop of an over-long octet-counted message. */
+  private discard = 0;
+  /** Whether an over-long newline-framed message is being dropped up to its newline. */
+  private skipLine = false;
+
+  constructor(
+    private readonly max: number,
+    private readonly onFrame: (b: Uint8Array, s: number, e: number) => void,
+    /** `atLeast`: the message's end has not arrived, `bytes` is what came so far. */
+    private readonly onTooLong: (bytes: number, atLeast: boolean) => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    const b = this.buf.length > 0 ? Buffer.concat([this.buf, chunk]) : chunk;
+    let p = 0;
+    for (;;) {
+      if (this.discard > 0) {
+        const n = Math.min(this.discard, b.length - p);
+        p += n;
+        this.discard -= n;
+        if (this.discard > 0) break;
+        continue;
+      }
+      if (this.skipLine) {
+        const nl = b.indexOf(NL, p);
+        if (nl < 0) {
+          p = b.length;
+          break;
+        }
+        p = nl + 1;
+        this.skipLine = false;
+        continue;
+      }
+      // Stray terminators between messages.
+      while (p < b.length && (b[p] === NL || b[p] === CR || b[p] === 0)) p++;
+      if (p >= b.length) break;
+      if (b[p] >= 48 && b[p] <= 57) {
+        // Octet counting: `LEN SP MSG`, LEN up to 9 digits.
+        let q = p;
+        let len = 0;
+        while (q < b.length && q - p < 10 && b[q] >= 48 && b[q] <= 57) len = len * 10 + b[q++] - 48;
+        if (q >= b.length && q - p < 10) break; // the length is not complete yet
+        if (b[q] === SP && q - p <= 9) {
+          const start = q + 1;
+          if (len > this.max) {
+            this.onTooLong(len, false);
+            this.discard = len;
+            p = start;
+            continue;
+          }
+          if (b.length - start < len) break;
+          this.onFrame(b, start, start + len);
+          p = start + len;
+          continue;
+        }
+        // Digits without a space: a newline-framed message that starts with a digit.
+      }
+      const nl = b.indexOf(NL, p);
+      if (nl < 0) {
+        if (b.length - p > this.max) {
+          this.onTooLong(b.length - p, true);
+          this.skipLine = true;
+          p = b.length;
+        }
+        break;
+      }
+      if (nl - p > this.max) this.onTooLong(nl - p, false);
+      else this.onFrame(b, p, nl);
+      p = nl + 1;
+    }
+    // Copy the remainder so that a large chunk is not kept alive by a small tail.
+    this.buf = p < b.length ? Buffer.from(b.subarray(p)) : EMPTY;
+  }
+
+  /**
+   * The connection ended: a last newline-framed message without its newline
+   * still counts. Returns the bytes of an octet-counted message cut short (0
+   * when there is none), which are lost.
+   */
+  end(): number {
+    const rest = this.buf;
+    this.buf = EMPTY;
+    if (this.discard > 0 || this.skipLine || rest.length === 0) return 0;
+    if (/^\d{1,9}(?: |$)/.test(rest.subarray(0, 10).toString('latin1'))) return rest.length;
+    this.onFrame(rest, 0, rest.length);
+    return 0;
+  }
+}
+
+export const syslogSource: SourceDef = {
+  name: 'syslog',
+  description: 'syslog receiver (RFC 5424 and RFC 3164) over UDP or TCP',
+  options: [
+    {
+      name: 'listen',
+      short: 'l',
+      kind: 'string',
+      default: 'udp://127.0.0.1:5514',
+      description: 'udp://host:port or tcp://host:port',
+    },
+    { name: 'batch-size', kind: 'number', default: 65_536, description: 'events per batch' },
+    {
+      name: 'flush-interval',
+      kind: 'number',
+      default: 1000,
+      description: 'milliseconds after which a partial batch is emitted',
+    },
+    {
+      name: 'max-message-size',
+      kind: 'number',
+      default: 65_536,
+      description: 'longest message in bytes; longer ones are dropped',
+    },
+    { name: 'max-connections', kind: 'number', default: 256, description: 'most TCP connections at once' },
+    {
+      name: 'max-pending',
+      kind: 'number',
+      default: 10_000,
+      description: 'UDP datagrams queued while a batch is handed over',
+    },
+  ],
+  start: startSyslog,
+};
+
+async function startSyslog(options: SourceOptions, ctx: SourceContext): Promise<RunningSource> {
+  const { transport, host, port } = parseListen(String(options.listen ?? 'udp://127.0.0.1:5514'));
+  const batchSize = Number(options['batch-size'] ?? 65_536);
+  const flushInterval = Number(options['flush-interval'] ?? 1000);
+  const maxMessage = Number(options['max-message-size'] ?? 65_536);
+  const maxConnections = Number(options['max-connections'] ?? 256);
+  const maxPending = Number(options['max-pending'] ?? 10_000);
+  const report = rateLimited((d) => ctx.report(d));
+  const parser = new SyslogParser({ batchSize });
+
+  let events = 0;
+  let bytes = 0;
+  let dropped = 0;
+  let errors = 0;
+  let stopped = false;
+  let failure: unknown;
+  let pumping: Promise<void> | undefined;
+  let flushDue = false;
+  const queue: Buffer[] = [];
+  const connections = new Map<Socket, TcpFramer>();
+
+  const tooLong = (size: number, from: string, atLeast = false) => {
+    dropped++;
+    errors++;
+    report({
+      severity: 'error',
+      message: `syslog message of ${size} bytes${atLeast ? ' or more' : ''} from ${from} is longer than --max-message-size ${maxMessage}; dropped`,
+      recoverable: true,
+    });
+  };
+  const message = (b: Uint8Array, s: number, e: number) => {
+    while (e > s && (b[e - 1] === NL || b[e - 1] === CR || b[e - 1] === 0)) e--;
+    if (e === s) return;
+    parser.parse(b, s, e);
+    events++;
+    if (parser.rows >= batchSize) void pump();
+  };
+
+  /** Hands batches to the node one at a time; TCP pauses and UDP queues meanwhile. */
+  const pump = (): Promise<void> => {
+    if (pumping) return pumping;
+    // Started on a microtask, so that `pumping` is set before any of it runs (the queue drain may call pump()).
+    pumping = Promise.resolve().then(async () => {
+      for (const sock of connections.keys()) sock.pause();
+      try {
+        for (;;) {
+          for (const d of queue.splice(0)) message(d, 0, d.length);
+          let batches: RecordBatch[] = parser.takeFull();
+          if (batches.length === 0 && (flushDue || stopped)) {
+            flushDue = false;
+            batches = parser.flush();
+          }
+          if (batches.length === 0) break;
+          for (const b of batches) await ctx.emit(b);
+        }
+      } catch (e) {
+        failure = e;
+        void stop();
+      } finally {
+        pumping = undefined;
+        if (!stopped) for (const sock of connections.keys()) sock.resume();
+      }
+    });
+    return pumping;
+  };
+
+  let endpoint: string;
+  let close: () => Promise<void>;
+  const wrapHost = (h: string) => (isIPv6(h) ? `[${h}]` : h);
+  const listenError = (e: Error) =>
+    new VastError(`syslog: cannot listen on ${transport}://${wrapHost(host)}:${port}: ${e.message}`);
+
+  if (transport === 'udp') {
+    const socket: UdpSocket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', (e) => reject(listenError(e)));
+      socket.bind(port, host, () => resolve());
+    });
+    const a = socket.address();
+    endpoint = `udp://${wrapHost(a.address)}:${a.port}`;
+    socket.on('message', (msg, rinfo) => {
+      if (stopped) return;
+      bytes += msg.length;
+      if (msg.length > maxMessage) return tooLong(msg.length, `${wrapHost(rinfo.address)}:${rinfo.port}`);
+      if (!pumping) return message(msg, 0, msg.length);
+      if (queue.length >= maxPending) dropped++;
+      else queue.push(msg);
+    });
+    socket.on('error', (e) =>
+      report({
+        severity: 'error',
+        message: `syslog: socket error on ${endpoint}: ${e.message}`,
+        recoverable: true,
+      }),
+    );
+    close = () => new Promise<void>((r) => socket.close(() => r()));
+  } else {
+    const server: Server = createServer((sock) => {
+      const from = `${wrapHost(sock.remoteAddress ?? '?')}:${sock.remotePort}`;
+      const framer = new TcpFramer(maxMessage, message, (n, atLeast) => tooLong(n, from, atLeast));
+      connections.set(sock, framer);
+      if (pumping) sock.pause();
+      sock.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+        framer.push(chunk);
+      });
+      sock.on('end', () => {
+        const lost = framer.end();
+        if (lost > 0) {
+          errors++;
+          report({
+            severity: 'warning',
+            message: `syslog: connection from ${from} closed in the middle of an octet-counted message; ${lost} bytes lost`,
+            recoverable: true,
+          });
+        }
+      });
+      sock.on('close', () => connections.delete(sock));
+      sock.on('error', () => {}); // resets and the like: the connection just ends
+    });
+    server.maxConnections = maxConnections;
+    server.on('drop', (d) =>
+      report({
+        severity: 'warning',
+        message: `syslog: refused a connection from ${d?.remoteAddress ?? '?'}: --max-connections ${maxConnections} reached`,
+        recoverable: true,
+      }),
+    );
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (e) => reject(listenError(e)));
+      server.listen(port, host, () => resolve());
+    });
+    const a = server.address() as { address: string; port: number };
+    endpoint = `tcp://${wrapHost(a.address)}:${a.port}`;
+    close = () =>
+      new Promise<void>((r) => {
+        for (const [sock, framer] of connections) {
+          framer.end();
+          sock.destroy();
+        }
+        server.close(() => r());
+      });
+  }
+
+  const timer = setInterval(() => {
+    flushDue = true;
+    void pump();
+  }, flushInterval);
+  timer.unref();
+
+  let resolveDone!: () => void;
+  let rejectDone!: (e: unknown) => void;
+  const done = new Promise<void>((res, rej) => {
+    resolveDone = res;
+    rejectDone = rej;
+  });
+  done.catch(() => {});
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      stopped = true;
+      clearInterval(timer);
+      ctx.signal.removeEventListener('abort', onAbort);
+      await close();
+      while (pumping) await pumping;
+      if (failure === undefined) await pump();
+      if (failure === undefined) resolveDone();
+      else rejectDone(failure);
+    })();
+    return stopping;
+  };
+  const onAbort = () => void stop();
+  ctx.signal.addEventListener('abort', onAbort);
+  if (ctx.signal.aborted) void stop();
+
+  return {
+    done,
+    stop,
+    status(): SyslogSourceStatus {
+      return {
+        events,
+        bytes,
+        errors,
+        endpoint,
+        dropped,
+        unknown: parser.unknown,
+        connections: connections.size,
+      };
+    },
+  };
+}
