@@ -12,7 +12,9 @@ import { registerStart } from './commands/start.js';
 import { registerStatus } from './commands/status.js';
 import { addDbFlag } from './flags/db.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 function buildProgram(): Command {
   const program = new Command('vast')
@@ -46,7 +48,10 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = e.exitCode;
       return;
     }
-    if (e instanceof VastError || (e instanceof Error && !(e instanceof TypeError) && !(e instanceof RangeError))) {
+    if (
+      e instanceof VastError ||
+      (e instanceof Error && !(e instanceof TypeError) && !(e instanceof RangeError))
+    ) {
       // Rendered diagnostics (expressions, pipelines) already carry their `error:` prefix.
       process.stderr.write(e.message.startsWith('error:') ? `${e.message}\n` : `error: ${e.message}\n`);
       process.exitCode = 1;

@@ -24,12 +24,15 @@ export function openSink(path: string | undefined): Sink {
     async write(chunk) {
       if (failure) throw failure;
       if (closed) return;
-      if (!stream.write(chunk)) await new Promise<void>((r) => stream.once('drain', r).once('error', () => r()));
+      if (!stream.write(chunk))
+        await new Promise<void>((r) => stream.once('drain', r).once('error', () => r()));
     },
     async close() {
       if (failure) throw failure;
       if (stream === process.stdout || closed) return;
-      await new Promise<void>((resolve, reject) => stream.end((e?: Error | null) => (e ? reject(e) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        stream.end((e?: Error | null) => (e ? reject(e) : resolve())),
+      );
     },
   };
 }

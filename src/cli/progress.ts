@@ -14,7 +14,9 @@ export class Progress {
     const secs = (now - this.start) / 1000;
     const rate = secs > 0 ? Math.round(this.events / secs) : 0;
     const rss = (process.memoryUsage.rss() / 2 ** 20).toFixed(0);
-    process.stderr.write(`\r\x1b[K${this.events.toLocaleString()} events, ${rate.toLocaleString()} events/s, ${rss} MiB RSS`);
+    process.stderr.write(
+      `\r\x1b[K${this.events.toLocaleString()} events, ${rate.toLocaleString()} events/s, ${rss} MiB RSS`,
+    );
   }
 
   done(): void {

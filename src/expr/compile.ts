@@ -11,14 +11,21 @@ import { parseType } from '../types/parse-type.js';
 import type { Leaf, RecordType, Schema, VastType } from '../types/type.js';
 import { leaves } from '../types/type.js';
 import type { Expr, Literal, Operand, RelOp } from './ast.js';
-import { OUTCOMES, allSet, andInto, invert, orInto } from './kernels/bitmap.js';
-import { anyValue, boolEquals, int64Compare, int64CompareDouble, isNull, numberCompare } from './kernels/compare.js';
+import { locate } from './errors.js';
+import { allSet, andInto, invert, OUTCOMES, orInto } from './kernels/bitmap.js';
+import {
+  anyValue,
+  boolEquals,
+  int64Compare,
+  int64CompareDouble,
+  isNull,
+  numberCompare,
+} from './kernels/compare.js';
 import { ipCompare, ipInSubnet, subnetContainsIp, subnetRelation } from './kernels/ip.js';
 import type { Kernel } from './kernels/kernel.js';
 import { listAny } from './kernels/list.js';
 import { compilePattern } from './kernels/pattern.js';
 import { enumTest, stringCompare, stringContains, stringEquals, stringTest } from './kernels/string.js';
-import { locate } from './errors.js';
 import { printLiteral } from './print.js';
 import type { PruneHint } from './prune.js';
 import { matchesFieldName, resolveFields, suggestField } from './resolve.js';
@@ -38,7 +45,8 @@ export interface CompileContext {
 
 const MSG = {
   unknownField: (name: string) => `unknown field '${name}'`,
-  mismatch: (what: string, found: string, lit: string) => `type mismatch: ${what} (${found}) cannot be compared with ${lit}`,
+  mismatch: (what: string, found: string, lit: string) =>
+    `type mismatch: ${what} (${found}) cannot be compared with ${lit}`,
   twoExtractors: 'comparing two extractors is not supported; compare an extractor with a value',
   unknownType: (name: string) => `unknown type '${name}' in type extractor`,
   metaOperand: (meta: string, lit: string) => `#${meta} cannot be compared with ${lit}`,
@@ -71,7 +79,8 @@ interface Normal {
 
 function normalize(lhs: Operand, op: RelOp, rhs: Operand): Normal | 'two-extractors' | 'two-literals' {
   if (lhs.kind !== 'literal' && rhs.kind === 'literal') return { extractor: lhs, op, literal: rhs.value };
-  if (lhs.kind === 'literal' && rhs.kind !== 'literal') return { extractor: rhs, op: FLIP[op], literal: lhs.value };
+  if (lhs.kind === 'literal' && rhs.kind !== 'literal')
+    return { extractor: rhs, op: FLIP[op], literal: lhs.value };
   return lhs.kind === 'literal' ? 'two-literals' : 'two-extractors';
 }
 
@@ -160,7 +169,8 @@ export function kernelFor(t: VastType, op: RelOp, lit: Literal): Kernel | undefi
     }
     case 'ip':
       if (lit.type === 'ip' && cmp !== undefined) return ipCompare(cmp, lit.bytes);
-      if (lit.type === 'subnet' && (op === 'in' || op === '!in')) return ipInSubnet(lit.bytes, lit.length, neg);
+      if (lit.type === 'subnet' && (op === 'in' || op === '!in'))
+        return ipInSubnet(lit.bytes, lit.length, neg);
       return undefined;
     case 'subnet':
       if (lit.type === 'subnet') {
@@ -185,18 +195,41 @@ export function kernelFor(t: VastType, op: RelOp, lit: Literal): Kernel | undefi
  * VAST pattern semantics: `x == /re/` matches the whole value, `x in /re/`
  * finds a match anywhere in it.
  */
-function patternTest(lit: Extract<Literal, { type: 'pattern' }>, op: RelOp): ((s: string) => boolean) | undefined {
+function patternTest(
+  lit: Extract<Literal, { type: 'pattern' }>,
+  op: RelOp,
+): ((s: string) => boolean) | undefined {
   if (op === '==' || op === '!=') return compilePattern(`^(?:${lit.source})$`, lit.caseInsensitive);
   if (op === 'in' || op === '!in') return compilePattern(lit.source, lit.caseInsensitive);
   return undefined;
 }
 
-const TYPE_SYNONYMS: Record<string, string> = { count: 'uint64', int: 'int64', addr: 'ip', real: 'double', interval: 'duration' };
+const TYPE_SYNONYMS: Record<string, string> = {
+  count: 'uint64',
+  int: 'int64',
+  addr: 'ip',
+  real: 'double',
+  interval: 'duration',
+};
 
 /** Leaves of a schema selected by a type extractor (`:ip`, `:count`, `:list`, or a user alias). */
 function leavesOfType(all: Leaf[], name: string, ctx: CompileContext): Leaf[] | undefined {
   const kind = TYPE_SYNONYMS[name] ?? name;
-  const known = ['bool', 'int64', 'uint64', 'double', 'duration', 'time', 'string', 'ip', 'subnet', 'port', 'enum', 'list', 'map'];
+  const known = [
+    'bool',
+    'int64',
+    'uint64',
+    'double',
+    'duration',
+    'time',
+    'string',
+    'ip',
+    'subnet',
+    'port',
+    'enum',
+    'list',
+    'map',
+  ];
   if (known.includes(kind)) return all.filter((l) => l.type.kind === kind);
   if (ctx.aliases.has(name)) return all.filter((l) => l.type.alias === name);
   // `:list<ip>`-style extractors name a full type.
@@ -324,7 +357,11 @@ class SchemaCompiler {
         return combine(e.kind, [this.compile(e.left), this.compile(e.right)]);
       case 'not': {
         const inner = this.compile(e.expr);
-        return inner.kind === 'const' ? c(!inner.value) : inner.kind === 'not' ? inner.child : { kind: 'not', child: inner };
+        return inner.kind === 'const'
+          ? c(!inner.value)
+          : inner.kind === 'not'
+            ? inner.child
+            : { kind: 'not', child: inner };
       }
       case 'value_predicate':
         return this.valuePredicate(e);
@@ -351,7 +388,12 @@ class SchemaCompiler {
       case 'int64':
       case 'uint64':
       case 'double':
-        return combine('or', [typed('uint64', '=='), typed('int64', '=='), typed('double', '=='), typed('port', '==')]);
+        return combine('or', [
+          typed('uint64', '=='),
+          typed('int64', '=='),
+          typed('double', '=='),
+          typed('port', '=='),
+        ]);
       case 'port':
         return typed('port', '==');
       case 'time':
@@ -464,7 +506,12 @@ class SchemaCompiler {
 
   private once(e: Expr, message: string): void {
     if (this.diagnostics.some((d) => d.message === message)) return;
-    this.diagnostics.push({ severity: 'error', message, recoverable: false, location: locate(this.text, e.span.start) });
+    this.diagnostics.push({
+      severity: 'error',
+      message,
+      recoverable: false,
+      location: locate(this.text, e.span.start),
+    });
   }
 }
 
@@ -482,7 +529,12 @@ export interface CompiledQuery {
  * are reported only when a field exists nowhere (with a suggestion) or exists
  * only with types the value cannot be compared with.
  */
-export function compileQuery(expr: Expr, text: string, schemas: readonly Schema[], ctx: CompileContext): CompiledQuery {
+export function compileQuery(
+  expr: Expr,
+  text: string,
+  schemas: readonly Schema[],
+  ctx: CompileContext,
+): CompiledQuery {
   const reports = new Map<Expr, PredicateReport>();
   const diagnostics: Diagnostic[] = [];
   const hints = new Map<Program, PruneHint>();
@@ -570,6 +622,8 @@ export function programText(p: Program): string {
       return `!(${programText(p.child)})`;
     case 'and':
     case 'or':
-      return p.children.map((x) => (x.kind === 'and' || x.kind === 'or' ? `(${programText(x)})` : programText(x))).join(p.kind === 'and' ? ' && ' : ' || ');
+      return p.children
+        .map((x) => (x.kind === 'and' || x.kind === 'or' ? `(${programText(x)})` : programText(x)))
+        .join(p.kind === 'and' ? ' && ' : ' || ');
   }
 }

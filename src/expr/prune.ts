@@ -5,8 +5,8 @@
  * must be scanned ('maybe'). Only 'never' lets the query skip the partition.
  */
 import { readFileSync } from 'node:fs';
-import type { PartitionEntry } from '../store/catalog.js';
 import { hashBytes } from '../store/bloom.js';
+import type { PartitionEntry } from '../store/catalog.js';
 import { type FieldSynopsis, sketchMayContain } from '../store/synopsis.js';
 import type { Program } from './compile.js';
 
@@ -49,7 +49,12 @@ function toOrdered(v: string | number, like: bigint | number): bigint | number {
 }
 
 /** Whether a column predicate can match anything in a partition, from its field synopsis. */
-function checkField(hint: PruneHint, f: FieldSynopsis | undefined, entry: PartitionEntry, sketches: SketchCache): Tri {
+function checkField(
+  hint: PruneHint,
+  f: FieldSynopsis | undefined,
+  entry: PartitionEntry,
+  sketches: SketchCache,
+): Tri {
   if (!f) return 'maybe';
   // A field that is null everywhere matches no value predicate.
   if (f.nulls === entry.events && hint.op !== '!=') return 'never';
@@ -77,7 +82,12 @@ function checkField(hint: PruneHint, f: FieldSynopsis | undefined, entry: Partit
 }
 
 /** Evaluates a compiled program against a partition's synopsis. */
-export function prune(p: Program, entry: PartitionEntry, sketches: SketchCache, hints: ReadonlyMap<Program, PruneHint>): Tri {
+export function prune(
+  p: Program,
+  entry: PartitionEntry,
+  sketches: SketchCache,
+  hints: ReadonlyMap<Program, PruneHint>,
+): Tri {
   switch (p.kind) {
     case 'const':
       return p.value ? 'always' : 'never';

@@ -4,7 +4,7 @@
  * or ends with it on a segment boundary (`orig_h` finds `id.orig_h`,
  * `id.orig_h` finds `id.orig_h`, `rig_h` finds nothing).
  */
-import { type Leaf, type RecordType, leaves } from '../types/type.js';
+import { type Leaf, leaves, type RecordType } from '../types/type.js';
 
 /** Whether `path` is matched by the extractor `name` under the suffix rule. */
 export function matchesFieldName(path: string, name: string): boolean {

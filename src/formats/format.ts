@@ -50,7 +50,10 @@ export interface WriterContext {
 }
 
 /** Turns batches into bytes (strings are written as UTF-8). */
-export type Writer = (batches: AsyncIterable<A.RecordBatch>, ctx: WriterContext) => AsyncIterable<Uint8Array | string>;
+export type Writer = (
+  batches: AsyncIterable<A.RecordBatch>,
+  ctx: WriterContext,
+) => AsyncIterable<Uint8Array | string>;
 
 export interface FormatDef {
   /** The word users type: `vast import zeek`, `vast export json`. */

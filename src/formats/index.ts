@@ -9,11 +9,11 @@ import { ascii } from './ascii.js';
 import { csv } from './csv/index.js';
 import type { FormatDef } from './format.js';
 import { json } from './json/index.js';
-import { parquet } from './parquet.js';
 import { netflow } from './netflow/index.js';
+import { parquet } from './parquet.js';
 import { pcap } from './pcap/index.js';
-import { syslog } from './syslog.js';
 import { suricata } from './suricata.js';
+import { syslog } from './syslog.js';
 import { zeek } from './zeek/index.js';
 import { zeekJson } from './zeek-json.js';
 
@@ -42,6 +42,8 @@ export function findFormat(name: string, use: 'read' | 'write'): FormatDef {
   const f = byName.get(name);
   const valid = formats.filter((x) => (use === 'read' ? x.read : x.write)).map((x) => x.name);
   if (!f || !(use === 'read' ? f.read : f.write))
-    throw new VastError(`unknown ${use === 'read' ? 'input' : 'output'} format '${name}' (choose one of: ${valid.join(', ')})`);
+    throw new VastError(
+      `unknown ${use === 'read' ? 'input' : 'output'} format '${name}' (choose one of: ${valid.join(', ')})`,
+    );
   return f;
 }

@@ -2,8 +2,9 @@
  * Running a reader over an input: decompression, the on-error policy and the
  * diagnostics summary live here once, for the CLI, sources and tests alike.
  */
-import type * as A from 'apache-arrow';
+
 import { createReadStream } from 'node:fs';
+import type * as A from 'apache-arrow';
 import { type Diagnostic, InputError } from '../diagnostics.js';
 import type { SchemaRegistry } from '../types/registry.js';
 import type { FormatDef, ReaderContext, ReaderOptions } from './format.js';
@@ -83,7 +84,10 @@ export function fileInput(path: string): AsyncIterable<Uint8Array> {
 }
 
 /** Wraps bytes already in memory as an input stream (tests, HTTP bodies). */
-export async function* bytesInput(bytes: Uint8Array | string, chunkSize = 1 << 20): AsyncIterable<Uint8Array> {
+export async function* bytesInput(
+  bytes: Uint8Array | string,
+  chunkSize = 1 << 20,
+): AsyncIterable<Uint8Array> {
   const b = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
   for (let i = 0; i < b.length; i += chunkSize) yield b.subarray(i, i + chunkSize);
 }

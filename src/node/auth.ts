@@ -44,7 +44,8 @@ export class TokenStore {
   }
 
   create(tenant: string, admin = false): string {
-    if (!TENANT_RE.test(tenant)) throw new Error(`invalid tenant name '${tenant}' (lowercase letters, digits, - and _)`);
+    if (!TENANT_RE.test(tenant))
+      throw new Error(`invalid tenant name '${tenant}' (lowercase letters, digits, - and _)`);
     const token = `vast_${randomBytes(24).toString('base64url')}`;
     this.records.push({ hash: hash(token), tenant, admin, created: new Date().toISOString() });
     writeFileAtomic(this.path, JSON.stringify(this.records, null, 2));

@@ -4,8 +4,9 @@
  * batches, one request per batch, so each batch is acknowledged separately
  * once the node made it durable (as VAST's clients streamed table slices).
  */
-import * as A from 'apache-arrow';
+
 import { connect } from 'node:net';
+import * as A from 'apache-arrow';
 import { VastError } from '../diagnostics.js';
 import { readArrow } from '../formats/arrow.js';
 import type { ReaderContext } from '../formats/format.js';
@@ -44,10 +45,16 @@ export class NodeClient {
   async request(
     method: string,
     path: string,
-    init: { query?: Record<string, string | number | boolean | undefined>; body?: Uint8Array | string; headers?: Record<string, string>; json?: unknown } = {},
+    init: {
+      query?: Record<string, string | number | boolean | undefined>;
+      body?: Uint8Array | string;
+      headers?: Record<string, string>;
+      json?: unknown;
+    } = {},
   ): Promise<Response> {
     const url = new URL(path, this.base);
-    for (const [k, v] of Object.entries(init.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    for (const [k, v] of Object.entries(init.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = { ...init.headers };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     let body = init.body;
@@ -68,7 +75,9 @@ export class NodeClient {
         message = (JSON.parse(text) as { error?: string }).error ?? text;
       } catch {}
       if (res.status === 401)
-        throw new VastError(`the node at ${this.endpoint} refused the request: ${message} (set VAST_TOKEN or pass --token)`);
+        throw new VastError(
+          `the node at ${this.endpoint} refused the request: ${message} (set VAST_TOKEN or pass --token)`,
+        );
       throw new VastError(message.startsWith('error:') ? message : `node: ${message}`);
     }
     return res;
@@ -82,7 +91,10 @@ export class NodeClient {
    * Sends batches, at most IMPORT_WINDOW in flight; `onAck` runs per batch the
    * node acknowledged (durable). Rejects at the first failed batch.
    */
-  async importBatches(batches: AsyncIterable<A.RecordBatch>, onAck: (b: A.RecordBatch) => void): Promise<void> {
+  async importBatches(
+    batches: AsyncIterable<A.RecordBatch>,
+    onAck: (b: A.RecordBatch) => void,
+  ): Promise<void> {
     const inflight = new Set<Promise<void>>();
     let failure: unknown;
     for await (const batch of batches) {
@@ -115,7 +127,13 @@ export class NodeClient {
     opts: { maxEvents?: number; continuous?: boolean; unified?: boolean } = {},
   ): AsyncIterable<A.RecordBatch> {
     const res = await this.request('GET', '/api/v0/export', {
-      query: { expression: query, limit: opts.maxEvents, continuous: opts.continuous, unified: opts.unified, format: 'arrow' },
+      query: {
+        expression: query,
+        limit: opts.maxEvents,
+        continuous: opts.continuous,
+        unified: opts.unified,
+        format: 'arrow',
+      },
       headers: { accept: ARROW_STREAM },
     });
     if (!res.body) return;

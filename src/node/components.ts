@@ -4,7 +4,7 @@
  */
 import type * as A from 'apache-arrow';
 import type { Logger } from 'pino';
-import { VastError, formatDiagnostic } from '../diagnostics.js';
+import { formatDiagnostic, VastError } from '../diagnostics.js';
 import { batchSelector, prepareQuery } from '../query/run.js';
 import { findSource, sources } from '../sources/index.js';
 import type { RunningSource, SourceDef, SourceOptions } from '../sources/source.js';
@@ -35,7 +35,10 @@ interface Entry {
 }
 
 /** Parses `-i lo --cutoff 100 'expr'` against a source's declared options. */
-export function parseSourceArgs(def: SourceDef, args: readonly string[]): { options: SourceOptions; expression?: string } {
+export function parseSourceArgs(
+  def: SourceDef,
+  args: readonly string[],
+): { options: SourceOptions; expression?: string } {
   const options: Record<string, string | number | boolean | undefined> = {};
   for (const o of def.options) if (o.default !== undefined) options[o.name] = o.default;
   const rest: string[] = [];
@@ -64,13 +67,16 @@ export function parseSourceArgs(def: SourceDef, args: readonly string[]): { opti
     if (value === undefined) throw new VastError(`option '${a}' of source '${def.name}' needs a value`);
     if (opt.kind === 'number') {
       const n = Number(value);
-      if (!Number.isFinite(n)) throw new VastError(`option '${a}' of source '${def.name}' expects a number, got '${value}'`);
+      if (!Number.isFinite(n))
+        throw new VastError(`option '${a}' of source '${def.name}' expects a number, got '${value}'`);
       options[opt.name] = n;
     } else options[opt.name] = value;
   }
   for (const o of def.options)
-    if (o.required && options[o.name] === undefined) throw new VastError(`source '${def.name}' needs --${o.name}`);
-  if (rest.length > 1) throw new VastError(`unexpected arguments for source '${def.name}': ${rest.join(' ')}`);
+    if (o.required && options[o.name] === undefined)
+      throw new VastError(`source '${def.name}' needs --${o.name}`);
+  if (rest.length > 1)
+    throw new VastError(`unexpected arguments for source '${def.name}': ${rest.join(' ')}`);
   return { options, expression: rest[0] };
 }
 
@@ -86,7 +92,10 @@ export class Components {
   /** Starts a source for a tenant; returns its id. Throws VastError for bad names or options. */
   async spawn(tenant: Tenant, name: string, args: readonly string[]): Promise<string> {
     const def = findSource(name);
-    if (!def) throw new VastError(`unknown source '${name}' (choose one of: ${sources.map((s) => s.name).join(', ')})`);
+    if (!def)
+      throw new VastError(
+        `unknown source '${name}' (choose one of: ${sources.map((s) => s.name).join(', ')})`,
+      );
     const { options, expression } = parseSourceArgs(def, args);
     const select = expression
       ? batchSelector(prepareQuery(expression, [], this.registry))
@@ -105,7 +114,15 @@ export class Components {
       report: (d) => log.warn({ diagnostic: formatDiagnostic(d) }, 'bad input'),
     });
     const entry: Entry = {
-      info: { id, source: name, tenant: tenant.name, args: [...args], expression, started: new Date().toISOString(), state: 'running' },
+      info: {
+        id,
+        source: name,
+        tenant: tenant.name,
+        args: [...args],
+        expression,
+        started: new Date().toISOString(),
+        state: 'running',
+      },
       running,
       abort,
       startedAt: performance.now(),

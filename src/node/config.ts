@@ -7,8 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { VastError } from '../diagnostics.js';
 import { userConfigDir } from '../cli/schemas.js';
+import { VastError } from '../diagnostics.js';
 
 export const DEFAULT_ENDPOINT = '127.0.0.1:42000';
 
@@ -25,7 +25,11 @@ export const ConfigSchema = z
     /** Seconds after which buffered events are written out as partitions even if not full. */
     'flush-interval': z.number().positive().default(10),
     /** Bytes of request body the import endpoint accepts in one request. */
-    'max-import-bytes': z.number().int().positive().default(256 * 1024 * 1024),
+    'max-import-bytes': z
+      .number()
+      .int()
+      .positive()
+      .default(256 * 1024 * 1024),
     /** Batches a live query may queue before the slowest consumer blocks ingestion. */
     'live-queue': z.number().int().positive().default(64),
     'log-level': z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
@@ -44,7 +48,12 @@ const ENV: Record<string, keyof NodeConfig> = {
   VAST_LOG_LEVEL: 'log-level',
 };
 
-const NUMERIC = new Set<keyof NodeConfig>(['max-partition-size', 'flush-interval', 'max-import-bytes', 'live-queue']);
+const NUMERIC = new Set<keyof NodeConfig>([
+  'max-partition-size',
+  'flush-interval',
+  'max-import-bytes',
+  'live-queue',
+]);
 
 /** The config file to read: an explicit path, else ./vast.yaml, else the user config dir's. */
 export function configPath(explicit?: string): string | undefined {
@@ -65,7 +74,8 @@ function fromFile(path: string | undefined): Record<string, unknown> {
     throw new VastError(`${path}: invalid YAML: ${(e as Error).message}`);
   }
   if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc)) throw new VastError(`${path}: expected a map of settings`);
+  if (typeof doc !== 'object' || Array.isArray(doc))
+    throw new VastError(`${path}: expected a map of settings`);
   // VAST nested its settings under `vast:`; accept both forms.
   const d = doc as Record<string, unknown>;
   return (d.vast && typeof d.vast === 'object' ? d.vast : d) as Record<string, unknown>;

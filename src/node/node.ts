@@ -47,7 +47,10 @@ export class VastNode {
     if (!TENANT_RE.test(name)) throw new Error(`invalid tenant name '${name}'`);
     let t = this.tenants.get(name);
     if (!t) {
-      t = Tenant.open(this.config.db, name, { maxPartitionSize: this.config['max-partition-size'], log: this.log });
+      t = Tenant.open(this.config.db, name, {
+        maxPartitionSize: this.config['max-partition-size'],
+        log: this.log,
+      });
       this.tenants.set(name, t);
     }
     return t;

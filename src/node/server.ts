@@ -5,15 +5,16 @@
  * JSON `{error: message}` with a fitting status code. The OpenAPI document is
  * served at /api/v0/openapi.json.
  */
-import * as A from 'apache-arrow';
+
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
+import * as A from 'apache-arrow';
 import Fastify, { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
-import { type Diagnostic, InputError, VastError, formatDiagnostic } from '../diagnostics.js';
+import { type Diagnostic, formatDiagnostic, InputError, VastError } from '../diagnostics.js';
 import { findFormat } from '../formats/index.js';
-import { type OnError, readBatches } from '../formats/read.js';
 import { writeJson } from '../formats/json/writer.js';
-import { type PreparedQuery, batchSelector, prepareQuery, runQuery } from '../query/run.js';
+import { type OnError, readBatches } from '../formats/read.js';
+import { batchSelector, type PreparedQuery, prepareQuery, runQuery } from '../query/run.js';
 import { vastSchema } from '../types/arrow.js';
 import type { Schema } from '../types/type.js';
 import type { Principal } from './auth.js';
@@ -55,10 +56,9 @@ function tokenOf(req: FastifyRequest): string | undefined {
 /** A query parameter as a string, or undefined. */
 function param(req: FastifyRequest, name: string): string | undefined {
   const q = req.query as Record<string, unknown>;
-  const b = (req.body && typeof req.body === 'object' && !(req.body instanceof Readable) ? req.body : {}) as Record<
-    string,
-    unknown
-  >;
+  const b = (
+    req.body && typeof req.body === 'object' && !(req.body instanceof Readable) ? req.body : {}
+  ) as Record<string, unknown>;
   const v = q[name] ?? b[name];
   return v === undefined || v === null ? undefined : String(v);
 }
@@ -72,7 +72,8 @@ function limitParam(req: FastifyRequest, name: string): number | undefined {
   const v = param(req, name);
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new HttpError(400, `'${name}' must be a non-negative integer, got '${v}'`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new HttpError(400, `'${name}' must be a non-negative integer, got '${v}'`);
   return n;
 }
 
@@ -121,12 +122,14 @@ export function buildServer(node: VastNode) {
   app.addHook('onRequest', async (req) => {
     const token = tokenOf(req);
     const principal = token ? node.tokens.verify(token) : undefined;
-    if (!principal) throw new HttpError(401, token ? 'invalid token' : 'missing token (Authorization: Bearer <token>)');
+    if (!principal)
+      throw new HttpError(401, token ? 'invalid token' : 'missing token (Authorization: Bearer <token>)');
     req.principal = principal;
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
-    const status = err instanceof HttpError ? err.status : err instanceof VastError ? 400 : (err.statusCode ?? 500);
+    const status =
+      err instanceof HttpError ? err.status : err instanceof VastError ? 400 : (err.statusCode ?? 500);
     if (status >= 500) node.log.error({ err: err.message, stack: err.stack }, 'request failed');
     reply.status(status).send({ error: err.message, ...(err instanceof HttpError ? err.extra : {}) });
   });
@@ -179,8 +182,13 @@ export function buildServer(node: VastNode) {
 
   app.post('/api/v0/import', async (req) => {
     const t = await tenantOf(req);
-    const formatName = param(req, 'format') ?? (req.headers['content-type'] === ARROW_STREAM ? 'arrow' : undefined);
-    if (!formatName) throw new HttpError(400, "missing 'format' (e.g. ?format=zeek, or Content-Type: application/vnd.apache.arrow.stream)");
+    const formatName =
+      param(req, 'format') ?? (req.headers['content-type'] === ARROW_STREAM ? 'arrow' : undefined);
+    if (!formatName)
+      throw new HttpError(
+        400,
+        "missing 'format' (e.g. ?format=zeek, or Content-Type: application/vnd.apache.arrow.stream)",
+      );
     const format = findFormat(formatName, 'read');
     const onError = (param(req, 'on-error') ?? 'skip') as OnError;
     if (onError !== 'skip' && onError !== 'fail') throw new HttpError(400, "'on-error' must be skip or fail");
@@ -191,7 +199,8 @@ export function buildServer(node: VastNode) {
     async function* limited(): AsyncIterable<Uint8Array> {
       for await (const chunk of body) {
         received += (chunk as Uint8Array).length;
-        if (received > limit) throw new HttpError(413, `request body exceeds ${limit} bytes (max-import-bytes)`);
+        if (received > limit)
+          throw new HttpError(413, `request body exceeds ${limit} bytes (max-import-bytes)`);
         yield chunk as Uint8Array;
       }
     }
@@ -226,7 +235,8 @@ export function buildServer(node: VastNode) {
     const report = { events, errors: stats.errors, diagnostics: diagnostics.map(formatDiagnostic) };
     // What was ingested before a fatal error stays: it was acknowledged batch by batch.
     if (failure) {
-      const message = failure instanceof InputError ? failure.message : `cannot read input: ${failure.message}`;
+      const message =
+        failure instanceof InputError ? failure.message : `cannot read input: ${failure.message}`;
       throw new HttpError(400, message, report);
     }
     return report;
@@ -256,7 +266,12 @@ export function buildServer(node: VastNode) {
       t.subscribers.add(live);
     }
     const snap = t.snapshot();
-    const batches = runQuery(snap.store, q, { maxEvents, tail: snap.tail, live, liveOnly: continuous && !unified });
+    const batches = runQuery(snap.store, q, {
+      maxEvents,
+      tail: snap.tail,
+      live,
+      liveOnly: continuous && !unified,
+    });
     async function* guarded(): AsyncIterable<A.RecordBatch> {
       try {
         yield* batches;
@@ -267,7 +282,9 @@ export function buildServer(node: VastNode) {
         }
       }
     }
-    const out = Readable.from(arrowOut ? selfContainedStreams(guarded()) : writeJson(guarded(), { options: {} }));
+    const out = Readable.from(
+      arrowOut ? selfContainedStreams(guarded()) : writeJson(guarded(), { options: {} }),
+    );
     req.raw.on('close', () => {
       if (!reply.raw.writableFinished) {
         live?.close();
@@ -335,9 +352,11 @@ export function buildServer(node: VastNode) {
   app.post('/api/v0/sources', async (req) => {
     const t = await tenantOf(req);
     const body = (req.body ?? {}) as { source?: unknown; args?: unknown };
-    if (typeof body.source !== 'string') throw new HttpError(400, "missing 'source' (e.g. {\"source\": \"pcap\", \"args\": [\"-i\", \"lo\"]})");
+    if (typeof body.source !== 'string')
+      throw new HttpError(400, 'missing \'source\' (e.g. {"source": "pcap", "args": ["-i", "lo"]})');
     const args = body.args ?? [];
-    if (!Array.isArray(args) || !args.every((a) => typeof a === 'string')) throw new HttpError(400, "'args' must be a list of strings");
+    if (!Array.isArray(args) || !args.every((a) => typeof a === 'string'))
+      throw new HttpError(400, "'args' must be a list of strings");
     const id = await node.components.spawn(t, body.source, args as string[]);
     return { id };
   });

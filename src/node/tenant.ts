@@ -11,8 +11,9 @@
  * they contain), then deletes those segments. A crash at any point either
  * replays a segment that was not committed, or skips one that was.
  */
-import type * as A from 'apache-arrow';
+
 import { join } from 'node:path';
+import type * as A from 'apache-arrow';
 import type { Logger } from 'pino';
 import { type Importer, Store } from '../store/store.js';
 import { Wal } from '../store/wal.js';
@@ -63,7 +64,10 @@ export class Tenant {
     let events = 0;
     for (const seg of replayed) {
       if (seg.truncated > 0)
-        this.opts.log.warn({ tenant: this.name, segment: seg.seq, bytes: seg.truncated }, 'dropped a torn record at the end of the WAL');
+        this.opts.log.warn(
+          { tenant: this.name, segment: seg.seq, bytes: seg.truncated },
+          'dropped a torn record at the end of the WAL',
+        );
       for (const b of seg.batches) {
         // Replayed batches are already durable in the old segment; they go straight to the importer.
         await this.accept(b);

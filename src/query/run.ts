@@ -6,12 +6,12 @@
  */
 import type * as A from 'apache-arrow';
 import type { Diagnostic } from '../diagnostics.js';
-import { type CompiledQuery, type Program, compileQuery, evaluate, programText } from '../expr/compile.js';
 import type { Expr } from '../expr/ast.js';
+import { type CompiledQuery, compileQuery, evaluate, type Program, programText } from '../expr/compile.js';
 import { ExpressionError } from '../expr/errors.js';
 import { parseExpression } from '../expr/parser.js';
 import { printExpression } from '../expr/print.js';
-import { SketchCache, prune } from '../expr/prune.js';
+import { prune, SketchCache } from '../expr/prune.js';
 import { filter } from '../pipeline/batch-ops.js';
 import type { Operator, Predicate } from '../pipeline/operator.js';
 import { parsePipeline, runPipeline, splitQuery } from '../pipeline/parse.js';
@@ -87,7 +87,8 @@ export function prepareQuery(
   const full = text ?? '';
   const split = splitQuery(full);
   // Leading padding keeps error columns relative to the whole query text.
-  const exprText = split.expression.trim() === '' ? 'true' : ' '.repeat(split.expressionOffset) + split.expression;
+  const exprText =
+    split.expression.trim() === '' ? 'true' : ' '.repeat(split.expressionOffset) + split.expression;
   const parsed = parseExpression(exprText, { now: opts.now });
   if (!parsed.ok) fail(exprText, parsed.diagnostics);
   const compiled = compileQuery(parsed.expr, exprText, schemas, { aliases: registry.aliases });
@@ -98,7 +99,11 @@ export function prepareQuery(
   return { text: full, expr: parsed.expr, compiled, pipeline };
 }
 
-const schemaOfEntry = (e: PartitionEntry): Schema => ({ name: e.schema, type: e.layout, timestamp: e.timestamp });
+const schemaOfEntry = (e: PartitionEntry): Schema => ({
+  name: e.schema,
+  type: e.layout,
+  timestamp: e.timestamp,
+});
 
 /** Decides for each partition whether it must be opened. */
 export function plan(store: Store, q: PreparedQuery, stats: QueryStats): PartitionEntry[] {
@@ -235,7 +240,9 @@ export function explain(store: Store, q: PreparedQuery, stats: QueryStats): stri
   if (stats.totalMs !== undefined)
     lines.push(
       `time:       ${stats.totalMs.toFixed(1)} ms total` +
-        (stats.firstResultMs !== undefined ? `, first result after ${stats.firstResultMs.toFixed(1)} ms` : ''),
+        (stats.firstResultMs !== undefined
+          ? `, first result after ${stats.firstResultMs.toFixed(1)} ms`
+          : ''),
     );
   return lines.join('\n');
 }

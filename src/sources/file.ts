@@ -16,9 +16,20 @@ export const fileSource: SourceDef = {
   description: 'follow a growing file and read appended events with a format (like tail -F)',
   options: [
     { name: 'read', short: 'r', kind: 'string', required: true, description: 'the file to follow' },
-    { name: 'format', short: 'f', kind: 'string', default: 'zeek', description: 'the reader: zeek, suricata, json, ...' },
+    {
+      name: 'format',
+      short: 'f',
+      kind: 'string',
+      default: 'zeek',
+      description: 'the reader: zeek, suricata, json, ...',
+    },
     { name: 'poll', kind: 'number', default: 250, description: 'milliseconds between checks for new data' },
-    { name: 'from-start', kind: 'boolean', default: true, description: 'read what is already in the file first' },
+    {
+      name: 'from-start',
+      kind: 'boolean',
+      default: true,
+      description: 'read what is already in the file first',
+    },
   ],
   async start(options, ctx): Promise<RunningSource> {
     const path = String(options.read);

@@ -2,8 +2,8 @@
 import { fileSource } from './file.js';
 import { netflowSource } from './netflow.js';
 import { pcapSource } from './pcap.js';
-import { syslogSource } from './syslog.js';
 import type { SourceDef } from './source.js';
+import { syslogSource } from './syslog.js';
 
 export const sources: readonly SourceDef[] = [pcapSource, netflowSource, syslogSource, fileSource];
 

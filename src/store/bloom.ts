@@ -40,7 +40,7 @@ export class Bloom {
 
   add(hash: number): void {
     const m = this.bits.length * 8;
-    const h2 = ((hash >>> 17) | (hash << 15)) | 1;
+    const h2 = (hash >>> 17) | (hash << 15) | 1;
     let h = hash;
     for (let i = 0; i < this.probes; i++) {
       const bit = (h >>> 0) % m;
@@ -52,7 +52,7 @@ export class Bloom {
   /** False means the value is certainly absent. */
   mayContain(hash: number): boolean {
     const m = this.bits.length * 8;
-    const h2 = ((hash >>> 17) | (hash << 15)) | 1;
+    const h2 = (hash >>> 17) | (hash << 15) | 1;
     let h = hash;
     for (let i = 0; i < this.probes; i++) {
       const bit = (h >>> 0) % m;

@@ -51,7 +51,9 @@ export function readCatalog(path: string): CatalogDocument | undefined {
   try {
     doc = JSON.parse(readFileSync(path, 'utf8')) as CatalogDocument;
   } catch (e) {
-    throw new StoreError(`catalog ${path} is unreadable (${(e as Error).message}); run 'vast rebuild'`, { cause: e });
+    throw new StoreError(`catalog ${path} is unreadable (${(e as Error).message}); run 'vast rebuild'`, {
+      cause: e,
+    });
   }
   if (doc.version !== CATALOG_VERSION || !Array.isArray(doc.partitions))
     throw new StoreError(`catalog ${path} has unknown version ${doc.version}; run 'vast rebuild'`);

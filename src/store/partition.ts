@@ -4,8 +4,9 @@
  * streams batches to a file as they arrive, so an import's memory stays at
  * about one batch, and builds the partition's synopsis on the way.
  */
-import * as A from 'apache-arrow';
+
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import * as A from 'apache-arrow';
 import { vastSchema } from '../types/arrow.js';
 import { type Schema, typeToString } from '../types/type.js';
 import { type PartitionSynopsis, SynopsisBuilder } from './synopsis.js';
@@ -86,7 +87,9 @@ class DictionaryConformer {
 }
 
 function hasDictionary(types: A.DataType[]): boolean {
-  return types.some((t) => A.DataType.isDictionary(t) || hasDictionary((t.children ?? []).map((c) => c.type)));
+  return types.some(
+    (t) => A.DataType.isDictionary(t) || hasDictionary((t.children ?? []).map((c) => c.type)),
+  );
 }
 
 export interface WrittenPartition {
@@ -98,7 +101,9 @@ export interface WrittenPartition {
 /** Writes one partition file; call `add` per batch, then `finish` (durable on return) or `abort`. */
 export class PartitionWriter {
   private readonly fd: number = -1;
-  private readonly writer: A.RecordBatchFileWriter = new A.RecordBatchFileWriter({ compressionType: A.CompressionType.ZSTD });
+  private readonly writer: A.RecordBatchFileWriter = new A.RecordBatchFileWriter({
+    compressionType: A.CompressionType.ZSTD,
+  });
   private readonly synopsis: SynopsisBuilder;
   private readonly conformer: DictionaryConformer;
   private readonly drained: Promise<void>;

@@ -14,17 +14,18 @@
  * that crashed after the catalog write forward, and deletes everything else in
  * staging/ (imports that never committed).
  */
-import type * as A from 'apache-arrow';
+
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type * as A from 'apache-arrow';
 import { StoreError } from '../diagnostics.js';
-import { SCHEMA_NAME_KEY, arrowSchema, vastSchema } from '../types/arrow.js';
+import { arrowSchema, SCHEMA_NAME_KEY, vastSchema } from '../types/arrow.js';
 import type { Schema } from '../types/type.js';
 import { type PartitionEntry, readCatalog, writeCatalog } from './catalog.js';
 import { fsyncDir, writeFileAtomic } from './fs-util.js';
-import { type Lock, acquireLock } from './lock.js';
-import { PartitionWriter, layoutFingerprint, readPartition } from './partition.js';
+import { acquireLock, type Lock } from './lock.js';
+import { layoutFingerprint, PartitionWriter, readPartition } from './partition.js';
 import { SynopsisBuilder } from './synopsis.js';
 
 export const DEFAULT_PARTITION_SIZE = 1_048_576;
@@ -55,7 +56,8 @@ export class Store {
    */
   static async open(dir: string, opts: { create?: boolean } = {}): Promise<Store> {
     if (!existsSync(dir)) {
-      if (!opts.create) throw new StoreError(`no database at ${dir} (import something first, or pass -d DIR)`);
+      if (!opts.create)
+        throw new StoreError(`no database at ${dir} (import something first, or pass -d DIR)`);
       mkdirSync(join(dir, 'partitions'), { recursive: true });
       mkdirSync(join(dir, 'staging'), { recursive: true });
     }
@@ -79,7 +81,8 @@ export class Store {
   schemas(): Schema[] {
     const seen = new Map<string, Schema>();
     for (const e of this.entries)
-      if (!seen.has(e.fingerprint)) seen.set(e.fingerprint, { name: e.schema, type: e.layout, timestamp: e.timestamp });
+      if (!seen.has(e.fingerprint))
+        seen.set(e.fingerprint, { name: e.schema, type: e.layout, timestamp: e.timestamp });
     return [...seen.values()];
   }
 
@@ -212,12 +215,22 @@ export class Store {
         const syn = synopsis.finish();
         writeFileAtomic(join(this.dir, 'partitions', id + SKETCH_EXT), syn.sketch);
         entries.push(
-          makeEntry(id, schema, events, statSync(path).size, syn, importTime ?? known.get(id)?.importTime ?? mtimeNs(path)),
+          makeEntry(
+            id,
+            schema,
+            events,
+            statSync(path).size,
+            syn,
+            importTime ?? known.get(id)?.importTime ?? mtimeNs(path),
+          ),
         );
       }
       // Keep the original import order where we know it.
       const order = new Map(this.entries.map((e, i) => [e.id, i]));
-      entries.sort((a, b) => (order.get(a.id) ?? Infinity) - (order.get(b.id) ?? Infinity) || cmp(a.importTime, b.importTime));
+      entries.sort(
+        (a, b) =>
+          (order.get(a.id) ?? Infinity) - (order.get(b.id) ?? Infinity) || cmp(a.importTime, b.importTime),
+      );
       writeCatalog(this.catalogPath, entries);
       this.entries = entries;
       return { partitions: entries.length, events: entries.reduce((n, e) => n + e.events, 0) };

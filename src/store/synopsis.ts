@@ -8,7 +8,7 @@
  * Built incrementally, batch by batch, while a partition is written.
  */
 import type * as A from 'apache-arrow';
-import { type Leaf, type RecordType, leaves } from '../types/type.js';
+import { type Leaf, leaves, type RecordType } from '../types/type.js';
 import { Bloom, HashSet32, hashBytes } from './bloom.js';
 
 /** What the catalog stores for one field; bigints travel as decimal strings. */
@@ -96,7 +96,11 @@ class Int64Acc implements Accumulator {
   }
   finish(): FieldSynopsis {
     if (!this.seen) return { nulls: this.nulls };
-    return { nulls: this.nulls, min: this.toBig(this.minHi, this.minLo), max: this.toBig(this.maxHi, this.maxLo) };
+    return {
+      nulls: this.nulls,
+      min: this.toBig(this.minHi, this.minLo),
+      max: this.toBig(this.maxHi, this.maxLo),
+    };
   }
 }
 
@@ -139,16 +143,23 @@ class HashAcc implements Accumulator {
         continue;
       }
       this.set.add(
-        this.kind === 'ip' ? hashBytes(bytes, r * 16, r * 16 + 16) : hashBytes(bytes, offsets[r], offsets[r + 1]),
+        this.kind === 'ip'
+          ? hashBytes(bytes, r * 16, r * 16 + 16)
+          : hashBytes(bytes, offsets[r], offsets[r + 1]),
       );
     }
   }
   finish(sketches: Uint8Array[], offset: { value: number }): FieldSynopsis {
     if (this.set.size === 0) return { nulls: this.nulls };
     const bloom = Bloom.forCount(this.set.size);
-    this.set.forEach((h) => bloom.add(h));
+    this.set.forEach((h) => {
+      bloom.add(h);
+    });
     sketches.push(bloom.bits);
-    const out = { nulls: this.nulls, bloom: { offset: offset.value, length: bloom.bits.length, probes: bloom.probes } };
+    const out = {
+      nulls: this.nulls,
+      bloom: { offset: offset.value, length: bloom.bits.length, probes: bloom.probes },
+    };
     offset.value += bloom.bits.length;
     return out;
   }
@@ -166,7 +177,8 @@ class EnumAcc implements Accumulator {
       if (!validAt(data, j)) this.nulls++;
       else seen[keys[r]] = 1;
     }
-    for (let k = 0; k < seen.length; k++) if (seen[k] && this.values.size < MAX_ENUM_VALUES) this.values.add(dict.get(k));
+    for (let k = 0; k < seen.length; k++)
+      if (seen[k] && this.values.size < MAX_ENUM_VALUES) this.values.add(dict.get(k));
   }
   finish(): FieldSynopsis {
     return { nulls: this.nulls, values: [...this.values].sort() };

@@ -11,10 +11,22 @@
  * Appends are group-committed: all appends that arrive while an fsync runs
  * share the next fsync, so many concurrent clients cost one fsync per round.
  */
-import * as A from 'apache-arrow';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, truncateSync, writeSync } from 'node:fs';
+
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import * as A from 'apache-arrow';
 import { fsyncDir } from './fs-util.js';
 
 const HEADER = 8;

@@ -4,7 +4,7 @@
  * `ARROW:extension:name` field metadata, so other Arrow tools still read them.
  */
 import * as A from 'apache-arrow';
-import { type RecordType, type Schema, type VastType, basic, record, unreachable } from './type.js';
+import { basic, type RecordType, record, type Schema, unreachable, type VastType } from './type.js';
 
 export const EXTENSION_KEY = 'ARROW:extension:name';
 export const ALIAS_KEY = 'vast.alias';
@@ -107,7 +107,8 @@ function vastTypeOf(type: A.DataType, ext: string | undefined): VastType {
   if (A.DataType.isUtf8(type) || A.DataType.isLargeUtf8(type)) return basic('string');
   if (A.DataType.isDictionary(type)) return { kind: 'enum' };
   if (A.DataType.isList(type)) return { kind: 'list', element: vastType(type.children[0]) };
-  if (A.DataType.isStruct(type)) return record(type.children.map((f) => ({ name: f.name, type: vastType(f) })));
+  if (A.DataType.isStruct(type))
+    return record(type.children.map((f) => ({ name: f.name, type: vastType(f) })));
   if (A.DataType.isMap(type)) {
     const entries = type.children[0].type as A.Struct;
     return { kind: 'map', key: vastType(entries.children[0]), value: vastType(entries.children[1]) };

@@ -15,7 +15,7 @@ import { decimalTimes, parseDuration, secondsToNs } from './duration.js';
 import { parseIPInto, parseIPv4Bytes } from './ip.js';
 import { parseSubnet } from './subnet.js';
 import { parseTime } from './time.js';
-import { type VastType, unreachable } from './type.js';
+import { unreachable, type VastType } from './type.js';
 
 const TWO32 = 4294967296;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -339,7 +339,8 @@ class DoubleBuilder extends ColumnBuilder {
   }
   appendText(text: string): boolean {
     const t = text.trim();
-    if (t === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|nan|Infinity|NaN)$/.test(t)) return false;
+    if (t === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|nan|Infinity|NaN)$/.test(t))
+      return false;
     const v = t.endsWith('inf') ? (t[0] === '-' ? -Infinity : Infinity) : Number(t);
     return this.append(v);
   }
@@ -355,7 +356,13 @@ class DoubleBuilder extends ColumnBuilder {
     const { nullBitmap, nullCount } = this.takeValidity();
     const length = this.length;
     this.length = 0;
-    return A.makeData({ type: new A.Float64(), length, nullCount, nullBitmap, data: this.values.slice(0, length) });
+    return A.makeData({
+      type: new A.Float64(),
+      length,
+      nullCount,
+      nullBitmap,
+      data: this.values.slice(0, length),
+    });
   }
 }
 
@@ -402,7 +409,13 @@ class PortBuilder extends ColumnBuilder {
     const { nullBitmap, nullCount } = this.takeValidity();
     const length = this.length;
     this.length = 0;
-    return A.makeData({ type: new A.Uint16(), length, nullCount, nullBitmap, data: this.values.slice(0, length) });
+    return A.makeData({
+      type: new A.Uint16(),
+      length,
+      nullCount,
+      nullBitmap,
+      data: this.values.slice(0, length),
+    });
   }
 }
 
@@ -505,7 +518,13 @@ class IpBuilder extends ColumnBuilder {
     const { nullBitmap, nullCount } = this.takeValidity();
     const length = this.length;
     this.length = 0;
-    return A.makeData({ type: new A.FixedSizeBinary(16), length, nullCount, nullBitmap, data: this.data.take() });
+    return A.makeData({
+      type: new A.FixedSizeBinary(16),
+      length,
+      nullCount,
+      nullBitmap,
+      data: this.data.take(),
+    });
   }
 }
 
@@ -596,8 +615,22 @@ class EnumBuilder extends ColumnBuilder {
       this.dictionarySize = this.values.length;
     }
     const type = arrowType(this.type) as A.Dictionary<A.Utf8, A.Int16>;
-    return A.makeData({ type, length, nullCount, nullBitmap, data: this.keys.slice(0, length), dictionary: this.dictionary });
+    return A.makeData({
+      type,
+      length,
+      nullCount,
+      nullBitmap,
+      data: this.keys.slice(0, length),
+      dictionary: this.dictionary,
+    });
   }
+}
+
+/** Appends a JSON value, or a null for JSON null. */
+function appendJsonOrNull(b: ColumnBuilder, x: unknown): boolean {
+  if (x !== null) return b.appendJson(x);
+  b.appendNull();
+  return true;
 }
 
 /** Lists: append the elements to `child`, then `closeList()` once per list. */
@@ -634,7 +667,7 @@ export class ListBuilder extends ColumnBuilder {
   }
   appendJson(v: unknown): boolean {
     if (!Array.isArray(v)) return false;
-    return this.appendItems(v, (b, x) => (x === null ? (b.appendNull(), true) : b.appendJson(x)));
+    return this.appendItems(v, appendJsonOrNull);
   }
   private appendItems<T>(items: T[], add: (b: ColumnBuilder, x: T) => boolean): boolean {
     const start = this.child.length;
@@ -734,7 +767,7 @@ class MapBuilder extends ColumnBuilder {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
     const start = this.keys.length;
     for (const [k, x] of Object.entries(v)) {
-      const ok = this.keys.appendText(k) && (x === null ? (this.values.appendNull(), true) : this.values.appendJson(x));
+      const ok = this.keys.appendText(k) && appendJsonOrNull(this.values, x);
       if (!ok) {
         this.keys.truncate(start);
         this.values.truncate(start);

@@ -11,7 +11,13 @@ export const IP_BYTES = 16;
  * Returns false (leaving `out` unspecified) when the bytes are not an IPv4 address.
  * Hot path of every reader, hence byte-level and allocation-free.
  */
-export function parseIPv4Bytes(src: Uint8Array, start: number, end: number, out: Uint8Array, off: number): boolean {
+export function parseIPv4Bytes(
+  src: Uint8Array,
+  start: number,
+  end: number,
+  out: Uint8Array,
+  off: number,
+): boolean {
   let part = 0;
   let digits = 0;
   let octet = 0;

@@ -1,4 +1,12 @@
-import { BASIC_KINDS, type BasicKind, type RecordField, type VastType, basic, record, unflatten } from './type.js';
+import {
+  BASIC_KINDS,
+  type BasicKind,
+  basic,
+  type RecordField,
+  record,
+  unflatten,
+  type VastType,
+} from './type.js';
 
 /**
  * Parses VAST type syntax: `ip`, `list<string>`, `map<string, int64>`,
@@ -12,7 +20,13 @@ export function parseType(text: string, aliases: ReadonlyMap<string, VastType> =
   return t;
 }
 
-const SYNONYMS: Record<string, BasicKind> = { count: 'uint64', int: 'int64', real: 'double', addr: 'ip', interval: 'duration' };
+const SYNONYMS: Record<string, BasicKind> = {
+  count: 'uint64',
+  int: 'int64',
+  real: 'double',
+  addr: 'ip',
+  interval: 'duration',
+};
 
 class TypeParser {
   private pos = 0;
@@ -87,7 +101,10 @@ class TypeParser {
  * Builds a record from a YAML/JSON field map. Keys may be dotted (`id.orig_h`)
  * or nested maps; values are type strings.
  */
-export function recordFromFieldMap(fields: Record<string, unknown>, aliases: ReadonlyMap<string, VastType>): VastType {
+export function recordFromFieldMap(
+  fields: Record<string, unknown>,
+  aliases: ReadonlyMap<string, VastType>,
+): VastType {
   const flat: RecordField[] = [];
   const walk = (obj: Record<string, unknown>, prefix: string) => {
     for (const [k, v] of Object.entries(obj)) {

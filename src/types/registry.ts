@@ -45,7 +45,10 @@ export class SchemaRegistry {
     }
     if (doc === null || doc === undefined) return;
     if (typeof doc !== 'object') throw new Error(`${source}: expected a map with 'types' and/or 'schemas'`);
-    const { types = {}, schemas = {} } = doc as { types?: Record<string, string>; schemas?: Record<string, unknown> };
+    const { types = {}, schemas = {} } = doc as {
+      types?: Record<string, string>;
+      schemas?: Record<string, unknown>;
+    };
     for (const [name, t] of Object.entries(types)) {
       try {
         this.aliases.set(name, parseType(String(t), this.aliases));
@@ -67,7 +70,8 @@ export class SchemaRegistry {
   loadDirectory(dir: string): void {
     if (!existsSync(dir)) return;
     for (const f of readdirSync(dir).sort()) {
-      if (f.endsWith('.yaml') || f.endsWith('.yml')) this.loadYaml(readFileSync(join(dir, f), 'utf8'), join(dir, f));
+      if (f.endsWith('.yaml') || f.endsWith('.yml'))
+        this.loadYaml(readFileSync(join(dir, f), 'utf8'), join(dir, f));
     }
   }
 }

@@ -1,8 +1,8 @@
-import type * as A from 'apache-arrow';
 import { readFileSync } from 'node:fs';
+import type * as A from 'apache-arrow';
 import type { Diagnostic } from '../../src/diagnostics.js';
 import type { FormatDef } from '../../src/formats/format.js';
-import { type ReadOptions, bytesInput, readBatches } from '../../src/formats/read.js';
+import { bytesInput, type ReadOptions, readBatches } from '../../src/formats/read.js';
 import { loadRegistry } from '../../src/types/registry.js';
 
 export const registry = loadRegistry();

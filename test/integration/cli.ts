@@ -39,7 +39,10 @@ export function vast(
  * test also reads another vast process's output (a blocked reader would make
  * that process, and through backpressure the node, wait).
  */
-export function vastAsync(args: string[], opts: { input?: string | Buffer; env?: Record<string, string> } = {}): Promise<Run> {
+export function vastAsync(
+  args: string[],
+  opts: { input?: string | Buffer; env?: Record<string, string> } = {},
+): Promise<Run> {
   const p = vastProcess(args, opts.env);
   let stdout = '';
   let stderr = '';

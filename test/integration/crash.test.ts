@@ -22,7 +22,16 @@ describe('kill -9 during import', () => {
     const base = DATA.length;
     const rounds = 5;
     for (let round = 0; round < rounds; round++) {
-      const p = vastProcess(['import', 'zeek', '--max-partition-size', '1000', '--batch-size', '500', '-d', t.db]);
+      const p = vastProcess([
+        'import',
+        'zeek',
+        '--max-partition-size',
+        '1000',
+        '--batch-size',
+        '500',
+        '-d',
+        t.db,
+      ]);
       p.stdin.on('error', () => {});
       p.stdin.write(`${HEADER.join('\n')}\n`);
       // Feed slowly so that some partitions commit before the kill.

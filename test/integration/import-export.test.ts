@@ -3,17 +3,18 @@
  * real data, compared with answers computed independently (grep, jq, DuckDB).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_DATA, dataset, describeDatasets } from '../helpers/datasets.js';
+import { dataset, describeDatasets, TEST_DATA } from '../helpers/datasets.js';
 import { dataLines, tempDb, vast } from './cli.js';
 
 const CONN = join(TEST_DATA, 'zeek', 'conn.log');
 
 /** Independent count: data lines of a Zeek log, by grep. */
-const grepCount = (file: string) => Number(spawnSync('grep', ['-vc', '^#', file], { encoding: 'utf8' }).stdout.trim());
+const grepCount = (file: string) =>
+  Number(spawnSync('grep', ['-vc', '^#', file], { encoding: 'utf8' }).stdout.trim());
 
 function status(db: string): { events: number; schemas: { name: string; events: number }[] } {
   const r = vast(['status', '--json', '-d', db]);
@@ -68,8 +69,12 @@ describe('import zeek, export zeek/json (bundled conn.log)', () => {
         `select count(*)::BIGINT as n, sum(orig_bytes)::BIGINT as b, count(distinct "id"."orig_h")::BIGINT as hosts from read_parquet('${out}')`,
       )
     ).getRowObjects()[0];
-    const awk = spawnSync('awk', ['-F\t', '!/^#/ && $10 != "-" {s += $10} END {print s}', CONN], { encoding: 'utf8' });
-    const hosts = spawnSync('sh', ['-c', `grep -v '^#' '${CONN}' | cut -f3 | sort -u | wc -l`], { encoding: 'utf8' });
+    const awk = spawnSync('awk', ['-F\t', '!/^#/ && $10 != "-" {s += $10} END {print s}', CONN], {
+      encoding: 'utf8',
+    });
+    const hosts = spawnSync('sh', ['-c', `grep -v '^#' '${CONN}' | cut -f3 | sort -u | wc -l`], {
+      encoding: 'utf8',
+    });
     expect(Number(rows.n)).toBe(grepCount(CONN));
     expect(Number(rows.b)).toBe(Number(awk.stdout.trim()));
     expect(Number(rows.hosts)).toBe(Number(hosts.stdout.trim()));
@@ -123,7 +128,9 @@ describe('bad input through the command', () => {
   it('names the valid choices for an unknown format', () => {
     const r = vast(['import', 'pcapng', '-d', tempDb().db], { input: '' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/unknown input format 'pcapng' \(choose one of: zeek, zeek-json, suricata, json, csv/);
+    expect(r.stderr).toMatch(
+      /unknown input format 'pcapng' \(choose one of: zeek, zeek-json, suricata, json, csv/,
+    );
   });
 
   it('refuses to export from a database that does not exist', () => {
@@ -161,20 +168,25 @@ describeDatasets('every Zeek log in ../shared/datasets round-trips through the s
       const path = /^#path\t(.*)$/m.exec(readFileSync(join(dir, l), 'utf8'))![1];
       expected.set(`zeek.${path}`, (expected.get(`zeek.${path}`) ?? 0) + grepCount(join(dir, l)));
     }
-    expect(Object.fromEntries(s.schemas.map((x) => [x.name, x.events]))).toEqual(Object.fromEntries(expected));
+    expect(Object.fromEntries(s.schemas.map((x) => [x.name, x.events]))).toEqual(
+      Object.fromEntries(expected),
+    );
   });
 });
 
 describeDatasets('Suricata EVE and JSON in ../shared/datasets', () => {
   const t = tempDb();
   afterAll(t.cleanup);
-  const jq = (args: string[], file: string) => spawnSync('jq', [...args, file], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const jq = (args: string[], file: string) =>
+    spawnSync('jq', [...args, file], { encoding: 'utf8', maxBuffer: 1 << 28 });
 
   it('per-schema counts of every Suricata file equal jq', () => {
     const files = [
       dataset('suricata', 'example-pcap_eve.json'),
       dataset('suricata', 'suricata-verify_output-eve-fileinfo_eve.json'),
-      ...readdirSync(dataset('suricata', 'tenzir-library')).map((f) => dataset('suricata', 'tenzir-library', f)),
+      ...readdirSync(dataset('suricata', 'tenzir-library')).map((f) =>
+        dataset('suricata', 'tenzir-library', f),
+      ),
     ];
     const expected = new Map<string, number>();
     for (const f of files) {
@@ -184,15 +196,23 @@ describeDatasets('Suricata EVE and JSON in ../shared/datasets', () => {
         expected.set(`suricata.${type}`, (expected.get(`suricata.${type}`) ?? 0) + 1);
     }
     const s = status(t.db);
-    expect(Object.fromEntries(s.schemas.map((x) => [x.name, x.events]))).toEqual(Object.fromEntries(expected));
+    expect(Object.fromEntries(s.schemas.map((x) => [x.name, x.events]))).toEqual(
+      Object.fromEntries(expected),
+    );
   });
 
   it('json -> store -> json equals jq -c of the input, modulo key order and number formatting', () => {
     for (const f of [dataset('other', 'sysmon.json'), dataset('zeek', 'json', 'vast-int_conn.log.json')]) {
       const db = join(t.dir, `rt-${f.split('/').pop()}`);
       expect(vast(['import', 'json', '-r', f, '-d', db]).status).toBe(0);
-      const out = vast(['export', 'json', '-d', db]).stdout.trim().split('\n').map((l) => JSON.parse(l));
-      const expected = jq(['-c', '.'], f).stdout.trim().split('\n').map((l) => JSON.parse(l));
+      const out = vast(['export', 'json', '-d', db])
+        .stdout.trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      const expected = jq(['-c', '.'], f)
+        .stdout.trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       // Export groups events by layout; compare as multisets of canonical texts.
       const canon = (o: unknown) => JSON.stringify(sortKeys(dropNulls(o)));
       expect(out.map(canon).sort()).toEqual(expected.map(canon).sort());

@@ -3,9 +3,10 @@
  * by batch. After each restart (which replays the WAL), every batch the client
  * saw acknowledged is present exactly once, and no batch is partly present.
  */
-import * as A from 'apache-arrow';
+
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import * as A from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
 import { zeek } from '../../src/formats/zeek/index.js';
 import { TEST_DATA } from '../helpers/datasets.js';
@@ -15,7 +16,11 @@ import { freePort, startNode } from './node-helpers.js';
 
 describe('kill -9 of a node during a client import', () => {
   it('keeps every acknowledged batch, exactly once, and never part of a batch', async () => {
-    const { batches } = await readAll(zeek, { path: join(TEST_DATA, 'zeek', 'conn.log') }, { batchSize: 250 });
+    const { batches } = await readAll(
+      zeek,
+      { path: join(TEST_DATA, 'zeek', 'conn.log') },
+      { batchSize: 250 },
+    );
     const uidsOf = (b: A.RecordBatch) => {
       const col = b.getChild('uid')!;
       return Array.from({ length: b.numRows }, (_, i) => String(col.get(i)));
@@ -27,7 +32,9 @@ describe('kill -9 of a node during a client import', () => {
     const acked = new Set<number>();
     const uncertain = new Set<number>();
     const kills = 4;
-    const killAt = new Set(Array.from({ length: kills }, (_, k) => Math.floor(((k + 1) * batches.length) / (kills + 1))));
+    const killAt = new Set(
+      Array.from({ length: kills }, (_, k) => Math.floor(((k + 1) * batches.length) / (kills + 1))),
+    );
     let killing: Promise<void> | undefined;
     for (let i = 0; i < batches.length; i++) {
       const body = A.tableToIPC(new A.Table([batches[i]]), 'stream');
@@ -39,7 +46,10 @@ describe('kill -9 of a node during a client import', () => {
         const r = await fetch(node.url('/api/v0/import'), {
           method: 'POST',
           body,
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/vnd.apache.arrow.stream' },
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/vnd.apache.arrow.stream',
+          },
         });
         await r.json();
         if (r.ok) acked.add(i);

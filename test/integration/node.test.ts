@@ -17,13 +17,21 @@ const CONN_TEXT = readFileSync(CONN, 'utf8');
 const DATA = dataLines(CONN_TEXT);
 const HEADER = CONN_TEXT.split('\n').filter((l) => l.startsWith('#') && !l.startsWith('#close'));
 const awkCount = (cond: string) =>
-  Number(spawnSync('awk', ['-F\t', `!/^#/ && (${cond}) {n++} END {print n+0}`, CONN], { encoding: 'utf8' }).stdout.trim());
+  Number(
+    spawnSync('awk', ['-F\t', `!/^#/ && (${cond}) {n++} END {print n+0}`, CONN], {
+      encoding: 'utf8',
+    }).stdout.trim(),
+  );
 
 /** A response body as loosely typed JSON (tests check its shape with expect). */
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of many shapes, checked by the assertions
 const json = (r: Response): Promise<any> => r.json();
 
-async function waitFor<T>(what: string, f: () => T | undefined | Promise<T | undefined>, ms = 20_000): Promise<T> {
+async function waitFor<T>(
+  what: string,
+  f: () => T | undefined | Promise<T | undefined>,
+  ms = 20_000,
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await f();
@@ -59,7 +67,9 @@ describe('a node with CLI clients', () => {
     const s = JSON.parse(vast(['status', '--json'], { env: node.env() }).stdout);
     expect(s).toMatchObject({ events: DATA.length, buffered: 0 });
     expect(dataLines(vast(['export', 'zeek'], { env: node.env() }).stdout)).toEqual(DATA);
-    expect(vast(['count', 'proto == "udp"'], { env: node.env() }).stdout.trim()).toBe(String(awkCount('$7 == "udp"')));
+    expect(vast(['count', 'proto == "udp"'], { env: node.env() }).stdout.trim()).toBe(
+      String(awkCount('$7 == "udp"')),
+    );
   });
 
   it('--continuous delivers new matching events as they arrive', async () => {
@@ -71,9 +81,15 @@ describe('a node with CLI clients', () => {
     await sleep(500); // let the subscription register
     expect((await vastAsync(['import', 'zeek', '-r', CONN], { env: node.env() })).status).toBe(0);
     const icmp = awkCount('$7 == "icmp"');
-    await waitFor('live events', () => (out.trim().split('\n').filter(Boolean).length >= icmp ? true : undefined));
+    await waitFor('live events', () =>
+      out.trim().split('\n').filter(Boolean).length >= icmp ? true : undefined,
+    );
     live.kill('SIGINT');
-    const lines = out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const lines = out
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(icmp);
     expect(lines.every((e) => e.proto === 'icmp')).toBe(true);
   });
@@ -108,9 +124,13 @@ describe('a node with CLI clients', () => {
     expect(r.status, r.stderr).toBe(0);
     const id = r.stdout.trim();
     expect(id).toMatch(/^file-\d+$/);
-    await waitFor('first lines', () => (Number(vast(['count'], { env: node.env() }).stdout.trim()) >= before + 100 ? true : undefined));
+    await waitFor('first lines', () =>
+      Number(vast(['count'], { env: node.env() }).stdout.trim()) >= before + 100 ? true : undefined,
+    );
     appendFileSync(file, `${DATA.slice(100, 250).join('\n')}\n`);
-    await waitFor('appended lines', () => (Number(vast(['count'], { env: node.env() }).stdout.trim()) === before + 250 ? true : undefined));
+    await waitFor('appended lines', () =>
+      Number(vast(['count'], { env: node.env() }).stdout.trim()) === before + 250 ? true : undefined,
+    );
     const status = vast(['status'], { env: node.env() }).stdout;
     expect(status).toContain(`source ${id}`);
     expect(vast(['kill', id], { env: node.env() }).status).toBe(0);
@@ -161,7 +181,11 @@ describe('the HTTP API refuses bad requests clearly', () => {
     });
     expect(arrow.status).toBe(400);
     expect((await json(arrow)).error).toMatch(/Arrow/);
-    const bad = await call('/api/v0/sources', { method: 'POST', body: '{not json', headers: { 'content-type': 'application/json' } });
+    const bad = await call('/api/v0/sources', {
+      method: 'POST',
+      body: '{not json',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(bad.status).toBe(400);
     expect((await json(bad)).error).toBe('request body is not valid JSON');
     const expr = await call('/api/v0/export?expression=id.orig_h%20%3D%3D');
@@ -191,16 +215,30 @@ describe('the HTTP API refuses bad requests clearly', () => {
     const next = await call('/api/v0/query/123/next');
     expect(next.status).toBe(404);
     expect((await call('/api/v0/nothing')).status).toBe(404);
-    const spawn = await call('/api/v0/sources', { method: 'POST', body: JSON.stringify({ source: 'telepathy' }), headers: { 'content-type': 'application/json' } });
+    const spawn = await call('/api/v0/sources', {
+      method: 'POST',
+      body: JSON.stringify({ source: 'telepathy' }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(spawn.status).toBe(400);
     expect((await json(spawn)).error).toMatch(/unknown source 'telepathy'/);
-    const opt = await call('/api/v0/sources', { method: 'POST', body: JSON.stringify({ source: 'file', args: ['--bogus'] }), headers: { 'content-type': 'application/json' } });
+    const opt = await call('/api/v0/sources', {
+      method: 'POST',
+      body: JSON.stringify({ source: 'file', args: ['--bogus'] }),
+      headers: { 'content-type': 'application/json' },
+    });
     expect(opt.status).toBe(400);
     expect((await json(opt)).error).toMatch(/unknown option '--bogus'/);
   });
 
   it('pages through results with query/new and query/:id/next', async () => {
-    const { id } = await json(await call('/api/v0/query/new', { method: 'POST', body: JSON.stringify({ expression: 'proto == "icmp"' }), headers: { 'content-type': 'application/json' } }));
+    const { id } = await json(
+      await call('/api/v0/query/new', {
+        method: 'POST',
+        body: JSON.stringify({ expression: 'proto == "icmp"' }),
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
     const seen: unknown[] = [];
     for (;;) {
       const page = await json(await call(`/api/v0/query/${id}/next?n=7`));
@@ -223,7 +261,10 @@ describe('the HTTP API refuses bad requests clearly', () => {
     const acme = created.stdout.trim();
     const mine = await json(await call('/api/v0/status', { token: acme }));
     expect(mine).toMatchObject({ tenant: 'acme', events: 0, buffered: 0 });
-    expect(vast(['import', 'zeek'], { env: node.env(acme), input: [...HEADER, ...DATA.slice(0, 10)].join('\n') }).status).toBe(0);
+    expect(
+      vast(['import', 'zeek'], { env: node.env(acme), input: [...HEADER, ...DATA.slice(0, 10)].join('\n') })
+        .status,
+    ).toBe(0);
     expect(vast(['count'], { env: node.env(acme) }).stdout.trim()).toBe('10');
     const admin = Number(vast(['count'], { env: node.env() }).stdout.trim());
     expect(admin).toBe(DATA.length - 1);

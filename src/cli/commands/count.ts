@@ -12,22 +12,24 @@ export function registerCount(program: Command): void {
     .argument('[query]', 'expression (and pipeline)')
     .option('--estimate', 'an upper bound from the catalog alone, without scanning')
     .option('--explain', 'print the query plan and what the run did to standard error');
-  addEndpointFlags(addDbFlag(cmd)).action(async (query: string | undefined, flags: { estimate?: boolean; explain?: boolean }) => {
-    const client = await nodeClient(cmd);
-    let n = 0;
-    if (client) {
-      // Count on the node: only the number travels back.
-      const text = `${query?.trim() ? `${query} | ` : ''}summarize n=count()`;
-      for await (const b of client.export(text)) n += Number(b.getChild('n')?.get(0) ?? 0);
-    } else {
-      const db = dbDir(cmd);
-      const store = await Store.open(db);
-      const q = prepareQuery(query, store.schemas(), schemaRegistry(db));
-      const stats = emptyStats();
-      if (flags.estimate) for (const p of plan(store, q, stats)) n += p.events;
-      else for await (const b of runQuery(store, q, {}, stats)) n += b.numRows;
-      if (flags.explain) process.stderr.write(`${explain(store, q, stats)}\n`);
-    }
-    process.stdout.write(`${n}\n`);
-  });
+  addEndpointFlags(addDbFlag(cmd)).action(
+    async (query: string | undefined, flags: { estimate?: boolean; explain?: boolean }) => {
+      const client = await nodeClient(cmd);
+      let n = 0;
+      if (client) {
+        // Count on the node: only the number travels back.
+        const text = `${query?.trim() ? `${query} | ` : ''}summarize n=count()`;
+        for await (const b of client.export(text)) n += Number(b.getChild('n')?.get(0) ?? 0);
+      } else {
+        const db = dbDir(cmd);
+        const store = await Store.open(db);
+        const q = prepareQuery(query, store.schemas(), schemaRegistry(db));
+        const stats = emptyStats();
+        if (flags.estimate) for (const p of plan(store, q, stats)) n += p.events;
+        else for await (const b of runQuery(store, q, {}, stats)) n += b.numRows;
+        if (flags.explain) process.stderr.write(`${explain(store, q, stats)}\n`);
+      }
+      process.stdout.write(`${n}\n`);
+    },
+  );
 }

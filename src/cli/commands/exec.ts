@@ -5,13 +5,13 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import type { Command } from 'commander';
-import { UsageError, formatDiagnostic } from '../../diagnostics.js';
-import { formats, findFormat } from '../../formats/index.js';
+import { formatDiagnostic, UsageError } from '../../diagnostics.js';
+import { findFormat, formats } from '../../formats/index.js';
 import { fileInput, readBatches } from '../../formats/read.js';
 import { runPipeline } from '../../pipeline/parse.js';
 import { batchSelector, prepareQuery } from '../../query/run.js';
 import { addDbFlag, dbDir } from '../flags/db.js';
-import { type InputFlags, addInputFlags, formatExtras } from '../flags/input.js';
+import { addInputFlags, formatExtras, type InputFlags } from '../flags/input.js';
 import { openSink } from '../output.js';
 import { schemaRegistry } from '../schemas.js';
 
@@ -25,14 +25,19 @@ interface ExecFlags extends InputFlags {
 function inputFormat(flags: ExecFlags) {
   if (flags.format) return findFormat(flags.format, 'read');
   const byExt = formats.find((f) => f.read && f.extensions.some((e) => flags.read.endsWith(e)));
-  if (!byExt) throw new UsageError('cannot tell the input format: pass --format (zeek, suricata, json, csv, pcap, ...)');
+  if (!byExt)
+    throw new UsageError(
+      'cannot tell the input format: pass --format (zeek, suricata, json, csv, pcap, ...)',
+    );
   return byExt;
 }
 
 export function registerExec(program: Command): void {
   const cmd = program
     .command('exec')
-    .description("run a query over events from a file or stdin without storing them, e.g. vast exec -r conn.log 'proto == \"udp\" | top service'")
+    .description(
+      'run a query over events from a file or stdin without storing them, e.g. vast exec -r conn.log \'proto == "udp" | top service\'',
+    )
     .argument('<query>', 'expression and/or pipeline')
     .option('-f, --format <name>', 'input format (default: from the file extension)')
     .option('-o, --output <name>', 'output format', 'json')
@@ -42,20 +47,16 @@ export function registerExec(program: Command): void {
     const writer = findFormat(flags.output, 'write');
     const registry = schemaRegistry(dbDir(cmd));
     const q = prepareQuery(query, [], registry);
-    const input = readBatches(
-      format,
-      fileInput(flags.read),
-      {
-        file: flags.read === '-' ? '<stdin>' : flags.read,
-        schemas: registry,
-        onError: flags.onError,
-        batchSize: flags.batchSize,
-        schema: flags.schema,
-        selector: flags.selector,
-        extra: formatExtras(flags),
-        onDiagnostic: (d) => process.stderr.write(`${formatDiagnostic(d)}\n`),
-      },
-    );
+    const input = readBatches(format, fileInput(flags.read), {
+      file: flags.read === '-' ? '<stdin>' : flags.read,
+      schemas: registry,
+      onError: flags.onError,
+      batchSize: flags.batchSize,
+      schema: flags.schema,
+      selector: flags.selector,
+      extra: formatExtras(flags),
+      onDiagnostic: (d) => process.stderr.write(`${formatDiagnostic(d)}\n`),
+    });
     const select = batchSelector(q);
     async function* filtered(): AsyncIterable<RecordBatch> {
       for await (const b of input) {

@@ -1,15 +1,15 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { Command } from 'commander';
+import { type Diagnostic, formatDiagnostic, InputError, VastError } from '../../diagnostics.js';
+import { findFormat } from '../../formats/index.js';
+import { fileInput, type ReadStats, readBatches } from '../../formats/read.js';
 import type { NodeClient } from '../../node/client.js';
+import { Store } from '../../store/store.js';
 import { schemaName } from '../../types/arrow.js';
 import { AsyncQueue } from '../../util/async-queue.js';
-import { addEndpointFlags, nodeClient } from '../flags/endpoint.js';
-import { type Diagnostic, InputError, VastError, formatDiagnostic } from '../../diagnostics.js';
-import { findFormat } from '../../formats/index.js';
-import { type ReadStats, fileInput, readBatches } from '../../formats/read.js';
-import { Store } from '../../store/store.js';
 import { addDbFlag, dbDir } from '../flags/db.js';
-import { type InputFlags, addInputFlags, formatExtras, positiveInt } from '../flags/input.js';
+import { addEndpointFlags, nodeClient } from '../flags/endpoint.js';
+import { addInputFlags, formatExtras, type InputFlags, positiveInt } from '../flags/input.js';
 import { Progress } from '../progress.js';
 import { schemaRegistry } from '../schemas.js';
 
@@ -21,7 +21,9 @@ export function registerImport(program: Command): void {
     .command('import')
     .description('parse events from stdin or a file and store them (gzip and zstd inputs are detected)')
     .argument('<format>', 'input format: zeek, zeek-json, suricata, json, csv, arrow, parquet');
-  cmd.option('--max-partition-size <n>', 'events per partition', (v) => positiveInt(v, '--max-partition-size'));
+  cmd.option('--max-partition-size <n>', 'events per partition', (v) =>
+    positiveInt(v, '--max-partition-size'),
+  );
   addEndpointFlags(addDbFlag(addInputFlags(cmd))).action(async (format: string, flags: ImportFlags) => {
     const client = await nodeClient(cmd);
     process.exitCode = await runImport(format, flags, dbDir(cmd), client);
@@ -62,7 +64,12 @@ function remoteSink(client: NodeClient): BatchSink {
   };
 }
 
-async function runImport(formatName: string, flags: ImportFlags, db: string, client?: NodeClient): Promise<number> {
+async function runImport(
+  formatName: string,
+  flags: ImportFlags,
+  db: string,
+  client?: NodeClient,
+): Promise<number> {
   const format = findFormat(formatName, 'read');
   const schemas = schemaRegistry(db);
   const importer: BatchSink = client
@@ -86,16 +93,21 @@ async function runImport(formatName: string, flags: ImportFlags, db: string, cli
   process.once('SIGINT', onSigint);
   let failure: unknown;
   try {
-    const batches = readBatches(format, fileInput(flags.read), {
-      file,
-      schemas,
-      onError: flags.onError,
-      batchSize: flags.batchSize,
-      schema: flags.schema,
-      selector: flags.selector,
-      extra: formatExtras(flags),
-      onDiagnostic,
-    }, stats);
+    const batches = readBatches(
+      format,
+      fileInput(flags.read),
+      {
+        file,
+        schemas,
+        onError: flags.onError,
+        batchSize: flags.batchSize,
+        schema: flags.schema,
+        selector: flags.selector,
+        extra: formatExtras(flags),
+        onDiagnostic,
+      },
+      stats,
+    );
     for await (const batch of batches) {
       await importer.add(batch);
       progress.update(batch.numRows);
@@ -120,11 +132,13 @@ async function runImport(formatName: string, flags: ImportFlags, db: string, cli
   }
   const summary = await importer.commit();
   if (failure && !(failure instanceof VastError)) throw failure;
-  if (failure && !(failure instanceof InputError)) process.stderr.write(`error: ${(failure as Error).message}\n`);
+  if (failure && !(failure instanceof InputError))
+    process.stderr.write(`error: ${(failure as Error).message}\n`);
   const schemasText = Object.entries(summary.schemas)
     .map(([n, c]) => `${n}: ${c}`)
     .join(', ');
-  const skipped = stats.errors > 0 ? `; skipped ${stats.errors} invalid event${stats.errors === 1 ? '' : 's'}` : '';
+  const skipped =
+    stats.errors > 0 ? `; skipped ${stats.errors} invalid event${stats.errors === 1 ? '' : 's'}` : '';
   if (process.stderr.isTTY || stats.errors > 0 || failure)
     process.stderr.write(
       `imported ${summary.events} events${schemasText ? ` (${schemasText})` : ''} in ${progress.elapsed()}${skipped}\n`,

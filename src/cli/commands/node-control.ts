@@ -12,7 +12,9 @@ async function requireNode(cmd: Command): Promise<NodeClient> {
 }
 
 export function registerNodeControl(program: Command): void {
-  const flush = addEndpointFlags(program.command('flush').description('write the events a node buffers as partitions now'));
+  const flush = addEndpointFlags(
+    program.command('flush').description('write the events a node buffers as partitions now'),
+  );
   flush.action(async () => {
     await (await requireNode(flush)).json('POST', '/api/v0/flush');
     process.stdout.write('flushed\n');
@@ -27,7 +29,9 @@ export function registerNodeControl(program: Command): void {
   const spawn = addEndpointFlags(
     program
       .command('spawn')
-      .description('start a component inside the node: vast spawn source <pcap|netflow|syslog|file> [options] [EXPR]')
+      .description(
+        'start a component inside the node: vast spawn source <pcap|netflow|syslog|file> [options] [EXPR]',
+      )
       .argument('<kind>', "'source'")
       .argument('<name>', 'the source: pcap, netflow, syslog, file')
       .argument('[args...]', 'the source options and an optional filter expression')
@@ -36,22 +40,32 @@ export function registerNodeControl(program: Command): void {
   );
   spawn.action(async (kind: string, name: string, args: string[]) => {
     if (kind !== 'source') throw new VastError(`cannot spawn '${kind}' (only 'source')`);
-    const { id } = await (await requireNode(spawn)).json<{ id: string }>('POST', '/api/v0/sources', { json: { source: name, args } });
+    const { id } = await (await requireNode(spawn)).json<{ id: string }>('POST', '/api/v0/sources', {
+      json: { source: name, args },
+    });
     process.stdout.write(`${id}\n`);
   });
 
-  const kill = addEndpointFlags(program.command('kill').description('stop a component by id').argument('<id>', 'as printed by spawn'));
+  const kill = addEndpointFlags(
+    program.command('kill').description('stop a component by id').argument('<id>', 'as printed by spawn'),
+  );
   kill.action(async (id: string) => {
     await (await requireNode(kill)).request('DELETE', `/api/v0/sources/${encodeURIComponent(id)}`);
     process.stdout.write(`killed ${id}\n`);
   });
 
   const token = addEndpointFlags(
-    program.command('token').description('manage API tokens (admin)').argument('<action>', "'create'").requiredOption('--tenant <name>', 'the tenant the token belongs to'),
+    program
+      .command('token')
+      .description('manage API tokens (admin)')
+      .argument('<action>', "'create'")
+      .requiredOption('--tenant <name>', 'the tenant the token belongs to'),
   );
   token.action(async (action: string, flags: { tenant: string }) => {
     if (action !== 'create') throw new VastError(`unknown token action '${action}' (only 'create')`);
-    const r = await (await requireNode(token)).json<{ token: string }>('POST', '/api/v0/tokens', { json: { tenant: flags.tenant } });
+    const r = await (await requireNode(token)).json<{ token: string }>('POST', '/api/v0/tokens', {
+      json: { tenant: flags.tenant },
+    });
     process.stdout.write(`${r.token}\n`);
   });
 }

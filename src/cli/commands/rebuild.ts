@@ -3,7 +3,9 @@ import { Store } from '../../store/store.js';
 import { addDbFlag, dbDir } from '../flags/db.js';
 
 export function registerRebuild(program: Command): void {
-  const cmd = program.command('rebuild').description('recompute the catalog and all synopses from the partition files');
+  const cmd = program
+    .command('rebuild')
+    .description('recompute the catalog and all synopses from the partition files');
   addDbFlag(cmd).action(async () => {
     const store = await Store.open(dbDir(cmd));
     const r = await store.rebuild();

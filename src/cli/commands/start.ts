@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import pino from 'pino';
 import pretty from 'pino-pretty';
+import { enableLinearRegExp } from '../../expr/kernels/pattern.js';
 import { loadConfig, parseEndpoint } from '../../node/config.js';
 import { VastNode } from '../../node/node.js';
 import { buildServer } from '../../node/server.js';
-import { enableLinearRegExp } from '../../expr/kernels/pattern.js';
 
 interface StartFlags {
   endpoint?: string;
@@ -37,9 +37,7 @@ export function registerStart(program: Command): void {
       const { host, port } = parseEndpoint(config.endpoint);
       await app.listen({ host, port });
       if (node.newAdminToken)
-        process.stderr.write(
-          `admin token (shown only now; use it as VAST_TOKEN): ${node.newAdminToken}\n`,
-        );
+        process.stderr.write(`admin token (shown only now; use it as VAST_TOKEN): ${node.newAdminToken}\n`);
       log.info({ endpoint: config.endpoint, db: config.db }, 'node started');
       let stopping = false;
       const stop = async (signal: string) => {

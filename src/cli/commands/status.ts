@@ -30,10 +30,18 @@ export function registerStatus(program: Command): void {
   addEndpointFlags(addDbFlag(cmd)).action(async (flags: { json?: boolean; detailed?: boolean }) => {
     const client = await nodeClient(cmd);
     if (client) {
-      const s = await client.json<StoreStatus & { buffered: number; sources: SourceLine[]; tenant: string }>('GET', '/api/v0/status');
+      const s = await client.json<StoreStatus & { buffered: number; sources: SourceLine[]; tenant: string }>(
+        'GET',
+        '/api/v0/status',
+      );
       if (flags.json) return void process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
-      const sources = s.sources.map((x) => `source ${x.id}  ${x.state}  ${x.events} events  ${x.eventsPerSecond} events/s  ${x.endpoint ?? ''}`);
-      process.stdout.write(`${table(`node: ${client.endpoint} (tenant ${s.tenant}, ${s.buffered} events buffered)`, s, sources)}\n`);
+      const sources = s.sources.map(
+        (x) =>
+          `source ${x.id}  ${x.state}  ${x.events} events  ${x.eventsPerSecond} events/s  ${x.endpoint ?? ''}`,
+      );
+      process.stdout.write(
+        `${table(`node: ${client.endpoint} (tenant ${s.tenant}, ${s.buffered} events buffered)`, s, sources)}\n`,
+      );
       return;
     }
     const db = dbDir(cmd);
@@ -43,7 +51,9 @@ export function registerStatus(program: Command): void {
       const out = { database: db, ...status, ...(flags.detailed ? { partitions: store.partitions() } : {}) };
       return void process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
     }
-    const detail = flags.detailed ? store.partitions().map((p) => `${p.id}  ${p.schema}  ${p.events} events  ${p.bytes} bytes`) : [];
+    const detail = flags.detailed
+      ? store.partitions().map((p) => `${p.id}  ${p.schema}  ${p.events} events  ${p.bytes} bytes`)
+      : [];
     process.stdout.write(`${table(`database: ${db}`, status, detail)}\n`);
   });
 }

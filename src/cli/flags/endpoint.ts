@@ -29,9 +29,14 @@ function token(flags: { token?: string }): string | undefined {
  * answers at the endpoint; with `--node`, not finding one is an error.
  */
 export async function nodeClient(cmd: Command): Promise<NodeClient | undefined> {
-  const flags = { ...cmd.parent?.opts(), ...cmd.opts() } as { endpoint?: string; token?: string; node?: boolean };
+  const flags = { ...cmd.parent?.opts(), ...cmd.opts() } as {
+    endpoint?: string;
+    token?: string;
+    node?: boolean;
+  };
   const endpoint = flags.endpoint ?? process.env.VAST_ENDPOINT ?? DEFAULT_ENDPOINT;
   if (await probe(endpoint)) return new NodeClient(endpoint, token(flags));
-  if (flags.node) throw new VastError(`no node is running at ${endpoint} (start one with 'vast start', or drop --node)`);
+  if (flags.node)
+    throw new VastError(`no node is running at ${endpoint} (start one with 'vast start', or drop --node)`);
   return undefined;
 }

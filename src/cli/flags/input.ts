@@ -37,10 +37,16 @@ export function addInputFlags(cmd: Command): Command {
         .default('skip'),
     )
     .option('--batch-size <n>', 'events per batch', (v) => positiveInt(v, '--batch-size'), 65_536)
-    .option('-c, --cutoff <bytes>', 'pcap: payload bytes per flow after which packets are dropped', (v) => nonNegativeInt(v, '--cutoff'))
+    .option('-c, --cutoff <bytes>', 'pcap: payload bytes per flow after which packets are dropped', (v) =>
+      nonNegativeInt(v, '--cutoff'),
+    )
     .option('--max-flows <n>', 'pcap: flows tracked for --cutoff', (v) => positiveInt(v, '--max-flows'))
-    .option('--max-flow-age <seconds>', 'pcap: forget flows idle this long', (v) => positiveInt(v, '--max-flow-age'))
-    .option('--flow-expiry <seconds>', 'pcap: how often idle flows are cleared', (v) => positiveInt(v, '--flow-expiry'))
+    .option('--max-flow-age <seconds>', 'pcap: forget flows idle this long', (v) =>
+      positiveInt(v, '--max-flow-age'),
+    )
+    .option('--flow-expiry <seconds>', 'pcap: how often idle flows are cleared', (v) =>
+      positiveInt(v, '--flow-expiry'),
+    )
     .option('--payload', 'pcap: keep packet payloads (base64)');
 }
 

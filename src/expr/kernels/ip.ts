@@ -46,7 +46,12 @@ export function ipInSubnet(net: Uint8Array, length: number, negate: boolean): Ke
  * subnet column vs a subnet literal: `==` (same network), `in` (column network
  * inside the literal), or `ni` (column network contains the literal).
  */
-export function subnetRelation(rel: '==' | 'in' | 'ni', net: Uint8Array, length: number, negate: boolean): Kernel {
+export function subnetRelation(
+  rel: '==' | 'in' | 'ni',
+  net: Uint8Array,
+  length: number,
+  negate: boolean,
+): Kernel {
   return (col, rows, out) => {
     const [addr, len] = col.children;
     const a = addr.values as Uint8Array;
@@ -57,7 +62,8 @@ export function subnetRelation(rel: '==' | 'in' | 'ni', net: Uint8Array, length:
       let hit: boolean;
       if (rel === '==') hit = colLen === length && inNet(a, r * 16, net, length >> 3, maskOf(length));
       else if (rel === 'in') hit = colLen >= length && inNet(a, r * 16, net, length >> 3, maskOf(length));
-      else hit = colLen <= length && inNet(net, 0, a.subarray(r * 16, r * 16 + 16), colLen >> 3, maskOf(colLen));
+      else
+        hit = colLen <= length && inNet(net, 0, a.subarray(r * 16, r * 16 + 16), colLen >> 3, maskOf(colLen));
       if (hit !== negate && validBit(col.nullBitmap, col.nullCount, j)) out[r >> 3] |= 1 << (r & 7);
     }
   };

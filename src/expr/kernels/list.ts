@@ -15,7 +15,8 @@ export function listAny(element: Kernel, negate: boolean): Kernel {
     for (let r = 0; r < rows; r++) {
       const j = col.offset + r;
       let any = false;
-      for (let k = o[r] - first; !any && k < o[r + 1] - first; k++) any = (hits[k >> 3] & (1 << (k & 7))) !== 0;
+      for (let k = o[r] - first; !any && k < o[r + 1] - first; k++)
+        any = (hits[k >> 3] & (1 << (k & 7))) !== 0;
       if (any !== negate && validBit(col.nullBitmap, col.nullCount, j)) out[r >> 3] |= 1 << (r & 7);
     }
   };

@@ -69,7 +69,8 @@ export function stringContains(lit: Uint8Array, negate: boolean): Kernel {
     }
     for (let r = 0; r < rows; r++) {
       const hit = (hits[r >> 3] & (1 << (r & 7))) !== 0;
-      if (hit !== negate && validBit(col.nullBitmap, col.nullCount, col.offset + r)) out[r >> 3] |= 1 << (r & 7);
+      if (hit !== negate && validBit(col.nullBitmap, col.nullCount, col.offset + r))
+        out[r >> 3] |= 1 << (r & 7);
     }
   };
 }

@@ -64,10 +64,12 @@ export async function* decompress(
     for await (const chunk of stream) yield chunk as Uint8Array;
   } catch (e) {
     const what = (e as Error).message;
-    onCorrupt(new VastError(`${file}: corrupt or truncated ${kind} input: ${what}`, {
-      severity: 'error',
-      message: `corrupt or truncated ${kind} input: ${what}`,
-      recoverable: false,
-    }));
+    onCorrupt(
+      new VastError(`${file}: corrupt or truncated ${kind} input: ${what}`, {
+        severity: 'error',
+        message: `corrupt or truncated ${kind} input: ${what}`,
+        recoverable: false,
+      }),
+    );
   }
 }

@@ -24,7 +24,10 @@ export interface LineFramingOptions {
 const NL = 10;
 
 /** Yields chunks of complete lines; bounded memory even for endless lines. */
-export async function* lineChunks(input: AsyncIterable<Uint8Array>, opts: LineFramingOptions): AsyncIterable<LineChunk> {
+export async function* lineChunks(
+  input: AsyncIterable<Uint8Array>,
+  opts: LineFramingOptions,
+): AsyncIterable<LineChunk> {
   let carry: Uint8Array[] = [];
   let carryBytes = 0;
   let line = 1;
@@ -115,7 +118,8 @@ export function invalidUtf8Column(bytes: Uint8Array, start: number, end: number)
   let i = start;
   while (i < end) {
     const c = bytes[i];
-    const n = c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0;
+    const n =
+      c < 0x80 ? 1 : c >= 0xc2 && c < 0xe0 ? 2 : c >= 0xe0 && c < 0xf0 ? 3 : c >= 0xf0 && c < 0xf5 ? 4 : 0;
     if (n === 0 || i + n > end || !isUtf8(bytes.subarray(i, i + n))) return i - start + 1;
     i += n;
   }
@@ -123,10 +127,7 @@ export function invalidUtf8Column(bytes: Uint8Array, start: number, end: number)
 }
 
 /** Iterates the lines of a chunk: calls `fn(start, end, lineNumber)` with `end` before any `\r\n`. */
-export function forEachLine(
-  chunk: LineChunk,
-  fn: (start: number, end: number, line: number) => void,
-): void {
+export function forEachLine(chunk: LineChunk, fn: (start: number, end: number, line: number) => void): void {
   const b = chunk.bytes;
   let pos = 0;
   let line = chunk.firstLine;

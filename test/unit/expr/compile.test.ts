@@ -19,10 +19,62 @@ const dns: Schema = {
 };
 
 const rows = [
-  { ts: '2020-01-01T00:00:00Z', uid: 'A', id: { orig_h: '10.0.0.1', orig_p: 1234, resp_h: '192.168.1.1', resp_p: 80 }, proto: 'tcp', service: 'http', duration: '1.5s', orig_bytes: 100, delta: -5, ratio: 0.5, local: true, tags: ['a', 'b'], net: '10.0.0.0/8' },
-  { ts: '2020-01-01T01:00:00Z', uid: 'B', id: { orig_h: '2001:db8::1', orig_p: 53, resp_h: '::1', resp_p: 53 }, proto: 'udp', service: 'dns', duration: '20ms', orig_bytes: 5000, delta: 7, ratio: 2.5, local: false, tags: [], net: '2001:db8::/32' },
-  { ts: '2020-01-02T00:00:00Z', uid: 'C', id: { orig_h: '10.1.2.3', orig_p: 4444, resp_h: '8.8.8.8', resp_p: 443 }, proto: 'tcp', service: null, duration: null, orig_bytes: null, delta: 0, ratio: null, local: null, tags: ['c'], net: null },
-  { ts: '2020-01-03T00:00:00Z', uid: 'D', id: { orig_h: '172.16.0.9', orig_p: 80, resp_h: '10.0.0.1', resp_p: 22 }, proto: 'icmp', service: 'ssh-ish', duration: '2h', orig_bytes: 18446744073709551615n.toString(), delta: -9000000000, ratio: 1e300, local: false, tags: null, net: '192.168.0.0/16' },
+  {
+    ts: '2020-01-01T00:00:00Z',
+    uid: 'A',
+    id: { orig_h: '10.0.0.1', orig_p: 1234, resp_h: '192.168.1.1', resp_p: 80 },
+    proto: 'tcp',
+    service: 'http',
+    duration: '1.5s',
+    orig_bytes: 100,
+    delta: -5,
+    ratio: 0.5,
+    local: true,
+    tags: ['a', 'b'],
+    net: '10.0.0.0/8',
+  },
+  {
+    ts: '2020-01-01T01:00:00Z',
+    uid: 'B',
+    id: { orig_h: '2001:db8::1', orig_p: 53, resp_h: '::1', resp_p: 53 },
+    proto: 'udp',
+    service: 'dns',
+    duration: '20ms',
+    orig_bytes: 5000,
+    delta: 7,
+    ratio: 2.5,
+    local: false,
+    tags: [],
+    net: '2001:db8::/32',
+  },
+  {
+    ts: '2020-01-02T00:00:00Z',
+    uid: 'C',
+    id: { orig_h: '10.1.2.3', orig_p: 4444, resp_h: '8.8.8.8', resp_p: 443 },
+    proto: 'tcp',
+    service: null,
+    duration: null,
+    orig_bytes: null,
+    delta: 0,
+    ratio: null,
+    local: null,
+    tags: ['c'],
+    net: null,
+  },
+  {
+    ts: '2020-01-03T00:00:00Z',
+    uid: 'D',
+    id: { orig_h: '172.16.0.9', orig_p: 80, resp_h: '10.0.0.1', resp_p: 22 },
+    proto: 'icmp',
+    service: 'ssh-ish',
+    duration: '2h',
+    orig_bytes: 18446744073709551615n.toString(),
+    delta: -9000000000,
+    ratio: 1e300,
+    local: false,
+    tags: null,
+    net: '192.168.0.0/16',
+  },
 ];
 const batch = (() => {
   const b = new BatchBuilder(conn);
@@ -142,9 +194,20 @@ describe('explain text', () => {
 describe('sliced batches (arrow-js offsets)', () => {
   it('selects the same rows from a slice as from the whole batch', () => {
     const sliced = batch.slice(1, 4);
-    for (const text of ['orig_h in 10.0.0.0/8', 'proto == "tcp"', 'orig_bytes > 1000', 'service ni "s"', 'tags ni "c"', 'net ni 10.1.1.1', 'local == false', 'duration > 1s']) {
+    for (const text of [
+      'orig_h in 10.0.0.0/8',
+      'proto == "tcp"',
+      'orig_bytes > 1000',
+      'service ni "s"',
+      'tags ni "c"',
+      'net ni 10.1.1.1',
+      'local == false',
+      'duration > 1s',
+    ]) {
       const q = compileQuery(mustParseExpression(text), text, [conn], { aliases: new Map() });
-      const got = [...setIndices(evaluate(q.program(conn), sliced), sliced.numRows)].map((i) => rows[i + 1].uid);
+      const got = [...setIndices(evaluate(q.program(conn), sliced), sliced.numRows)].map(
+        (i) => rows[i + 1].uid,
+      );
       expect(got, text).toEqual(select(text).filter((u) => u !== 'A'));
     }
   });

@@ -98,7 +98,9 @@ describe('store', () => {
   it('splits partitions at the size limit and commits each', async () => {
     const db = tmp();
     const rows = Array.from({ length: 25 }, (_, i) => row(i));
-    const summary = await importRows(db, [rows.slice(0, 10), rows.slice(10, 20), rows.slice(20)], { partitionSize: 10 });
+    const summary = await importRows(db, [rows.slice(0, 10), rows.slice(10, 20), rows.slice(20)], {
+      partitionSize: 10,
+    });
     expect(summary.partitions).toBe(3);
     const store = await Store.open(db);
     expect(store.status()).toMatchObject({ partitions: 3, events: 25 });

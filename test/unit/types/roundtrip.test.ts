@@ -12,16 +12,54 @@ import { formatIP, parseIP } from '../../../src/types/ip.js';
 import { parseType } from '../../../src/types/parse-type.js';
 import { formatSubnet, parseSubnet, subnetContains } from '../../../src/types/subnet.js';
 import { formatTime, parseEpochSeconds, parseIsoTime } from '../../../src/types/time.js';
-import { type RecordType, type VastType, typeToString } from '../../../src/types/type.js';
+import { type RecordType, typeToString, type VastType } from '../../../src/types/type.js';
 import { type Value, valueAt } from '../../../src/types/values.js';
 
 /** For each type: texts that parse, the value they must read back as, and texts that must be refused. */
 const cases: { type: string; good: [string, Value][]; bad: string[] }[] = [
-  { type: 'bool', good: [['T', true], ['false', false]], bad: ['yes', '1'] },
-  { type: 'int64', good: [['-5', -5n], ['9223372036854775807', 9223372036854775807n]], bad: ['1.5', '9223372036854775808', 'x'] },
-  { type: 'uint64', good: [['0', 0n], ['18446744073709551615', 18446744073709551615n]], bad: ['-1', '18446744073709551616'] },
-  { type: 'double', good: [['1.5', 1.5], ['-2e3', -2000], ['inf', Number.POSITIVE_INFINITY]], bad: ['abc', ''] },
-  { type: 'duration', good: [['1.5s', 1_500_000_000n], ['-3us', -3000n], ['2d', 172_800_000_000_000n], ['0.163820', 163_820_000n]], bad: ['5 parsecs'] },
+  {
+    type: 'bool',
+    good: [
+      ['T', true],
+      ['false', false],
+    ],
+    bad: ['yes', '1'],
+  },
+  {
+    type: 'int64',
+    good: [
+      ['-5', -5n],
+      ['9223372036854775807', 9223372036854775807n],
+    ],
+    bad: ['1.5', '9223372036854775808', 'x'],
+  },
+  {
+    type: 'uint64',
+    good: [
+      ['0', 0n],
+      ['18446744073709551615', 18446744073709551615n],
+    ],
+    bad: ['-1', '18446744073709551616'],
+  },
+  {
+    type: 'double',
+    good: [
+      ['1.5', 1.5],
+      ['-2e3', -2000],
+      ['inf', Number.POSITIVE_INFINITY],
+    ],
+    bad: ['abc', ''],
+  },
+  {
+    type: 'duration',
+    good: [
+      ['1.5s', 1_500_000_000n],
+      ['-3us', -3000n],
+      ['2d', 172_800_000_000_000n],
+      ['0.163820', 163_820_000n],
+    ],
+    bad: ['5 parsecs'],
+  },
   {
     type: 'time',
     good: [
@@ -32,12 +70,52 @@ const cases: { type: string; good: [string, Value][]; bad: string[] }[] = [
     ],
     bad: ['2020-13-01', 'yesterday-ish'],
   },
-  { type: 'string', good: [['héllo', 'héllo'], ['', '']], bad: [] },
-  { type: 'ip', good: [['10.0.0.1', { ip: parseIP('10.0.0.1')! }], ['2001:db8::1', { ip: parseIP('2001:db8::1')! }]], bad: ['10.0.0.256', '1::2::3', '010.0.0.1'] },
-  { type: 'subnet', good: [['10.1.2.3/8', { subnet: parseIP('10.0.0.0')!, length: 104 }]], bad: ['10.0.0.0/33', '10.0.0.0'] },
-  { type: 'port', good: [['443/tcp', 443], ['53', 53]], bad: ['65536', 'http'] },
-  { type: 'enum', good: [['tcp', 'tcp'], ['udp', 'udp'], ['tcp', 'tcp']], bad: [] },
-  { type: 'list<ip>', good: [['[10.0.0.1, ::1]', [{ ip: parseIP('10.0.0.1')! }, { ip: parseIP('::1')! }]], ['[]', []]], bad: ['[10.0.0.x]', 'nope'] },
+  {
+    type: 'string',
+    good: [
+      ['héllo', 'héllo'],
+      ['', ''],
+    ],
+    bad: [],
+  },
+  {
+    type: 'ip',
+    good: [
+      ['10.0.0.1', { ip: parseIP('10.0.0.1')! }],
+      ['2001:db8::1', { ip: parseIP('2001:db8::1')! }],
+    ],
+    bad: ['10.0.0.256', '1::2::3', '010.0.0.1'],
+  },
+  {
+    type: 'subnet',
+    good: [['10.1.2.3/8', { subnet: parseIP('10.0.0.0')!, length: 104 }]],
+    bad: ['10.0.0.0/33', '10.0.0.0'],
+  },
+  {
+    type: 'port',
+    good: [
+      ['443/tcp', 443],
+      ['53', 53],
+    ],
+    bad: ['65536', 'http'],
+  },
+  {
+    type: 'enum',
+    good: [
+      ['tcp', 'tcp'],
+      ['udp', 'udp'],
+      ['tcp', 'tcp'],
+    ],
+    bad: [],
+  },
+  {
+    type: 'list<ip>',
+    good: [
+      ['[10.0.0.1, ::1]', [{ ip: parseIP('10.0.0.1')! }, { ip: parseIP('::1')! }]],
+      ['[]', []],
+    ],
+    bad: ['[10.0.0.x]', 'nope'],
+  },
 ];
 
 describe('type mapping', () => {
@@ -78,12 +156,17 @@ describe('values of every type survive builder -> IPC (zstd) -> reader', () => {
       const data = b.finish();
       const field = arrowField('v', t);
       const schema = new A.Schema([field]);
-      const batch = new A.RecordBatch(schema, A.makeData({ type: new A.Struct([field]), length: data.length, children: [data] }));
+      const batch = new A.RecordBatch(
+        schema,
+        A.makeData({ type: new A.Struct([field]), length: data.length, children: [data] }),
+      );
       const bytes = A.tableToIPC(new A.Table([batch]), 'file', A.CompressionType.ZSTD);
       const back = A.tableFromIPC(bytes).batches[0];
       const col = back.data.children[0];
       expect(typeToString(vastType(back.schema.fields[0]))).toBe(typeToString(t));
-      c.good.forEach(([, expected], i) => expect(valueAt(col, t, i)).toEqual(expected));
+      c.good.forEach(([, expected], i) => {
+        expect(valueAt(col, t, i)).toEqual(expected);
+      });
       expect(valueAt(col, t, c.good.length)).toBeNull();
     });
   }
