@@ -28,7 +28,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as A from 'apache-arrow';
-import * as pq from 'parquet-wasm';
+import { createRequire } from 'node:module';
+import type * as Parquet from 'parquet-wasm';
 import { UsageError } from '../diagnostics.js';
 import { SCHEMA_NAME_KEY, vastSchema } from '../types/arrow.js';
 import { makeColumnBuilder } from '../types/builder.js';
@@ -121,7 +122,15 @@ function plainData(data: A.Data, t: VastType): A.Data {
 }
 
 /** Encodes batches of one layout as a Parquet file. */
+/** parquet-wasm loads (and compiles its WebAssembly) on first use, not on every `vast` start. */
+let parquetModule: typeof Parquet | undefined;
+function pqLib(): typeof Parquet {
+  parquetModule ??= createRequire(import.meta.url)('parquet-wasm/node') as typeof Parquet;
+  return parquetModule;
+}
+
 export function encodeParquet(batches: readonly A.RecordBatch[]): Uint8Array {
+  const pq = pqLib();
   const writer = new A.RecordBatchStreamWriter();
   let schema: A.Schema | undefined;
   for (const b of batches) {
@@ -201,7 +210,7 @@ export const readParquet: Reader = async function* (input, ctx) {
     if (bytes.length < 12 || bytes.subarray(0, 4).toString('latin1') !== PARQUET_MAGIC) {
       throw new Error('missing the PAR1 magic bytes');
     }
-    const table = pq.readParquet(bytes, { batchSize: ctx.batchSize });
+    const table = pqLib().readParquet(bytes, { batchSize: ctx.batchSize });
     batches = A.tableFromIPC(table.intoIPCStream()).batches;
   } catch (e) {
     ctx.report({

@@ -11,8 +11,7 @@ import { VastError } from '../diagnostics.js';
 import { readArrow } from '../formats/arrow.js';
 import type { ReaderContext } from '../formats/format.js';
 import { SchemaRegistry } from '../types/registry.js';
-import { parseEndpoint } from './config.js';
-import { ARROW_STREAM } from './server.js';
+import { ARROW_STREAM, parseEndpoint } from './endpoint.js';
 
 /** Requests in flight during an import: enough to hide latency, few enough to bound memory. */
 const IMPORT_WINDOW = 4;

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { userConfigDir } from '../cli/schemas.js';
 import { VastError } from '../diagnostics.js';
 
-export const DEFAULT_ENDPOINT = '127.0.0.1:42000';
+import { DEFAULT_ENDPOINT } from './endpoint.js';
 
 const endpoint = z
   .string()
@@ -119,11 +119,4 @@ export function loadConfig(
     throw new VastError(`invalid configuration: '${key}' (from ${from}): ${what}`);
   }
   return r.data;
-}
-
-/** Splits `HOST:PORT` (IPv6 hosts in brackets). */
-export function parseEndpoint(text: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text);
-  if (!m || Number(m[3]) > 65535) throw new VastError(`invalid endpoint '${text}' (expected HOST:PORT)`);
-  return { host: m[1] ?? m[2], port: Number(m[3]) };
 }

@@ -20,10 +20,10 @@ import type { Schema } from '../types/type.js';
 import type { Principal } from './auth.js';
 import { LiveSubscriber } from './live.js';
 import type { VastNode } from './node.js';
+import { ARROW_STREAM } from './endpoint.js';
 import { openApiDocument } from './openapi.js';
 import type { Tenant } from './tenant.js';
 
-export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
 /** Diagnostics returned in an import response; the rest are only counted. */
 const MAX_REPORTED = 20;
 /** Idle query cursors are dropped after this long. */

@@ -1,10 +1,6 @@
 import type { Command } from 'commander';
-import pino from 'pino';
-import pretty from 'pino-pretty';
 import { enableLinearRegExp } from '../../expr/kernels/pattern.js';
-import { loadConfig, parseEndpoint } from '../../node/config.js';
-import { VastNode } from '../../node/node.js';
-import { buildServer } from '../../node/server.js';
+import { parseEndpoint } from '../../node/endpoint.js';
 
 interface StartFlags {
   endpoint?: string;
@@ -22,6 +18,14 @@ export function registerStart(program: Command): void {
     .option('--config <file>', 'configuration file (default: ./vast.yaml or ~/.config/vast/vast.yaml)')
     .option('--log-level <level>', 'trace, debug, info, warn, error')
     .action(async (flags: StartFlags, cmd: Command) => {
+      // The server's dependencies load only for `vast start`, keeping client commands quick to start.
+      const [{ default: pino }, { default: pretty }, { loadConfig }, { VastNode }, { buildServer }] = await Promise.all([
+        import('pino'),
+        import('pino-pretty'),
+        import('../../node/config.js'),
+        import('../../node/node.js'),
+        import('../../node/server.js'),
+      ]);
       const config = loadConfig(
         { endpoint: flags.endpoint, db: flags.db ?? cmd.parent?.opts().db, 'log-level': flags.logLevel },
         { file: flags.config },

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { VastError } from '../../diagnostics.js';
 import { NodeClient, probe } from '../../node/client.js';
-import { DEFAULT_ENDPOINT } from '../../node/config.js';
+import { DEFAULT_ENDPOINT } from '../../node/endpoint.js';
 import { userConfigDir } from '../schemas.js';
 
 /** `--endpoint`, `--token` and `--node`: where the node is, and whether it must be used. */

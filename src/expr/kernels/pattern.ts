@@ -6,8 +6,16 @@
  * RE2 port, also linear but ~30x slower) otherwise, e.g. for `/i`, which
  * V8's linear engine does not support yet.
  */
+import { createRequire } from 'node:module';
 import { setFlagsFromString } from 'node:v8';
-import { RE2JS } from 're2js';
+import type { RE2JS as RE2JSClass } from 're2js';
+
+/** re2js is loaded on first use: most queries never need it, and it costs ~0.2 s to load. */
+let re2js: typeof RE2JSClass | undefined;
+const loadRe2 = () => {
+  re2js ??= (createRequire(import.meta.url)('re2js') as { RE2JS: typeof RE2JSClass }).RE2JS;
+  return re2js;
+};
 
 let linearEnabled = false;
 
@@ -29,6 +37,7 @@ export function compilePattern(source: string, caseInsensitive: boolean): (s: st
       // The linear engine refuses some constructs (or is unavailable): fall through to RE2.
     }
   }
+  const RE2JS = loadRe2();
   const re = RE2JS.compile(source, caseInsensitive ? RE2JS.CASE_INSENSITIVE : 0);
   return (s) => re.matcher(s).find();
 }

@@ -1,0 +1,60 @@
+/**
+ * Runs one vast query several times in a process of its own, through the
+ * library (Store.open, prepareQuery, runQuery), as the CLI does. The first
+ * run is cold (it also opens the store and loads the schema registry); the
+ * later runs are warm.
+ *
+ * Usage: `node vast-worker.js '<JSON VastJob>'`; prints one VastResult as JSON.
+ * The modules come from the main build (dist/), so this measures exactly the
+ * code that `bin/vast.js` runs.
+ */
+import type * as Schemas from '../src/cli/schemas.js';
+import type * as Run from '../src/query/run.js';
+import type * as StoreModule from '../src/store/store.js';
+
+export interface VastJob {
+  db: string;
+  query: string;
+  /** Runs in all: one cold, then warm ones. */
+  repeat: number;
+  /** Warm runs stop early (after at least one) once they have taken this many milliseconds. */
+  budgetMs?: number;
+}
+
+export interface VastResult {
+  /** Milliseconds of every run; the first includes opening the store. */
+  ms: number[];
+  /** Events (or, after `summarize`, rows) returned by the first run. */
+  rows: number;
+  stats: Run.QueryStats;
+}
+
+const dist = new URL('../../../dist/', import.meta.url);
+const load = async <T>(path: string) => (await import(new URL(path, dist).href)) as T;
+
+async function main(job: VastJob): Promise<VastResult> {
+  const { Store } = await load<typeof StoreModule>('store/store.js');
+  const { prepareQuery, runQuery, emptyStats } = await load<typeof Run>('query/run.js');
+  const { schemaRegistry } = await load<typeof Schemas>('cli/schemas.js');
+  const ms: number[] = [];
+  let rows = 0;
+  let stats = emptyStats();
+  const t1 = performance.now();
+  const store = await Store.open(job.db);
+  const registry = schemaRegistry(job.db);
+  let warmStart = 0;
+  for (let i = 0; i < job.repeat; i++) {
+    if (i === 1) warmStart = performance.now();
+    if (i > 1 && job.budgetMs !== undefined && performance.now() - warmStart > job.budgetMs) break;
+    const t = i === 0 ? t1 : performance.now();
+    const q = prepareQuery(job.query, store.schemas(), registry);
+    stats = emptyStats();
+    let n = 0;
+    for await (const b of runQuery(store, q, {}, stats)) n += b.numRows;
+    ms.push(performance.now() - t);
+    if (i === 0) rows = n;
+  }
+  return { ms, rows, stats };
+}
+
+process.stdout.write(`${JSON.stringify(await main(JSON.parse(process.argv[2]) as VastJob))}\n`);
