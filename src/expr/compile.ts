@@ -297,8 +297,21 @@ function pruneHint(leaf: Leaf, op: RelOp, lit: Literal): PruneHint | undefined {
       return lit.type === 'port' ? { ...base, ordered: lit.port } : undefined;
     case 'string':
       return lit.type === 'string' ? { ...base, bytes: encoder.encode(lit.value) } : undefined;
-    case 'ip':
-      return lit.type === 'ip' ? { ...base, bytes: lit.bytes } : undefined;
+    case 'ip': {
+      if (lit.type === 'ip' && op === '==') {
+        const hex = Buffer.from(lit.bytes).toString('hex');
+        return { ...base, bytes: lit.bytes, ipRange: [hex, hex] };
+      }
+      if (lit.type === 'subnet' && op === 'in') {
+        const last = Uint8Array.from(lit.bytes);
+        for (let bit = lit.length; bit < 128; bit++) last[bit >> 3] |= 0x80 >> (bit & 7);
+        return {
+          ...base,
+          ipRange: [Buffer.from(lit.bytes).toString('hex'), Buffer.from(last).toString('hex')],
+        };
+      }
+      return undefined;
+    }
     case 'enum':
       return lit.type === 'string' ? { ...base, enumValue: lit.value } : undefined;
     default:

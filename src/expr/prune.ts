@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { hashBytes } from '../store/bloom.js';
 import type { PartitionEntry } from '../store/catalog.js';
-import { type FieldSynopsis, sketchMayContain } from '../store/synopsis.js';
+import { decodeSketch, type FieldSynopsis, type Sketch, sketchMayContain } from '../store/synopsis.js';
 import type { Program } from './compile.js';
 
 export type Tri = 'never' | 'always' | 'maybe';
@@ -22,27 +22,35 @@ export interface PruneHint {
   bytes?: Uint8Array;
   /** For enum checks: the literal string. */
   enumValue?: string;
+  /** For ip checks (`==` an address, `in` a subnet): the address range as 32 hex digits each. */
+  ipRange?: [string, string];
 }
+
+/** The first 12 bytes of every v4-mapped address, in hex. */
+const V4_PREFIX = '00000000000000000000ffff';
 
 const not = (t: Tri): Tri => (t === 'never' ? 'always' : t === 'always' ? 'never' : 'maybe');
 
-/** Loads sketch files once per query. */
+/** Loads sketch files (partition sidecars) once per query. */
 export class SketchCache {
-  private readonly cache = new Map<string, Uint8Array>();
-  constructor(private readonly pathOf: (e: PartitionEntry) => string) {}
-  get(e: PartitionEntry): Uint8Array {
+  private readonly cache = new Map<string, Sketch>();
+  constructor(private readonly pathOf: (e: Pick<PartitionEntry, 'id'>) => string) {}
+  get(e: Pick<PartitionEntry, 'id'>): Sketch {
     let s = this.cache.get(e.id);
     if (!s) {
       try {
-        s = readFileSync(this.pathOf(e));
+        s = decodeSketch(readFileSync(this.pathOf(e)));
       } catch {
-        s = new Uint8Array(0); // no sketch: nothing can be ruled out by Bloom
+        s = { batches: [], blob: new Uint8Array(0) }; // no sketch: nothing can be ruled out by it
       }
       this.cache.set(e.id, s);
     }
     return s;
   }
 }
+
+/** What prune() needs to know of a partition, or of one batch inside it. */
+export type PruneTarget = Pick<PartitionEntry, 'id' | 'events' | 'importTime' | 'fields'>;
 
 function toOrdered(v: string | number, like: bigint | number): bigint | number {
   return typeof like === 'bigint' ? BigInt(v) : Number(v);
@@ -52,7 +60,7 @@ function toOrdered(v: string | number, like: bigint | number): bigint | number {
 function checkField(
   hint: PruneHint,
   f: FieldSynopsis | undefined,
-  entry: PartitionEntry,
+  entry: PruneTarget,
   sketches: SketchCache,
 ): Tri {
   if (!f) return 'maybe';
@@ -72,8 +80,15 @@ function checkField(
       (op === '!=' && min === lit && max === lit && f.nulls === 0);
     if (never) return 'never';
   }
+  if (hint.ipRange && f.ip6 !== undefined) {
+    const [lo, hi] = hint.ipRange;
+    // A range inside the v4-mapped block (::ffff:0:0/96) meets only the IPv4 addresses.
+    const v4 = lo.startsWith(V4_PREFIX) && hi.startsWith(V4_PREFIX);
+    const meetsV4 = f.ip4 !== undefined && !(f.ip4[1] < lo || f.ip4[0] > hi);
+    if (!meetsV4 && (v4 || !f.ip6)) return 'never';
+  }
   if (op === '==' && hint.bytes && f.bloom) {
-    return sketchMayContain(sketches.get(entry), f, hint.bytes) ? 'maybe' : 'never';
+    return sketchMayContain(sketches.get(entry).blob, f, hint.bytes) ? 'maybe' : 'never';
   }
   if (op === '==' && hint.enumValue !== undefined && f.values) {
     return f.values.includes(hint.enumValue) ? 'maybe' : 'never';
@@ -84,7 +99,7 @@ function checkField(
 /** Evaluates a compiled program against a partition's synopsis. */
 export function prune(
   p: Program,
-  entry: PartitionEntry,
+  entry: PruneTarget,
   sketches: SketchCache,
   hints: ReadonlyMap<Program, PruneHint>,
 ): Tri {

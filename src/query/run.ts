@@ -35,6 +35,8 @@ export interface QueryStats {
   prunedBySchema: number;
   prunedBySynopsis: number;
   opened: number;
+  /** Record batches inside opened partitions that their batch synopses ruled out. */
+  batchesSkipped: number;
   rowsScanned: number;
   rowsMatched: number;
   /** Milliseconds from start to the first result, and to the end. */
@@ -47,6 +49,7 @@ export const emptyStats = (): QueryStats => ({
   prunedBySchema: 0,
   prunedBySynopsis: 0,
   opened: 0,
+  batchesSkipped: 0,
   rowsScanned: 0,
   rowsMatched: 0,
 });
@@ -106,8 +109,12 @@ const schemaOfEntry = (e: PartitionEntry): Schema => ({
 });
 
 /** Decides for each partition whether it must be opened. */
-export function plan(store: Store, q: PreparedQuery, stats: QueryStats): PartitionEntry[] {
-  const sketches = new SketchCache((e) => store.sketchPath(e));
+export function plan(
+  store: Store,
+  q: PreparedQuery,
+  stats: QueryStats,
+  sketches = new SketchCache((e) => store.sketchPath(e)),
+): PartitionEntry[] {
   const out: PartitionEntry[] = [];
   for (const e of store.partitions()) {
     stats.considered++;
@@ -149,10 +156,28 @@ async function* scan(
   stats: QueryStats,
   tail: readonly A.RecordBatch[],
 ): AsyncIterable<A.RecordBatch> {
-  for (const e of plan(store, q, stats)) {
+  const sketches = new SketchCache((e) => store.sketchPath(e));
+  for (const e of plan(store, q, stats, sketches)) {
     stats.opened++;
     const program = q.compiled.program(schemaOfEntry(e));
-    for (const batch of store.batches([e])) {
+    // Inside the partition, read only the batches whose own synopses may match.
+    const batchSynopses = sketches.get(e).batches;
+    const want = (_: PartitionEntry, i: number) => {
+      const b = batchSynopses[i];
+      if (
+        !b ||
+        prune(
+          program,
+          { id: e.id, events: b.rows, importTime: e.importTime, fields: b.fields },
+          sketches,
+          q.compiled.hints,
+        ) !== 'never'
+      )
+        return true;
+      stats.batchesSkipped++;
+      return false;
+    };
+    for (const batch of store.batches([e], want)) {
       stats.rowsScanned += batch.numRows;
       if (program.kind === 'const' && program.value) {
         stats.rowsMatched += batch.numRows;
@@ -236,6 +261,7 @@ export function explain(store: Store, q: PreparedQuery, stats: QueryStats): stri
     `partitions: ${stats.considered} considered, ${stats.prunedBySchema + stats.prunedBySynopsis} pruned ` +
       `(${stats.prunedBySchema} by schema, ${stats.prunedBySynopsis} by synopsis), ${stats.opened} opened`,
   );
+  lines.push(`batches:    ${stats.batchesSkipped} skipped by batch synopses inside opened partitions`);
   lines.push(`rows:       ${stats.rowsScanned} scanned, ${stats.rowsMatched} matched`);
   if (stats.totalMs !== undefined)
     lines.push(

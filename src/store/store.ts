@@ -103,9 +103,12 @@ export class Store {
     return this.partitionPath(e, SKETCH_EXT);
   }
 
-  /** Batches of the given partitions (default: all), in catalog order. */
-  *batches(entries: readonly PartitionEntry[] = this.entries): Generator<A.RecordBatch> {
-    for (const e of entries) yield* readPartition(this.partitionPath(e));
+  /** Batches of the given partitions (default: all), in catalog order; `want` picks batches by index. */
+  *batches(
+    entries: readonly PartitionEntry[] = this.entries,
+    want?: (e: PartitionEntry, index: number) => boolean,
+  ): Generator<A.RecordBatch> {
+    for (const e of entries) yield* readPartition(this.partitionPath(e), want && ((i) => want(e, i)));
   }
 
   status(): StoreStatus {

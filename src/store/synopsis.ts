@@ -5,9 +5,12 @@
  * - strings and ips: a Bloom filter over the distinct values (kept in a sidecar
  *   file, loaded only by queries that need it);
  * - enums: the exact set of values.
- * Built incrementally, batch by batch, while a partition is written.
+ * Built incrementally while a partition is written. Every record batch of
+ * the partition gets the same kinds of synopses too (kept in the sidecar), so a
+ * query that opens a partition reads only the batches that may match.
  */
 import type * as A from 'apache-arrow';
+import { compareIP, isV4Mapped } from '../types/ip.js';
 import { type Leaf, leaves, type RecordType } from '../types/type.js';
 import { Bloom, HashSet32, hashBytes } from './bloom.js';
 
@@ -21,6 +24,13 @@ export interface FieldSynopsis {
   bloom?: { offset: number; length: number; probes: number };
   /** All distinct values (enums only). */
   values?: string[];
+  /**
+   * ip fields: the range of the IPv4 addresses (v4-mapped, 32 hex digits each),
+   * and whether any IPv6 address occurs. Kept apart because one range over
+   * both families would span nearly everything.
+   */
+  ip4?: [string, string];
+  ip6?: boolean;
 }
 
 /** Most enums have a handful of values; beyond this we stop listing them. */
@@ -28,6 +38,8 @@ const MAX_ENUM_VALUES = 1024;
 
 interface Accumulator {
   add(data: A.Data, rows: number): void;
+  /** Folds another accumulator of the same kind (a finished batch) into this one. */
+  merge(other: this): void;
   finish(sketches: Uint8Array[], offset: { value: number }): FieldSynopsis;
 }
 
@@ -91,6 +103,19 @@ class Int64Acc implements Accumulator {
       }
     }
   }
+  merge(o: Int64Acc): void {
+    this.nulls += o.nulls;
+    if (!o.seen) return;
+    if (!this.seen || o.minHi < this.minHi || (o.minHi === this.minHi && o.minLo < this.minLo)) {
+      this.minHi = o.minHi;
+      this.minLo = o.minLo;
+    }
+    if (!this.seen || o.maxHi > this.maxHi || (o.maxHi === this.maxHi && o.maxLo > this.maxLo)) {
+      this.maxHi = o.maxHi;
+      this.maxLo = o.maxLo;
+    }
+    this.seen = true;
+  }
   private toBig(hi: number, lo: number): string {
     return ((BigInt(hi) << 32n) | BigInt(lo >>> 0)).toString();
   }
@@ -122,16 +147,27 @@ class NumberAcc implements Accumulator {
       if (x > this.max) this.max = x;
     }
   }
+  merge(o: NumberAcc): void {
+    this.nulls += o.nulls;
+    if (o.min < this.min) this.min = o.min;
+    if (o.max > this.max) this.max = o.max;
+  }
   finish(): FieldSynopsis {
     if (this.min > this.max) return { nulls: this.nulls };
     return { nulls: this.nulls, min: this.min, max: this.max };
   }
 }
 
-/** Distinct-value hashes of strings or ips, turned into a Bloom filter at the end. */
+/**
+ * Distinct-value hashes of strings or ips, turned into a Bloom filter at the
+ * end. For ips also the smallest and largest IPv4 address (as 32 hex digits):
+ * the byte order makes a subnet a range, so `ip in 10.0.0.0/8` prunes by them.
+ */
 class HashAcc implements Accumulator {
   private nulls = 0;
   private readonly set = new HashSet32();
+  private min: Uint8Array | undefined;
+  private max: Uint8Array | undefined;
   constructor(private readonly kind: 'string' | 'ip') {}
   add(data: A.Data, rows: number): void {
     const bytes = data.values as Uint8Array;
@@ -142,12 +178,29 @@ class HashAcc implements Accumulator {
         this.nulls++;
         continue;
       }
-      this.set.add(
-        this.kind === 'ip'
-          ? hashBytes(bytes, r * 16, r * 16 + 16)
-          : hashBytes(bytes, offsets[r], offsets[r + 1]),
-      );
+      if (this.kind === 'ip') {
+        this.set.add(hashBytes(bytes, r * 16, r * 16 + 16));
+        this.range(bytes, r * 16);
+      } else this.set.add(hashBytes(bytes, offsets[r], offsets[r + 1]));
     }
+  }
+  private ip6 = false;
+  private range(bytes: Uint8Array, off: number): void {
+    if (!isV4Mapped(bytes, off)) {
+      this.ip6 = true;
+      return;
+    }
+    if (!this.min || compareIP(bytes, off, this.min, 0) < 0) this.min = bytes.slice(off, off + 16);
+    if (!this.max || compareIP(bytes, off, this.max, 0) > 0) this.max = bytes.slice(off, off + 16);
+  }
+  merge(o: HashAcc): void {
+    this.nulls += o.nulls;
+    o.set.forEach((h) => {
+      this.set.add(h);
+    });
+    if (o.min) this.range(o.min, 0);
+    if (o.max) this.range(o.max, 0);
+    this.ip6 ||= o.ip6;
   }
   finish(sketches: Uint8Array[], offset: { value: number }): FieldSynopsis {
     if (this.set.size === 0) return { nulls: this.nulls };
@@ -156,10 +209,14 @@ class HashAcc implements Accumulator {
       bloom.add(h);
     });
     sketches.push(bloom.bits);
-    const out = {
+    const out: FieldSynopsis = {
       nulls: this.nulls,
       bloom: { offset: offset.value, length: bloom.bits.length, probes: bloom.probes },
     };
+    if (this.kind === 'ip') {
+      if (this.min && this.max) out.ip4 = [Buffer.from(this.min).toString('hex'), Buffer.from(this.max).toString('hex')];
+      out.ip6 = this.ip6;
+    }
     offset.value += bloom.bits.length;
     return out;
   }
@@ -180,6 +237,10 @@ class EnumAcc implements Accumulator {
     for (let k = 0; k < seen.length; k++)
       if (seen[k] && this.values.size < MAX_ENUM_VALUES) this.values.add(dict.get(k));
   }
+  merge(o: EnumAcc): void {
+    this.nulls += o.nulls;
+    for (const v of o.values) if (this.values.size < MAX_ENUM_VALUES) this.values.add(v);
+  }
   finish(): FieldSynopsis {
     return { nulls: this.nulls, values: [...this.values].sort() };
   }
@@ -189,6 +250,9 @@ class NullCountAcc implements Accumulator {
   private nulls = 0;
   add(data: A.Data, rows: number): void {
     for (let r = 0; r < rows; r++) if (!validAt(data, data.offset + r)) this.nulls++;
+  }
+  merge(o: NullCountAcc): void {
+    this.nulls += o.nulls;
   }
   finish(): FieldSynopsis {
     return { nulls: this.nulls };
@@ -218,39 +282,84 @@ function accumulatorFor(leaf: Leaf): Accumulator {
   }
 }
 
-/** The synopsis of a finished partition: field synopses plus the sketch bytes for the sidecar. */
+/** The synopsis of one record batch of a partition (in the sidecar, not the catalog). */
+export interface BatchSynopsis {
+  rows: number;
+  fields: Record<string, FieldSynopsis>;
+}
+
+/** The synopsis of a finished partition: field synopses plus the sidecar file's bytes. */
 export interface PartitionSynopsis {
   fields: Record<string, FieldSynopsis>;
   sketch: Uint8Array;
 }
 
+/**
+ * The sidecar (`<id>.sketch`): `VSK1`, a u32 (LE) header length, the header as
+ * JSON (`{batches: BatchSynopsis[]}`), then the Bloom filter bytes that all
+ * `bloom.offset`s point into.
+ */
+const SKETCH_MAGIC = 'VSK1';
+
+export interface Sketch {
+  batches: BatchSynopsis[];
+  blob: Uint8Array;
+}
+
+export function encodeSketch(batches: BatchSynopsis[], blob: Uint8Array): Uint8Array {
+  const header = Buffer.from(JSON.stringify({ batches }));
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(header.length, 0);
+  return Buffer.concat([Buffer.from(SKETCH_MAGIC), len, header, blob]);
+}
+
+/** Parses a sidecar; a missing or foreign file reads as "nothing known" (no pruning, never wrong). */
+export function decodeSketch(bytes: Uint8Array): Sketch {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (b.length < 8 || b.toString('latin1', 0, 4) !== SKETCH_MAGIC)
+    return { batches: [], blob: new Uint8Array(0) };
+  const len = b.readUInt32LE(4);
+  const header = JSON.parse(b.toString('utf8', 8, 8 + len)) as { batches: BatchSynopsis[] };
+  return { batches: header.batches, blob: b.subarray(8 + len) };
+}
+
 export class SynopsisBuilder {
   private readonly leaves: Leaf[];
   private readonly accs: Accumulator[];
+  private readonly batches: BatchSynopsis[] = [];
+  private readonly blooms: Uint8Array[] = [];
+  private readonly offset = { value: 0 };
+
   constructor(private readonly type: RecordType) {
     this.leaves = leaves(type);
     this.accs = this.leaves.map(accumulatorFor);
   }
+
+  /** Adds a batch: its own synopsis is kept, and folded into the partition's. */
   add(batch: A.RecordBatch): void {
     const root = batch.data;
-    this.leaves.forEach((leaf, i) => {
-      this.accs[i].add(leafData(root, leaf, this.type), batch.numRows);
-    });
-  }
-  finish(): PartitionSynopsis {
-    const sketches: Uint8Array[] = [];
-    const offset = { value: 0 };
     const fields: Record<string, FieldSynopsis> = {};
     this.leaves.forEach((leaf, i) => {
-      fields[leaf.path] = this.accs[i].finish(sketches, offset);
+      const acc = accumulatorFor(leaf);
+      acc.add(leafData(root, leaf, this.type), batch.numRows);
+      fields[leaf.path] = acc.finish(this.blooms, this.offset);
+      this.accs[i].merge(acc);
     });
-    return { fields, sketch: Buffer.concat(sketches) };
+    this.batches.push({ rows: batch.numRows, fields });
+  }
+
+  finish(): PartitionSynopsis {
+    const fields: Record<string, FieldSynopsis> = {};
+    this.leaves.forEach((leaf, i) => {
+      fields[leaf.path] = this.accs[i].finish(this.blooms, this.offset);
+    });
+    return { fields, sketch: encodeSketch(this.batches, Buffer.concat(this.blooms)) };
   }
 }
 
-/** Bloom lookup of a string value in a field's sketch (`sketch` is the partition's sidecar bytes). */
-export function sketchMayContain(sketch: Uint8Array, f: FieldSynopsis, value: Uint8Array): boolean {
-  if (!f.bloom) return true;
-  const bloom = new Bloom(sketch.subarray(f.bloom.offset, f.bloom.offset + f.bloom.length), f.bloom.probes);
+/** Bloom lookup of a value's bytes in a field's sketch (`blob` is the sidecar's Bloom region). */
+export function sketchMayContain(blob: Uint8Array, f: FieldSynopsis, value: Uint8Array): boolean {
+  if (!f.bloom || blob.length < f.bloom.offset + f.bloom.length) return true;
+  const bloom = new Bloom(blob.subarray(f.bloom.offset, f.bloom.offset + f.bloom.length), f.bloom.probes);
   return bloom.mayContain(hashBytes(value, 0, value.length));
 }
