@@ -399,7 +399,9 @@ export async function* readSyslog(
     forEachLine(chunk, (s, e, line) => {
       if (!isBlank(b, s, e)) parser.parse(b, s, e, chunk.validUtf8, line);
     });
-    yield* parser.takeFull();
+    // An empty chunk: the input is idle (a followed file), so hand out what we have.
+    if (b.length === 0) yield* parser.flush();
+    else yield* parser.takeFull();
   }
   yield* parser.flush();
   if (parser.unknown > 0) ctx.report(unknownWarning(parser.unknown, ctx.file, parser.firstUnknown));

@@ -83,9 +83,9 @@ async function nfdumpFlows(pcaps: string[], args: string[]): Promise<Flow[]> {
   const dir = mkdtempSync(join(tmp, 'nfcapd-'));
   const nfcapd = spawn('nfcapd', ['-b', '127.0.0.1', '-p', String(port), '-w', dir], { stdio: 'ignore' });
   const exited = new Promise((r) => nfcapd.once('exit', r));
-  await sleep(500);
+  await sleep(800);
   for (const p of pcaps) softflowdRun(p, port, args);
-  await sleep(300);
+  await sleep(800);
   nfcapd.kill('SIGTERM');
   await exited;
   const files = readdirSync(dir).filter((f) => f.startsWith('nfcapd.'));
@@ -95,6 +95,8 @@ async function nfdumpFlows(pcaps: string[], args: string[]): Promise<Flow[]> {
       encoding: 'utf8',
       env: { ...process.env, TZ: 'UTC' },
     });
+    // nfcapd may leave a file without flows (rotation under load); nfdump then prints a note, not JSON.
+    if (json.includes('No matching flows')) continue;
     for (const r of JSON.parse(json) as Record<string, string | number>[]) {
       const icmp = r.icmp_type !== undefined;
       flows.push({

@@ -418,6 +418,8 @@ export const readCsv: Reader = async function* (input, ctx) {
   );
   for await (const chunk of input) {
     parser.push(chunk);
+    // An empty chunk: the input is idle (a followed file), so hand out what we have.
+    if (chunk.length === 0) batcher.flush();
     if (batcher.out.length > 0) yield* batcher.out.splice(0);
   }
   parser.end();

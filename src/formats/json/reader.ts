@@ -458,6 +458,8 @@ export async function* readJsonEvents(
   for await (const chunk of input) {
     framer.push(chunk);
     sink.drain(framer);
+    // An empty chunk: the input is idle (a followed file), so hand out what we have.
+    if (chunk.length === 0) sink.flushAll();
     if (sink.out.length > 0) yield* sink.out.splice(0);
   }
   framer.finish();
