@@ -8,8 +8,8 @@
 import type * as A from 'apache-arrow';
 import type { Diagnostic } from '../diagnostics.js';
 import { parseType } from '../types/parse-type.js';
-import type { Leaf, RecordType, Schema, VastType } from '../types/type.js';
-import { leaves } from '../types/type.js';
+import type { Leaf, Schema, VastType } from '../types/type.js';
+import { BASIC_KINDS, indexPath, leaves } from '../types/type.js';
 import type { Expr, Literal, Operand, RelOp } from './ast.js';
 import { locate } from './errors.js';
 import { allSet, andInto, invert, OUTCOMES, orInto } from './kernels/bitmap.js';
@@ -215,21 +215,7 @@ const TYPE_SYNONYMS: Record<string, string> = {
 /** Leaves of a schema selected by a type extractor (`:ip`, `:count`, `:list`, or a user alias). */
 function leavesOfType(all: Leaf[], name: string, ctx: CompileContext): Leaf[] | undefined {
   const kind = TYPE_SYNONYMS[name] ?? name;
-  const known = [
-    'bool',
-    'int64',
-    'uint64',
-    'double',
-    'duration',
-    'time',
-    'string',
-    'ip',
-    'subnet',
-    'port',
-    'enum',
-    'list',
-    'map',
-  ];
+  const known: readonly string[] = [...BASIC_KINDS, 'enum', 'list', 'map'];
   if (known.includes(kind)) return all.filter((l) => l.type.kind === kind);
   if (ctx.aliases.has(name)) return all.filter((l) => l.type.alias === name);
   // `:list<ip>`-style extractors name a full type.
@@ -239,19 +225,6 @@ function leavesOfType(all: Leaf[], name: string, ctx: CompileContext): Leaf[] | 
   } catch {
     return undefined;
   }
-}
-
-/** Child-index path from the root struct to a leaf, for locating its column in a batch. */
-function indexPath(type: RecordType, leaf: Leaf): number[] {
-  const out: number[] = [];
-  let t: VastType = type;
-  for (const seg of leaf.segments) {
-    if (t.kind !== 'record') break;
-    const i: number = t.fields.findIndex((f) => f.name === seg);
-    out.push(i);
-    t = t.fields[i].type;
-  }
-  return out;
 }
 
 /** Evaluates a literal-only comparison of a meta value (`#schema`) at compile time. */
@@ -432,7 +405,7 @@ class SchemaCompiler {
     const program: Program = {
       kind: 'column',
       path: leaf.path,
-      indices: indexPath(this.schema.type, leaf),
+      indices: indexPath(this.schema.type, leaf.path)!,
       kernel,
       text: `${leaf.path} ${op} ${printLiteral(lit)}`,
     };

@@ -26,9 +26,9 @@
  */
 
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as A from 'apache-arrow';
-import { createRequire } from 'node:module';
 import type * as Parquet from 'parquet-wasm';
 import { UsageError } from '../diagnostics.js';
 import { SCHEMA_NAME_KEY, vastSchema } from '../types/arrow.js';

@@ -18,9 +18,9 @@ import { batchSelector, type PreparedQuery, prepareQuery, runQuery } from '../qu
 import { vastSchema } from '../types/arrow.js';
 import type { Schema } from '../types/type.js';
 import type { Principal } from './auth.js';
+import { ARROW_STREAM } from './endpoint.js';
 import { LiveSubscriber } from './live.js';
 import type { VastNode } from './node.js';
-import { ARROW_STREAM } from './endpoint.js';
 import { openApiDocument } from './openapi.js';
 import type { Tenant } from './tenant.js';
 

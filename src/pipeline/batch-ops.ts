@@ -12,7 +12,7 @@
 import * as A from 'apache-arrow';
 import { VastError } from '../diagnostics.js';
 import { vastSchema } from '../types/arrow.js';
-import { type RecordType, type Schema, typeToString, type VastType } from '../types/type.js';
+import { indexPath, type Schema, typeToString } from '../types/type.js';
 
 // ---------------------------------------------------------------- schemas
 
@@ -48,19 +48,7 @@ export function layoutKey(batch: A.RecordBatch): string {
   return k;
 }
 
-/** Child indices from the top level down to the field at dotted `path`; undefined if there is none. */
-export function indexPath(type: RecordType, path: string): number[] | undefined {
-  const out: number[] = [];
-  let cur: VastType = type;
-  for (const seg of path.split('.')) {
-    if (cur.kind !== 'record') return undefined;
-    const k: number = cur.fields.findIndex((f) => f.name === seg);
-    if (k < 0) return undefined;
-    out.push(k);
-    cur = cur.fields[k].type;
-  }
-  return out;
-}
+export { indexPath };
 
 /** The column of a (normalized) batch at child-index path `path`. */
 export function dataAt(batch: A.RecordBatch, path: readonly number[]): A.Data {

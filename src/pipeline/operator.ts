@@ -9,6 +9,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import { type Diagnostic, formatDiagnostic, VastError } from '../diagnostics.js';
+import { locate } from '../expr/errors.js';
 
 /**
  * A compiled expression: one bit per row of `batch`, LSB-first like Arrow
@@ -49,14 +50,6 @@ export interface OperatorDef {
   readonly description: string;
   /** Parses the argument text (everything after the name); throws `OperatorError` on bad arguments. */
   parse(args: string, ctx: ParseContext): Operator;
-}
-
-/** 1-based line and column (counted in UTF-8 bytes, as diagnostics do) of `offset` in `text`. */
-export function locate(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
-  const nl = before.lastIndexOf('\n');
-  const line = before.split('\n').length;
-  return { line, column: Buffer.byteLength(before.slice(nl + 1)) + 1 };
 }
 
 /**

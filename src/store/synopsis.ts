@@ -11,7 +11,7 @@
  */
 import type * as A from 'apache-arrow';
 import { compareIP, isV4Mapped } from '../types/ip.js';
-import { type Leaf, leaves, type RecordType } from '../types/type.js';
+import { indexPath, type Leaf, leaves, type RecordType } from '../types/type.js';
 import { Bloom, HashSet32, hashBytes } from './bloom.js';
 
 /** What the catalog stores for one field; bigints travel as decimal strings. */
@@ -43,16 +43,10 @@ interface Accumulator {
   finish(sketches: Uint8Array[], offset: { value: number }): FieldSynopsis;
 }
 
-/** Walks from a batch's root struct to a leaf's Data. */
-function leafData(root: A.Data, leaf: Leaf, type: RecordType): A.Data {
+/** Walks from a batch's root struct to a leaf's Data along child indices. */
+function leafData(root: A.Data, indices: readonly number[]): A.Data {
   let data = root;
-  let t: RecordType = type;
-  for (const seg of leaf.segments) {
-    const i = t.fields.findIndex((f) => f.name === seg);
-    data = data.children[i];
-    const next = t.fields[i].type;
-    if (next.kind === 'record') t = next;
-  }
+  for (const i of indices) data = data.children[i];
   return data;
 }
 
@@ -214,7 +208,8 @@ class HashAcc implements Accumulator {
       bloom: { offset: offset.value, length: bloom.bits.length, probes: bloom.probes },
     };
     if (this.kind === 'ip') {
-      if (this.min && this.max) out.ip4 = [Buffer.from(this.min).toString('hex'), Buffer.from(this.max).toString('hex')];
+      if (this.min && this.max)
+        out.ip4 = [Buffer.from(this.min).toString('hex'), Buffer.from(this.max).toString('hex')];
       out.ip6 = this.ip6;
     }
     offset.value += bloom.bits.length;
@@ -325,13 +320,15 @@ export function decodeSketch(bytes: Uint8Array): Sketch {
 
 export class SynopsisBuilder {
   private readonly leaves: Leaf[];
+  private readonly indices: number[][];
   private readonly accs: Accumulator[];
   private readonly batches: BatchSynopsis[] = [];
   private readonly blooms: Uint8Array[] = [];
   private readonly offset = { value: 0 };
 
-  constructor(private readonly type: RecordType) {
+  constructor(type: RecordType) {
     this.leaves = leaves(type);
+    this.indices = this.leaves.map((l) => indexPath(type, l.path)!);
     this.accs = this.leaves.map(accumulatorFor);
   }
 
@@ -341,7 +338,7 @@ export class SynopsisBuilder {
     const fields: Record<string, FieldSynopsis> = {};
     this.leaves.forEach((leaf, i) => {
       const acc = accumulatorFor(leaf);
-      acc.add(leafData(root, leaf, this.type), batch.numRows);
+      acc.add(leafData(root, this.indices[i]), batch.numRows);
       fields[leaf.path] = acc.finish(this.blooms, this.offset);
       this.accs[i].merge(acc);
     });

@@ -129,6 +129,20 @@ export function fieldAt(type: RecordType, path: string): VastType | undefined {
   return cur;
 }
 
+/** Child indices from the top level down to the field at dotted `path`; undefined if there is none. */
+export function indexPath(type: RecordType, path: string): number[] | undefined {
+  const out: number[] = [];
+  let cur: VastType = type;
+  for (const seg of path.split('.')) {
+    if (cur.kind !== 'record') return undefined;
+    const k: number = cur.fields.findIndex((f) => f.name === seg);
+    if (k < 0) return undefined;
+    out.push(k);
+    cur = cur.fields[k].type;
+  }
+  return out;
+}
+
 /** Canonical text of a type, as in VAST: `list<ip>`, `record{a: int64}`. */
 export function typeToString(t: VastType): string {
   switch (t.kind) {

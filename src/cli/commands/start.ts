@@ -19,13 +19,14 @@ export function registerStart(program: Command): void {
     .option('--log-level <level>', 'trace, debug, info, warn, error')
     .action(async (flags: StartFlags, cmd: Command) => {
       // The server's dependencies load only for `vast start`, keeping client commands quick to start.
-      const [{ default: pino }, { default: pretty }, { loadConfig }, { VastNode }, { buildServer }] = await Promise.all([
-        import('pino'),
-        import('pino-pretty'),
-        import('../../node/config.js'),
-        import('../../node/node.js'),
-        import('../../node/server.js'),
-      ]);
+      const [{ default: pino }, { default: pretty }, { loadConfig }, { VastNode }, { buildServer }] =
+        await Promise.all([
+          import('pino'),
+          import('pino-pretty'),
+          import('../../node/config.js'),
+          import('../../node/node.js'),
+          import('../../node/server.js'),
+        ]);
       const config = loadConfig(
         { endpoint: flags.endpoint, db: flags.db ?? cmd.parent?.opts().db, 'log-level': flags.logLevel },
         { file: flags.config },
