@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATA } from '../helpers/datasets.js';
 import { dataLines, tempDb, vast, vastAsync, vastProcess } from './cli.js';
-import { type RunningNode, startNode } from './node-helpers.js';
+import { freePort, type RunningNode, startNode } from './node-helpers.js';
 
 const CONN = join(TEST_DATA, 'zeek', 'conn.log');
 const CONN_TEXT = readFileSync(CONN, 'utf8');
@@ -137,6 +137,54 @@ describe('a node with CLI clients', () => {
     const again = vast(['kill', id], { env: node.env() });
     expect(again.status).toBe(1);
     expect(again.stderr).toContain(`no such source: ${id}`);
+  });
+});
+
+describe('a node with many clients and a syslog source', () => {
+  it('takes concurrent imports from several clients, every event exactly once', async () => {
+    const t = tempDb();
+    const node = await startNode(t.db);
+    const parts = 4;
+    const size = Math.ceil(DATA.length / parts);
+    const runs = await Promise.all(
+      Array.from({ length: parts }, (_, k) =>
+        vastAsync(['import', 'zeek'], {
+          env: node.env(),
+          input: [...HEADER, ...DATA.slice(k * size, (k + 1) * size)].join('\n'),
+        }),
+      ),
+    );
+    for (const r of runs) expect(r.status, r.stderr).toBe(0);
+    const out = await vastAsync(['export', 'zeek'], { env: node.env() });
+    expect(dataLines(out.stdout).sort()).toEqual([...DATA].sort());
+    await node.stop();
+    t.cleanup();
+  });
+
+  const haveLogger = spawnSync('sh', ['-c', 'command -v logger']).status === 0;
+  (haveLogger ? it : it.skip)('runs a syslog source spawned with vast spawn, fed by logger', async () => {
+    const t = tempDb();
+    const node = await startNode(t.db);
+    const port = await freePort();
+    const spawned = vast(['spawn', 'source', 'syslog', '--listen', `udp://127.0.0.1:${port}`], {
+      env: node.env(),
+    });
+    expect(spawned.status, spawned.stderr).toBe(0);
+    for (const msg of ['first message', 'second message', 'third message'])
+      spawnSync('logger', ['-n', '127.0.0.1', '-P', String(port), '--rfc5424', '-t', 'vasttest', msg]);
+    const count = () => Number(vast(['count', 'app_name == "vasttest"'], { env: node.env() }).stdout.trim());
+    await waitFor('syslog events', () => (count() === 3 ? true : undefined));
+    const out = vast(['export', 'json', 'app_name == "vasttest"'], { env: node.env() });
+    expect(
+      out.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).message)
+        .sort(),
+    ).toEqual(['first message', 'second message', 'third message']);
+    expect(vast(['kill', spawned.stdout.trim()], { env: node.env() }).status).toBe(0);
+    await node.stop();
+    t.cleanup();
   });
 });
 
