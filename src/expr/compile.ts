@@ -405,7 +405,7 @@ class SchemaCompiler {
     const program: Program = {
       kind: 'column',
       path: leaf.path,
-      indices: indexPath(this.schema.type, leaf.path)!,
+      indices: indexPath(this.schema.type, leaf.segments)!,
       kernel,
       text: `${leaf.path} ${op} ${printLiteral(lit)}`,
     };

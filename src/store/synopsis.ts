@@ -328,7 +328,7 @@ export class SynopsisBuilder {
 
   constructor(type: RecordType) {
     this.leaves = leaves(type);
-    this.indices = this.leaves.map((l) => indexPath(type, l.path)!);
+    this.indices = this.leaves.map((l) => indexPath(type, l.segments)!);
     this.accs = this.leaves.map(accumulatorFor);
   }
 

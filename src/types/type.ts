@@ -129,11 +129,15 @@ export function fieldAt(type: RecordType, path: string): VastType | undefined {
   return cur;
 }
 
-/** Child indices from the top level down to the field at dotted `path`; undefined if there is none. */
-export function indexPath(type: RecordType, path: string): number[] | undefined {
+/**
+ * Child indices from the top level down to the field at dotted `path` (or at
+ * the given segments, for names that themselves contain dots, as JSON keys
+ * may); undefined if there is none.
+ */
+export function indexPath(type: RecordType, path: string | readonly string[]): number[] | undefined {
   const out: number[] = [];
   let cur: VastType = type;
-  for (const seg of path.split('.')) {
+  for (const seg of typeof path === 'string' ? path.split('.') : path) {
     if (cur.kind !== 'record') return undefined;
     const k: number = cur.fields.findIndex((f) => f.name === seg);
     if (k < 0) return undefined;

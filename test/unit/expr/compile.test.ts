@@ -212,3 +212,29 @@ describe('sliced batches (arrow-js offsets)', () => {
     }
   });
 });
+
+describe('field names that contain dots (JSON keys)', () => {
+  it('compiles, evaluates and builds synopses by segments, not by splitting the path', async () => {
+    const { SynopsisBuilder } = await import('../../../src/store/synopsis.js');
+    const dotted: Schema = {
+      name: 'json',
+      type: {
+        kind: 'record',
+        fields: [
+          { name: 'id.orig_h', type: { kind: 'string' } },
+          { name: 'n', type: { kind: 'uint64' } },
+        ],
+      },
+    };
+    const b = new BatchBuilder(dotted);
+    b.appendJson({ 'id.orig_h': 'x', n: 1 });
+    b.appendJson({ 'id.orig_h': 'y', n: 2 });
+    const rows2 = b.finish();
+    const text = 'id.orig_h == "y"';
+    const q = compileQuery(mustParseExpression(text), text, [dotted], { aliases: new Map() });
+    expect([...setIndices(evaluate(q.program(dotted), rows2), 2)]).toEqual([1]);
+    const syn = new SynopsisBuilder(dotted.type);
+    syn.add(rows2);
+    expect(syn.finish().fields.n).toMatchObject({ min: '1', max: '2' });
+  });
+});
