@@ -2,6 +2,8 @@
 export class Progress {
   private readonly start = performance.now();
   private events = 0;
+  /** Input bytes read so far (before decompression). */
+  private bytes = 0;
   private last = 0;
   private readonly tty = Boolean(process.stderr.isTTY);
 
@@ -14,9 +16,18 @@ export class Progress {
     const secs = (now - this.start) / 1000;
     const rate = secs > 0 ? Math.round(this.events / secs) : 0;
     const rss = (process.memoryUsage.rss() / 2 ** 20).toFixed(0);
+    const mib = (this.bytes / 2 ** 20).toFixed(1);
     process.stderr.write(
-      `\r\x1b[K${this.events.toLocaleString()} events, ${rate.toLocaleString()} events/s, ${rss} MiB RSS`,
+      `\r\x1b[K${this.events.toLocaleString()} events, ${rate.toLocaleString()} events/s, ${mib} MiB read, ${rss} MiB RSS`,
     );
+  }
+
+  /** Counts the bytes of an input as they stream through. */
+  async *counting(input: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
+    for await (const chunk of input) {
+      this.bytes += chunk.length;
+      yield chunk;
+    }
   }
 
   done(): void {

@@ -162,7 +162,7 @@ async function* scan(
     const program = q.compiled.program(schemaOfEntry(e));
     // Inside the partition, read only the batches whose own synopses may match.
     const batchSynopses = sketches.get(e).batches;
-    const want = (_: PartitionEntry, i: number) => {
+    const want = (i: number) => {
       const b = batchSynopses[i];
       if (
         !b ||
@@ -177,7 +177,7 @@ async function* scan(
       stats.batchesSkipped++;
       return false;
     };
-    for (const batch of store.batches([e], want)) {
+    for await (const batch of store.selectedBatches(e, want)) {
       stats.rowsScanned += batch.numRows;
       if (program.kind === 'const' && program.value) {
         stats.rowsMatched += batch.numRows;

@@ -6,6 +6,7 @@
  */
 
 import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import * as A from 'apache-arrow';
 import { vastSchema } from '../types/arrow.js';
 import { type Schema, typeToString } from '../types/type.js';
@@ -167,6 +168,31 @@ export function* readPartition(path: string, want?: (index: number) => boolean):
     if (want && !want(i)) continue;
     const batch = reader.readRecordBatch(i) as A.RecordBatch | null;
     if (batch) yield batch;
+  }
+}
+
+/**
+ * Reads only the chosen batches of a partition file: the footer, the
+ * dictionaries and the chosen batches' blocks are read from disk, nothing
+ * else. For queries, where a needle usually touches one batch of many.
+ */
+export async function* readPartitionBatches(
+  path: string,
+  want: (index: number) => boolean,
+): AsyncGenerator<A.RecordBatch> {
+  registerZstd();
+  const fh = await open(path, 'r');
+  try {
+    const reader = await A.RecordBatchReader.from(fh);
+    await reader.open();
+    const file = reader as unknown as A.AsyncRecordBatchFileReader;
+    for (let i = 0; i < file.numRecordBatches; i++) {
+      if (!want(i)) continue;
+      const batch = await file.readRecordBatch(i);
+      if (batch) yield batch;
+    }
+  } finally {
+    await fh.close();
   }
 }
 

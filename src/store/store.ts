@@ -25,7 +25,7 @@ import type { Schema } from '../types/type.js';
 import { type PartitionEntry, readCatalog, writeCatalog } from './catalog.js';
 import { fsyncDir, writeFileAtomic } from './fs-util.js';
 import { acquireLock, type Lock } from './lock.js';
-import { layoutFingerprint, PartitionWriter, readPartition } from './partition.js';
+import { layoutFingerprint, PartitionWriter, readPartition, readPartitionBatches } from './partition.js';
 import { SynopsisBuilder } from './synopsis.js';
 
 export const DEFAULT_PARTITION_SIZE = 1_048_576;
@@ -103,12 +103,14 @@ export class Store {
     return this.partitionPath(e, SKETCH_EXT);
   }
 
-  /** Batches of the given partitions (default: all), in catalog order; `want` picks batches by index. */
-  *batches(
-    entries: readonly PartitionEntry[] = this.entries,
-    want?: (e: PartitionEntry, index: number) => boolean,
-  ): Generator<A.RecordBatch> {
-    for (const e of entries) yield* readPartition(this.partitionPath(e), want && ((i) => want(e, i)));
+  /** Batches of the given partitions (default: all), in catalog order. */
+  *batches(entries: readonly PartitionEntry[] = this.entries): Generator<A.RecordBatch> {
+    for (const e of entries) yield* readPartition(this.partitionPath(e));
+  }
+
+  /** The batches of one partition that `want` accepts (by index), reading nothing else from disk. */
+  selectedBatches(e: PartitionEntry, want: (index: number) => boolean): AsyncGenerator<A.RecordBatch> {
+    return readPartitionBatches(this.partitionPath(e), want);
   }
 
   status(): StoreStatus {

@@ -95,7 +95,7 @@ async function runImport(
   try {
     const batches = readBatches(
       format,
-      fileInput(flags.read),
+      progress.counting(fileInput(flags.read)),
       {
         file,
         schemas,
