@@ -34,7 +34,7 @@ const load = async <T>(path: string) => (await import(new URL(path, dist).href))
 
 async function main(job: VastJob): Promise<VastResult> {
   const { Store } = await load<typeof StoreModule>('store/store.js');
-  const { prepareQuery, runQuery, emptyStats } = await load<typeof Run>('query/run.js');
+  const { prepareQuery, countQuery, emptyStats } = await load<typeof Run>('query/run.js');
   const { schemaRegistry } = await load<typeof Schemas>('cli/schemas.js');
   const ms: number[] = [];
   let rows = 0;
@@ -49,8 +49,7 @@ async function main(job: VastJob): Promise<VastResult> {
     const t = i === 0 ? t1 : performance.now();
     const q = prepareQuery(job.query, store.schemas(), registry);
     stats = emptyStats();
-    let n = 0;
-    for await (const b of runQuery(store, q, {}, stats)) n += b.numRows;
+    const n = await countQuery(store, q, stats);
     ms.push(performance.now() - t);
     if (i === 0) rows = n;
   }

@@ -9,6 +9,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import type { Expr } from '../expr/ast.js';
 import { type CompiledQuery, compileQuery, evaluate, type Program, programText } from '../expr/compile.js';
 import { ExpressionError } from '../expr/errors.js';
+import { countSet } from '../expr/kernels/bitmap.js';
 import { parseExpression } from '../expr/parser.js';
 import { printExpression } from '../expr/print.js';
 import { prune, SketchCache } from '../expr/prune.js';
@@ -149,13 +150,23 @@ export function batchSelector(q: PreparedQuery): (batch: A.RecordBatch) => A.Rec
   };
 }
 
-/** The events matching the expression, before any pipeline operator. */
-async function* scan(
+/** A batch and its selection bitmap (undefined: every row matches). */
+interface Selection {
+  batch: A.RecordBatch;
+  bits: Uint8Array | undefined;
+}
+
+/**
+ * Every candidate batch with the rows the expression selects: partitions the
+ * catalog cannot rule out, batches their synopses cannot rule out, then the
+ * unflushed tail. The evaluation happens here once, for scans and counts alike.
+ */
+async function* selections(
   store: Store,
   q: PreparedQuery,
   stats: QueryStats,
   tail: readonly A.RecordBatch[],
-): AsyncIterable<A.RecordBatch> {
+): AsyncIterable<Selection> {
   const sketches = new SketchCache((e) => store.sketchPath(e));
   for (const e of plan(store, q, stats, sketches)) {
     stats.opened++;
@@ -164,42 +175,68 @@ async function* scan(
     const batchSynopses = sketches.get(e).batches;
     const want = (i: number) => {
       const b = batchSynopses[i];
-      if (
-        !b ||
-        prune(
-          program,
-          { id: e.id, events: b.rows, importTime: e.importTime, fields: b.fields },
-          sketches,
-          q.compiled.hints,
-        ) !== 'never'
-      )
-        return true;
+      const target = b && { id: e.id, events: b.rows, importTime: e.importTime, fields: b.fields };
+      if (!target || prune(program, target, sketches, q.compiled.hints) !== 'never') return true;
       stats.batchesSkipped++;
       return false;
     };
     for await (const batch of store.selectedBatches(e, want)) {
       stats.rowsScanned += batch.numRows;
-      if (program.kind === 'const' && program.value) {
-        stats.rowsMatched += batch.numRows;
-        yield batch;
-        continue;
-      }
-      const selected = filter(batch, evaluate(program, batch));
-      if (!selected) continue;
-      stats.rowsMatched += selected.numRows;
-      yield selected;
-      // Give consumers (a closed pipe, `head`) a chance to stop us between batches.
-      await Promise.resolve();
+      yield { batch, bits: program.kind === 'const' && program.value ? undefined : evaluate(program, batch) };
     }
   }
-  const select = batchSelector(q);
+  const programs = new WeakMap<A.Schema, Program>();
   for (const batch of tail) {
     stats.rowsScanned += batch.numRows;
-    const selected = select(batch);
+    let p = programs.get(batch.schema);
+    if (!p) {
+      p = q.compiled.program(vastSchema(batch.schema));
+      programs.set(batch.schema, p);
+    }
+    yield { batch, bits: p.kind === 'const' && p.value ? undefined : evaluate(p, batch) };
+  }
+}
+
+/** The events matching the expression, before any pipeline operator. */
+async function* scan(
+  store: Store,
+  q: PreparedQuery,
+  stats: QueryStats,
+  tail: readonly A.RecordBatch[],
+): AsyncIterable<A.RecordBatch> {
+  for await (const { batch, bits } of selections(store, q, stats, tail)) {
+    const selected = bits ? filter(batch, bits) : batch;
     if (!selected) continue;
     stats.rowsMatched += selected.numRows;
     yield selected;
+    // Give consumers (a closed pipe, `head`) a chance to stop us between batches.
+    await Promise.resolve();
   }
+}
+
+/**
+ * Counts matching events. Without a pipeline it only counts selection bits,
+ * never building the matching rows.
+ */
+export async function countQuery(
+  store: Store,
+  q: PreparedQuery,
+  stats: QueryStats = emptyStats(),
+  tail: readonly A.RecordBatch[] = [],
+): Promise<number> {
+  let n = 0;
+  if (q.pipeline.length > 0) {
+    for await (const b of runQuery(store, q, { tail }, stats)) n += b.numRows;
+    return n;
+  }
+  const start = performance.now();
+  for await (const { batch, bits } of selections(store, q, stats, tail)) {
+    const k = bits ? countSet(bits) : batch.numRows;
+    stats.rowsMatched += k;
+    n += k;
+  }
+  stats.totalMs = performance.now() - start;
+  return n;
 }
 
 /** Runs a prepared query: matching events through the pipeline, at most `maxEvents`. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { emptyStats, explain, plan, prepareQuery, runQuery } from '../../query/run.js';
+import { countQuery, emptyStats, explain, plan, prepareQuery } from '../../query/run.js';
 import { Store } from '../../store/store.js';
 import { addDbFlag, dbDir } from '../flags/db.js';
 import { addEndpointFlags, nodeClient } from '../flags/endpoint.js';
@@ -26,7 +26,7 @@ export function registerCount(program: Command): void {
         const q = prepareQuery(query, store.schemas(), schemaRegistry(db));
         const stats = emptyStats();
         if (flags.estimate) for (const p of plan(store, q, stats)) n += p.events;
-        else for await (const b of runQuery(store, q, {}, stats)) n += b.numRows;
+        else n = await countQuery(store, q, stats);
         if (flags.explain) process.stderr.write(`${explain(store, q, stats)}\n`);
       }
       process.stdout.write(`${n}\n`);
