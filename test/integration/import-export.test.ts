@@ -7,6 +7,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import zstd from 'zstd-napi';
 import { dataset, describeDatasets, TEST_DATA } from '../helpers/datasets.js';
 import { dataLines, tempDb, vast } from './cli.js';
 
@@ -118,6 +119,22 @@ describe('bad input through the command', () => {
     const r = vast(['import', 'zeek', '-d', t2.db], { input: gz.subarray(0, gz.length - 2000) });
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/truncated gzip|corrupt or truncated gzip/);
+    const kept = status(t2.db).events;
+    expect(kept).toBeGreaterThan(0);
+    expect(kept).toBeLessThan(grepCount(CONN));
+    t.cleanup();
+    t2.cleanup();
+  });
+
+  it('reads zstd input, and reports a truncated zstd stream while keeping what was read', () => {
+    const t = tempDb();
+    const z = zstd.compress(readFileSync(CONN));
+    expect(vast(['import', 'zeek', '-d', t.db], { input: z }).status).toBe(0);
+    expect(status(t.db).events).toBe(grepCount(CONN));
+    const t2 = tempDb();
+    const r = vast(['import', 'zeek', '-d', t2.db], { input: z.subarray(0, z.length - 5000) });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/corrupt or truncated zstd input/);
     const kept = status(t2.db).events;
     expect(kept).toBeGreaterThan(0);
     expect(kept).toBeLessThan(grepCount(CONN));
