@@ -15,8 +15,9 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { RecordBatch } from 'apache-arrow';
-import { type Diagnostic, UsageError, VastError } from '../diagnostics.js';
+import { UsageError, VastError } from '../diagnostics.js';
 import { NetflowDecoder } from '../formats/netflow/index.js';
+import { lifecycle, rateLimited } from './lifecycle.js';
 import type { RunningSource, SourceContext, SourceDef, SourceOptions, SourceStatus } from './source.js';
 
 /** What `status()` reports beyond the common fields. */
@@ -42,33 +43,6 @@ export function parseUdpEndpoint(text: string, defaultPort: number): Endpoint {
   if (!m || port > 65535)
     throw new UsageError(`invalid listen address '${text}' (expected host:port or [ipv6]:port)`);
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
-}
-
-/** Passes on at most `max` diagnostics per `windowMs`, then one note of how many it held back. */
-export function rateLimited(
-  report: (d: Diagnostic) => void,
-  max = 20,
-  windowMs = 10_000,
-): (d: Diagnostic) => void {
-  let windowStart = 0;
-  let count = 0;
-  let suppressed = 0;
-  return (d) => {
-    const now = Date.now();
-    if (now - windowStart >= windowMs) {
-      if (suppressed > 0)
-        report({
-          severity: 'warning',
-          message: `${suppressed} more diagnostic${suppressed === 1 ? ' was' : 's were'} suppressed in ${windowMs / 1000} s`,
-          recoverable: true,
-        });
-      windowStart = now;
-      count = 0;
-      suppressed = 0;
-    }
-    if (count++ < max) report(d);
-    else suppressed++;
-  };
 }
 
 export const netflowSource: SourceDef = {
@@ -194,38 +168,23 @@ async function startNetflow(options: SourceOptions, ctx: SourceContext): Promise
     }),
   );
 
-  const timer = setInterval(() => {
-    flushDue = true;
-    void pump();
-  }, flushInterval);
-  timer.unref();
-
-  let resolveDone!: () => void;
-  let rejectDone!: (e: unknown) => void;
-  const done = new Promise<void>((res, rej) => {
-    resolveDone = res;
-    rejectDone = rej;
-  });
-  done.catch(() => {});
-
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
+  const { done, stop } = lifecycle({
+    signal: ctx.signal,
+    flushInterval,
+    onTick: () => {
+      flushDue = true;
+      void pump();
+    },
+    close: async () => {
       stopped = true;
-      clearInterval(timer);
-      ctx.signal.removeEventListener('abort', onAbort);
-      await new Promise<void>((r) => socket.close(() => r()));
-      // What is still queued or half a batch goes out before we are done.
+      await (() => new Promise<void>((r) => socket.close(() => r())))();
+    },
+    drain: async () => {
       while (pumping) await pumping;
       if (failure === undefined) await pump();
-      if (failure === undefined) resolveDone();
-      else rejectDone(failure);
-    })();
-    return stopping;
-  };
-  const onAbort = () => void stop();
-  ctx.signal.addEventListener('abort', onAbort);
-  if (ctx.signal.aborted) void stop();
+      if (failure !== undefined) throw failure;
+    },
+  });
 
   return {
     done,

@@ -27,7 +27,7 @@ import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import type { RecordBatch } from 'apache-arrow';
 import { UsageError, VastError } from '../diagnostics.js';
 import { SyslogParser } from '../formats/syslog.js';
-import { rateLimited } from './netflow.js';
+import { lifecycle, rateLimited } from './lifecycle.js';
 import type { RunningSource, SourceContext, SourceDef, SourceOptions, SourceStatus } from './source.js';
 
 /** What `status()` reports beyond the common fields. */
@@ -335,37 +335,23 @@ async function startSyslog(options: SourceOptions, ctx: SourceContext): Promise<
       });
   }
 
-  const timer = setInterval(() => {
-    flushDue = true;
-    void pump();
-  }, flushInterval);
-  timer.unref();
-
-  let resolveDone!: () => void;
-  let rejectDone!: (e: unknown) => void;
-  const done = new Promise<void>((res, rej) => {
-    resolveDone = res;
-    rejectDone = rej;
-  });
-  done.catch(() => {});
-
-  let stopping: Promise<void> | undefined;
-  const stop = (): Promise<void> => {
-    stopping ??= (async () => {
+  const { done, stop } = lifecycle({
+    signal: ctx.signal,
+    flushInterval,
+    onTick: () => {
+      flushDue = true;
+      void pump();
+    },
+    close: async () => {
       stopped = true;
-      clearInterval(timer);
-      ctx.signal.removeEventListener('abort', onAbort);
-      await close();
+      await (() => close())();
+    },
+    drain: async () => {
       while (pumping) await pumping;
       if (failure === undefined) await pump();
-      if (failure === undefined) resolveDone();
-      else rejectDone(failure);
-    })();
-    return stopping;
-  };
-  const onAbort = () => void stop();
-  ctx.signal.addEventListener('abort', onAbort);
-  if (ctx.signal.aborted) void stop();
+      if (failure !== undefined) throw failure;
+    },
+  });
 
   return {
     done,
