@@ -21,6 +21,18 @@ const TWO32 = 4294967296;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const utf8Encoder = new TextEncoder();
 
+type GrowableArray = Float64Array | Uint16Array | Int16Array | Int32Array | Uint32Array;
+
+/** `arr` if it holds `needed` elements, else a copy with at least double the capacity (amortised O(1) appends). */
+function grown<T extends GrowableArray>(arr: T, needed: number): T {
+  if (needed <= arr.length) return arr;
+  let cap = arr.length * 2;
+  while (cap < needed) cap *= 2;
+  const next = new (arr.constructor as new (n: number) => T)(cap);
+  next.set(arr);
+  return next;
+}
+
 /** A byte array that doubles when full. */
 class Bytes {
   buf: Uint8Array;
@@ -172,11 +184,7 @@ class Int64Builder extends ColumnBuilder {
   }
   private setWords(lo: number, hi: number): void {
     const i = this.length * 2;
-    if (i + 2 > this.words.length) {
-      const next = new Uint32Array(this.words.length * 2);
-      next.set(this.words);
-      this.words = next;
-    }
+    this.words = grown(this.words, i + 2);
     this.words[i] = lo;
     this.words[i + 1] = hi;
   }
@@ -325,11 +333,7 @@ class DoubleBuilder extends ColumnBuilder {
     this.push(0);
   }
   private push(v: number): void {
-    if (this.length >= this.values.length) {
-      const next = new Float64Array(this.values.length * 2);
-      next.set(this.values);
-      this.values = next;
-    }
+    this.values = grown(this.values, this.length + 1);
     this.values[this.length] = v;
   }
   append(v: number): true {
@@ -372,11 +376,7 @@ class PortBuilder extends ColumnBuilder {
     this.push(0);
   }
   private push(v: number): void {
-    if (this.length >= this.values.length) {
-      const next = new Uint16Array(this.values.length * 2);
-      next.set(this.values);
-      this.values = next;
-    }
+    this.values = grown(this.values, this.length + 1);
     this.values[this.length] = v;
   }
   append(v: number): boolean {
@@ -426,11 +426,7 @@ class StringBuilder extends ColumnBuilder {
     this.pushOffset();
   }
   private pushOffset(): void {
-    if (this.length + 2 > this.offsets.length) {
-      const next = new Int32Array(this.offsets.length * 2);
-      next.set(this.offsets);
-      this.offsets = next;
-    }
+    this.offsets = grown(this.offsets, this.length + 2);
     this.offsets[this.length + 1] = this.data.length;
   }
   /** Appends raw UTF-8 bytes; the caller guarantees they are valid UTF-8. */
@@ -579,11 +575,7 @@ class EnumBuilder extends ColumnBuilder {
     this.push(0);
   }
   private push(k: number): void {
-    if (this.length >= this.keys.length) {
-      const next = new Int16Array(this.keys.length * 2);
-      next.set(this.keys);
-      this.keys = next;
-    }
+    this.keys = grown(this.keys, this.length + 1);
     this.keys[this.length] = k;
   }
   appendText(text: string): boolean {
@@ -645,11 +637,7 @@ export class ListBuilder extends ColumnBuilder {
     this.pushOffset();
   }
   private pushOffset(): void {
-    if (this.length + 2 > this.offsets.length) {
-      const next = new Int32Array(this.offsets.length * 2);
-      next.set(this.offsets);
-      this.offsets = next;
-    }
+    this.offsets = grown(this.offsets, this.length + 2);
     this.offsets[this.length + 1] = this.child.length;
   }
   /** Ends the current list; its elements are what was appended to `child` since the last one. */
@@ -753,11 +741,7 @@ class MapBuilder extends ColumnBuilder {
     this.pushOffset();
   }
   private pushOffset(): void {
-    if (this.length + 2 > this.offsets.length) {
-      const next = new Int32Array(this.offsets.length * 2);
-      next.set(this.offsets);
-      this.offsets = next;
-    }
+    this.offsets = grown(this.offsets, this.length + 2);
     this.offsets[this.length + 1] = this.keys.length;
   }
   appendText(_text: string): boolean {
