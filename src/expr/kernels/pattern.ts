@@ -26,8 +26,32 @@ export function enableLinearRegExp(): void {
   setFlagsFromString('--enable-experimental-regexp-engine');
 }
 
+/** Distinct values whose outcome a matcher remembers; beyond that it just tests. */
+const MEMO_LIMIT = 8192;
+
+/**
+ * Remembers the outcome per distinct value. Security logs repeat values a lot
+ * (`history`, `service`, user agents), and a linear-time engine costs about a
+ * microsecond per test: a lookup is far cheaper. Bounded, so high-cardinality
+ * fields cost no memory beyond the limit.
+ */
+function memoized(test: (s: string) => boolean): (s: string) => boolean {
+  const memo = new Map<string, boolean>();
+  return (s) => {
+    const known = memo.get(s);
+    if (known !== undefined) return known;
+    const r = test(s);
+    if (memo.size < MEMO_LIMIT) memo.set(s, r);
+    return r;
+  };
+}
+
 /** A linear-time matcher for a pattern: true when the pattern matches somewhere in `s` (unanchored, as in VAST). */
 export function compilePattern(source: string, caseInsensitive: boolean): (s: string) => boolean {
+  return memoized(compileLinear(source, caseInsensitive));
+}
+
+function compileLinear(source: string, caseInsensitive: boolean): (s: string) => boolean {
   enableLinearRegExp();
   if (!caseInsensitive) {
     try {
