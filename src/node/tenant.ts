@@ -31,12 +31,19 @@ export function tenantDir(db: string, tenant: string): string {
 }
 
 export class Tenant {
-  private importer: Importer | undefined;
+  /**
+   * The open import, as a promise: concurrent first batches must share one
+   * importer (a second one would wait for the writer lock the first holds).
+   */
+  private importer: Promise<Importer> | undefined;
   private readonly wal: Wal;
   /** Acknowledged batches not yet in committed partitions (queries see them). */
   private tail: A.RecordBatch[] = [];
   private tailEvents = 0;
   private flushing: Promise<void> | undefined;
+  /** Ingests between their WAL append and their accept, and who waits for them to finish. */
+  private inflight = 0;
+  private readonly idle: (() => void)[] = [];
   readonly subscribers = new Set<LiveSubscriber>();
   ingested = 0;
 
@@ -94,14 +101,26 @@ export class Tenant {
   async ingest(batch: A.RecordBatch): Promise<void> {
     if (batch.numRows === 0) return;
     while (this.flushing) await this.flushing;
-    await this.wal.append(batch);
-    await this.accept(batch);
+    // WAL append and accept belong together: a flush must not fall between them, or the
+    // batch's WAL segment could be dropped before the batch is in a committed partition.
+    this.inflight++;
+    try {
+      await this.wal.append(batch);
+      await this.accept(batch);
+    } finally {
+      if (--this.inflight === 0) for (const w of this.idle.splice(0)) w();
+    }
     if (this.tailEvents >= this.opts.maxPartitionSize) await this.flush();
   }
 
+  /** Resolves when no ingest is between its WAL append and its accept. */
+  private quiesce(): Promise<void> {
+    return this.inflight === 0 ? Promise.resolve() : new Promise((r) => this.idle.push(r));
+  }
+
   private async accept(batch: A.RecordBatch): Promise<void> {
-    this.importer ??= await this.store.importer({ partitionSize: Number.POSITIVE_INFINITY });
-    await this.importer.add(batch);
+    this.importer ??= this.store.importer({ partitionSize: Number.POSITIVE_INFINITY });
+    await (await this.importer).add(batch);
     this.tail.push(batch);
     this.tailEvents += batch.numRows;
     this.ingested += batch.numRows;
@@ -118,9 +137,12 @@ export class Tenant {
   }
 
   private async doFlush(): Promise<void> {
-    const importer = this.importer;
-    if (!importer) return;
+    // New ingests wait for `flushing`; the ones already under way finish first.
+    await this.quiesce();
+    const pending = this.importer;
+    if (!pending) return;
     this.importer = undefined;
+    const importer = await pending;
     const closed = this.wal.rotate();
     importer.walSegment = closed;
     const summary = await importer.commit();
