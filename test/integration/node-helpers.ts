@@ -30,6 +30,12 @@ export interface RunningNode {
   url: (path: string) => string;
 }
 
+/** Nodes still running; killed when the test worker exits, so a failed test leaves none behind. */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const p of running) p.kill('SIGKILL');
+});
+
 /** Starts a node and waits until it listens. */
 export async function startNode(db: string, extra: string[] = [], port?: number): Promise<RunningNode> {
   const p = port ?? (await freePort());
@@ -39,7 +45,13 @@ export async function startNode(db: string, extra: string[] = [], port?: number)
   proc.stderr!.on('data', (d: Buffer) => {
     err += d.toString();
   });
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  running.add(proc);
+  const exited = new Promise<number | null>((r) =>
+    proc.once('exit', (code) => {
+      running.delete(proc);
+      r(code);
+    }),
+  );
   const deadline = Date.now() + 20_000;
   while (!/node started/.test(err)) {
     if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`node did not start:\n${err}`);
