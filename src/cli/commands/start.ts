@@ -49,6 +49,11 @@ export function registerStart(program: Command): void {
         if (stopping) return;
         stopping = true;
         log.info({ signal }, 'stopping');
+        // A stop that cannot finish (a stuck disk) must not leave the process hanging forever.
+        setTimeout(() => {
+          log.error('stop did not finish within 60 s; exiting without a final flush (the WAL is replayed on start)');
+          process.exit(1);
+        }, 60_000).unref();
         await node.endLiveQueries();
         await app.close();
         await node.stop();
