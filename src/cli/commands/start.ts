@@ -51,7 +51,9 @@ export function registerStart(program: Command): void {
         log.info({ signal }, 'stopping');
         // A stop that cannot finish (a stuck disk) must not leave the process hanging forever.
         setTimeout(() => {
-          log.error('stop did not finish within 60 s; exiting without a final flush (the WAL is replayed on start)');
+          log.error(
+            'stop did not finish within 60 s; exiting without a final flush (the WAL is replayed on start)',
+          );
           process.exit(1);
         }, 60_000).unref();
         await node.endLiveQueries();
