@@ -14,10 +14,9 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import type { RecordBatch } from 'apache-arrow';
 import { UsageError, VastError } from '../diagnostics.js';
 import { NetflowDecoder } from '../formats/netflow/index.js';
-import { lifecycle, rateLimited } from './lifecycle.js';
+import { BatchPump, rateLimited } from './lifecycle.js';
 import type { RunningSource, SourceContext, SourceDef, SourceOptions, SourceStatus } from './source.js';
 
 /** What `status()` reports beyond the common fields. */
@@ -107,13 +106,9 @@ async function startNetflow(options: SourceOptions, ctx: SourceContext): Promise
 
   let bytes = 0;
   let dropped = 0;
-  let stopped = false;
-  let failure: unknown;
   // Datagrams that arrived while a batch was being handed over; `head` is the next to decode.
   const queue: { payload: Buffer; exporter: string }[] = [];
   let head = 0;
-  let pumping: Promise<void> | undefined;
-  let flushDue = false;
 
   const drain = () => {
     for (; head < queue.length; head++) decoder.decode(queue[head].payload, queue[head].exporter);
@@ -121,44 +116,29 @@ async function startNetflow(options: SourceOptions, ctx: SourceContext): Promise
     head = 0;
   };
 
-  /** Hands batches to the node one at a time; datagrams queue up meanwhile. */
-  const pump = (): Promise<void> => {
-    if (pumping) return pumping;
-    // Started on a microtask, so that `pumping` is set before any of it runs (the queue drain may call pump()).
-    pumping = Promise.resolve().then(async () => {
-      try {
-        for (;;) {
-          drain();
-          let batches: RecordBatch[] = decoder.takeFull();
-          if (batches.length === 0 && (flushDue || stopped)) {
-            flushDue = false;
-            batches = decoder.flush();
-          }
-          if (batches.length === 0) break;
-          for (const b of batches) await ctx.emit(b);
-        }
-      } catch (e) {
-        failure = e;
-        void stop();
-      } finally {
-        pumping = undefined;
-      }
-    });
-    return pumping;
-  };
+  // Hands batches to the node one at a time; datagrams queue up meanwhile.
+  const pump = new BatchPump({
+    signal: ctx.signal,
+    flushInterval,
+    drain,
+    takeFull: () => decoder.takeFull(),
+    flush: () => decoder.flush(),
+    emit: (b) => ctx.emit(b),
+    close: () => new Promise<void>((r) => socket.close(() => r())),
+  });
 
   socket.on('message', (msg, rinfo) => {
-    if (stopped) return;
+    if (pump.stopped) return;
     bytes += msg.length;
     const exporter =
       rinfo.family === 'IPv6' ? `[${rinfo.address}]:${rinfo.port}` : `${rinfo.address}:${rinfo.port}`;
-    if (pumping) {
+    if (pump.busy) {
       if (queue.length - head >= maxPending) dropped++;
       else queue.push({ payload: msg, exporter });
       return;
     }
     decoder.decode(msg, exporter);
-    if (decoder.rows >= batchSize) void pump();
+    if (decoder.rows >= batchSize) void pump.pump();
   });
   socket.on('error', (e) =>
     report({
@@ -168,27 +148,11 @@ async function startNetflow(options: SourceOptions, ctx: SourceContext): Promise
     }),
   );
 
-  const { done, stop } = lifecycle({
-    signal: ctx.signal,
-    flushInterval,
-    onTick: () => {
-      flushDue = true;
-      void pump();
-    },
-    close: async () => {
-      stopped = true;
-      await (() => new Promise<void>((r) => socket.close(() => r())))();
-    },
-    drain: async () => {
-      while (pumping) await pumping;
-      if (failure === undefined) await pump();
-      if (failure !== undefined) throw failure;
-    },
-  });
+  pump.start();
 
   return {
-    done,
-    stop,
+    done: pump.done,
+    stop: () => pump.stop(),
     status(): NetflowSourceStatus {
       return {
         events: decoder.stats.flows,

@@ -24,10 +24,9 @@
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
-import type { RecordBatch } from 'apache-arrow';
 import { UsageError, VastError } from '../diagnostics.js';
 import { SyslogParser } from '../formats/syslog.js';
-import { lifecycle, rateLimited } from './lifecycle.js';
+import { BatchPump, rateLimited } from './lifecycle.js';
 import type { RunningSource, SourceContext, SourceDef, SourceOptions, SourceStatus } from './source.js';
 
 /** What `status()` reports beyond the common fields. */
@@ -205,10 +204,6 @@ async function startSyslog(options: SourceOptions, ctx: SourceContext): Promise<
   let bytes = 0;
   let dropped = 0;
   let errors = 0;
-  let stopped = false;
-  let failure: unknown;
-  let pumping: Promise<void> | undefined;
-  let flushDue = false;
   const queue: Buffer[] = [];
   const connections = new Map<Socket, TcpFramer>();
 
@@ -226,39 +221,27 @@ async function startSyslog(options: SourceOptions, ctx: SourceContext): Promise<
     if (e === s) return;
     parser.parse(b, s, e);
     events++;
-    if (parser.rows >= batchSize) void pump();
-  };
-
-  /** Hands batches to the node one at a time; TCP pauses and UDP queues meanwhile. */
-  const pump = (): Promise<void> => {
-    if (pumping) return pumping;
-    // Started on a microtask, so that `pumping` is set before any of it runs (the queue drain may call pump()).
-    pumping = Promise.resolve().then(async () => {
-      for (const sock of connections.keys()) sock.pause();
-      try {
-        for (;;) {
-          for (const d of queue.splice(0)) message(d, 0, d.length);
-          let batches: RecordBatch[] = parser.takeFull();
-          if (batches.length === 0 && (flushDue || stopped)) {
-            flushDue = false;
-            batches = parser.flush();
-          }
-          if (batches.length === 0) break;
-          for (const b of batches) await ctx.emit(b);
-        }
-      } catch (e) {
-        failure = e;
-        void stop();
-      } finally {
-        pumping = undefined;
-        if (!stopped) for (const sock of connections.keys()) sock.resume();
-      }
-    });
-    return pumping;
+    if (parser.rows >= batchSize) void pump.pump();
   };
 
   let endpoint: string;
   let close: () => Promise<void>;
+  // Hands batches to the node one at a time; TCP pauses and UDP queues meanwhile.
+  const pump = new BatchPump({
+    signal: ctx.signal,
+    flushInterval,
+    drain: () => {
+      for (const d of queue.splice(0)) message(d, 0, d.length);
+    },
+    takeFull: () => parser.takeFull(),
+    flush: () => parser.flush(),
+    emit: (b) => ctx.emit(b),
+    close: () => close(),
+    busy: (busy) => {
+      for (const sock of connections.keys()) busy ? sock.pause() : sock.resume();
+    },
+  });
+
   const wrapHost = (h: string) => (isIPv6(h) ? `[${h}]` : h);
   const listenError = (e: Error) =>
     new VastError(`syslog: cannot listen on ${transport}://${wrapHost(host)}:${port}: ${e.message}`);
@@ -272,10 +255,10 @@ async function startSyslog(options: SourceOptions, ctx: SourceContext): Promise<
     const a = socket.address();
     endpoint = `udp://${wrapHost(a.address)}:${a.port}`;
     socket.on('message', (msg, rinfo) => {
-      if (stopped) return;
+      if (pump.stopped) return;
       bytes += msg.length;
       if (msg.length > maxMessage) return tooLong(msg.length, `${wrapHost(rinfo.address)}:${rinfo.port}`);
-      if (!pumping) return message(msg, 0, msg.length);
+      if (!pump.busy) return message(msg, 0, msg.length);
       if (queue.length >= maxPending) dropped++;
       else queue.push(msg);
     });
@@ -292,7 +275,7 @@ async function startSyslog(options: SourceOptions, ctx: SourceContext): Promise<
       const from = `${wrapHost(sock.remoteAddress ?? '?')}:${sock.remotePort}`;
       const framer = new TcpFramer(maxMessage, message, (n, atLeast) => tooLong(n, from, atLeast));
       connections.set(sock, framer);
-      if (pumping) sock.pause();
+      if (pump.busy) sock.pause();
       sock.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
         framer.push(chunk);
@@ -335,27 +318,11 @@ async function startSyslog(options: SourceOptions, ctx: SourceContext): Promise<
       });
   }
 
-  const { done, stop } = lifecycle({
-    signal: ctx.signal,
-    flushInterval,
-    onTick: () => {
-      flushDue = true;
-      void pump();
-    },
-    close: async () => {
-      stopped = true;
-      await (() => close())();
-    },
-    drain: async () => {
-      while (pumping) await pumping;
-      if (failure === undefined) await pump();
-      if (failure !== undefined) throw failure;
-    },
-  });
+  pump.start();
 
   return {
-    done,
-    stop,
+    done: pump.done,
+    stop: () => pump.stop(),
     status(): SyslogSourceStatus {
       return {
         events,
