@@ -205,15 +205,15 @@ function gatherFixed(
   return out;
 }
 
-function gatherVariable(
+/** Offsets of the gathered rows' variable-length values (strings, list elements): a running sum of their lengths. */
+function gatheredOffsets(
   sources: readonly (A.Data | undefined)[],
   src: Int32Array | undefined,
   rows: Int32Array,
-): { valueOffsets: Int32Array; data: Uint8Array } {
-  const n = rows.length;
-  const valueOffsets = new Int32Array(n + 1);
+): Int32Array {
+  const valueOffsets = new Int32Array(rows.length + 1);
   let total = 0;
-  for (let k = 0; k < n; k++) {
+  for (let k = 0; k < rows.length; k++) {
     const s = src ? src[k] : 0;
     if (s >= 0) {
       const o = sources[s]!.valueOffsets as Int32Array;
@@ -221,6 +221,17 @@ function gatherVariable(
     }
     valueOffsets[k + 1] = total;
   }
+  return valueOffsets;
+}
+
+function gatherVariable(
+  sources: readonly (A.Data | undefined)[],
+  src: Int32Array | undefined,
+  rows: Int32Array,
+): { valueOffsets: Int32Array; data: Uint8Array } {
+  const n = rows.length;
+  const valueOffsets = gatheredOffsets(sources, src, rows);
+  const total = valueOffsets[n];
   const data = new Uint8Array(total);
   for (let k = 0; k < n; k++) {
     const s = src ? src[k] : 0;
@@ -241,16 +252,8 @@ function gatherRanges(
   rows: Int32Array,
 ): { valueOffsets: Int32Array; childSrc: Int32Array; childRows: Int32Array } {
   const n = rows.length;
-  const valueOffsets = new Int32Array(n + 1);
-  let total = 0;
-  for (let k = 0; k < n; k++) {
-    const s = src ? src[k] : 0;
-    if (s >= 0) {
-      const o = sources[s]!.valueOffsets as Int32Array;
-      total += o[rows[k] + 1] - o[rows[k]];
-    }
-    valueOffsets[k + 1] = total;
-  }
+  const valueOffsets = gatheredOffsets(sources, src, rows);
+  const total = valueOffsets[n];
   const childSrc = new Int32Array(total);
   const childRows = new Int32Array(total);
   for (let k = 0; k < n; k++) {
