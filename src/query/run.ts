@@ -59,21 +59,27 @@ function fail(text: string, diagnostics: readonly Diagnostic[]): never {
   throw new ExpressionError(text, diagnostics);
 }
 
+/** The program for a batch's schema, compiled on first sight of each Arrow schema. */
+function programCache(compiled: CompiledQuery): (batch: A.RecordBatch) => Program {
+  const programs = new WeakMap<A.Schema, Program>();
+  return (batch) => {
+    let p = programs.get(batch.schema);
+    if (!p) {
+      p = compiled.program(vastSchema(batch.schema));
+      programs.set(batch.schema, p);
+    }
+    return p;
+  };
+}
+
 /** Compiles filter expressions inside pipelines (`where`), lazily per batch schema. */
 export function whereCompiler(registry: SchemaRegistry, now?: bigint) {
   return (text: string, _offset: number): Predicate => {
     const parsed = parseExpression(text, { now });
     if (!parsed.ok) fail(text, parsed.diagnostics);
     const compiled = compileQuery(parsed.expr, text, [], { aliases: registry.aliases });
-    const programs = new WeakMap<A.Schema, Program>();
-    return (batch) => {
-      let p = programs.get(batch.schema);
-      if (!p) {
-        p = compiled.program(vastSchema(batch.schema));
-        programs.set(batch.schema, p);
-      }
-      return evaluate(p, batch);
-    };
+    const programOf = programCache(compiled);
+    return (batch) => evaluate(programOf(batch), batch);
   };
 }
 
@@ -138,13 +144,9 @@ export function plan(
  * batches that are not in partitions (a node's unflushed tail, live data).
  */
 export function batchSelector(q: PreparedQuery): (batch: A.RecordBatch) => A.RecordBatch | undefined {
-  const programs = new WeakMap<A.Schema, Program>();
+  const programOf = programCache(q.compiled);
   return (batch) => {
-    let p = programs.get(batch.schema);
-    if (!p) {
-      p = q.compiled.program(vastSchema(batch.schema));
-      programs.set(batch.schema, p);
-    }
+    const p = programOf(batch);
     if (p.kind === 'const') return p.value ? batch : undefined;
     return filter(batch, evaluate(p, batch));
   };
@@ -185,14 +187,10 @@ async function* selections(
       yield { batch, bits: program.kind === 'const' && program.value ? undefined : evaluate(program, batch) };
     }
   }
-  const programs = new WeakMap<A.Schema, Program>();
+  const programOf = programCache(q.compiled);
   for (const batch of tail) {
     stats.rowsScanned += batch.numRows;
-    let p = programs.get(batch.schema);
-    if (!p) {
-      p = q.compiled.program(vastSchema(batch.schema));
-      programs.set(batch.schema, p);
-    }
+    const p = programOf(batch);
     yield { batch, bits: p.kind === 'const' && p.value ? undefined : evaluate(p, batch) };
   }
 }
