@@ -3,18 +3,56 @@
  * when a node is reachable. Imports are parsed locally and sent as Arrow IPC
  * batches, one request per batch, so each batch is acknowledged separately
  * once the node made it durable (as VAST's clients streamed table slices).
+ *
+ * Each batch carries a random batch id (`X-VAST-Batch-Id`) that it keeps
+ * across retries: a batch whose request timed out or lost its connection
+ * (e.g. the node restarted) is sent again, and the node, which remembers the
+ * ids it made durable, ingests it once.
  */
 
+import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as A from 'apache-arrow';
 import { VastError } from '../diagnostics.js';
 import { readArrow } from '../formats/arrow.js';
 import type { ReaderContext } from '../formats/format.js';
 import { SchemaRegistry } from '../types/registry.js';
+import { BATCH_ID_HEADER } from './batch-ids.js';
 import { ARROW_STREAM, parseEndpoint } from './endpoint.js';
+import { liveErrorOf } from './live.js';
 
 /** Requests in flight during an import: enough to hide latency, few enough to bound memory. */
 const IMPORT_WINDOW = 4;
+/** How long one import request may take before it is abandoned and retried. */
+const IMPORT_TIMEOUT_MS = 60_000;
+/** How long a batch is retried after its first failure (a node restart fits well within). */
+const IMPORT_RETRY_MS = 60_000;
+/** The first pause between retries; it doubles up to the cap. */
+const RETRY_BASE_MS = 100;
+const RETRY_CAP_MS = 2_000;
+
+/** A failed request to the node; `status` 0 when no HTTP answer came (unreachable, timeout). */
+export class NodeRequestError extends VastError {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'NodeRequestError';
+  }
+}
+
+/** Whether a failed import may be sent again with the same batch id: no answer, or the node asks to. */
+export function retryable(e: unknown): boolean {
+  return e instanceof NodeRequestError && (e.status === 0 || e.status === 429 || e.status === 503);
+}
+
+/** The pause before retry number `attempt` (0-based): exponential with jitter, capped. */
+export function retryDelay(attempt: number): number {
+  const base = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** attempt);
+  return base / 2 + Math.random() * (base / 2);
+}
 
 /** Whether something accepts TCP connections at `endpoint` (a quick probe, no HTTP). */
 export function probe(endpoint: string, timeoutMs = 300): Promise<boolean> {
@@ -49,6 +87,7 @@ export class NodeClient {
       body?: Uint8Array | string;
       headers?: Record<string, string>;
       json?: unknown;
+      signal?: AbortSignal;
     } = {},
   ): Promise<Response> {
     const url = new URL(path, this.base);
@@ -63,9 +102,9 @@ export class NodeClient {
     }
     let res: Response;
     try {
-      res = await fetch(url, { method, headers, body });
+      res = await fetch(url, { method, headers, body, signal: init.signal });
     } catch (e) {
-      throw new VastError(`cannot reach the node at ${this.endpoint}: ${(e as Error).message}`);
+      throw new NodeRequestError(`cannot reach the node at ${this.endpoint}: ${(e as Error).message}`, 0);
     }
     if (!res.ok) {
       const text = await res.text();
@@ -77,7 +116,7 @@ export class NodeClient {
         throw new VastError(
           `the node at ${this.endpoint} refused the request: ${message} (set VAST_TOKEN or pass --token)`,
         );
-      throw new VastError(message.startsWith('error:') ? message : `node: ${message}`);
+      throw new NodeRequestError(message.startsWith('error:') ? message : `node: ${message}`, res.status);
     }
     return res;
   }
@@ -87,8 +126,36 @@ export class NodeClient {
   }
 
   /**
+   * Sends one batch under its batch id, retrying (same id) on timeouts,
+   * connection errors and 429/503 answers with backoff, for at most
+   * IMPORT_RETRY_MS after the first failure; resolves with the node's answer.
+   */
+  async importBatch(
+    body: Uint8Array,
+    id: string = randomUUID(),
+  ): Promise<{ events: number; duplicate?: boolean }> {
+    let firstFailure: number | undefined;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const res = await this.request('POST', '/api/v0/import', {
+          query: { format: 'arrow' },
+          headers: { 'content-type': ARROW_STREAM, [BATCH_ID_HEADER]: id },
+          body,
+          signal: AbortSignal.timeout(IMPORT_TIMEOUT_MS),
+        });
+        return (await res.json()) as { events: number; duplicate?: boolean };
+      } catch (e) {
+        const now = Date.now();
+        firstFailure ??= now;
+        if (!retryable(e) || now - firstFailure > IMPORT_RETRY_MS) throw e;
+        await sleep(retryDelay(attempt));
+      }
+    }
+  }
+
+  /**
    * Sends batches, at most IMPORT_WINDOW in flight; `onAck` runs per batch the
-   * node acknowledged (durable). Rejects at the first failed batch.
+   * node acknowledged (durable). Rejects at the first batch that failed for good.
    */
   async importBatches(
     batches: AsyncIterable<A.RecordBatch>,
@@ -99,15 +166,8 @@ export class NodeClient {
     for await (const batch of batches) {
       if (failure) break;
       const body = A.tableToIPC(new A.Table([batch]), 'stream');
-      const p: Promise<void> = this.request('POST', '/api/v0/import', {
-        query: { format: 'arrow' },
-        headers: { 'content-type': ARROW_STREAM },
-        body,
-      }).then(
-        async (res) => {
-          await res.arrayBuffer();
-          onAck(batch);
-        },
+      const p: Promise<void> = this.importBatch(body).then(
+        () => onAck(batch),
         (e) => {
           failure ??= e;
         },
@@ -146,6 +206,11 @@ export class NodeClient {
         throw new VastError(`bad response from the node: ${d.message}`);
       },
     };
-    yield* readArrow(res.body as unknown as AsyncIterable<Uint8Array>, ctx);
+    for await (const batch of readArrow(res.body as unknown as AsyncIterable<Uint8Array>, ctx)) {
+      // The node ends a stream it had to cut short (a dropped live query) with an error marker.
+      const error = liveErrorOf(batch);
+      if (error !== undefined) throw new VastError(error);
+      yield batch;
+    }
   }
 }

@@ -30,8 +30,18 @@ export const ConfigSchema = z
       .int()
       .positive()
       .default(256 * 1024 * 1024),
-    /** Batches a live query may queue before the slowest consumer blocks ingestion. */
-    'live-queue': z.number().int().positive().default(64),
+    /** Matching batches a live query may fall behind before it is dropped (ingest never waits for it). */
+    'live-max-lag': z.number().int().positive().default(1024),
+    /** Bytes of matching batches a live query may fall behind before it is dropped. */
+    'live-max-lag-bytes': z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024),
+    /** Seconds a tenant remembers an import's batch id, so that a retry is not ingested twice. */
+    'batch-id-window': z.number().positive().default(3600),
+    /** Batch ids a tenant remembers at most (the oldest are forgotten first). */
+    'batch-id-capacity': z.number().int().positive().default(16_384),
     'log-level': z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   })
   .strict();
@@ -44,7 +54,10 @@ const ENV: Record<string, keyof NodeConfig> = {
   VAST_MAX_PARTITION_SIZE: 'max-partition-size',
   VAST_FLUSH_INTERVAL: 'flush-interval',
   VAST_MAX_IMPORT_BYTES: 'max-import-bytes',
-  VAST_LIVE_QUEUE: 'live-queue',
+  VAST_LIVE_MAX_LAG: 'live-max-lag',
+  VAST_LIVE_MAX_LAG_BYTES: 'live-max-lag-bytes',
+  VAST_BATCH_ID_WINDOW: 'batch-id-window',
+  VAST_BATCH_ID_CAPACITY: 'batch-id-capacity',
   VAST_LOG_LEVEL: 'log-level',
 };
 
@@ -52,7 +65,10 @@ const NUMERIC = new Set<keyof NodeConfig>([
   'max-partition-size',
   'flush-interval',
   'max-import-bytes',
-  'live-queue',
+  'live-max-lag',
+  'live-max-lag-bytes',
+  'batch-id-window',
+  'batch-id-capacity',
 ]);
 
 /** The config file to read: an explicit path, else ./vast.yaml, else the user config dir's. */

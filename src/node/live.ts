@@ -2,34 +2,135 @@
  * Live queries: a subscriber sees every batch a tenant ingests after it
  * subscribed, filtered by the same compiled predicate that runs over stored
  * partitions (DESIGN principle 2: live and retro answers are identical by
- * construction). The queue is bounded: a consumer that falls behind makes
- * ingestion wait instead of growing memory without limit.
+ * construction).
+ *
+ * Ingest never waits for a subscriber: `offer` only queues. A consumer that
+ * falls more than a bound behind (`live-max-lag` batches or
+ * `live-max-lag-bytes` bytes queued) is dropped: its queue is freed at once
+ * and its stream ends with a `LiveDroppedError`, which the HTTP layer turns
+ * into a final error line (NDJSON) or error stream (Arrow, see
+ * `liveErrorStream`). A slow reader thus costs bounded memory and never
+ * slows down its tenant's imports.
  */
-import type * as A from 'apache-arrow';
-import { AsyncQueue } from '../util/async-queue.js';
+import * as A from 'apache-arrow';
+import { VastError } from '../diagnostics.js';
+
+export interface LiveLimits {
+  /** Matching batches a subscriber may have queued before it is dropped. */
+  maxLagBatches: number;
+  /** Bytes of matching batches a subscriber may have queued before it is dropped. */
+  maxLagBytes: number;
+}
+
+/** Why a live query's stream ended early; the message is what the client prints. */
+export class LiveDroppedError extends VastError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LiveDroppedError';
+  }
+}
+
+/** The reason a queue of `batches` batches and `bytes` bytes exceeds the limits, or undefined. */
+export function lagExceeded(batches: number, bytes: number, limits: LiveLimits): string | undefined {
+  if (batches > limits.maxLagBatches)
+    return `live query dropped: it fell ${batches} batches behind (live-max-lag ${limits.maxLagBatches})`;
+  if (bytes > limits.maxLagBytes)
+    return `live query dropped: it fell ${bytes} bytes behind (live-max-lag-bytes ${limits.maxLagBytes})`;
+  return undefined;
+}
 
 export class LiveSubscriber implements AsyncIterable<A.RecordBatch> {
-  private readonly queue: AsyncQueue<A.RecordBatch>;
+  private queue: A.RecordBatch[] = [];
+  private queuedBytes = 0;
+  private closed = false;
+  private dropped: LiveDroppedError | undefined;
+  private wake: (() => void) | undefined;
 
   constructor(
     /** Returns the matching rows of a batch, or undefined when none match. */
     private readonly select: (batch: A.RecordBatch) => A.RecordBatch | undefined,
-    maxQueue: number,
-  ) {
-    this.queue = new AsyncQueue(maxQueue);
+    private readonly limits: LiveLimits,
+  ) {}
+
+  /** Why this subscriber was dropped, if it was. */
+  get dropReason(): string | undefined {
+    return this.dropped?.message;
   }
 
-  /** Called by the tenant for each ingested batch; resolves when there is room in the queue. */
-  async offer(batch: A.RecordBatch): Promise<void> {
+  /**
+   * Called by the tenant for each ingested batch; never waits. Returns false
+   * when the subscriber is finished (closed, or dropped just now for lagging)
+   * and should be removed.
+   */
+  offer(batch: A.RecordBatch): boolean {
+    if (this.closed) return false;
     const selected = this.select(batch);
-    if (selected && selected.numRows > 0) await this.queue.push(selected);
+    if (!selected || selected.numRows === 0) return true;
+    this.queue.push(selected);
+    this.queuedBytes += selected.data.byteLength;
+    const reason = lagExceeded(this.queue.length, this.queuedBytes, this.limits);
+    if (reason) {
+      this.dropped = new LiveDroppedError(reason);
+      this.finish();
+      return false;
+    }
+    this.wake?.();
+    return true;
   }
 
+  /** Ends the stream normally after what is queued (node stopping, client gone). */
   close(): void {
-    this.queue.close();
+    this.closed = true;
+    this.wake?.();
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<A.RecordBatch> {
-    return this.queue[Symbol.asyncIterator]();
+  /** Frees the queue at once: a dropped consumer gets the error, not the backlog. */
+  private finish(): void {
+    this.queue = [];
+    this.queuedBytes = 0;
+    this.close();
   }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<A.RecordBatch> {
+    for (;;) {
+      if (this.dropped) throw this.dropped;
+      const batch = this.queue.shift();
+      if (batch) {
+        this.queuedBytes -= batch.data.byteLength;
+        yield batch;
+        continue;
+      }
+      if (this.closed) return;
+      await new Promise<void>((r) => {
+        this.wake = r;
+      });
+      this.wake = undefined;
+    }
+  }
+}
+
+/**
+ * Schema metadata marking an Arrow stream that carries an error instead of
+ * events: the last stream of an export that ended early (a dropped live
+ * query). Clients turn it into an error (`liveErrorOf`).
+ */
+const ERROR_KEY = 'vast.stream-error';
+
+/** A complete Arrow IPC stream telling the client that its export ended with `message`. */
+export function liveErrorStream(message: string): Uint8Array {
+  const schema = new A.Schema([new A.Field('error', new A.Utf8(), false)], new Map([[ERROR_KEY, message]]));
+  const column = A.vectorFromArray([message], new A.Utf8()).data[0];
+  const data = A.makeData({ type: new A.Struct(schema.fields), length: 1, nullCount: 0, children: [column] });
+  const batch = new A.RecordBatch(schema, data);
+  return A.tableToIPC(new A.Table([batch]), 'stream');
+}
+
+/** The error an export stream ended with, when `batch` is the marker written by `liveErrorStream`. */
+export function liveErrorOf(batch: A.RecordBatch): string | undefined {
+  return batch.schema.metadata.get(ERROR_KEY);
+}
+
+/** The final NDJSON line of an export that ended with `message`. */
+export function liveErrorLine(message: string): string {
+  return `${JSON.stringify({ error: message })}\n`;
 }

@@ -2,6 +2,9 @@
  * The vast node (`vast start`): tenants (store + WAL + live queries), the
  * sources running inside it, tokens, and the periodic flush. The HTTP API in
  * server.ts is a thin layer over this class.
+ *
+ * Each tenant has its own flush timer: one tenant's slow or stuck flush never
+ * delays another's (a single loop over all tenants would).
  */
 import { mkdirSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
@@ -10,6 +13,7 @@ import type { SchemaRegistry } from '../types/registry.js';
 import { DEFAULT_TENANT, TENANT_RE, TokenStore } from './auth.js';
 import { Components } from './components.js';
 import type { NodeConfig } from './config.js';
+import type { LiveLimits } from './live.js';
 import { Tenant } from './tenant.js';
 
 export class VastNode {
@@ -18,7 +22,8 @@ export class VastNode {
   readonly components: Components;
   readonly started = Date.now();
   private readonly tenants = new Map<string, Promise<Tenant>>();
-  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly flushTimers = new Map<string, NodeJS.Timeout>();
+  private stopping = false;
   /** The admin token, when this start created it (printed once by `vast start`). */
   readonly newAdminToken: string | undefined;
 
@@ -33,13 +38,21 @@ export class VastNode {
     this.components = new Components(this.registry, log);
   }
 
-  /** Opens the default tenant (replaying its WAL) and starts the flush timer. */
+  /** Opens the default tenant (replaying its WAL); every opened tenant flushes periodically. */
   async start(): Promise<void> {
     await this.tenant(DEFAULT_TENANT);
-    this.flushTimer = setInterval(() => {
-      this.flushAll().catch((e: Error) => this.log.error({ err: e.message }, 'periodic flush failed'));
+  }
+
+  /** Flushes a tenant `flush-interval` seconds after its previous flush ended, on its own timer. */
+  private scheduleFlush(t: Tenant): void {
+    if (this.stopping) return;
+    const timer = setTimeout(() => {
+      t.flush()
+        .catch((e: Error) => this.log.error({ tenant: t.name, err: e.message }, 'periodic flush failed'))
+        .finally(() => this.scheduleFlush(t));
     }, this.config['flush-interval'] * 1000);
-    this.flushTimer.unref();
+    timer.unref();
+    this.flushTimers.set(t.name, timer);
   }
 
   /** A tenant's data, opened (and its WAL replayed) on first use. */
@@ -49,15 +62,29 @@ export class VastNode {
     if (!t) {
       t = Tenant.open(this.config.db, name, {
         maxPartitionSize: this.config['max-partition-size'],
+        batchIds: {
+          windowMs: this.config['batch-id-window'] * 1000,
+          capacity: this.config['batch-id-capacity'],
+        },
         log: this.log,
       });
       this.tenants.set(name, t);
+      t.then(
+        (opened) => this.scheduleFlush(opened),
+        () => this.tenants.delete(name),
+      );
     }
     return t;
   }
 
+  /** Flushes every tenant, each independently of the others. */
   async flushAll(): Promise<void> {
-    for (const t of this.tenants.values()) await (await t).flush();
+    await Promise.all([...this.tenants.values()].map(async (t) => (await t).flush()));
+  }
+
+  /** Limits of live queries, from the config. */
+  get liveLimits(): LiveLimits {
+    return { maxLagBatches: this.config['live-max-lag'], maxLagBytes: this.config['live-max-lag-bytes'] };
   }
 
   /** Ends every live query (their HTTP streams finish). */
@@ -67,8 +94,9 @@ export class VastNode {
 
   /** Stops sources, flushes every tenant and closes the WALs. */
   async stop(): Promise<void> {
-    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.stopping = true;
+    for (const timer of this.flushTimers.values()) clearTimeout(timer);
     await this.components.stopAll();
-    for (const t of this.tenants.values()) await (await t).close();
+    await Promise.all([...this.tenants.values()].map(async (t) => (await t).close()));
   }
 }

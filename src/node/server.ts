@@ -18,8 +18,9 @@ import { batchSelector, type PreparedQuery, prepareQuery, runQuery } from '../qu
 import { vastSchema } from '../types/arrow.js';
 import type { Schema } from '../types/type.js';
 import type { Principal } from './auth.js';
+import { BATCH_ID_HEADER, BATCH_ID_RE } from './batch-ids.js';
 import { ARROW_STREAM } from './endpoint.js';
-import { LiveSubscriber } from './live.js';
+import { LiveDroppedError, LiveSubscriber, liveErrorLine, liveErrorStream } from './live.js';
 import type { VastNode } from './node.js';
 import { openApiDocument } from './openapi.js';
 import type { Tenant } from './tenant.js';
@@ -190,6 +191,7 @@ export function buildServer(node: VastNode) {
         "missing 'format' (e.g. ?format=zeek, or Content-Type: application/vnd.apache.arrow.stream)",
       );
     const format = findFormat(formatName, 'read');
+    const batchId = batchIdOf(req);
     const onError = (param(req, 'on-error') ?? 'skip') as OnError;
     if (onError !== 'skip' && onError !== 'fail') throw new HttpError(400, "'on-error' must be skip or fail");
     if (!(req.body instanceof Readable)) throw new HttpError(400, 'missing request body');
@@ -208,6 +210,8 @@ export function buildServer(node: VastNode) {
     const stats = { errors: 0, warnings: 0 };
     let events = 0;
     let failure: Error | undefined;
+    // With a batch id, the request's batches are ingested at the end, all or nothing, and only once.
+    const collected: A.RecordBatch[] = [];
     try {
       const batches = readBatches(
         format,
@@ -225,7 +229,8 @@ export function buildServer(node: VastNode) {
         stats,
       );
       for await (const batch of batches) {
-        await t.ingest(batch);
+        if (batchId) collected.push(batch);
+        else await t.ingest(batch);
         events += batch.numRows;
       }
     } catch (e) {
@@ -233,6 +238,11 @@ export function buildServer(node: VastNode) {
       failure = e as Error;
     }
     const report = { events, errors: stats.errors, diagnostics: diagnostics.map(formatDiagnostic) };
+    if (batchId && failure) report.events = 0;
+    if (batchId && !failure) {
+      const { ack, duplicate } = await t.ingestOnce(batchId, collected, stats.errors);
+      return { ...report, events: ack.events, errors: ack.errors, duplicate };
+    }
     // What was ingested before a fatal error stays: it was acknowledged batch by batch.
     if (failure) {
       const message =
@@ -262,7 +272,7 @@ export function buildServer(node: VastNode) {
     let live: LiveSubscriber | undefined;
     // Subscribing and taking the snapshot happen in the same tick: no event is missed or seen twice.
     if (continuous || unified) {
-      live = new LiveSubscriber(batchSelector(q), node.config['live-queue']);
+      live = new LiveSubscriber(batchSelector(q), node.liveLimits);
       t.subscribers.add(live);
     }
     const snap = t.snapshot();
@@ -283,7 +293,10 @@ export function buildServer(node: VastNode) {
       }
     }
     const out = Readable.from(
-      arrowOut ? selfContainedStreams(guarded()) : writeJson(guarded(), { options: {} }),
+      endingWithDropMessage(
+        arrowOut ? selfContainedStreams(guarded()) : writeJson(guarded(), { options: {} }),
+        arrowOut ? liveErrorStream : liveErrorLine,
+      ),
     );
     req.raw.on('close', () => {
       if (!reply.raw.writableFinished) {
@@ -378,6 +391,28 @@ export function buildServer(node: VastNode) {
  */
 async function* selfContainedStreams(batches: AsyncIterable<A.RecordBatch>): AsyncIterable<Uint8Array> {
   for await (const b of batches) yield A.tableToIPC(new A.Table([b]), 'stream');
+}
+
+/** The batch id of an import request (header `X-VAST-Batch-Id`), validated. */
+function batchIdOf(req: FastifyRequest): string | undefined {
+  const id = req.headers[BATCH_ID_HEADER];
+  if (id === undefined) return undefined;
+  if (typeof id !== 'string' || !BATCH_ID_RE.test(id))
+    throw new HttpError(400, 'X-VAST-Batch-Id must be 1-128 characters of A-Z a-z 0-9 . _ : -');
+  return id;
+}
+
+/** An export's bytes; a dropped live query ends them with its message instead of a broken connection. */
+async function* endingWithDropMessage(
+  chunks: AsyncIterable<Uint8Array | string>,
+  render: (message: string) => Uint8Array | string,
+): AsyncIterable<Uint8Array | string> {
+  try {
+    yield* chunks;
+  } catch (e) {
+    if (!(e instanceof LiveDroppedError)) throw e;
+    yield render(e.message);
+  }
 }
 
 /** Schemas of batches in a tenant's unflushed tail (so queries on fresh data type-check). */

@@ -7,21 +7,27 @@
  *   → importer (streams to a staged partition) → live subscribers
  *
  * `flush` turns the in-memory tail into committed partitions: it rotates the
- * WAL, commits the importer (tagging the partitions with the last WAL segment
- * they contain), then deletes those segments. A crash at any point either
- * replays a segment that was not committed, or skips one that was.
+ * WAL, persists the remembered batch ids, commits the importer (tagging the
+ * partitions with the last WAL segment they contain), then deletes those
+ * segments. A crash at any point either replays a segment that was not
+ * committed, or skips one that was (and whose batch ids are in the file).
+ *
+ * Live subscribers never slow ingest down: a batch is only queued for them,
+ * and one that lags too far is dropped (see live.ts).
  */
 
 import { join } from 'node:path';
 import type * as A from 'apache-arrow';
 import type { Logger } from 'pino';
 import { type Importer, Store } from '../store/store.js';
-import { Wal } from '../store/wal.js';
+import { type BatchAck, Wal } from '../store/wal.js';
 import { DEFAULT_TENANT } from './auth.js';
+import { type BatchIdLimits, BatchIds } from './batch-ids.js';
 import type { LiveSubscriber } from './live.js';
 
 export interface TenantOptions {
   maxPartitionSize: number;
+  batchIds: BatchIdLimits;
   log: Logger;
 }
 
@@ -44,6 +50,9 @@ export class Tenant {
   /** Ingests between their WAL append and their accept, and who waits for them to finish. */
   private inflight = 0;
   private readonly idle: (() => void)[] = [];
+  /** Imports acknowledged under a batch id, and those under way (a retry waits for the original). */
+  private readonly batchIds: BatchIds;
+  private readonly importing = new Map<string, Promise<BatchAck>>();
   readonly subscribers = new Set<LiveSubscriber>();
   ingested = 0;
 
@@ -53,6 +62,9 @@ export class Tenant {
     private readonly opts: TenantOptions,
   ) {
     this.wal = new Wal(join(store.dir, 'wal'));
+    this.batchIds = BatchIds.load(store.dir, opts.batchIds, (message) =>
+      opts.log.warn({ tenant: name }, message),
+    );
   }
 
   /** Opens the tenant's store and replays its write-ahead log. */
@@ -75,6 +87,7 @@ export class Tenant {
           { tenant: this.name, segment: seg.seq, bytes: seg.truncated },
           'dropped a torn record at the end of the WAL',
         );
+      for (const ack of seg.acks) this.batchIds.add(ack);
       for (const b of seg.batches) {
         // Replayed batches are already durable in the old segment; they go straight to the importer.
         await this.accept(b);
@@ -99,14 +112,58 @@ export class Tenant {
 
   /** Makes a batch durable and visible; resolves when it may be acknowledged. */
   async ingest(batch: A.RecordBatch): Promise<void> {
-    if (batch.numRows === 0) return;
+    if (batch.numRows > 0) await this.ingestRecord([batch]);
+  }
+
+  /**
+   * Ingests the batches of one import request under the client's batch id,
+   * all or nothing, unless that id was acknowledged before: then nothing is
+   * ingested and the original acknowledgement is returned (`duplicate`).
+   */
+  async ingestOnce(
+    id: string,
+    batches: readonly A.RecordBatch[],
+    errors: number,
+  ): Promise<{ ack: BatchAck; duplicate: boolean }> {
+    for (;;) {
+      const known = this.batchIds.get(id);
+      if (known) return { ack: known, duplicate: true };
+      const running = this.importing.get(id);
+      if (!running) break;
+      // A retry that overtook its original (the client timed out): the original decides.
+      await running.catch(() => {});
+    }
+    const events = batches.reduce((n, b) => n + b.numRows, 0);
+    const ack: BatchAck = { id, at: Date.now(), events, errors };
+    // An empty import leaves nothing to duplicate: no need to remember it.
+    if (events === 0) return { ack, duplicate: false };
+    const done = this.ingestRecord(batches, ack).then(() => ack);
+    this.importing.set(id, done);
+    try {
+      await done;
+    } finally {
+      this.importing.delete(id);
+    }
+    return { ack, duplicate: false };
+  }
+
+  /** The acknowledgement of a batch id this tenant remembers. */
+  acknowledged(id: string): BatchAck | undefined {
+    return this.batchIds.get(id);
+  }
+
+  /** Appends batches to the WAL as one record (with their batch id) and makes them visible. */
+  private async ingestRecord(batches: readonly A.RecordBatch[], ack?: BatchAck): Promise<void> {
+    const nonEmpty = batches.filter((b) => b.numRows > 0);
     while (this.flushing) await this.flushing;
     // WAL append and accept belong together: a flush must not fall between them, or the
     // batch's WAL segment could be dropped before the batch is in a committed partition.
     this.inflight++;
     try {
-      await this.wal.append(batch);
-      await this.accept(batch);
+      await this.wal.append(nonEmpty, ack && { id: ack.id, at: ack.at, errors: ack.errors });
+      // Durable from here: a retry must find the id even if accepting fails.
+      if (ack) this.batchIds.add(ack);
+      for (const b of nonEmpty) await this.accept(b);
     } finally {
       if (--this.inflight === 0) for (const w of this.idle.splice(0)) w();
     }
@@ -124,8 +181,12 @@ export class Tenant {
     this.tail.push(batch);
     this.tailEvents += batch.numRows;
     this.ingested += batch.numRows;
-    // Live subscribers see the batch after it is durable; a full queue makes ingestion wait (backpressure).
-    for (const s of this.subscribers) await s.offer(batch);
+    // Live subscribers see the batch after it is durable; offering never waits, a laggard is dropped.
+    for (const s of this.subscribers)
+      if (!s.offer(batch)) {
+        this.subscribers.delete(s);
+        if (s.dropReason) this.opts.log.warn({ tenant: this.name }, s.dropReason);
+      }
   }
 
   /** Writes everything buffered as committed partitions. */
@@ -144,6 +205,8 @@ export class Tenant {
     this.importer = undefined;
     const importer = await pending;
     const closed = this.wal.rotate();
+    // Before the commit: once committed, recovery skips the segments that hold these ids.
+    this.batchIds.persist();
     importer.walSegment = closed;
     const summary = await importer.commit();
     this.wal.dropThrough(closed);
