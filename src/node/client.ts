@@ -54,8 +54,13 @@ export function retryDelay(attempt: number): number {
   return base / 2 + Math.random() * (base / 2);
 }
 
-/** Whether something accepts TCP connections at `endpoint` (a quick probe, no HTTP). */
-export function probe(endpoint: string, timeoutMs = 300): Promise<boolean> {
+/**
+ * Whether something accepts TCP connections at `endpoint` (a quick probe, no
+ * HTTP). A closed port refuses at once; the timeout only matters for a
+ * filtered address, and is generous because a busy machine may run the timer
+ * before it delivers an already completed connect.
+ */
+export function probe(endpoint: string, timeoutMs = 2_000): Promise<boolean> {
   const { host, port } = parseEndpoint(endpoint);
   return new Promise((resolve) => {
     const s = connect({ host, port });

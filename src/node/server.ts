@@ -181,7 +181,7 @@ export function buildServer(node: VastNode) {
     }
   });
 
-  app.post('/api/v0/import', async (req) => {
+  app.post('/api/v0/import', async (req, reply) => {
     const t = await tenantOf(req);
     const formatName =
       param(req, 'format') ?? (req.headers['content-type'] === ARROW_STREAM ? 'arrow' : undefined);
@@ -234,6 +234,8 @@ export function buildServer(node: VastNode) {
         events += batch.numRows;
       }
     } catch (e) {
+      // An answer before the whole body was read: the rest of it must not be read as the next request.
+      if (!req.raw.complete) reply.header('connection', 'close');
       if (e instanceof HttpError) throw e;
       failure = e as Error;
     }
