@@ -50,12 +50,19 @@ export const openApiDocument = {
           { name: 'on-error', in: 'query', schema: { enum: ['skip', 'fail'] } },
           { name: 'schema', in: 'query', schema: { type: 'string' } },
           { name: 'selector', in: 'query', schema: { type: 'string' } },
+          {
+            name: 'X-VAST-Batch-Id',
+            in: 'header',
+            schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' },
+            description:
+              'makes the request idempotent and all-or-nothing: a repeated id is not ingested again (answer has duplicate: true)',
+          },
         ],
         requestBody: {
           content: { 'application/octet-stream': {}, 'application/vnd.apache.arrow.stream': {} },
         },
         responses: {
-          200: { description: '{events, errors, diagnostics}' },
+          200: { description: '{events, errors, diagnostics, duplicate (with a batch id)}' },
           400: {
             ...errorResponse,
             description: 'unknown format or unreadable input (events before the error are kept and counted)',
