@@ -45,7 +45,7 @@ const USAGE = `usage: npm run torture -- [flags]
   --clients N          concurrent importing clients (default 4; alternating tenants and formats)
   --max-batch N        events per batch: 1..N, random (default 100)
   --min-delay MS       the kill comes MS..max-delay ms after the node is up (default 50)
-  --max-delay MS       (default 800)
+  --max-delay MS       (default 800; every fifth kill up to 3 x max-delay later)
   --seed N             seed of the random choices (default: time)
   --keep               keep the work directory (database, node log) even when all checks pass
 `;
@@ -419,7 +419,9 @@ async function main(argv: string[]): Promise<number> {
   };
   for (let k = 1; k <= o.kills; k++) {
     const readers = startLiveReaders(run, node, tokens);
-    await sleep(o.minDelay + rand() * (o.maxDelay - o.minDelay));
+    // Every fifth kill comes later (up to 4 × --max-delay), so that the CLI's live query and the counts get going too.
+    const longer = k % 5 === 0 ? rand() * 3 * o.maxDelay : 0;
+    await sleep(o.minDelay + rand() * (o.maxDelay - o.minDelay) + longer);
     await node.kill9();
     for (const r of readers) r.close();
     await Promise.all(readers.map((r) => r.ended));
