@@ -33,6 +33,16 @@ export const ConfigSchema = z
     /** Batches a live query may queue before the slowest consumer blocks ingestion. */
     'live-queue': z.number().int().positive().default(64),
     'log-level': z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+    /** The packet capture program the pcap source runs; only the operator chooses it. */
+    'capture-program': z.string().min(1).default('tcpdump'),
+    /** Whether tenant tokens may spawn and kill sources (the admin token always may). */
+    'tenant-sources': z.boolean().default(false),
+    /** Directories whose files spawned sources may read; empty: none. */
+    'source-paths': z.array(z.string().min(1)).default([]),
+    /** Addresses syslog and netflow listeners may bind. */
+    'source-bind-addresses': z.array(z.string().min(1)).default(['127.0.0.1', '::1']),
+    /** Sources one tenant may have at once (finished ones count until killed). */
+    'max-sources-per-tenant': z.number().int().positive().default(16),
   })
   .strict();
 
@@ -46,6 +56,11 @@ const ENV: Record<string, keyof NodeConfig> = {
   VAST_MAX_IMPORT_BYTES: 'max-import-bytes',
   VAST_LIVE_QUEUE: 'live-queue',
   VAST_LOG_LEVEL: 'log-level',
+  VAST_CAPTURE_PROGRAM: 'capture-program',
+  VAST_TENANT_SOURCES: 'tenant-sources',
+  VAST_SOURCE_PATHS: 'source-paths',
+  VAST_SOURCE_BIND_ADDRESSES: 'source-bind-addresses',
+  VAST_MAX_SOURCES_PER_TENANT: 'max-sources-per-tenant',
 };
 
 const NUMERIC = new Set<keyof NodeConfig>([
@@ -53,7 +68,11 @@ const NUMERIC = new Set<keyof NodeConfig>([
   'flush-interval',
   'max-import-bytes',
   'live-queue',
+  'max-sources-per-tenant',
 ]);
+const BOOLEAN = new Set<keyof NodeConfig>(['tenant-sources']);
+/** Lists in the environment are comma-separated. */
+const LIST = new Set<keyof NodeConfig>(['source-paths', 'source-bind-addresses']);
 
 /** The config file to read: an explicit path, else ./vast.yaml, else the user config dir's. */
 export function configPath(explicit?: string): string | undefined {
@@ -81,12 +100,28 @@ function fromFile(path: string | undefined): Record<string, unknown> {
   return (d.vast && typeof d.vast === 'object' ? d.vast : d) as Record<string, unknown>;
 }
 
+/** `true`/`1` and `false`/`0`; anything else stays a string, which validation then names. */
+function envBoolean(v: string): boolean | string {
+  if (v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  return v;
+}
+
 function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [name, key] of Object.entries(ENV)) {
     const v = env[name];
     if (v === undefined || v === '') continue;
-    out[key] = NUMERIC.has(key) ? Number(v) : v;
+    out[key] = NUMERIC.has(key)
+      ? Number(v)
+      : BOOLEAN.has(key)
+        ? envBoolean(v)
+        : LIST.has(key)
+          ? v
+              .split(',')
+              .map((x) => x.trim())
+              .filter((x) => x !== '')
+          : v;
   }
   return out;
 }
