@@ -23,8 +23,8 @@ import { schemaName, vastSchema } from '../../src/types/arrow.js';
 import { formatIP } from '../../src/types/ip.js';
 import { valueAt } from '../../src/types/values.js';
 import { dataset, HAVE_DATASETS } from '../helpers/datasets.js';
-import { readAll, registry } from '../helpers/read.js';
 import { testPolicy } from '../helpers/policy.js';
+import { readAll, registry } from '../helpers/read.js';
 
 const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
 const missing = ['softflowd', 'nfcapd', 'nfdump'].filter((t) => !has(t));

@@ -16,8 +16,8 @@ import type { RunningSource, SourceContext } from '../../src/sources/source.js';
 import { parseListen, type SyslogSourceStatus, syslogSource, TcpFramer } from '../../src/sources/syslog.js';
 import { schemaName, vastSchema } from '../../src/types/arrow.js';
 import { valueAt } from '../../src/types/values.js';
-import { registry } from '../helpers/read.js';
 import { testPolicy } from '../helpers/policy.js';
+import { registry } from '../helpers/read.js';
 
 const run = promisify(execFile);
 const HAVE_LOGGER = spawnSync('sh', ['-c', 'command -v logger']).status === 0;
