@@ -214,6 +214,22 @@ describe('a node with default source settings and source-paths', () => {
       });
   });
 
+  it('vast spawn makes a relative path absolute against the shell, not the node', async () => {
+    writeFileSync(join(files, 'relative.log'), readFileSync(CONN));
+    for (const args of [['-r', 'files/relative.log'], ['--read=files/relative.log']]) {
+      const r = vast(['spawn', 'source', 'file', ...args, '-f', 'zeek'], { env: node.env(), cwd: t.dir });
+      expect(r.status, r.stderr).toBe(0);
+      const id = r.stdout.trim();
+      const listed = (await call(node, admin, 'GET', '/api/v0/sources')).body.sources;
+      expect(listed.find((s: Json) => s.id === id)?.endpoint).toBe(`file://${join(files, 'relative.log')}`);
+      expect(vast(['kill', id], { env: node.env() }).status).toBe(0);
+    }
+    // From elsewhere, the same relative path means another file, outside source-paths.
+    const r = vast(['spawn', 'source', 'file', '-r', 'files/relative.log'], { env: node.env(), cwd: '/' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(pathRefused('file', '/files/relative.log'));
+  });
+
   it('finding 6: listeners bind only addresses in source-bind-addresses (default loopback)', async () => {
     const allowedOnly = "the node's source-bind-addresses setting allows only 127.0.0.1, ::1";
     for (const [source, listen, host] of [
