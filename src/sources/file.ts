@@ -8,6 +8,7 @@
  * rotation that puts a symlink in its place cannot lead out of the allowed
  * directories.
  */
+import { constants } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findFormat } from '../formats/index.js';
@@ -15,6 +16,7 @@ import { readBatches } from '../formats/read.js';
 import type { RunningSource, SourceDef } from './source.js';
 
 const CHUNK = 1 << 20;
+const NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
 
 export const fileSource: SourceDef = {
   name: 'file',
@@ -65,7 +67,8 @@ export const fileSource: SourceDef = {
         while (!signal.aborted) {
           if (!fh) {
             try {
-              fh = await open(await ctx.policy.readable('file', path), 'r');
+              // O_NOFOLLOW: a symlink swapped in after the check is refused, not followed.
+              fh = await open(await ctx.policy.readable('file', path), NO_FOLLOW);
               const s = await fh.stat();
               ino = s.ino;
               pos = options['from-start'] === false ? s.size : 0;
