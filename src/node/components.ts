@@ -2,13 +2,16 @@
  * The node's registry of running sources (`vast spawn source ...`,
  * `vast kill <id>`, the sources part of `vast status`).
  */
+import { randomBytes } from 'node:crypto';
 import type * as A from 'apache-arrow';
 import type { Logger } from 'pino';
 import { formatDiagnostic, VastError } from '../diagnostics.js';
 import { batchSelector, prepareQuery } from '../query/run.js';
 import { findSource, sources } from '../sources/index.js';
-import type { RunningSource, SourceDef, SourceOptions } from '../sources/source.js';
+import { SourcePolicy, SourceRefusal } from '../sources/policy.js';
+import type { RunningSource, SourceDef, SourceOption, SourceOptions } from '../sources/source.js';
 import type { SchemaRegistry } from '../types/registry.js';
+import type { NodeConfig } from './config.js';
 import type { Tenant } from './tenant.js';
 
 export interface SourceInfo {
@@ -65,12 +68,7 @@ export function parseSourceArgs(
     }
     const value = long?.[2] ?? args[++i];
     if (value === undefined) throw new VastError(`option '${a}' of source '${def.name}' needs a value`);
-    if (opt.kind === 'number') {
-      const n = Number(value);
-      if (!Number.isFinite(n))
-        throw new VastError(`option '${a}' of source '${def.name}' expects a number, got '${value}'`);
-      options[opt.name] = n;
-    } else options[opt.name] = value;
+    options[opt.name] = opt.kind === 'number' ? numberOption(def, opt, a, value) : value;
   }
   for (const o of def.options)
     if (o.required && options[o.name] === undefined)
@@ -80,16 +78,65 @@ export function parseSourceArgs(
   return { options, expression: rest[0] };
 }
 
+/** A number option's value: an integer within the option's bounds, else a usage error naming them. */
+function numberOption(def: SourceDef, opt: SourceOption, flag: string, value: string): number {
+  const n = Number(value);
+  const min = opt.min ?? Number.MIN_SAFE_INTEGER;
+  const max = opt.max ?? Number.MAX_SAFE_INTEGER;
+  if (value.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) {
+    const range =
+      opt.min !== undefined && opt.max !== undefined
+        ? ` from ${opt.min} to ${opt.max}`
+        : opt.min !== undefined
+          ? ` of at least ${opt.min}`
+          : opt.max !== undefined
+            ? ` of at most ${opt.max}`
+            : '';
+    throw new VastError(
+      `option '${flag}' of source '${def.name}' expects an integer${range} (${opt.description}), got '${value}'`,
+    );
+  }
+  return n;
+}
+
+/** The operator's settings for sources, from the node's configuration. */
+export function sourcePolicy(config: NodeConfig): SourcePolicy {
+  return new SourcePolicy({
+    captureProgram: config['capture-program'],
+    readDirs: config['source-paths'],
+    denyDirs: [config.db],
+    bindAddresses: config['source-bind-addresses'],
+  });
+}
+
 export class Components {
   private readonly entries = new Map<string, Entry>();
-  private counter = 0;
+  /** Spawns under way per tenant: they count against the cap before their source is up. */
+  private readonly starting = new Map<string, number>();
+  private readonly policy: SourcePolicy;
+  private readonly maxPerTenant: number;
 
   constructor(
     private readonly registry: SchemaRegistry,
     private readonly log: Logger,
-  ) {}
+    config: NodeConfig,
+  ) {
+    this.policy = sourcePolicy(config);
+    this.maxPerTenant = config['max-sources-per-tenant'];
+  }
 
-  /** Starts a source for a tenant; returns its id. Throws VastError for bad names or options. */
+  /** A fresh id: random, so that it neither reveals other tenants' activity nor can be guessed. */
+  private newId(name: string): string {
+    for (;;) {
+      const id = `${name}-${randomBytes(4).toString('hex')}`;
+      if (!this.entries.has(id)) return id;
+    }
+  }
+
+  /**
+   * Starts a source for a tenant; returns its id. Throws VastError for bad
+   * names or options, SourceRefusal for what the operator does not allow.
+   */
   async spawn(tenant: Tenant, name: string, args: readonly string[]): Promise<string> {
     const def = findSource(name);
     if (!def)
@@ -100,12 +147,48 @@ export class Components {
     const select = expression
       ? batchSelector(prepareQuery(expression, [], this.registry))
       : (b: A.RecordBatch) => b;
-    const id = `${name}-${++this.counter}`;
+    const owned =
+      [...this.entries.values()].filter((e) => e.info.tenant === tenant.name).length +
+      (this.starting.get(tenant.name) ?? 0);
+    if (owned >= this.maxPerTenant)
+      throw new SourceRefusal(
+        429,
+        `tenant '${tenant.name}' has ${owned} sources, the most the node allows (max-sources-per-tenant: ${this.maxPerTenant}); kill one first (vast kill ID)`,
+      );
+    this.starting.set(tenant.name, (this.starting.get(tenant.name) ?? 0) + 1);
+    try {
+      // Every declared path is checked here, so no source can read a file the operator did not allow.
+      for (const o of def.options)
+        if (o.kind === 'path' && options[o.name] !== undefined)
+          await this.policy.readable(def.name, String(options[o.name]));
+      return await this.start(def, tenant, { options, expression, args, select });
+    } finally {
+      const n = (this.starting.get(tenant.name) ?? 1) - 1;
+      if (n > 0) this.starting.set(tenant.name, n);
+      else this.starting.delete(tenant.name);
+    }
+  }
+
+  /** Starts a source whose spawn was checked and counted. */
+  private async start(
+    def: SourceDef,
+    tenant: Tenant,
+    spec: {
+      options: SourceOptions;
+      expression: string | undefined;
+      args: readonly string[];
+      select: (b: A.RecordBatch) => A.RecordBatch | undefined;
+    },
+  ): Promise<string> {
+    const { options, expression, args, select } = spec;
+    const name = def.name;
+    const id = this.newId(name);
     const abort = new AbortController();
     const log = this.log.child({ source: id });
     const running = await def.start(options, {
       id,
       schemas: this.registry,
+      policy: this.policy,
       signal: abort.signal,
       emit: async (batch) => {
         const selected = select(batch);

@@ -43,33 +43,23 @@ export const ConfigSchema = z
     /** Batch ids a tenant remembers at most (the oldest are forgotten first). */
     'batch-id-capacity': z.number().int().positive().default(16_384),
     'log-level': z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+    /** The packet capture program the pcap source runs; only the operator chooses it. */
+    'capture-program': z.string().min(1).default('tcpdump'),
+    /** Whether tenant tokens may spawn and kill sources (the admin token always may). */
+    'tenant-sources': z.boolean().default(false),
+    /** Directories whose files spawned sources may read; empty: none. */
+    'source-paths': z.array(z.string().min(1)).default([]),
+    /** Addresses syslog and netflow listeners may bind. */
+    'source-bind-addresses': z.array(z.string().min(1)).default(['127.0.0.1', '::1']),
+    /** Sources one tenant may have at once (finished ones count until killed). */
+    'max-sources-per-tenant': z.number().int().positive().default(16),
   })
   .strict();
 
 export type NodeConfig = z.infer<typeof ConfigSchema>;
 
-const ENV: Record<string, keyof NodeConfig> = {
-  VAST_ENDPOINT: 'endpoint',
-  VAST_DB: 'db',
-  VAST_MAX_PARTITION_SIZE: 'max-partition-size',
-  VAST_FLUSH_INTERVAL: 'flush-interval',
-  VAST_MAX_IMPORT_BYTES: 'max-import-bytes',
-  VAST_LIVE_MAX_LAG: 'live-max-lag',
-  VAST_LIVE_MAX_LAG_BYTES: 'live-max-lag-bytes',
-  VAST_BATCH_ID_WINDOW: 'batch-id-window',
-  VAST_BATCH_ID_CAPACITY: 'batch-id-capacity',
-  VAST_LOG_LEVEL: 'log-level',
-};
-
-const NUMERIC = new Set<keyof NodeConfig>([
-  'max-partition-size',
-  'flush-interval',
-  'max-import-bytes',
-  'live-max-lag',
-  'live-max-lag-bytes',
-  'batch-id-window',
-  'batch-id-capacity',
-]);
+/** Every setting can come from the environment as `VAST_` + its name in upper snake case. */
+export const envName = (key: string) => `VAST_${key.toUpperCase().replaceAll('-', '_')}`;
 
 /** The config file to read: an explicit path, else ./vast.yaml, else the user config dir's. */
 export function configPath(explicit?: string): string | undefined {
@@ -97,12 +87,29 @@ function fromFile(path: string | undefined): Record<string, unknown> {
   return (d.vast && typeof d.vast === 'object' ? d.vast : d) as Record<string, unknown>;
 }
 
+/**
+ * An environment value in the type its setting expects, read off the schema so that a new
+ * setting needs no second table: numbers, `true`/`1`/`false`/`0`, comma-separated lists.
+ * A value that does not convert stays a string, which validation then names.
+ */
+function fromEnvText(setting: z.ZodType, v: string): unknown {
+  const inner = setting instanceof z.ZodDefault ? (setting.unwrap() as z.ZodType) : setting;
+  if (inner instanceof z.ZodNumber) return v.trim() === '' || Number.isNaN(Number(v)) ? v : Number(v);
+  if (inner instanceof z.ZodBoolean)
+    return v === 'true' || v === '1' ? true : v === 'false' || v === '0' ? false : v;
+  if (inner instanceof z.ZodArray)
+    return v
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
+  return v;
+}
+
 function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, key] of Object.entries(ENV)) {
-    const v = env[name];
-    if (v === undefined || v === '') continue;
-    out[key] = NUMERIC.has(key) ? Number(v) : v;
+  for (const [key, setting] of Object.entries(ConfigSchema.shape)) {
+    const v = env[envName(key)];
+    if (v !== undefined && v !== '') out[key] = fromEnvText(setting as z.ZodType, v);
   }
   return out;
 }

@@ -35,7 +35,7 @@ export class VastNode {
     this.tokens = TokenStore.open(config.db);
     this.newAdminToken = this.tokens.ensureAdmin();
     this.registry = schemaRegistry(config.db);
-    this.components = new Components(this.registry, log);
+    this.components = new Components(this.registry, log, config);
   }
 
   /** Opens the default tenant (replaying its WAL); every opened tenant flushes periodically. */

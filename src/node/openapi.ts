@@ -134,6 +134,12 @@ export const openApiDocument = {
         responses: {
           200: { description: '{id}' },
           400: { ...errorResponse, description: 'unknown source or bad options' },
+          403: {
+            ...errorResponse,
+            description:
+              'a tenant token (tenant-sources), a path outside source-paths, or a bind address outside source-bind-addresses',
+          },
+          429: { ...errorResponse, description: 'the tenant has max-sources-per-tenant sources' },
           ...auth,
         },
       },
@@ -145,6 +151,7 @@ export const openApiDocument = {
         responses: {
           200: { description: '{killed}' },
           404: { ...errorResponse, description: 'unknown source id' },
+          403: { ...errorResponse, description: 'a tenant token (tenant-sources)' },
           ...auth,
         },
       },

@@ -15,6 +15,7 @@ import { findFormat } from '../formats/index.js';
 import { writeJson } from '../formats/json/writer.js';
 import { type OnError, readBatches } from '../formats/read.js';
 import { batchSelector, type PreparedQuery, prepareQuery, runQuery } from '../query/run.js';
+import { SourceRefusal } from '../sources/policy.js';
 import { vastSchema } from '../types/arrow.js';
 import type { Schema } from '../types/type.js';
 import type { Principal } from './auth.js';
@@ -364,7 +365,17 @@ export function buildServer(node: VastNode) {
     sources: node.components.list(req.principal.admin ? undefined : req.principal.tenant),
   }));
 
+  /** Spawning and killing sources is the operator's right unless the config lets tenants. */
+  const mayManageSources = (req: FastifyRequest) => {
+    if (req.principal.admin || node.config['tenant-sources']) return;
+    throw new HttpError(
+      403,
+      'only the admin token may spawn or kill sources (the operator may allow tenants with the tenant-sources setting)',
+    );
+  };
+
   app.post('/api/v0/sources', async (req) => {
+    mayManageSources(req);
     const t = await tenantOf(req);
     const body = (req.body ?? {}) as { source?: unknown; args?: unknown };
     if (typeof body.source !== 'string')
@@ -372,11 +383,15 @@ export function buildServer(node: VastNode) {
     const args = body.args ?? [];
     if (!Array.isArray(args) || !args.every((a) => typeof a === 'string'))
       throw new HttpError(400, "'args' must be a list of strings");
-    const id = await node.components.spawn(t, body.source, args as string[]);
-    return { id };
+    try {
+      return { id: await node.components.spawn(t, body.source, args as string[]) };
+    } catch (e) {
+      throw e instanceof SourceRefusal ? new HttpError(e.status, e.message) : e;
+    }
   });
 
   app.delete('/api/v0/sources/:id', async (req) => {
+    mayManageSources(req);
     const { id } = req.params as { id: string };
     const ok = await node.components.kill(id, req.principal.admin ? undefined : req.principal.tenant);
     if (!ok) throw new HttpError(404, `no such source: ${id}`);

@@ -2,7 +2,13 @@
  * `file`: follows a growing file (a Zeek log being written, an EVE file) and
  * reads what is appended with any reader, like `tail -F`. Rotation (the file
  * replaced or truncated) starts over from the beginning of the new file.
+ *
+ * The file must lie in a directory the operator allows (`source-paths`). It
+ * is checked by its real path on every open, not only at the start: a
+ * rotation that puts a symlink in its place cannot lead out of the allowed
+ * directories.
  */
+import { constants } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findFormat } from '../formats/index.js';
@@ -10,12 +16,13 @@ import { readBatches } from '../formats/read.js';
 import type { RunningSource, SourceDef } from './source.js';
 
 const CHUNK = 1 << 20;
+const NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
 
 export const fileSource: SourceDef = {
   name: 'file',
   description: 'follow a growing file and read appended events with a format (like tail -F)',
   options: [
-    { name: 'read', short: 'r', kind: 'string', required: true, description: 'the file to follow' },
+    { name: 'read', short: 'r', kind: 'path', required: true, description: 'the file to follow' },
     {
       name: 'format',
       short: 'f',
@@ -23,7 +30,15 @@ export const fileSource: SourceDef = {
       default: 'zeek',
       description: 'the reader: zeek, suricata, json, ...',
     },
-    { name: 'poll', kind: 'number', default: 250, description: 'milliseconds between checks for new data' },
+    {
+      name: 'poll',
+      kind: 'number',
+      default: 250,
+      // Below 50 ms the source would spin instead of waiting.
+      min: 50,
+      max: 60_000,
+      description: 'milliseconds between checks for new data',
+    },
     {
       name: 'from-start',
       kind: 'boolean',
@@ -35,6 +50,8 @@ export const fileSource: SourceDef = {
     const path = String(options.read);
     const format = findFormat(String(options.format ?? 'zeek'), 'read');
     const poll = Number(options.poll ?? 250);
+    // Refuses a path outside the allowed directories before the source counts as started.
+    await ctx.policy.readable('file', path);
     let events = 0;
     let bytes = 0;
     let errors = 0;
@@ -50,7 +67,8 @@ export const fileSource: SourceDef = {
         while (!signal.aborted) {
           if (!fh) {
             try {
-              fh = await open(path, 'r');
+              // O_NOFOLLOW: a symlink swapped in after the check is refused, not followed.
+              fh = await open(await ctx.policy.readable('file', path), NO_FOLLOW);
               const s = await fh.stat();
               ino = s.ino;
               pos = options['from-start'] === false ? s.size : 0;

@@ -55,23 +55,37 @@ export const netflowSource: SourceDef = {
       default: '127.0.0.1:2055',
       description: 'UDP address to bind: host:port or [ipv6]:port',
     },
-    { name: 'batch-size', kind: 'number', default: 65_536, description: 'flows per batch' },
+    {
+      name: 'batch-size',
+      kind: 'number',
+      default: 65_536,
+      min: 1,
+      max: 1_048_576,
+      description: 'flows per batch',
+    },
     {
       name: 'flush-interval',
       kind: 'number',
       default: 1000,
+      // Below 50 ms the flush timer would keep the node busy.
+      min: 50,
+      max: 3_600_000,
       description: 'milliseconds after which a partial batch is emitted',
     },
     {
       name: 'max-pending',
       kind: 'number',
       default: 10_000,
+      min: 0,
+      max: 1_000_000,
       description: 'datagrams queued while a batch is handed over; more are dropped',
     },
     {
       name: 'receive-buffer',
       kind: 'number',
       default: 4 * 1024 * 1024,
+      min: 0,
+      max: 256 * 1024 * 1024,
       description: 'socket receive buffer in bytes (capped by the OS)',
     },
   ],
@@ -80,6 +94,8 @@ export const netflowSource: SourceDef = {
 
 async function startNetflow(options: SourceOptions, ctx: SourceContext): Promise<RunningSource> {
   const { host, port } = parseUdpEndpoint(String(options.listen ?? '127.0.0.1:2055'), 2055);
+  // Only addresses the operator allows (source-bind-addresses): by default, loopback.
+  ctx.policy.checkBind('netflow', host);
   const batchSize = Number(options['batch-size'] ?? 65_536);
   const flushInterval = Number(options['flush-interval'] ?? 1000);
   const maxPending = Number(options['max-pending'] ?? 10_000);

@@ -3,7 +3,7 @@
  * file, through the `pcap` format's decoder (src/formats/pcap), into the node.
  *
  * Live capture (`-i IFACE`) runs `tcpdump -i IFACE -w - -U [-s SNAPLEN]
- * [FILTER]` and decodes its standard output, as VAST relied on libpcap:
+ * [-- FILTER]` and decodes its standard output, as VAST relied on libpcap:
  * capturing needs the `cap_net_raw` capability (and `cap_net_admin` for
  * promiscuous mode). Grant it to tcpdump once, as VAST's README told users to
  * do for the vast binary:
@@ -13,6 +13,12 @@
  * or run the node as root. `-r FILE` reads a capture file directly (or
  * through `tcpdump -r FILE` when a BPF filter is given).
  *
+ * The program run is the operator's `capture-program` setting (from the
+ * source context), never an option: a request must not choose what the node
+ * executes. What a request does choose reaches tcpdump only where it cannot
+ * become an option: the interface name is checked against a strict pattern,
+ * the file is a resolved absolute path, and the filter comes after `--`.
+ *
  * Batches go to `ctx.emit` one at a time (awaited: a slow node stalls the
  * pipe, and tcpdump then counts kernel drops, which we report when it exits).
  * A partial batch is flushed every second, so that live packets show up
@@ -20,7 +26,8 @@
  * and, after a grace period, SIGKILL; the packets decoded so far are emitted.
  */
 import { type ChildProcessByStdio, spawn } from 'node:child_process';
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import type { Readable } from 'node:stream';
 import { type Diagnostic, UsageError, VastError } from '../diagnostics.js';
 import { decompress } from '../formats/framing/decompress.js';
@@ -34,6 +41,12 @@ export const KILL_GRACE_MS = 2000;
 /** How long `start` waits for tcpdump to report that it listens. */
 const READY_TIMEOUT_MS = 5000;
 const BATCH_SIZE = 65_536;
+/** Interface names as Linux allows them in practice (IFNAMSIZ 16), never starting with `-`. */
+const INTERFACE_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,14}$/;
+/** Longest BPF filter expression accepted. */
+const MAX_FILTER = 4096;
+/** tcpdump's largest snapshot length. */
+const MAX_SNAPLEN = 262_144;
 const SETCAP_HINT =
   'grant tcpdump the capture capabilities once: sudo setcap cap_net_raw,cap_net_admin=eip $(which tcpdump)';
 
@@ -47,7 +60,7 @@ export const pcapSource: SourceDef = {
       kind: 'string',
       description: 'capture live on this interface (runs tcpdump)',
     },
-    { name: 'read', short: 'r', kind: 'string', description: 'read this pcap or pcapng file instead' },
+    { name: 'read', short: 'r', kind: 'path', description: 'read this pcap or pcapng file instead' },
     {
       name: 'filter',
       kind: 'string',
@@ -57,12 +70,15 @@ export const pcapSource: SourceDef = {
       name: 'snaplen',
       short: 's',
       kind: 'number',
+      min: 1,
+      max: MAX_SNAPLEN,
       description: 'bytes captured per packet (live capture; tcpdump -s)',
     },
     {
       name: 'cutoff',
       short: 'c',
       kind: 'number',
+      min: 0,
       description: 'keep only the first N payload bytes of every bidirectional flow; drop later packets',
     },
     {
@@ -70,6 +86,8 @@ export const pcapSource: SourceDef = {
       short: 'm',
       kind: 'number',
       default: 1_048_576,
+      min: 1,
+      max: 16_777_216,
       description: 'most flows the cutoff tracks',
     },
     {
@@ -92,41 +110,58 @@ export const pcapSource: SourceDef = {
       default: false,
       description: 'store each captured frame, base64-encoded',
     },
-    { name: 'tcpdump', kind: 'string', default: 'tcpdump', description: 'the tcpdump program to run' },
   ],
   start: startPcap,
 };
 
-/** The tcpdump command line for a source (exported for `vast spawn --dry-run`-style printing and tests). */
-export function tcpdumpArgs(o: SourceOptions): string[] {
+/**
+ * The tcpdump command line for a source: live on `o.interface`, else reading
+ * `file` (the resolved real path of `o.read`). Throws a UsageError for an
+ * interface, snaplen or filter that could be taken for something else.
+ */
+export function tcpdumpArgs(o: SourceOptions, file?: string): string[] {
   const live = o.interface !== undefined && o.interface !== '';
-  const args = live ? ['-i', String(o.interface)] : ['-r', String(o.read)];
+  let args: string[];
+  if (live) {
+    const iface = String(o.interface);
+    if (!INTERFACE_RE.test(iface))
+      throw new UsageError(
+        `pcap: invalid interface name '${iface}' (letters, digits, '.', '_', ':' and '-', at most 15, not starting with '-')`,
+      );
+    args = ['-i', iface];
+  } else {
+    // Absolute, so it cannot start with `-`.
+    if (file === undefined || !isAbsolute(file))
+      throw new UsageError('pcap: tcpdump reads only a resolved absolute path');
+    args = ['-r', file];
+  }
   args.push('-w', '-', '-U');
-  if (o.snaplen !== undefined && live) args.push('-s', String(o.snaplen));
-  if (o.filter !== undefined && String(o.filter).trim() !== '') args.push(String(o.filter));
+  if (o.snaplen !== undefined && live) args.push('-s', String(snaplen(o.snaplen)));
+  const filter = o.filter === undefined ? '' : String(o.filter);
+  if (filter.length > MAX_FILTER)
+    throw new UsageError(`pcap: --filter is longer than ${MAX_FILTER} characters`);
+  // After `--`, tcpdump takes every argument as the filter expression, even one that starts with `-`.
+  if (filter.trim() !== '') args.push('--', filter);
   return args;
+}
+
+/** A snapshot length: an integer from 1 to tcpdump's maximum. */
+function snaplen(v: string | number | boolean): number {
+  const n = Number(v);
+  if (typeof v === 'boolean' || !Number.isInteger(n) || n < 1 || n > MAX_SNAPLEN)
+    throw new UsageError(`pcap: --snaplen expects an integer from 1 to ${MAX_SNAPLEN}, got '${v}'`);
+  return n;
 }
 
 async function startPcap(options: SourceOptions, ctx: SourceContext): Promise<RunningSource> {
   const live = options.interface !== undefined && options.interface !== '';
   const file = options.read !== undefined && options.read !== '';
   if (live === file) throw new UsageError('pcap: give either --interface (-i) or --read (-r)');
-  if (
-    options.snaplen !== undefined &&
-    !(Number.isInteger(Number(options.snaplen)) && Number(options.snaplen) > 0)
-  )
-    throw new UsageError(`pcap: --snaplen expects a positive integer, got '${options.snaplen}'`);
   const pcap = pcapOptions(options);
-  if (file) {
-    try {
-      statSync(String(options.read));
-    } catch (e) {
-      throw new VastError(`pcap: cannot read '${options.read}': ${(e as Error).message}`, undefined, {
-        cause: e,
-      });
-    }
-  }
-  const source = new PcapSource(options, pcap, ctx, live);
+  // Only a file inside the operator's source-paths, by its real path (no symlink or `..` leads out).
+  const path = file ? await ctx.policy.readable('pcap', String(options.read)) : undefined;
+  tcpdumpArgs(options, path); // checks the interface, snaplen and filter before anything starts
+  const source = new PcapSource(options, pcap, ctx, path);
   await source.begin();
   return source;
 }
@@ -147,14 +182,17 @@ class PcapSource implements RunningSource {
   private chain: Promise<void> = Promise.resolve();
   private emitFailed = false;
   private terminating = false;
+  private readonly live: boolean;
 
   constructor(
     private readonly options: SourceOptions,
     pcap: PcapOptions,
     private readonly ctx: SourceContext,
-    private readonly live: boolean,
+    /** The real path of the file to read; undefined for live capture. */
+    private readonly path: string | undefined,
   ) {
-    this.endpoint = live ? `pcap://${options.interface}` : String(options.read);
+    this.live = path === undefined;
+    this.endpoint = this.live ? `pcap://${options.interface}` : String(options.read);
     this.decoder = new PcapDecoder({
       file: this.endpoint,
       schemas: ctx.schemas,
@@ -179,25 +217,21 @@ class PcapSource implements RunningSource {
 
   /** Starts the transport; for live capture, resolves once tcpdump listens (rejects if it fails to start). */
   async begin(): Promise<void> {
-    let input: AsyncIterable<Uint8Array>;
-    const viaTcpdump =
-      this.live || (this.options.filter !== undefined && String(this.options.filter).trim() !== '');
-    if (viaTcpdump) {
-      input = await this.spawnTcpdump();
-    } else {
-      input = decompress(
-        createReadStream(String(this.options.read), { highWaterMark: 1 << 20 }),
-        this.endpoint,
-      );
-    }
+    const filtered = this.options.filter !== undefined && String(this.options.filter).trim() !== '';
+    const input =
+      this.path !== undefined && !filtered
+        ? decompress(createReadStream(this.path, { highWaterMark: 1 << 20 }), this.endpoint)
+        : await this.spawnTcpdump();
     if (this.ctx.signal.aborted) this.stopping = true;
     this.ctx.signal.addEventListener('abort', () => void this.stop(), { once: true });
     void this.loop(input);
   }
 
   private async spawnTcpdump(): Promise<AsyncIterable<Uint8Array>> {
-    const program = String(this.options.tcpdump ?? 'tcpdump');
-    const child = spawn(program, tcpdumpArgs(this.options), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const program = this.ctx.policy.captureProgram;
+    const child = spawn(program, tcpdumpArgs(this.options, this.path), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     this.exit = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
     const spawned = new Promise<Error | undefined>((resolve) => {
@@ -230,7 +264,7 @@ class PcapSource implements RunningSource {
       const code = (error as NodeJS.ErrnoException).code;
       throw new VastError(
         code === 'ENOENT'
-          ? `pcap: '${program}' not found: install tcpdump (e.g. apt-get install tcpdump) or pass --tcpdump PATH`
+          ? `pcap: '${program}' not found: install tcpdump (e.g. apt-get install tcpdump) or set the node's capture-program setting`
           : `pcap: cannot run '${program}': ${error.message}`,
         undefined,
         { cause: error },

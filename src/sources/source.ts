@@ -8,6 +8,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { Diagnostic } from '../diagnostics.js';
 import type { SchemaRegistry } from '../types/registry.js';
+import type { SourcePolicy } from './policy.js';
 
 /** A command-line style option of a source (`-i em0`, `--port 2055`). */
 export interface SourceOption {
@@ -16,10 +17,17 @@ export interface SourceOption {
   /** One-letter alias without the dash: `i`. */
   readonly short?: string;
   readonly description: string;
-  /** `string` and `number` options take a value; `boolean` ones are flags. */
-  readonly kind: 'string' | 'number' | 'boolean';
+  /**
+   * `string`, `number` and `path` options take a value; `boolean` ones are
+   * flags. A `path` is a file the source reads: the node checks it against
+   * the operator's `source-paths` before the source starts.
+   */
+  readonly kind: 'string' | 'number' | 'path' | 'boolean';
   readonly default?: string | number | boolean;
   readonly required?: boolean;
+  /** Bounds of a `number` option (integers): they keep a tenant's values from busy loops and huge buffers. */
+  readonly min?: number;
+  readonly max?: number;
 }
 
 export type SourceOptions = Readonly<Record<string, string | number | boolean | undefined>>;
@@ -38,6 +46,8 @@ export interface SourceContext {
   report(d: Diagnostic): void;
   /** Aborted when the source is killed or the node stops. */
   readonly signal: AbortSignal;
+  /** What the operator allows: files to read, addresses to bind, the capture program. */
+  readonly policy: SourcePolicy;
 }
 
 export interface SourceStatus {

@@ -166,24 +166,45 @@ export const syslogSource: SourceDef = {
       default: 'udp://127.0.0.1:5514',
       description: 'udp://host:port or tcp://host:port',
     },
-    { name: 'batch-size', kind: 'number', default: 65_536, description: 'events per batch' },
+    {
+      name: 'batch-size',
+      kind: 'number',
+      default: 65_536,
+      min: 1,
+      max: 1_048_576,
+      description: 'events per batch',
+    },
     {
       name: 'flush-interval',
       kind: 'number',
       default: 1000,
+      // Below 50 ms the flush timer would keep the node busy.
+      min: 50,
+      max: 3_600_000,
       description: 'milliseconds after which a partial batch is emitted',
     },
     {
       name: 'max-message-size',
       kind: 'number',
       default: 65_536,
+      min: 1,
+      max: 16_777_216,
       description: 'longest message in bytes; longer ones are dropped',
     },
-    { name: 'max-connections', kind: 'number', default: 256, description: 'most TCP connections at once' },
+    {
+      name: 'max-connections',
+      kind: 'number',
+      default: 256,
+      min: 1,
+      max: 65_535,
+      description: 'most TCP connections at once',
+    },
     {
       name: 'max-pending',
       kind: 'number',
       default: 10_000,
+      min: 0,
+      max: 1_000_000,
       description: 'UDP datagrams queued while a batch is handed over',
     },
   ],
@@ -192,6 +213,8 @@ export const syslogSource: SourceDef = {
 
 async function startSyslog(options: SourceOptions, ctx: SourceContext): Promise<RunningSource> {
   const { transport, host, port } = parseListen(String(options.listen ?? 'udp://127.0.0.1:5514'));
+  // Only addresses the operator allows (source-bind-addresses): by default, loopback.
+  ctx.policy.checkBind('syslog', host);
   const batchSize = Number(options['batch-size'] ?? 65_536);
   const flushInterval = Number(options['flush-interval'] ?? 1000);
   const maxMessage = Number(options['max-message-size'] ?? 65_536);

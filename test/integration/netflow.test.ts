@@ -23,6 +23,7 @@ import { schemaName, vastSchema } from '../../src/types/arrow.js';
 import { formatIP } from '../../src/types/ip.js';
 import { valueAt } from '../../src/types/values.js';
 import { dataset, HAVE_DATASETS } from '../helpers/datasets.js';
+import { testPolicy } from '../helpers/policy.js';
 import { readAll, registry } from '../helpers/read.js';
 
 const has = (tool: string) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
@@ -176,7 +177,7 @@ function pcapOf(payloads: { data: Buffer; port: number }[]): Buffer {
 }
 
 /** A SourceContext that collects what the source emits. */
-function context() {
+function context(policy = testPolicy()) {
   const batches: A.RecordBatch[] = [];
   const diagnostics: Diagnostic[] = [];
   const abort = new AbortController();
@@ -188,6 +189,7 @@ function context() {
     },
     report: (d) => diagnostics.push(d),
     signal: abort.signal,
+    policy,
   };
   return { ctx, batches, diagnostics, abort };
 }
@@ -468,5 +470,24 @@ describe('netflow source', () => {
       /invalid listen address/,
     );
     await a.stop();
+  });
+
+  test('only addresses the operator allows (source-bind-addresses; default loopback)', async () => {
+    const c = context();
+    for (const [listen, host] of [
+      ['0.0.0.0:0', '0.0.0.0'],
+      ['[::]:2055', '::'],
+      [':0', '0.0.0.0'],
+    ])
+      await expect(netflowSource.start({ listen }, c.ctx), listen).rejects.toThrow(
+        `netflow: may not listen on '${host}': the node's source-bind-addresses setting allows only 127.0.0.1, ::1`,
+      );
+    // Another spelling of ::1 is ::1 (IPv6 may be unavailable here: then only the bind fails).
+    const other = await netflowSource.start({ listen: '[0:0:0:0:0:0:0:1]:0' }, c.ctx).catch((e) => e);
+    if (other instanceof Error) expect(other.message).toMatch(/^netflow: cannot listen on/);
+    else {
+      expect(other.status().endpoint).toMatch(/^udp:\/\/\[::1\]:\d+$/);
+      await other.stop();
+    }
   });
 });

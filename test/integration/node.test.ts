@@ -45,7 +45,10 @@ describe('a node with CLI clients', () => {
   const t = tempDb();
   let node: RunningNode;
   beforeAll(async () => {
-    node = await startNode(t.db);
+    // The file source reads from the test's directory (the database in it stays off limits).
+    const cfg = join(t.dir, 'vast.yaml');
+    writeFileSync(cfg, `source-paths: [${JSON.stringify(t.dir)}]\n`);
+    node = await startNode(t.db, ['--config', cfg]);
   });
   afterAll(async () => {
     await node?.stop();
@@ -123,7 +126,7 @@ describe('a node with CLI clients', () => {
     const r = vast(['spawn', 'source', 'file', '-r', file, '-f', 'zeek'], { env: node.env() });
     expect(r.status, r.stderr).toBe(0);
     const id = r.stdout.trim();
-    expect(id).toMatch(/^file-\d+$/);
+    expect(id).toMatch(/^file-[0-9a-f]{8}$/);
     await waitFor('first lines', () =>
       Number(vast(['count'], { env: node.env() }).stdout.trim()) >= before + 100 ? true : undefined,
     );

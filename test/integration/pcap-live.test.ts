@@ -7,7 +7,7 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type * as A from 'apache-arrow';
@@ -19,6 +19,7 @@ import { vastSchema } from '../../src/types/arrow.js';
 import { formatIP } from '../../src/types/ip.js';
 import { valueAt } from '../../src/types/values.js';
 import { TEST_DATA } from '../helpers/datasets.js';
+import { testPolicy } from '../helpers/policy.js';
 import { registry } from '../helpers/read.js';
 
 const HAVE_TCPDUMP = spawnSync('tcpdump', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -50,7 +51,10 @@ interface Harness {
   rows(): Record<string, unknown>[];
 }
 
-function harness(): Harness {
+/** Capture files come from the test data and fixtures, and from this test's temporary directory. */
+const READABLE = { 'source-paths': [join(TEST_DATA, '..'), tmp] };
+
+function harness(policy = testPolicy(READABLE)): Harness {
   const batches: A.RecordBatch[] = [];
   const diagnostics: Diagnostic[] = [];
   const abort = new AbortController();
@@ -62,6 +66,7 @@ function harness(): Harness {
     },
     report: (d) => diagnostics.push(d),
     signal: abort.signal,
+    policy,
   };
   const rows = () =>
     batches.flatMap((b) => {
@@ -158,6 +163,15 @@ describeLive('pcap source: live capture on loopback', () => {
     expect(h.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   });
 
+  test('a filter that looks like an option is a filter: tcpdump -w does not run (live)', async () => {
+    const target = join(tmp, 'overwritten-by-live-filter');
+    const h = harness();
+    const error = await pcapSource.start({ interface: 'lo', filter: `-w${target}` }, h.ctx).catch((e) => e);
+    expect(error.message).toBe('pcap: tcpdump failed to capture on lo (exit code 1)');
+    expect(error.diagnostic.notes.join('\n')).toMatch(/syntax error/);
+    expect(existsSync(target)).toBe(false);
+  });
+
   test('cutoff, payload and snaplen options on a live capture', async () => {
     const receiver = (await bound('udp4', '127.0.0.1'))!;
     const sender = (await bound('udp4', '127.0.0.1'))!;
@@ -219,8 +233,8 @@ describeTcpdump('pcap source: tcpdump failures are clear errors', () => {
         '#!/bin/sh\nexec setpriv --reuid=nobody --regid=nogroup --clear-groups tcpdump "$@"\n',
       );
       chmodSync(wrapper, 0o755);
-      const h = harness();
-      const error = await pcapSource.start({ interface: 'lo', tcpdump: wrapper }, h.ctx).catch((e) => e);
+      const h = harness(testPolicy({ 'capture-program': wrapper }));
+      const error = await pcapSource.start({ interface: 'lo' }, h.ctx).catch((e) => e);
       expect(error.message).toBe('pcap: tcpdump may not capture on lo: permission denied');
       expect(error.diagnostic.notes).toContain(
         'grant tcpdump the capture capabilities once: sudo setcap cap_net_raw,cap_net_admin=eip $(which tcpdump)',
@@ -229,13 +243,13 @@ describeTcpdump('pcap source: tcpdump failures are clear errors', () => {
   );
 
   test('tcpdump not installed', async () => {
-    const h = harness();
-    await expect(
-      pcapSource.start({ interface: 'lo', tcpdump: join(tmp, 'no-such-tcpdump') }, h.ctx),
-    ).rejects.toThrow(/not found: install tcpdump/);
+    const h = harness(testPolicy({ 'capture-program': join(tmp, 'no-such-tcpdump') }));
+    await expect(pcapSource.start({ interface: 'lo' }, h.ctx)).rejects.toThrow(
+      /not found: install tcpdump \(e\.g\. apt-get install tcpdump\) or set the node's capture-program setting/,
+    );
   });
 
-  test('the tcpdump command line', () => {
+  test('the tcpdump command line: the filter after --', () => {
     expect(tcpdumpArgs({ interface: 'eth0', snaplen: 96, filter: 'tcp port 80' })).toEqual([
       '-i',
       'eth0',
@@ -244,8 +258,45 @@ describeTcpdump('pcap source: tcpdump failures are clear errors', () => {
       '-U',
       '-s',
       '96',
+      '--',
       'tcp port 80',
     ]);
+    expect(tcpdumpArgs({ read: 'x.pcap', filter: '-w/tmp/x' }, '/data/x.pcap')).toEqual([
+      '-r',
+      '/data/x.pcap',
+      '-w',
+      '-',
+      '-U',
+      '--',
+      '-w/tmp/x',
+    ]);
+  });
+
+  test('interface names and snaplens that could be options are refused', () => {
+    for (const iface of ['-w/x', '-wx', 'lo -w', 'eth0;id', '', 'a'.repeat(16), '../lo'])
+      if (iface !== '')
+        expect(() => tcpdumpArgs({ interface: iface }), iface).toThrow(
+          `pcap: invalid interface name '${iface}' (letters, digits, '.', '_', ':' and '-', at most 15, not starting with '-')`,
+        );
+    for (const iface of ['lo', 'eth0', 'any', 'enp0s31f6', 'br-1a2b3c4d5e6f', 'eth0.100', 'wlan0:1'])
+      expect(tcpdumpArgs({ interface: iface }).slice(0, 2)).toEqual(['-i', iface]);
+    for (const snaplen of [0, -1, 1.5, 262_145, '-w/x'])
+      expect(() => tcpdumpArgs({ interface: 'lo', snaplen }), String(snaplen)).toThrow(
+        `pcap: --snaplen expects an integer from 1 to 262144, got '${snaplen}'`,
+      );
+    // A relative read path could start with '-': only resolved absolute paths reach tcpdump.
+    expect(() => tcpdumpArgs({ read: '-w/x' }, '-w/x')).toThrow(/resolved absolute path/);
+  });
+
+  test('a filter that looks like an option is a filter: tcpdump -w does not run (reading a file)', async () => {
+    const target = join(tmp, 'overwritten-by-filter');
+    const h = harness();
+    const file = join(TEST_DATA, 'pcap', 'example.pcap');
+    const error = await pcapSource.start({ read: file, filter: `-w${target}` }, h.ctx).catch((e) => e);
+    // tcpdump saw the text as a filter expression and rejected its syntax.
+    expect(error.message).toMatch(/^pcap: tcpdump failed to read .*example\.pcap \(exit code 1\)$/);
+    expect(error.diagnostic.notes.join('\n')).toMatch(/syntax error/);
+    expect(existsSync(target)).toBe(false);
   });
 });
 
@@ -299,7 +350,9 @@ describe('pcap source: reading a file', () => {
     const h = harness();
     await expect(pcapSource.start({}, h.ctx)).rejects.toThrow(/either --interface \(-i\) or --read \(-r\)/);
     await expect(pcapSource.start({ read: file, interface: 'lo' }, h.ctx)).rejects.toThrow(/either/);
-    await expect(pcapSource.start({ read: join(tmp, 'missing.pcap') }, h.ctx)).rejects.toThrow(/cannot read/);
+    await expect(pcapSource.start({ read: join(tmp, 'missing.pcap') }, h.ctx)).rejects.toThrow(
+      `pcap: may not read '${join(tmp, 'missing.pcap')}': not an existing file in a directory allowed by the node's source-paths setting`,
+    );
     await expect(pcapSource.start({ read: file, cutoff: 'lots' }, h.ctx)).rejects.toThrow(/--cutoff expects/);
   });
 

@@ -16,6 +16,7 @@ import type { RunningSource, SourceContext } from '../../src/sources/source.js';
 import { parseListen, type SyslogSourceStatus, syslogSource, TcpFramer } from '../../src/sources/syslog.js';
 import { schemaName, vastSchema } from '../../src/types/arrow.js';
 import { valueAt } from '../../src/types/values.js';
+import { testPolicy } from '../helpers/policy.js';
 import { registry } from '../helpers/read.js';
 
 const run = promisify(execFile);
@@ -25,7 +26,7 @@ const describeLogger = HAVE_LOGGER
   : (name: string, fn: () => void) =>
       describe.skip(`${name} (skipped: logger not installed; apt-get install bsdutils)`, fn);
 
-function context() {
+function context(policy = testPolicy()) {
   const batches: A.RecordBatch[] = [];
   const diagnostics: Diagnostic[] = [];
   const abort = new AbortController();
@@ -37,6 +38,7 @@ function context() {
     },
     report: (d) => diagnostics.push(d),
     signal: abort.signal,
+    policy,
   };
   return { ctx, batches, diagnostics, abort };
 }
@@ -282,6 +284,23 @@ describe('syslog source', () => {
     );
     c.abort.abort();
     await a.done;
+  });
+
+  test('only addresses the operator allows (source-bind-addresses; default loopback)', async () => {
+    const c = context();
+    for (const [listen, host] of [
+      ['udp://0.0.0.0:0', '0.0.0.0'],
+      ['tcp://[::]:0', '::'],
+      ['udp://:0', '0.0.0.0'],
+      ['tcp://localhost:0', 'localhost'],
+    ])
+      await expect(syslogSource.start({ listen }, c.ctx), listen).rejects.toThrow(
+        `syslog: may not listen on '${host}': the node's source-bind-addresses setting allows only 127.0.0.1, ::1`,
+      );
+    const narrow = context(testPolicy({ 'source-bind-addresses': ['::1'] }));
+    await expect(syslogSource.start({ listen: 'udp://127.0.0.1:0' }, narrow.ctx)).rejects.toThrow(
+      "syslog: may not listen on '127.0.0.1': the node's source-bind-addresses setting allows only ::1",
+    );
   });
 
   test('the framer: octet counting and newlines across chunk boundaries', () => {
