@@ -11,7 +11,7 @@ import { VastError } from '../diagnostics.js';
 import { readArrow } from '../formats/arrow.js';
 import type { ReaderContext } from '../formats/format.js';
 import { SchemaRegistry } from '../types/registry.js';
-import { ARROW_STREAM, parseEndpoint } from './endpoint.js';
+import { ARROW_STREAM, parseEndpoint, STREAM_ERROR_KEY } from './endpoint.js';
 
 /** Requests in flight during an import: enough to hide latency, few enough to bound memory. */
 const IMPORT_WINDOW = 4;
@@ -146,6 +146,11 @@ export class NodeClient {
         throw new VastError(`bad response from the node: ${d.message}`);
       },
     };
-    yield* readArrow(res.body as unknown as AsyncIterable<Uint8Array>, ctx);
+    for await (const batch of readArrow(res.body as unknown as AsyncIterable<Uint8Array>, ctx)) {
+      // A query that fails after results were sent ends its stream with the error (server.ts `errorStream`).
+      const error = batch.schema.metadata.get(STREAM_ERROR_KEY);
+      if (error !== undefined) throw new VastError(`node: ${error}`);
+      yield batch;
+    }
   }
 }

@@ -32,6 +32,12 @@ export const ConfigSchema = z
       .default(256 * 1024 * 1024),
     /** Batches a live query may queue before the slowest consumer blocks ingestion. */
     'live-queue': z.number().int().positive().default(64),
+    /** Seconds a one-shot query (export, count, a cursor's page) may run; 0: no limit. Live queries are exempt. */
+    'query-timeout': z.number().nonnegative().default(60),
+    /** Open query cursors (POST /api/v0/query/new) per tenant. */
+    'max-cursors': z.number().int().positive().default(32),
+    /** Seconds after which an unused query cursor is dropped. */
+    'cursor-idle-timeout': z.number().positive().default(120),
     'log-level': z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   })
   .strict();
@@ -46,6 +52,9 @@ const ENV: Record<string, keyof NodeConfig> = {
   VAST_MAX_IMPORT_BYTES: 'max-import-bytes',
   VAST_LIVE_QUEUE: 'live-queue',
   VAST_LOG_LEVEL: 'log-level',
+  VAST_QUERY_TIMEOUT: 'query-timeout',
+  VAST_MAX_CURSORS: 'max-cursors',
+  VAST_CURSOR_IDLE_TIMEOUT: 'cursor-idle-timeout',
 };
 
 const NUMERIC = new Set<keyof NodeConfig>([
@@ -53,6 +62,9 @@ const NUMERIC = new Set<keyof NodeConfig>([
   'flush-interval',
   'max-import-bytes',
   'live-queue',
+  'query-timeout',
+  'max-cursors',
+  'cursor-idle-timeout',
 ]);
 
 /** The config file to read: an explicit path, else ./vast.yaml, else the user config dir's. */

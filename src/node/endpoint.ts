@@ -5,6 +5,8 @@ export const DEFAULT_ENDPOINT = '127.0.0.1:42000';
 
 /** The media type of Arrow IPC streams on the wire. */
 export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
+/** Schema metadata key of the Arrow message that ends a failed export stream with its error. */
+export const STREAM_ERROR_KEY = 'vast.error';
 
 /** Splits `HOST:PORT` (IPv6 hosts in brackets). */
 export function parseEndpoint(text: string): { host: string; port: number } {
