@@ -92,6 +92,8 @@ interface Cursor {
   pending: A.RecordBatch | undefined;
   tenant: string;
   touched: number;
+  /** A page is being computed: not idle, whatever `touched` says. */
+  busy: boolean;
 }
 
 export function buildServer(node: VastNode) {
@@ -112,7 +114,7 @@ export function buildServer(node: VastNode) {
   const sweep = setInterval(
     () => {
       const now = Date.now();
-      for (const [id, c] of cursors) if (now - c.touched > cursorTtlMs) dropCursor(id, c);
+      for (const [id, c] of cursors) if (!c.busy && now - c.touched > cursorTtlMs) dropCursor(id, c);
     },
     Math.min(cursorTtlMs / 4, 60_000),
   );
@@ -122,6 +124,18 @@ export function buildServer(node: VastNode) {
     for (const [id, c] of cursors) dropCursor(id, c);
   });
   const queryTimeoutMs = node.config['query-timeout'] * 1000;
+  /** Queries scanning right now, per tenant (in `status`: shows that a cancelled query really stopped). */
+  const scanning = new Map<string, number>();
+  /** Counts a running query until the returned function is called (at most once counts). */
+  const trackQuery = (tenant: string) => {
+    scanning.set(tenant, (scanning.get(tenant) ?? 0) + 1);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      scanning.set(tenant, (scanning.get(tenant) ?? 1) - 1);
+    };
+  };
 
   // Import bodies are streamed to the reader, not buffered; JSON bodies of other routes parse as usual.
   app.removeAllContentTypeParsers();
@@ -171,6 +185,7 @@ export function buildServer(node: VastNode) {
       buffered: t.buffered,
       ingested: t.ingested,
       liveQueries: t.subscribers.size,
+      runningQueries: scanning.get(t.name) ?? 0,
       sources: node.components.list(req.principal.admin ? undefined : t.name),
     };
   });
@@ -309,8 +324,10 @@ export function buildServer(node: VastNode) {
       Symbol.asyncIterator
     ]();
     let out: Readable | undefined;
+    const ended = trackQuery(t.name);
     // A client that goes away cancels the scan itself, not just the output stream.
     reply.raw.on('close', () => {
+      ended();
       if (!reply.raw.writableFinished) {
         abort.abort();
         live?.close();
@@ -324,6 +341,7 @@ export function buildServer(node: VastNode) {
       try {
         first = await chunks.next();
       } catch (e) {
+        ended();
         throw queryHttpError(e);
       }
     }
@@ -340,6 +358,7 @@ export function buildServer(node: VastNode) {
         node.log.warn({ tenant: t.name, error: message }, 'query failed while streaming');
         yield arrowOut ? errorStream(message) : `${JSON.stringify({ error: message })}\n`;
       } finally {
+        ended();
         await chunks.return?.();
       }
     }
@@ -368,7 +387,15 @@ export function buildServer(node: VastNode) {
     const budget = new QueryBudget(queryTimeoutMs, abort.signal);
     const iterator = runQuery(snap.store, q, { tail: snap.tail, budget })[Symbol.asyncIterator]();
     const id = randomUUID();
-    cursors.set(id, { iterator, budget, abort, pending: undefined, tenant: t.name, touched: Date.now() });
+    cursors.set(id, {
+      iterator,
+      budget,
+      abort,
+      pending: undefined,
+      tenant: t.name,
+      touched: Date.now(),
+      busy: false,
+    });
     return { id };
   });
 
@@ -397,12 +424,19 @@ export function buildServer(node: VastNode) {
       c.pending = undefined;
       if (!batch) {
         let r: IteratorResult<A.RecordBatch>;
+        const ended = trackQuery(c.tenant);
+        c.busy = true;
         try {
           r = await c.iterator.next();
         } catch (e) {
           // A failed or cancelled run cannot continue: the cursor is gone.
           cursors.delete(id);
+          if (e instanceof QueryCancelledError) throw new HttpError(410, `query ${id} was deleted`);
           throw queryHttpError(e);
+        } finally {
+          c.busy = false;
+          c.touched = Date.now();
+          ended();
         }
         if (r.done) {
           done = true;

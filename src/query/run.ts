@@ -10,7 +10,7 @@ import { type Diagnostic, VastError } from '../diagnostics.js';
 import type { Expr } from '../expr/ast.js';
 import { type CompiledQuery, compileQuery, evaluate, type Program, programText } from '../expr/compile.js';
 import { ExpressionError } from '../expr/errors.js';
-import { countSet } from '../expr/kernels/bitmap.js';
+import { bitmapBytes, countSet } from '../expr/kernels/bitmap.js';
 import { parseExpression } from '../expr/parser.js';
 import { printExpression } from '../expr/print.js';
 import { prune, SketchCache } from '../expr/prune.js';
@@ -74,8 +74,8 @@ export class QueryCancelledError extends VastError {
 
 /** Synchronous work between two turns of the event loop; other requests wait at most about this long. */
 const SLICE_MS = 15;
-/** Rows evaluated at once until the first timing says how many fit into a slice. */
-const FIRST_CHUNK_ROWS = 1024;
+/** Rows evaluated at once before any timing says how many fit into a slice. */
+const FIRST_CHUNK_ROWS = 1;
 
 /**
  * The time budget and cancellation of one query run, and its cooperative
@@ -257,49 +257,55 @@ async function* selections(
     for await (const batch of store.selectedBatches(e, want)) {
       await budget.checkpoint();
       stats.rowsScanned += batch.numRows;
-      yield* evaluateInSlices(program, batch, budget, chunk);
+      yield { batch, bits: await evaluateInSlices(program, batch, budget, chunk) };
     }
   }
   const programOf = programCache(q.compiled);
   for (const batch of tail) {
     await budget.checkpoint();
     stats.rowsScanned += batch.numRows;
-    yield* evaluateInSlices(programOf(batch), batch, budget, chunk);
+    yield { batch, bits: await evaluateInSlices(programOf(batch), batch, budget, chunk) };
   }
 }
 
 /**
- * Evaluates a batch in row chunks sized so that each takes about SLICE_MS,
- * with a checkpoint between chunks: an expensive pattern over a 64k-row
- * batch must neither hold the event loop nor outlive its budget. `chunk`
- * carries the learnt chunk size from batch to batch.
+ * A batch's selection bits, evaluated in row chunks sized so that each takes
+ * about SLICE_MS, with a checkpoint between chunks: an expensive pattern over
+ * a 64k-row batch must neither hold the event loop nor outlive its budget.
+ * `chunk` carries the learnt chunk size from batch to batch; it starts at one
+ * row because the first timing is all we know about the program's cost.
+ * Undefined: every row is selected.
  */
-async function* evaluateInSlices(
+async function evaluateInSlices(
   program: Program,
   batch: A.RecordBatch,
   budget: QueryBudget,
   chunk: { rows: number },
-): AsyncIterable<Selection> {
-  if (program.kind === 'const') {
-    if (program.value) yield { batch, bits: undefined };
-    return;
-  }
-  if (batch.numRows <= chunk.rows) {
+): Promise<Uint8Array | undefined> {
+  if (program.kind === 'const') return program.value ? undefined : new Uint8Array(bitmapBytes(batch.numRows));
+  const rows = batch.numRows;
+  let out: Uint8Array | undefined;
+  for (let at = 0; at < rows; ) {
+    if (at > 0) await budget.checkpoint();
+    const n = Math.min(chunk.rows, rows - at);
     const t = performance.now();
-    yield { batch, bits: evaluate(program, batch) };
-    chunk.rows = nextChunkRows(chunk.rows, batch.numRows, performance.now() - t);
-    return;
-  }
-  for (let at = 0; at < batch.numRows; ) {
-    const n = Math.min(chunk.rows, batch.numRows - at);
-    const part = batch.slice(at, at + n);
-    const t = performance.now();
-    const bits = evaluate(program, part);
+    const bits = evaluate(program, n === rows ? batch : batch.slice(at, at + n));
     chunk.rows = nextChunkRows(chunk.rows, n, performance.now() - t);
-    yield { batch: part, bits };
+    if (n === rows) return bits;
+    out ??= new Uint8Array(bitmapBytes(rows));
+    copyBits(out, at, bits, n);
     at += n;
-    if (at < batch.numRows) await budget.checkpoint();
   }
+  return out ?? new Uint8Array(0);
+}
+
+/** Copies bits 0..n of `src` to `dst` from bit `at` on (bytewise when aligned). */
+function copyBits(dst: Uint8Array, at: number, src: Uint8Array, n: number): void {
+  if ((at & 7) === 0) {
+    dst.set(src.subarray(0, bitmapBytes(n)), at >> 3);
+    return;
+  }
+  for (let r = 0; r < n; r++) if (src[r >> 3] & (1 << (r & 7))) dst[(at + r) >> 3] |= 1 << ((at + r) & 7);
 }
 
 /** The chunk size that makes the next evaluation take about SLICE_MS, from how long `rows` rows took. */
