@@ -383,7 +383,10 @@ export async function* runQuery(
   const budget = opts.budget ?? unlimited();
   const history = opts.liveOnly ? empty() : scan(store, q, stats, opts.tail ?? [], budget);
   const source = live ? concatStreams(history, live) : history;
-  const batches = q.pipeline.length > 0 ? runPipeline(q.pipeline, source) : source;
+  const batches =
+    q.pipeline.length > 0
+      ? runPipeline(q.pipeline, inSlices(source, budget, { rows: FIRST_CHUNK_ROWS }))
+      : source;
   try {
     for await (const batch of batches) {
       if (remaining <= 0) return;
@@ -400,6 +403,28 @@ export async function* runQuery(
     }
   } finally {
     stats.totalMs = performance.now() - start;
+  }
+}
+
+/**
+ * Feeds a pipeline slices of batches sized so that the pipeline's work on
+ * one slice (a `where` with an expensive pattern) takes about SLICE_MS: the
+ * time until the pipeline asks for the next slice is its work on this one.
+ */
+async function* inSlices(
+  source: AsyncIterable<A.RecordBatch>,
+  budget: QueryBudget,
+  chunk: { rows: number },
+): AsyncIterable<A.RecordBatch> {
+  for await (const batch of source) {
+    for (let at = 0; at < batch.numRows; ) {
+      const n = Math.min(chunk.rows, batch.numRows - at);
+      const t = performance.now();
+      yield n === batch.numRows ? batch : batch.slice(at, at + n);
+      chunk.rows = nextChunkRows(chunk.rows, n, performance.now() - t);
+      at += n;
+      await budget.checkpoint();
+    }
   }
 }
 
