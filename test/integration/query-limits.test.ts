@@ -135,6 +135,12 @@ describe('a heavy query on a node with query-timeout 3', () => {
     expect(await json(r)).toEqual({ error: OVER_BUDGET });
   }, 60_000);
 
+  it('an expensive pipeline where is bounded by the same budget', async () => {
+    const r = await h.call(exportPath(`n >= 0 | where ${HEAVY} | head 1`), h.acme);
+    expect(r.status).toBe(504);
+    expect(await json(r)).toEqual({ error: OVER_BUDGET });
+  }, 60_000);
+
   it('ends an NDJSON stream that already sent results with an error line', async () => {
     const r = await h.call(exportPath(`n < 2 or ${HEAVY}`), h.acme);
     expect(r.status).toBe(200);
