@@ -48,6 +48,7 @@ import {
   UNTERMINATED_PATTERN,
   UNTERMINATED_STRING,
 } from './errors.js';
+import { patternLimitViolation } from './kernels/pattern.js';
 
 export type TokenKind =
   | 'lparen'
@@ -475,8 +476,12 @@ class Lexer {
       ok = false;
     } else {
       const at = nonLinearConstruct(source);
+      const limit = at >= 0 ? undefined : patternLimitViolation(source);
       if (at >= 0) {
         this.problem(start + 1 + at, PATTERN_NOT_LINEAR);
+        ok = false;
+      } else if (limit) {
+        this.problem(start + 1 + limit.at, limit.message);
         ok = false;
       }
     }

@@ -20,7 +20,7 @@ import type { ReaderContext } from '../formats/format.js';
 import { SchemaRegistry } from '../types/registry.js';
 import { BATCH_ID_HEADER } from './batch-ids.js';
 import { ARROW_STREAM, parseEndpoint } from './endpoint.js';
-import { liveErrorOf } from './live.js';
+import { streamErrorOf } from './stream-error.js';
 
 /** Requests in flight during an import: enough to hide latency, few enough to bound memory. */
 const IMPORT_WINDOW = 4;
@@ -212,9 +212,9 @@ export class NodeClient {
       },
     };
     for await (const batch of readArrow(res.body as unknown as AsyncIterable<Uint8Array>, ctx)) {
-      // The node ends a stream it had to cut short (a dropped live query) with an error marker.
-      const error = liveErrorOf(batch);
-      if (error !== undefined) throw new VastError(error);
+      // A query that fails after results were sent ends its stream with the error (stream-error.ts).
+      const error = streamErrorOf(batch);
+      if (error !== undefined) throw new VastError(`node: ${error}`);
       yield batch;
     }
   }

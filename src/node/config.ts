@@ -42,6 +42,12 @@ export const ConfigSchema = z
     'batch-id-window': z.number().positive().default(3600),
     /** Batch ids a tenant remembers at most (the oldest are forgotten first). */
     'batch-id-capacity': z.number().int().positive().default(16_384),
+    /** Seconds a one-shot query (export, count, a cursor's page) may run; 0: no limit. Live queries are exempt. */
+    'query-timeout': z.number().nonnegative().default(60),
+    /** Open query cursors (POST /api/v0/query/new) per tenant. */
+    'max-cursors': z.number().int().positive().default(32),
+    /** Seconds after which an unused query cursor is dropped. */
+    'cursor-idle-timeout': z.number().positive().default(120),
     'log-level': z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
     /** The packet capture program the pcap source runs; only the operator chooses it. */
     'capture-program': z.string().min(1).default('tcpdump'),

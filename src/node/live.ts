@@ -9,10 +9,10 @@
  * `live-max-lag-bytes` bytes queued) is dropped: its queue is freed at once
  * and its stream ends with a `LiveDroppedError`, which the HTTP layer turns
  * into a final error line (NDJSON) or error stream (Arrow, see
- * `liveErrorStream`). A slow reader thus costs bounded memory and never
+ * `errorStream` in stream-error.ts). A slow reader thus costs bounded memory and never
  * slows down its tenant's imports.
  */
-import * as A from 'apache-arrow';
+import type * as A from 'apache-arrow';
 import { VastError } from '../diagnostics.js';
 
 export interface LiveLimits {
@@ -107,30 +107,4 @@ export class LiveSubscriber implements AsyncIterable<A.RecordBatch> {
       this.wake = undefined;
     }
   }
-}
-
-/**
- * Schema metadata marking an Arrow stream that carries an error instead of
- * events: the last stream of an export that ended early (a dropped live
- * query). Clients turn it into an error (`liveErrorOf`).
- */
-const ERROR_KEY = 'vast.stream-error';
-
-/** A complete Arrow IPC stream telling the client that its export ended with `message`. */
-export function liveErrorStream(message: string): Uint8Array {
-  const schema = new A.Schema([new A.Field('error', new A.Utf8(), false)], new Map([[ERROR_KEY, message]]));
-  const column = A.vectorFromArray([message], new A.Utf8()).data[0];
-  const data = A.makeData({ type: new A.Struct(schema.fields), length: 1, nullCount: 0, children: [column] });
-  const batch = new A.RecordBatch(schema, data);
-  return A.tableToIPC(new A.Table([batch]), 'stream');
-}
-
-/** The error an export stream ended with, when `batch` is the marker written by `liveErrorStream`. */
-export function liveErrorOf(batch: A.RecordBatch): string | undefined {
-  return batch.schema.metadata.get(ERROR_KEY);
-}
-
-/** The final NDJSON line of an export that ended with `message`. */
-export function liveErrorLine(message: string): string {
-  return `${JSON.stringify({ error: message })}\n`;
 }

@@ -93,8 +93,13 @@ export const openApiDocument = {
           { name: 'format', in: 'query', schema: { enum: ['json', 'arrow'] } },
         ],
         responses: {
-          200: { description: 'events' },
-          400: { ...errorResponse, description: 'invalid expression' },
+          200: {
+            description:
+              'events; a query failing after results were sent ends with a line {"error": ...} ' +
+              '(NDJSON) or a message whose schema metadata vast.error holds it (Arrow)',
+          },
+          400: { ...errorResponse, description: 'invalid expression, or a value too long for a pattern' },
+          504: { ...errorResponse, description: 'the query exceeded query-timeout' },
           ...auth,
         },
       },
@@ -107,7 +112,22 @@ export const openApiDocument = {
       post: {
         summary: 'start a paged query; returns {id}',
         parameters: queryParams,
-        responses: { 200: { description: '{id}' }, ...auth },
+        responses: {
+          200: { description: '{id}' },
+          429: { ...errorResponse, description: 'the tenant has max-cursors open cursors' },
+          ...auth,
+        },
+      },
+    },
+    '/api/v0/query/{id}': {
+      delete: {
+        summary: 'cancel a paged query and free its cursor',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          200: { description: '{deleted: id}' },
+          404: { ...errorResponse, description: 'unknown query id' },
+          ...auth,
+        },
       },
     },
     '/api/v0/query/{id}/next': {
@@ -115,11 +135,14 @@ export const openApiDocument = {
         summary: 'the next n events of a paged query: {events, done}',
         parameters: [
           { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
-          { name: 'n', in: 'query', schema: { type: 'integer' } },
+          { name: 'n', in: 'query', schema: { type: 'integer', minimum: 0, maximum: 10_000 } },
         ],
         responses: {
           200: { description: '{events, done}' },
-          404: { ...errorResponse, description: 'unknown query id' },
+          400: { ...errorResponse, description: "'n' above 10000" },
+          404: { ...errorResponse, description: 'unknown query id (expired after cursor-idle-timeout)' },
+          410: { ...errorResponse, description: 'the query was deleted while this page was computed' },
+          504: { ...errorResponse, description: 'the page exceeded query-timeout' },
           ...auth,
         },
       },

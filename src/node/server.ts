@@ -14,22 +14,31 @@ import { type Diagnostic, formatDiagnostic, InputError, VastError } from '../dia
 import { findFormat } from '../formats/index.js';
 import { writeJson } from '../formats/json/writer.js';
 import { type OnError, readBatches } from '../formats/read.js';
-import { batchSelector, type PreparedQuery, prepareQuery, runQuery } from '../query/run.js';
+import {
+  batchSelector,
+  type PreparedQuery,
+  prepareQuery,
+  QueryBudget,
+  QueryCancelledError,
+  QueryTimeoutError,
+  runQuery,
+} from '../query/run.js';
 import { SourceRefusal } from '../sources/policy.js';
 import { vastSchema } from '../types/arrow.js';
 import type { Schema } from '../types/type.js';
 import type { Principal } from './auth.js';
 import { BATCH_ID_HEADER, BATCH_ID_RE } from './batch-ids.js';
 import { ARROW_STREAM } from './endpoint.js';
-import { LiveDroppedError, LiveSubscriber, liveErrorLine, liveErrorStream } from './live.js';
+import { LiveSubscriber } from './live.js';
 import type { VastNode } from './node.js';
 import { openApiDocument } from './openapi.js';
+import { errorLine, errorStream } from './stream-error.js';
 import type { Tenant } from './tenant.js';
 
 /** Diagnostics returned in an import response; the rest are only counted. */
 const MAX_REPORTED = 20;
-/** Idle query cursors are dropped after this long. */
-const CURSOR_TTL_MS = 10 * 60 * 1000;
+/** Events one page of a query cursor may hold (`n`): a page is built in memory. */
+export const MAX_PAGE_EVENTS = 10_000;
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -81,9 +90,13 @@ function limitParam(req: FastifyRequest, name: string): number | undefined {
 
 interface Cursor {
   iterator: AsyncIterator<A.RecordBatch>;
+  budget: QueryBudget;
+  abort: AbortController;
   pending: A.RecordBatch | undefined;
   tenant: string;
   touched: number;
+  /** A page is being computed: not idle, whatever `touched` says. */
+  busy: boolean;
 }
 
 export function buildServer(node: VastNode) {
@@ -95,16 +108,37 @@ export function buildServer(node: VastNode) {
     forceCloseConnections: true,
   });
   const cursors = new Map<string, Cursor>();
-  const sweep = setInterval(() => {
-    const now = Date.now();
-    for (const [id, c] of cursors)
-      if (now - c.touched > CURSOR_TTL_MS) {
-        c.iterator.return?.();
-        cursors.delete(id);
-      }
-  }, 60_000);
+  const dropCursor = (id: string, c: Cursor) => {
+    c.abort.abort();
+    c.iterator.return?.().catch(() => {});
+    cursors.delete(id);
+  };
+  const cursorTtlMs = node.config['cursor-idle-timeout'] * 1000;
+  const sweep = setInterval(
+    () => {
+      const now = Date.now();
+      for (const [id, c] of cursors) if (!c.busy && now - c.touched > cursorTtlMs) dropCursor(id, c);
+    },
+    Math.min(cursorTtlMs / 4, 60_000),
+  );
   sweep.unref();
-  app.addHook('onClose', async () => clearInterval(sweep));
+  app.addHook('onClose', async () => {
+    clearInterval(sweep);
+    for (const [id, c] of cursors) dropCursor(id, c);
+  });
+  const queryTimeoutMs = node.config['query-timeout'] * 1000;
+  /** Queries scanning right now, per tenant (in `status`: shows that a cancelled query really stopped). */
+  const scanning = new Map<string, number>();
+  /** Counts a running query until the returned function is called (at most once counts). */
+  const trackQuery = (tenant: string) => {
+    scanning.set(tenant, (scanning.get(tenant) ?? 0) + 1);
+    let ended = false;
+    return () => {
+      if (ended) return;
+      ended = true;
+      scanning.set(tenant, (scanning.get(tenant) ?? 1) - 1);
+    };
+  };
 
   // Import bodies are streamed to the reader, not buffered; JSON bodies of other routes parse as usual.
   app.removeAllContentTypeParsers();
@@ -154,6 +188,7 @@ export function buildServer(node: VastNode) {
       buffered: t.buffered,
       ingested: t.ingested,
       liveQueries: t.subscribers.size,
+      runningQueries: scanning.get(t.name) ?? 0,
       sources: node.components.list(req.principal.admin ? undefined : t.name),
     };
   });
@@ -273,6 +308,9 @@ export function buildServer(node: VastNode) {
     const maxEvents = limitParam(req, 'limit') ?? limitParam(req, 'n');
     const arrowOut = param(req, 'format') === 'arrow' || req.headers.accept === ARROW_STREAM;
     let live: LiveSubscriber | undefined;
+    const abort = new AbortController();
+    // Live queries run until their client leaves: no total budget, but they still yield and can be cancelled.
+    const budget = new QueryBudget(continuous || unified ? undefined : queryTimeoutMs, abort.signal);
     // Subscribing and taking the snapshot happen in the same tick: no event is missed or seen twice.
     if (continuous || unified) {
       live = new LiveSubscriber(batchSelector(q), node.liveLimits);
@@ -284,6 +322,7 @@ export function buildServer(node: VastNode) {
       tail: snap.tail,
       live,
       liveOnly: continuous && !unified,
+      budget,
     });
     async function* guarded(): AsyncIterable<A.RecordBatch> {
       try {
@@ -295,18 +334,49 @@ export function buildServer(node: VastNode) {
         }
       }
     }
-    const out = Readable.from(
-      endingWithDropMessage(
-        arrowOut ? selfContainedStreams(guarded()) : writeJson(guarded(), { options: {} }),
-        arrowOut ? liveErrorStream : liveErrorLine,
-      ),
-    );
-    req.raw.on('close', () => {
+    const chunks = (arrowOut ? selfContainedStreams(guarded()) : writeJson(guarded(), { options: {} }))[
+      Symbol.asyncIterator
+    ]();
+    let out: Readable | undefined;
+    const ended = trackQuery(t.name);
+    // A client that goes away cancels the scan itself, not just the output stream.
+    reply.raw.on('close', () => {
+      ended();
       if (!reply.raw.writableFinished) {
+        abort.abort();
         live?.close();
-        out.destroy();
+        out?.destroy();
       }
     });
+    // A one-shot query's first chunk is awaited before the headers go out, so that a query that
+    // fails early (over budget, a value too long for a pattern) gets a proper HTTP status.
+    let first: IteratorResult<string | Uint8Array> | undefined;
+    if (!live) {
+      try {
+        first = await chunks.next();
+      } catch (e) {
+        ended();
+        throw queryHttpError(e);
+      }
+    }
+    // Later failures can only travel inside the stream: a last NDJSON line `{"error": ...}`, or for
+    // Arrow a last message whose schema metadata holds the error (see `errorStream`).
+    async function* withErrorTail(): AsyncIterable<string | Uint8Array> {
+      try {
+        if (first?.done) return;
+        if (first) yield first.value;
+        for (let r = await chunks.next(); !r.done; r = await chunks.next()) yield r.value;
+      } catch (e) {
+        if (e instanceof QueryCancelledError) return;
+        const message = queryHttpError(e).message;
+        node.log.warn({ tenant: t.name, error: message }, 'query failed while streaming');
+        yield arrowOut ? errorStream(message) : errorLine(message);
+      } finally {
+        ended();
+        await chunks.return?.();
+      }
+    }
+    out = Readable.from(withErrorTail());
     reply.type(arrowOut ? ARROW_STREAM : 'application/x-ndjson');
     return reply.send(out);
   };
@@ -316,11 +386,39 @@ export function buildServer(node: VastNode) {
   app.post('/api/v0/query/new', async (req) => {
     const t = await tenantOf(req);
     const q = prepare(t, param(req, 'expression') ?? param(req, 'query'));
+    const max = node.config['max-cursors'];
+    let open = 0;
+    for (const c of cursors.values()) if (c.tenant === t.name) open++;
+    if (open >= max)
+      throw new HttpError(
+        429,
+        `too many open query cursors (${open}, max-cursors ${max}): read them to the end, ` +
+          'DELETE /api/v0/query/:id, or wait until idle ones expire',
+      );
     const snap = t.snapshot();
-    const iterator = runQuery(snap.store, q, { tail: snap.tail })[Symbol.asyncIterator]();
+    const abort = new AbortController();
+    // Each page gets the full budget (see `next`); the clock does not run while the client is away.
+    const budget = new QueryBudget(queryTimeoutMs, abort.signal);
+    const iterator = runQuery(snap.store, q, { tail: snap.tail, budget })[Symbol.asyncIterator]();
     const id = randomUUID();
-    cursors.set(id, { iterator, pending: undefined, tenant: t.name, touched: Date.now() });
+    cursors.set(id, {
+      iterator,
+      budget,
+      abort,
+      pending: undefined,
+      tenant: t.name,
+      touched: Date.now(),
+      busy: false,
+    });
     return { id };
+  });
+
+  app.delete('/api/v0/query/:id', async (req) => {
+    const { id } = req.params as { id: string };
+    const c = cursors.get(id);
+    if (!c || c.tenant !== req.principal.tenant) throw new HttpError(404, `no such query: ${id}`);
+    dropCursor(id, c);
+    return { deleted: id };
   });
 
   app.get('/api/v0/query/:id/next', async (req) => {
@@ -329,6 +427,9 @@ export function buildServer(node: VastNode) {
     if (!c || c.tenant !== req.principal.tenant) throw new HttpError(404, `no such query: ${id}`);
     c.touched = Date.now();
     const n = limitParam(req, 'n') ?? 100;
+    if (n > MAX_PAGE_EVENTS)
+      throw new HttpError(400, `'n' must be at most ${MAX_PAGE_EVENTS} events per page, got ${n}`);
+    c.budget.restart();
     const picked: A.RecordBatch[] = [];
     let count = 0;
     let done = false;
@@ -336,7 +437,21 @@ export function buildServer(node: VastNode) {
       let batch = c.pending;
       c.pending = undefined;
       if (!batch) {
-        const r = await c.iterator.next();
+        let r: IteratorResult<A.RecordBatch>;
+        const ended = trackQuery(c.tenant);
+        c.busy = true;
+        try {
+          r = await c.iterator.next();
+        } catch (e) {
+          // A failed or cancelled run cannot continue: the cursor is gone.
+          cursors.delete(id);
+          if (e instanceof QueryCancelledError) throw new HttpError(410, `query ${id} was deleted`);
+          throw queryHttpError(e);
+        } finally {
+          c.busy = false;
+          c.touched = Date.now();
+          ended();
+        }
         if (r.done) {
           done = true;
           break;
@@ -419,17 +534,13 @@ function batchIdOf(req: FastifyRequest): string | undefined {
   return id;
 }
 
-/** An export's bytes; a dropped live query ends them with its message instead of a broken connection. */
-async function* endingWithDropMessage(
-  chunks: AsyncIterable<Uint8Array | string>,
-  render: (message: string) => Uint8Array | string,
-): AsyncIterable<Uint8Array | string> {
-  try {
-    yield* chunks;
-  } catch (e) {
-    if (!(e instanceof LiveDroppedError)) throw e;
-    yield render(e.message);
-  }
+/** The HTTP error for a query that failed while running. */
+function queryHttpError(e: unknown): HttpError {
+  if (e instanceof HttpError) return e;
+  if (e instanceof QueryTimeoutError) return new HttpError(504, e.message);
+  if (e instanceof QueryCancelledError) return new HttpError(499, e.message);
+  if (e instanceof VastError) return new HttpError(400, e.message);
+  return new HttpError(500, `query failed: ${(e as Error).message}`);
 }
 
 /** Schemas of batches in a tenant's unflushed tail (so queries on fresh data type-check). */

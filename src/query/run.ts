@@ -4,12 +4,13 @@
  * evaluate → filter → pipeline → caller. Results stream: the first batch is
  * handed out as soon as it is found, and `maxEvents` stops the scan early.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type * as A from 'apache-arrow';
-import type { Diagnostic } from '../diagnostics.js';
+import { type Diagnostic, VastError } from '../diagnostics.js';
 import type { Expr } from '../expr/ast.js';
 import { type CompiledQuery, compileQuery, evaluate, type Program, programText } from '../expr/compile.js';
 import { ExpressionError } from '../expr/errors.js';
-import { countSet } from '../expr/kernels/bitmap.js';
+import { bitmapBytes, countSet } from '../expr/kernels/bitmap.js';
 import { parseExpression } from '../expr/parser.js';
 import { printExpression } from '../expr/print.js';
 import { prune, SketchCache } from '../expr/prune.js';
@@ -54,6 +55,75 @@ export const emptyStats = (): QueryStats => ({
   rowsScanned: 0,
   rowsMatched: 0,
 });
+
+/** A query ran longer than its time budget (`query-timeout`). */
+export class QueryTimeoutError extends VastError {
+  constructor(readonly timeoutMs: number) {
+    super(`query exceeded its time budget of ${timeoutMs / 1000} s (query-timeout)`);
+    this.name = 'QueryTimeoutError';
+  }
+}
+
+/** A query was cancelled: its client went away, its cursor was deleted, or Ctrl-C. */
+export class QueryCancelledError extends VastError {
+  constructor() {
+    super('query cancelled');
+    this.name = 'QueryCancelledError';
+  }
+}
+
+/** Synchronous work between two turns of the event loop; other requests wait at most about this long. */
+const SLICE_MS = 15;
+/** Rows evaluated at once before any timing says how many fit into a slice. */
+const FIRST_CHUNK_ROWS = 1;
+
+/**
+ * The time budget and cancellation of one query run, and its cooperative
+ * scheduling. Scans run on the main thread but give the event loop a turn
+ * (`setImmediate`) every ~SLICE_MS of work, so other tenants' requests, signal
+ * handlers and timers keep running. We chose this over worker threads: the
+ * store, its caches and the tail snapshot live on the main thread and would
+ * have to be copied into a worker per query, while yielding costs one turn per
+ * slice; what remains synchronous is bounded (evaluation in adaptive row
+ * chunks, and `PATTERN_LIMITS.work` for a single pattern test).
+ */
+export class QueryBudget {
+  private deadline = Number.POSITIVE_INFINITY;
+  private sliceStart = performance.now();
+  /**
+   * @param timeoutMs total wall-clock time for the run (undefined or 0: none, for live queries)
+   * @param signal aborts the run between two slices
+   */
+  constructor(
+    readonly timeoutMs?: number,
+    readonly signal?: AbortSignal,
+  ) {
+    this.restart();
+  }
+
+  /** Starts the budget over (a cursor's next page gets a fresh budget). */
+  restart(): void {
+    this.deadline = this.timeoutMs ? performance.now() + this.timeoutMs : Number.POSITIVE_INFINITY;
+  }
+
+  /** Throws if cancelled or over budget. */
+  check(): void {
+    if (this.signal?.aborted) throw new QueryCancelledError();
+    if (performance.now() > this.deadline) throw new QueryTimeoutError(this.timeoutMs ?? 0);
+  }
+
+  /** Checks, and yields to the event loop when the current slice of synchronous work is used up. */
+  async checkpoint(): Promise<void> {
+    this.check();
+    if (performance.now() - this.sliceStart < SLICE_MS) return;
+    await nextTurn();
+    this.sliceStart = performance.now();
+    this.check();
+  }
+}
+
+/** A budget that never runs out and cannot be cancelled, but still yields. */
+const unlimited = () => new QueryBudget();
 
 function fail(text: string, diagnostics: readonly Diagnostic[]): never {
   throw new ExpressionError(text, diagnostics);
@@ -168,7 +238,9 @@ async function* selections(
   q: PreparedQuery,
   stats: QueryStats,
   tail: readonly A.RecordBatch[],
+  budget: QueryBudget,
 ): AsyncIterable<Selection> {
+  const chunk = { rows: FIRST_CHUNK_ROWS };
   const sketches = new SketchCache((e) => store.sketchPath(e));
   for (const e of plan(store, q, stats, sketches)) {
     stats.opened++;
@@ -183,16 +255,65 @@ async function* selections(
       return false;
     };
     for await (const batch of store.selectedBatches(e, want)) {
+      await budget.checkpoint();
       stats.rowsScanned += batch.numRows;
-      yield { batch, bits: program.kind === 'const' && program.value ? undefined : evaluate(program, batch) };
+      yield { batch, bits: await evaluateInSlices(program, batch, budget, chunk) };
     }
   }
   const programOf = programCache(q.compiled);
   for (const batch of tail) {
+    await budget.checkpoint();
     stats.rowsScanned += batch.numRows;
-    const p = programOf(batch);
-    yield { batch, bits: p.kind === 'const' && p.value ? undefined : evaluate(p, batch) };
+    yield { batch, bits: await evaluateInSlices(programOf(batch), batch, budget, chunk) };
   }
+}
+
+/**
+ * A batch's selection bits, evaluated in row chunks sized so that each takes
+ * about SLICE_MS, with a checkpoint between chunks: an expensive pattern over
+ * a 64k-row batch must neither hold the event loop nor outlive its budget.
+ * `chunk` carries the learnt chunk size from batch to batch; it starts at one
+ * row because the first timing is all we know about the program's cost.
+ * Undefined: every row is selected.
+ */
+async function evaluateInSlices(
+  program: Program,
+  batch: A.RecordBatch,
+  budget: QueryBudget,
+  chunk: { rows: number },
+): Promise<Uint8Array | undefined> {
+  if (program.kind === 'const') return program.value ? undefined : new Uint8Array(bitmapBytes(batch.numRows));
+  const rows = batch.numRows;
+  let out: Uint8Array | undefined;
+  for (let at = 0; at < rows; ) {
+    if (at > 0) await budget.checkpoint();
+    const n = Math.min(chunk.rows, rows - at);
+    const t = performance.now();
+    const bits = evaluate(program, n === rows ? batch : batch.slice(at, at + n));
+    chunk.rows = nextChunkRows(chunk.rows, n, performance.now() - t);
+    if (n === rows) return bits;
+    out ??= new Uint8Array(bitmapBytes(rows));
+    copyBits(out, at, bits, n);
+    at += n;
+  }
+  return out ?? new Uint8Array(0);
+}
+
+/** Copies bits 0..n of `src` to `dst` from bit `at` on (bytewise when aligned). */
+function copyBits(dst: Uint8Array, at: number, src: Uint8Array, n: number): void {
+  if ((at & 7) === 0) {
+    dst.set(src.subarray(0, bitmapBytes(n)), at >> 3);
+    return;
+  }
+  for (let r = 0; r < n; r++) if (src[r >> 3] & (1 << (r & 7))) dst[(at + r) >> 3] |= 1 << ((at + r) & 7);
+}
+
+/** The chunk size that makes the next evaluation take about SLICE_MS, from how long `rows` rows took. */
+function nextChunkRows(current: number, rows: number, ms: number): number {
+  if (rows < current && ms < SLICE_MS) return current;
+  const perRow = ms / Math.max(rows, 1);
+  const fit = perRow > 0 ? Math.floor(SLICE_MS / 2 / perRow) : current * 2;
+  return Math.max(1, Math.min(fit, current * 2, 1 << 20));
 }
 
 /** The events matching the expression, before any pipeline operator. */
@@ -201,14 +322,15 @@ async function* scan(
   q: PreparedQuery,
   stats: QueryStats,
   tail: readonly A.RecordBatch[],
+  budget: QueryBudget,
 ): AsyncIterable<A.RecordBatch> {
-  for await (const { batch, bits } of selections(store, q, stats, tail)) {
+  for await (const { batch, bits } of selections(store, q, stats, tail, budget)) {
     const selected = bits ? filter(batch, bits) : batch;
     if (!selected) continue;
     stats.rowsMatched += selected.numRows;
     yield selected;
     // Give consumers (a closed pipe, `head`) a chance to stop us between batches.
-    await Promise.resolve();
+    await budget.checkpoint();
   }
 }
 
@@ -221,14 +343,15 @@ export async function countQuery(
   q: PreparedQuery,
   stats: QueryStats = emptyStats(),
   tail: readonly A.RecordBatch[] = [],
+  budget: QueryBudget = unlimited(),
 ): Promise<number> {
   let n = 0;
   if (q.pipeline.length > 0) {
-    for await (const b of runQuery(store, q, { tail }, stats)) n += b.numRows;
+    for await (const b of runQuery(store, q, { tail, budget }, stats)) n += b.numRows;
     return n;
   }
   const start = performance.now();
-  for await (const { batch, bits } of selections(store, q, stats, tail)) {
+  for await (const { batch, bits } of selections(store, q, stats, tail, budget)) {
     const k = bits ? countSet(bits) : batch.numRows;
     stats.rowsMatched += k;
     n += k;
@@ -249,18 +372,26 @@ export async function* runQuery(
     live?: AsyncIterable<A.RecordBatch>;
     /** Skip history: only live batches (`--continuous`). */
     liveOnly?: boolean;
+    /** Time budget and cancellation; live queries pass one without a total (they still yield). */
+    budget?: QueryBudget;
   } = {},
   stats: QueryStats = emptyStats(),
 ): AsyncIterable<A.RecordBatch> {
   const start = performance.now();
   let remaining = opts.maxEvents ?? Number.POSITIVE_INFINITY;
   const live = opts.live;
-  const history = opts.liveOnly ? empty() : scan(store, q, stats, opts.tail ?? []);
+  const budget = opts.budget ?? unlimited();
+  const history = opts.liveOnly ? empty() : scan(store, q, stats, opts.tail ?? [], budget);
   const source = live ? concatStreams(history, live) : history;
-  const batches = q.pipeline.length > 0 ? runPipeline(q.pipeline, source) : source;
+  const batches =
+    q.pipeline.length > 0
+      ? runPipeline(q.pipeline, inSlices(source, budget, { rows: FIRST_CHUNK_ROWS }))
+      : source;
   try {
     for await (const batch of batches) {
       if (remaining <= 0) return;
+      // Pipeline operators (sort, summarize) may have worked since the last scan checkpoint.
+      await budget.checkpoint();
       stats.firstResultMs ??= performance.now() - start;
       if (batch.numRows > remaining) {
         yield batch.slice(0, remaining);
@@ -272,6 +403,28 @@ export async function* runQuery(
     }
   } finally {
     stats.totalMs = performance.now() - start;
+  }
+}
+
+/**
+ * Feeds a pipeline slices of batches sized so that the pipeline's work on
+ * one slice (a `where` with an expensive pattern) takes about SLICE_MS: the
+ * time until the pipeline asks for the next slice is its work on this one.
+ */
+async function* inSlices(
+  source: AsyncIterable<A.RecordBatch>,
+  budget: QueryBudget,
+  chunk: { rows: number },
+): AsyncIterable<A.RecordBatch> {
+  for await (const batch of source) {
+    for (let at = 0; at < batch.numRows; ) {
+      const n = Math.min(chunk.rows, batch.numRows - at);
+      const t = performance.now();
+      yield n === batch.numRows ? batch : batch.slice(at, at + n);
+      chunk.rows = nextChunkRows(chunk.rows, n, performance.now() - t);
+      at += n;
+      await budget.checkpoint();
+    }
   }
 }
 

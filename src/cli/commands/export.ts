@@ -2,7 +2,7 @@ import type { RecordBatch } from 'apache-arrow';
 import type { Command } from 'commander';
 import { UsageError } from '../../diagnostics.js';
 import { findFormat } from '../../formats/index.js';
-import { emptyStats, explain, prepareQuery, runQuery } from '../../query/run.js';
+import { emptyStats, explain, prepareQuery, QueryBudget, runQuery } from '../../query/run.js';
 import { Store } from '../../store/store.js';
 import { addDbFlag, dbDir } from '../flags/db.js';
 import { addEndpointFlags, nodeClient } from '../flags/endpoint.js';
@@ -41,6 +41,8 @@ export function registerExport(program: Command): void {
       const client = await nodeClient(cmd);
       let batches: AsyncIterable<RecordBatch>;
       let report: (() => string) | undefined;
+      // Ctrl-C cancels a local scan between two slices of work (the scan yields, so the handler runs).
+      const abort = new AbortController();
       if (client) {
         batches = client.export(query, {
           maxEvents: flags.maxEvents,
@@ -54,12 +56,20 @@ export function registerExport(program: Command): void {
         const store = await Store.open(db);
         const q = prepareQuery(query, store.schemas(), schemaRegistry(db));
         const stats = emptyStats();
-        batches = runQuery(store, q, { maxEvents: flags.maxEvents }, stats);
+        batches = runQuery(
+          store,
+          q,
+          { maxEvents: flags.maxEvents, budget: new QueryBudget(undefined, abort.signal) },
+          stats,
+        );
         report = () => explain(store, q, stats);
       }
       const sink = openSink(flags.write);
       // A live query ends on Ctrl-C: what was printed stays, and the exit is clean.
-      process.once('SIGINT', () => process.stdout.write('', () => process.exit(0)));
+      process.once('SIGINT', () => {
+        abort.abort();
+        process.stdout.write('', () => process.exit(0));
+      });
       for await (const chunk of format.write!(batches, { options: {} })) {
         await sink.write(chunk);
         if (sink.closed) break;

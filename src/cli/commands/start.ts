@@ -46,7 +46,12 @@ export function registerStart(program: Command): void {
       log.info({ endpoint: config.endpoint, db: config.db }, 'node started');
       let stopping = false;
       const stop = async (signal: string) => {
-        if (stopping) return;
+        // A second signal while stopping means: now, without the final flush (the WAL is replayed on start).
+        if (stopping) {
+          log.warn({ signal }, 'second signal while stopping: exiting now');
+          log.flush?.();
+          process.exit(1);
+        }
         stopping = true;
         log.info({ signal }, 'stopping');
         // A stop that cannot finish (a stuck disk) must not leave the process hanging forever.

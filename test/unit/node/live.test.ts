@@ -1,7 +1,8 @@
 /** A live subscriber never makes ingest wait; one that lags past its bound is dropped with a message. */
 import * as A from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
-import { LiveSubscriber, liveErrorOf, liveErrorStream } from '../../../src/node/live.js';
+import { LiveSubscriber } from '../../../src/node/live.js';
+import { errorStream, streamErrorOf } from '../../../src/node/stream-error.js';
 
 const batch = () => new A.Table({ x: A.vectorFromArray([1, 2], new A.Int32()) }).batches[0];
 
@@ -34,7 +35,7 @@ describe('LiveSubscriber', () => {
   });
 
   it('marks the end of an Arrow export with an error the client recognizes', () => {
-    const [b] = A.tableFromIPC(liveErrorStream('it fell behind')).batches;
-    expect(liveErrorOf(b)).toBe('it fell behind');
+    const [b] = A.tableFromIPC(errorStream('it fell behind')).batches;
+    expect(streamErrorOf(b)).toBe('it fell behind');
   });
 });

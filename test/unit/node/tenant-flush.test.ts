@@ -15,7 +15,11 @@ import { BatchBuilder } from '../../../src/types/batch-builder.js';
 import { parseType } from '../../../src/types/parse-type.js';
 import type { RecordType } from '../../../src/types/type.js';
 
-const opts = { maxPartitionSize: 1_000_000, log: pino({ level: 'silent' }) };
+const opts = {
+  maxPartitionSize: 1_000_000,
+  batchIds: { windowMs: 3_600_000, capacity: 1024 },
+  log: pino({ level: 'silent' }),
+};
 
 function batch(name: string, type: string, rows: Record<string, unknown>[]) {
   const b = new BatchBuilder({ name, type: parseType(type) as RecordType, timestamp: 'ts' });
