@@ -214,7 +214,7 @@ export class NodeClient {
     for await (const batch of readArrow(res.body as unknown as AsyncIterable<Uint8Array>, ctx)) {
       // A query that fails after results were sent ends its stream with the error (stream-error.ts).
       const error = streamErrorOf(batch);
-      if (error !== undefined) throw new VastError(`node: ${error}`);
+      if (error !== undefined) throw new VastError(error);
       yield batch;
     }
   }

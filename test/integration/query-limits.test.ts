@@ -154,7 +154,7 @@ describe('a heavy query on a node with query-timeout 3', () => {
   it('the CLI prints the results it got, then the error, and exits non-zero', async () => {
     const r = await vastAsync(['export', 'json', `n < 2 or ${HEAVY}`], { env: h.node.env(h.acme) });
     expect(r.stdout.trim().split('\n')).toEqual(['{"n":0,"s":"aaaaab"}', '{"n":1,"s":"aaaaab"}']);
-    expect(r.stderr).toContain(`error: node: ${OVER_BUDGET}`);
+    expect(r.stderr).toContain(`error: ${OVER_BUDGET}`);
     expect(r.status).toBe(1);
   }, 60_000);
 
