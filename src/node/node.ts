@@ -9,6 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { schemaRegistry } from '../cli/schemas.js';
+import { claimDatabase } from '../store/holder.js';
 import type { SchemaRegistry } from '../types/registry.js';
 import { DEFAULT_TENANT, TENANT_RE, TokenStore } from './auth.js';
 import { Components } from './components.js';
@@ -26,12 +27,14 @@ export class VastNode {
   private stopping = false;
   /** The admin token, when this start created it (printed once by `vast start`). */
   readonly newAdminToken: string | undefined;
+  private readonly releaseDatabase: () => void;
 
   constructor(
     readonly config: NodeConfig,
     readonly log: Logger = pino({ level: config['log-level'] }),
   ) {
     mkdirSync(config.db, { recursive: true });
+    this.releaseDatabase = claimDatabase(config.db, config.endpoint);
     this.tokens = TokenStore.open(config.db);
     this.newAdminToken = this.tokens.ensureAdmin();
     this.registry = schemaRegistry(config.db);
@@ -98,5 +101,6 @@ export class VastNode {
     for (const timer of this.flushTimers.values()) clearTimeout(timer);
     await this.components.stopAll();
     await Promise.all([...this.tenants.values()].map(async (t) => (await t).close()));
+    this.releaseDatabase();
   }
 }

@@ -63,6 +63,22 @@ describe('a node with CLI clients', () => {
     expect(s.events + s.buffered).toBe(DATA.length);
   });
 
+  it('refuses embedded writes and a second node on the database it serves', async () => {
+    // No node answers at the CLI's endpoint here, so the CLI would fall back to the local database.
+    const served = `a node (pid ${node.proc.pid}) serves it at ${node.endpoint}`;
+    const imp = vast(['import', '-d', t.db, 'zeek', '-r', CONN]);
+    expect(imp.status).toBe(1);
+    expect(imp.stderr).toContain(`error: cannot import into ${t.db} directly: ${served}`);
+    const rebuild = vast(['rebuild', '-d', t.db]);
+    expect(rebuild.status).toBe(1);
+    expect(rebuild.stderr).toContain(`error: cannot rebuild ${t.db} directly: ${served}`);
+    const second = vast(['start', '-d', t.db, '--endpoint', `127.0.0.1:${await freePort()}`]);
+    expect(second.status).toBe(1);
+    expect(second.stderr).toContain(
+      `database ${t.db} is already served by a node (pid ${node.proc.pid}, endpoint ${node.endpoint})`,
+    );
+  });
+
   it('exports through the node what was imported, before and after a flush', () => {
     const before = vast(['export', 'zeek'], { env: node.env() });
     expect(dataLines(before.stdout)).toEqual(DATA);

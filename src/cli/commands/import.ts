@@ -4,6 +4,7 @@ import { type Diagnostic, formatDiagnostic, InputError, VastError } from '../../
 import { findFormat } from '../../formats/index.js';
 import { fileInput, type ReadStats, readBatches } from '../../formats/read.js';
 import type { NodeClient } from '../../node/client.js';
+import { refuseIfServed } from '../../store/holder.js';
 import { Store } from '../../store/store.js';
 import { schemaName } from '../../types/arrow.js';
 import { AsyncQueue } from '../../util/async-queue.js';
@@ -64,6 +65,12 @@ function remoteSink(client: NodeClient): BatchSink {
   };
 }
 
+/** The local database, for an import without a node (refused while a node serves it). */
+function openForEmbeddedWrite(db: string): Promise<Store> {
+  refuseIfServed(db, 'import into');
+  return Store.open(db, { create: true });
+}
+
 async function runImport(
   formatName: string,
   flags: ImportFlags,
@@ -74,7 +81,7 @@ async function runImport(
   const schemas = schemaRegistry(db);
   const importer: BatchSink = client
     ? remoteSink(client)
-    : await (await Store.open(db, { create: true })).importer({
+    : await (await openForEmbeddedWrite(db)).importer({
         atomic: flags.onError === 'fail',
         partitionSize: flags.maxPartitionSize,
       });

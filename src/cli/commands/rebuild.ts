@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { refuseIfServed } from '../../store/holder.js';
 import { Store } from '../../store/store.js';
 import { addDbFlag, dbDir } from '../flags/db.js';
 
@@ -7,6 +8,7 @@ export function registerRebuild(program: Command): void {
     .command('rebuild')
     .description('recompute the catalog and all synopses from the partition files');
   addDbFlag(cmd).action(async () => {
+    refuseIfServed(dbDir(cmd), 'rebuild');
     const store = await Store.open(dbDir(cmd));
     const r = await store.rebuild();
     process.stdout.write(`rebuilt catalog: ${r.partitions} partitions, ${r.events} events\n`);
