@@ -56,21 +56,31 @@ export function retryDelay(attempt: number): number {
 
 /**
  * Whether something accepts TCP connections at `endpoint` (a quick probe, no
- * HTTP). A closed port refuses at once; the timeout only matters for a
- * filtered address, and is generous because a busy machine may run the timer
- * before it delivers an already completed connect.
+ * HTTP). A closed port refuses at once: no node, so the CLI may use the local
+ * database. No answer within the timeout is an error, not "no node": a busy
+ * machine may run the timer before it delivers an already completed connect,
+ * and falling back to the local database then would write beside the node.
  */
-export function probe(endpoint: string, timeoutMs = 2_000): Promise<boolean> {
+export function probe(endpoint: string, timeoutMs = 5_000): Promise<boolean> {
   const { host, port } = parseEndpoint(endpoint);
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const s = connect({ host, port });
-    const done = (ok: boolean) => {
+    s.setTimeout(timeoutMs, () => {
       s.destroy();
-      resolve(ok);
-    };
-    s.setTimeout(timeoutMs, () => done(false));
-    s.once('connect', () => done(true));
-    s.once('error', () => done(false));
+      reject(
+        new VastError(
+          `the node at ${endpoint} did not answer within ${timeoutMs / 1000} s (is it overloaded?)`,
+        ),
+      );
+    });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => {
+      s.destroy();
+      resolve(false);
+    });
   });
 }
 
