@@ -3,9 +3,10 @@
  * sources running inside it, tokens, and the periodic flush. The HTTP API in
  * server.ts is a thin layer over this class.
  */
-import { mkdirSync } from 'node:fs';
+
 import pino, { type Logger } from 'pino';
 import { schemaRegistry } from '../cli/schemas.js';
+import { ensureDir, tightenModes } from '../store/fs-util.js';
 import type { SchemaRegistry } from '../types/registry.js';
 import { DEFAULT_TENANT, TENANT_RE, TokenStore } from './auth.js';
 import { Components } from './components.js';
@@ -26,7 +27,10 @@ export class VastNode {
     readonly config: NodeConfig,
     readonly log: Logger = pino({ level: config['log-level'] }),
   ) {
-    mkdirSync(config.db, { recursive: true });
+    // Everything the node creates is its user's alone (tenants' data, tokens, WAL, sources' files).
+    process.umask(0o077);
+    ensureDir(config.db);
+    tightenModes(config.db);
     this.tokens = TokenStore.open(config.db);
     this.newAdminToken = this.tokens.ensureAdmin();
     this.registry = schemaRegistry(config.db);

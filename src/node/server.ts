@@ -15,6 +15,7 @@ import { findFormat } from '../formats/index.js';
 import { writeJson } from '../formats/json/writer.js';
 import { type OnError, readBatches } from '../formats/read.js';
 import { batchSelector, type PreparedQuery, prepareQuery, runQuery } from '../query/run.js';
+import { StorageFullError } from '../store/errors.js';
 import { vastSchema } from '../types/arrow.js';
 import type { Schema } from '../types/type.js';
 import type { Principal } from './auth.js';
@@ -129,7 +130,13 @@ export function buildServer(node: VastNode) {
 
   app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
     const status =
-      err instanceof HttpError ? err.status : err instanceof VastError ? 400 : (err.statusCode ?? 500);
+      err instanceof HttpError
+        ? err.status
+        : err instanceof StorageFullError
+          ? 507
+          : err instanceof VastError
+            ? 400
+            : (err.statusCode ?? 500);
     if (status >= 500) node.log.error({ err: err.message, stack: err.stack }, 'request failed');
     reply.status(status).send({ error: err.message, ...(err instanceof HttpError ? err.extra : {}) });
   });
@@ -234,6 +241,8 @@ export function buildServer(node: VastNode) {
     }
     const report = { events, errors: stats.errors, diagnostics: diagnostics.map(formatDiagnostic) };
     // What was ingested before a fatal error stays: it was acknowledged batch by batch.
+    // A full disk: nothing from the failed batch on was acknowledged; the report says what was.
+    if (failure instanceof StorageFullError) throw new HttpError(507, failure.message, report);
     if (failure) {
       const message =
         failure instanceof InputError ? failure.message : `cannot read input: ${failure.message}`;
