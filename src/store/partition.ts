@@ -133,14 +133,19 @@ export class PartitionWriter {
     // The arrow writer queues bytes; this loop moves them to the file as they come.
     this.drained = (async () => {
       for await (const chunk of this.writer) {
-        writeAll(this.fd, chunk);
+        try {
+          writeAll(this.fd, chunk);
+        } catch (e) {
+          // Recorded before leaving the loop closes the writer's queue, so `add` reports this, not the closed queue.
+          this.failure ??= storageError(e, `partition ${basename(this.path)}`);
+          throw e;
+        }
         this.hasher.update(chunk);
         this.bytes += chunk.length;
       }
     })().catch((e: unknown) => {
       // Caught here, so that a failing write is never an unhandled rejection (it would end a node).
       this.failure ??= storageError(e, `partition ${basename(this.path)}`);
-      this.writer.abort();
     });
   }
 
@@ -148,7 +153,11 @@ export class PartitionWriter {
     if (this.failure) throw this.failure;
     if (batch.numRows === 0) return;
     const conformed = this.conformer.conform(batch);
-    this.writer.write(conformed);
+    try {
+      this.writer.write(conformed);
+    } catch (e) {
+      throw this.failure ?? e;
+    }
     this.synopsis.add(conformed);
     this.events += batch.numRows;
   }

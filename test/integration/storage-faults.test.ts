@@ -287,6 +287,48 @@ describeTmpfs('a full disk during import (real 8 MB tmpfs)', () => {
   });
 });
 
+describeTmpfs('a full disk during an embedded import (real 2 MB tmpfs)', () => {
+  let t: ReturnType<typeof tempDb>;
+  let mnt: string;
+  beforeAll(() => {
+    t = tempDb();
+    mnt = join(t.dir, 'mnt');
+    expect(mountTmpfs(mnt, '2m')).toBeUndefined();
+  });
+  afterAll(() => {
+    spawnSync('umount', [mnt]);
+    t.cleanup();
+  });
+
+  it('fails the partition write with a clear error, keeps committed data, leaves no staged files', () => {
+    const db = join(mnt, 'db');
+    const first = vast(['import', '-d', db, 'zeek', '-r', DNS]);
+    expect(first.status, first.stderr).toBe(0);
+    const before = readFileSync(join(db, 'catalog.json'));
+    const df = spawnSync('df', ['-k', '--output=avail', mnt], { encoding: 'utf8' });
+    const avail = Number(df.stdout.trim().split('\n')[1]);
+    const filler = join(mnt, 'filler');
+    expect(spawnSync('dd', ['if=/dev/zero', `of=${filler}`, 'bs=1k', `count=${avail - 40}`]).status).toBe(0);
+
+    const full = vast(['import', '-d', db, 'zeek', '-r', CONN]);
+    expect(full.status).toBe(1);
+    expect(full.stderr).toMatch(
+      /error: storage full: no space left while writing partition [0-9a-f-]+\.feather; nothing further is acknowledged until space is freed/,
+    );
+    expect(readFileSync(join(db, 'catalog.json')).equals(before)).toBe(true);
+    expect(readdirSync(join(db, 'staging'))).toEqual([]);
+    const count = vast(['count', '-d', db]);
+    expect(Number(count.stdout)).toBe(awk('!/^#/ { c++ } END { print c }', DNS));
+
+    rmSync(filler);
+    const again = vast(['import', '-d', db, 'zeek', '-r', CONN]);
+    expect(again.status, again.stderr).toBe(0);
+    expect(Number(vast(['count', '-d', db]).stdout)).toBe(
+      awk('!/^#/ { c++ } END { print c }', DNS) + awk('!/^#/ { c++ } END { print c }', CONN),
+    );
+  });
+});
+
 describe('file modes (finding 8)', () => {
   let t: ReturnType<typeof tempDb>;
   let node: RunningNode | undefined;
