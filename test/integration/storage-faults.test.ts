@@ -136,6 +136,27 @@ describe('checksums and quarantine', () => {
     );
   });
 
+  it('on a node: the query goes on over the rest, the node logs the quarantine, status shows it', async () => {
+    t = tempDb();
+    const ids = importConn(t.db);
+    flipBit(join(t.db, 'partitions', `${ids[0]}.feather`), 3000);
+    const node = await startNode(t.db);
+    try {
+      const count = await vastAsync(['count'], { env: node.env() });
+      expect(count.status, count.stderr).toBe(0);
+      expect(Number(count.stdout)).toBe(connEvents([1, 2, 3, 4]));
+      expect(node.stderr()).toContain(
+        `quarantined partition ${ids[0]} (zeek.conn, 2000 events): partitions/${ids[0]}.feather: checksum mismatch in bytes 0..65536`,
+      );
+      const status = await vastAsync(['status'], { env: node.env() });
+      expect(status.stdout).toContain(
+        `quarantined: ${ids[0]} (zeek.conn, 2000 events): partitions/${ids[0]}.feather: checksum mismatch in bytes 0..65536`,
+      );
+    } finally {
+      await node.stop();
+    }
+  });
+
   it('sets a damaged catalog aside and rebuilds it from the partitions', () => {
     t = tempDb();
     importConn(t.db);
