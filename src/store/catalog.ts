@@ -12,7 +12,6 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import { StoreError } from '../diagnostics.js';
 import type { RecordType } from '../types/type.js';
 import { CorruptionError } from './errors.js';
 import { writeFileAtomic } from './fs-util.js';
@@ -83,7 +82,8 @@ export function readCatalog(path: string): CatalogDocument | undefined {
     if (hex8(crc32(text.slice(head.length, -1))) !== sum)
       throw new CorruptionError(path, 'catalog checksum mismatch');
   } else if (doc.version !== LEGACY_VERSION)
-    throw new StoreError(`catalog ${path} has unknown version ${doc.version}; run 'vast rebuild'`);
+    // Damage or a newer vast: either way the partitions are the truth, and the old file is kept aside.
+    throw new CorruptionError(path, `catalog has unknown version ${JSON.stringify(doc.version)}`);
   for (const e of doc.partitions)
     if (!e || typeof e !== 'object' || typeof e.id !== 'string' || !ID_RE.test(e.id))
       throw new CorruptionError(path, 'catalog has a malformed partition entry');
