@@ -191,7 +191,7 @@ export class Tenant {
   private async doFlush(): Promise<void> {
     // New ingests wait for `flushing`; the ones already under way finish first.
     await this.quiesce();
-    if (this.restage && this.tail.length > 0) {
+    if (this.restage) {
       this.restage = false;
       this.importer = undefined;
       for (const b of this.tail) {
