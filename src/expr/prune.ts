@@ -4,10 +4,9 @@
  * a partition certainly matches nothing ('never'), everything ('always'), or
  * must be scanned ('maybe'). Only 'never' lets the query skip the partition.
  */
-import { readFileSync } from 'node:fs';
 import { hashBytes } from '../store/bloom.js';
 import type { PartitionEntry } from '../store/catalog.js';
-import { decodeSketch, type FieldSynopsis, type Sketch, sketchMayContain } from '../store/synopsis.js';
+import { type FieldSynopsis, type Sketch, sketchMayContain } from '../store/synopsis.js';
 import type { Program } from './compile.js';
 
 export type Tri = 'never' | 'always' | 'maybe';
@@ -31,18 +30,18 @@ const V4_PREFIX = '00000000000000000000ffff';
 
 const not = (t: Tri): Tri => (t === 'never' ? 'always' : t === 'always' ? 'never' : 'maybe');
 
-/** Loads sketch files (partition sidecars) once per query. */
+/**
+ * Loads sketch files (partition sidecars) once per query. The loader
+ * verifies them: a damaged sidecar throws (a CorruptionError), since pruning
+ * by a wrong one would silently drop matches.
+ */
 export class SketchCache {
   private readonly cache = new Map<string, Sketch>();
-  constructor(private readonly pathOf: (e: Pick<PartitionEntry, 'id'>) => string) {}
+  constructor(private readonly load: (e: Pick<PartitionEntry, 'id'>) => Sketch) {}
   get(e: Pick<PartitionEntry, 'id'>): Sketch {
     let s = this.cache.get(e.id);
     if (!s) {
-      try {
-        s = decodeSketch(readFileSync(this.pathOf(e)));
-      } catch {
-        s = { batches: [], blob: new Uint8Array(0) }; // no sketch: nothing can be ruled out by it
-      }
+      s = this.load(e);
       this.cache.set(e.id, s);
     }
     return s;

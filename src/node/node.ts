@@ -6,9 +6,10 @@
  * Each tenant has its own flush timer: one tenant's slow or stuck flush never
  * delays another's (a single loop over all tenants would).
  */
-import { mkdirSync } from 'node:fs';
+
 import pino, { type Logger } from 'pino';
 import { schemaRegistry } from '../cli/schemas.js';
+import { ensureDir, tightenModes } from '../store/fs-util.js';
 import { claimDatabase } from '../store/holder.js';
 import type { SchemaRegistry } from '../types/registry.js';
 import { DEFAULT_TENANT, TENANT_RE, TokenStore } from './auth.js';
@@ -33,8 +34,11 @@ export class VastNode {
     readonly config: NodeConfig,
     readonly log: Logger = pino({ level: config['log-level'] }),
   ) {
-    mkdirSync(config.db, { recursive: true });
+    // Everything the node creates is its user's alone (tenants' data, tokens, WAL, sources' files).
+    process.umask(0o077);
+    ensureDir(config.db);
     this.releaseDatabase = claimDatabase(config.db, config.endpoint);
+    tightenModes(config.db);
     this.tokens = TokenStore.open(config.db);
     this.newAdminToken = this.tokens.ensureAdmin();
     this.registry = schemaRegistry(config.db);

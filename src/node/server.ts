@@ -24,6 +24,7 @@ import {
   runQuery,
 } from '../query/run.js';
 import { SourceRefusal } from '../sources/policy.js';
+import { StorageFullError } from '../store/errors.js';
 import { vastSchema } from '../types/arrow.js';
 import type { Schema } from '../types/type.js';
 import type { Principal } from './auth.js';
@@ -165,7 +166,13 @@ export function buildServer(node: VastNode) {
 
   app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
     const status =
-      err instanceof HttpError ? err.status : err instanceof VastError ? 400 : (err.statusCode ?? 500);
+      err instanceof HttpError
+        ? err.status
+        : err instanceof StorageFullError
+          ? 507
+          : err instanceof VastError
+            ? 400
+            : (err.statusCode ?? 500);
     if (status >= 500) node.log.error({ err: err.message, stack: err.stack }, 'request failed');
     reply.status(status).send({ error: err.message, ...(err instanceof HttpError ? err.extra : {}) });
   });
@@ -282,6 +289,8 @@ export function buildServer(node: VastNode) {
       return { ...report, events: ack.events, errors: ack.errors, duplicate };
     }
     // What was ingested before a fatal error stays: it was acknowledged batch by batch.
+    // A full disk: nothing from the failed batch on was acknowledged; the report says what was.
+    if (failure instanceof StorageFullError) throw new HttpError(507, failure.message, report);
     if (failure) {
       const message =
         failure instanceof InputError ? failure.message : `cannot read input: ${failure.message}`;

@@ -19,6 +19,7 @@
 import { join } from 'node:path';
 import type * as A from 'apache-arrow';
 import type { Logger } from 'pino';
+import { storageError } from '../store/errors.js';
 import { type Importer, Store } from '../store/store.js';
 import { type BatchAck, Wal } from '../store/wal.js';
 import { DEFAULT_TENANT } from './auth.js';
@@ -53,6 +54,13 @@ export class Tenant {
   /** Imports acknowledged under a batch id, and those under way (a retry waits for the original). */
   private readonly batchIds: BatchIds;
   private readonly importing = new Map<string, Promise<BatchAck>>();
+  /** A WAL append failed (a full disk) and may have left a torn record: the next append starts a new segment. */
+  private walTorn = false;
+  /**
+   * Writing the staged partition failed (a full disk): the importer is gone,
+   * the tail (still in the WAL) is staged again by the next flush.
+   */
+  private restage = false;
   readonly subscribers = new Set<LiveSubscriber>();
   ingested = 0;
 
@@ -69,7 +77,10 @@ export class Tenant {
 
   /** Opens the tenant's store and replays its write-ahead log. */
   static async open(db: string, name: string, opts: TenantOptions): Promise<Tenant> {
-    const store = await Store.open(tenantDir(db, name), { create: true });
+    const store = await Store.open(tenantDir(db, name), {
+      create: true,
+      warn: (message) => opts.log.warn({ tenant: name }, message),
+    });
     const t = new Tenant(name, store, opts);
     await t.recover();
     return t;
@@ -160,14 +171,28 @@ export class Tenant {
     // batch's WAL segment could be dropped before the batch is in a committed partition.
     this.inflight++;
     try {
-      await this.wal.append(nonEmpty, ack && { id: ack.id, at: ack.at, errors: ack.errors });
+      try {
+        // A torn record ends its segment on replay: later records must go to a new one.
+        if (this.walTorn) {
+          this.walTorn = false;
+          this.wal.rotate();
+        }
+        await this.wal.append(nonEmpty, ack && { id: ack.id, at: ack.at, errors: ack.errors });
+      } catch (e) {
+        this.walTorn = true;
+        throw storageError(e, 'the write-ahead log');
+      }
       // Durable from here: a retry must find the id even if accepting fails.
       if (ack) this.batchIds.add(ack);
       for (const b of nonEmpty) await this.accept(b);
     } finally {
       if (--this.inflight === 0) for (const w of this.idle.splice(0)) w();
     }
-    if (this.tailEvents >= this.opts.maxPartitionSize) await this.flush();
+    // The batch is durable (acknowledged); a failing flush is retried later, not the client's error.
+    if (this.tailEvents >= this.opts.maxPartitionSize)
+      await this.flush().catch((e: Error) =>
+        this.opts.log.error({ tenant: this.name, err: e.message }, 'flush failed'),
+      );
   }
 
   /** Resolves when no ingest is between its WAL append and its accept. */
@@ -175,12 +200,38 @@ export class Tenant {
     return this.inflight === 0 ? Promise.resolve() : new Promise((r) => this.idle.push(r));
   }
 
+  private openImporter(): Promise<Importer> {
+    // Atomic: a flush commits the partitions of every schema in one catalog write, or none. They all
+    // carry the same WAL segment, so committing them one by one and crashing in between would make
+    // the restart skip that segment and lose the schemas not yet committed (found by bench/torture.ts).
+    return this.store.importer({ atomic: true, partitionSize: Number.POSITIVE_INFINITY });
+  }
+
+  /**
+   * Streams a batch to the staged partition; on failure (returned), leaves it
+   * to the next flush to stage the tail again.
+   */
+  private async stage(batch: A.RecordBatch): Promise<unknown> {
+    if (this.restage) return undefined;
+    this.importer ??= this.openImporter();
+    try {
+      await (await this.importer).add(batch);
+      return undefined;
+    } catch (e) {
+      this.restage = true;
+      const failed = this.importer;
+      this.importer = undefined;
+      await failed?.then((i) => i.abort()).catch(() => {});
+      this.opts.log.error(
+        { tenant: this.name, err: (e as Error).message },
+        'staging a partition failed; the batches stay in the write-ahead log and are staged again at the next flush',
+      );
+      return e;
+    }
+  }
+
   private async accept(batch: A.RecordBatch): Promise<void> {
-    // Atomic: a flush commits the partitions of every schema in one catalog write. They all carry
-    // the same WAL segment, so committing them one by one and crashing in between would make the
-    // restart skip that segment and lose the schemas not yet committed (found by bench/torture.ts).
-    this.importer ??= this.store.importer({ partitionSize: Number.POSITIVE_INFINITY, atomic: true });
-    await (await this.importer).add(batch);
+    await this.stage(batch);
     this.tail.push(batch);
     this.tailEvents += batch.numRows;
     this.ingested += batch.numRows;
@@ -203,6 +254,14 @@ export class Tenant {
   private async doFlush(): Promise<void> {
     // New ingests wait for `flushing`; the ones already under way finish first.
     await this.quiesce();
+    if (this.restage) {
+      this.restage = false;
+      this.importer = undefined;
+      for (const b of this.tail) {
+        const failed = await this.stage(b);
+        if (failed) throw storageError(failed, 'a partition');
+      }
+    }
     const pending = this.importer;
     if (!pending) return;
     this.importer = undefined;
@@ -211,7 +270,14 @@ export class Tenant {
     // Before the commit: once committed, recovery skips the segments that hold these ids.
     this.batchIds.persist();
     importer.walSegment = closed;
-    const summary = await importer.commit();
+    let summary: Awaited<ReturnType<Importer['commit']>>;
+    try {
+      summary = await importer.commit();
+    } catch (e) {
+      // The tail is still acknowledged and in the WAL (segments up to `closed` stay): stage it again next time.
+      this.restage = true;
+      throw storageError(e, 'a partition');
+    }
     this.wal.dropThrough(closed);
     this.tail = [];
     this.tailEvents = 0;

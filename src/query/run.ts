@@ -18,6 +18,7 @@ import { filter } from '../pipeline/batch-ops.js';
 import type { Operator, Predicate } from '../pipeline/operator.js';
 import { parsePipeline, runPipeline, splitQuery } from '../pipeline/parse.js';
 import type { PartitionEntry } from '../store/catalog.js';
+import { CorruptionError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import { vastSchema } from '../types/arrow.js';
 import type { SchemaRegistry } from '../types/registry.js';
@@ -44,6 +45,8 @@ export interface QueryStats {
   /** Milliseconds from start to the first result, and to the end. */
   firstResultMs?: number;
   totalMs?: number;
+  /** Partitions that failed verification during the run (quarantined and skipped). */
+  warnings?: string[];
 }
 
 export const emptyStats = (): QueryStats => ({
@@ -54,6 +57,7 @@ export const emptyStats = (): QueryStats => ({
   batchesSkipped: 0,
   rowsScanned: 0,
   rowsMatched: 0,
+  warnings: [],
 });
 
 /** A query ran longer than its time budget (`query-timeout`). */
@@ -185,12 +189,25 @@ const schemaOfEntry = (e: PartitionEntry): Schema => ({
   timestamp: e.timestamp,
 });
 
-/** Decides for each partition whether it must be opened. */
+/** A partition whose files failed verification during a query. */
+interface Broken {
+  entry: PartitionEntry;
+  error: CorruptionError;
+}
+
+const sketchCacheOf = (store: Store) => new SketchCache((e) => store.sketchOf(e.id));
+
+/**
+ * Decides for each partition whether it must be opened. Partitions whose
+ * sidecar fails verification go to `broken` (or, without it, are skipped
+ * with a warning in `stats`).
+ */
 export function plan(
   store: Store,
   q: PreparedQuery,
   stats: QueryStats,
-  sketches = new SketchCache((e) => store.sketchPath(e)),
+  sketches = sketchCacheOf(store),
+  broken?: Broken[],
 ): PartitionEntry[] {
   const out: PartitionEntry[] = [];
   for (const e of store.partitions()) {
@@ -200,13 +217,31 @@ export function plan(
       stats.prunedBySchema++;
       continue;
     }
-    if (prune(program, e, sketches, q.compiled.hints) === 'never') {
+    let verdict: ReturnType<typeof prune>;
+    try {
+      verdict = prune(program, e, sketches, q.compiled.hints);
+    } catch (error) {
+      if (!(error instanceof CorruptionError)) throw error;
+      if (broken) broken.push({ entry: e, error });
+      else warnIn(stats, `skipped partition ${e.id}: ${error.message}`);
+      continue;
+    }
+    if (verdict === 'never') {
       stats.prunedBySynopsis++;
       continue;
     }
     out.push(e);
   }
   return out;
+}
+
+/** Quarantines a partition that failed verification; the query goes on without it. */
+async function setAside(store: Store, b: Broken, stats: QueryStats): Promise<void> {
+  warnIn(stats, await store.quarantine(b.entry, b.error));
+}
+
+function warnIn(stats: QueryStats, message: string): void {
+  stats.warnings = [...(stats.warnings ?? []), message];
 }
 
 /**
@@ -239,26 +274,41 @@ async function* selections(
   stats: QueryStats,
   tail: readonly A.RecordBatch[],
   budget: QueryBudget,
+  /** Hold a partition's selections until all of it verified (exact counts despite a damaged file). */
+  whole = false,
 ): AsyncIterable<Selection> {
   const chunk = { rows: FIRST_CHUNK_ROWS };
-  const sketches = new SketchCache((e) => store.sketchPath(e));
-  for (const e of plan(store, q, stats, sketches)) {
+  const sketches = sketchCacheOf(store);
+  const broken: Broken[] = [];
+  const planned = plan(store, q, stats, sketches, broken);
+  for (const b of broken) await setAside(store, b, stats);
+  for (const e of planned) {
     stats.opened++;
     const program = q.compiled.program(schemaOfEntry(e));
-    // Inside the partition, read only the batches whose own synopses may match.
-    const batchSynopses = sketches.get(e).batches;
-    const want = (i: number) => {
-      const b = batchSynopses[i];
-      const target = b && { id: e.id, events: b.rows, importTime: e.importTime, fields: b.fields };
-      if (!target || prune(program, target, sketches, q.compiled.hints) !== 'never') return true;
-      stats.batchesSkipped++;
-      return false;
-    };
-    for await (const batch of store.selectedBatches(e, want)) {
-      await budget.checkpoint();
-      stats.rowsScanned += batch.numRows;
-      yield { batch, bits: await evaluateInSlices(program, batch, budget, chunk) };
+    const held: Selection[] = [];
+    try {
+      // Inside the partition, read only the batches whose own synopses may match.
+      const batchSynopses = sketches.get(e).batches;
+      const want = (i: number) => {
+        const b = batchSynopses[i];
+        const target = b && { id: e.id, events: b.rows, importTime: e.importTime, fields: b.fields ?? {} };
+        if (!target || prune(program, target, sketches, q.compiled.hints) !== 'never') return true;
+        stats.batchesSkipped++;
+        return false;
+      };
+      for await (const batch of store.selectedBatches(e, want)) {
+        await budget.checkpoint();
+        stats.rowsScanned += batch.numRows;
+        const s = { batch, bits: await evaluateInSlices(program, batch, budget, chunk) };
+        if (whole) held.push(s);
+        else yield s;
+      }
+    } catch (error) {
+      if (!(error instanceof CorruptionError)) throw error;
+      await setAside(store, { entry: e, error }, stats);
+      continue;
     }
+    yield* held;
   }
   const programOf = programCache(q.compiled);
   for (const batch of tail) {
@@ -351,7 +401,7 @@ export async function countQuery(
     return n;
   }
   const start = performance.now();
-  for await (const { batch, bits } of selections(store, q, stats, tail, budget)) {
+  for await (const { batch, bits } of selections(store, q, stats, tail, budget, true)) {
     const k = bits ? countSet(bits) : batch.numRows;
     stats.rowsMatched += k;
     n += k;

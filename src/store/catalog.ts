@@ -3,14 +3,26 @@
  * synopsis. It is the commit point of imports (a partition not in the catalog
  * does not exist), written atomically, and rebuildable from the partition
  * files themselves (`vast rebuild`).
+ *
+ * Version 2 carries a CRC-32 of its partition list:
+ *   {"version":2,"crc32":"xxxxxxxx","partitions":[...]}
+ * The checksum covers the exact bytes of the list as written, so checking
+ * needs no re-serialisation. Version 1 catalogs (no checksum) are read
+ * unverified and written as version 2 at the next commit.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { StoreError } from '../diagnostics.js';
+import { crc32 } from 'node:zlib';
 import type { RecordType } from '../types/type.js';
+import { CorruptionError } from './errors.js';
 import { writeFileAtomic } from './fs-util.js';
 import type { FieldSynopsis } from './synopsis.js';
 
-export const CATALOG_VERSION = 1;
+export const CATALOG_VERSION = 2;
+/** Partition ids become file names: no separators, no leading dot. */
+export const ID_RE = /^[\w-][\w.-]*$/;
+const LEGACY_VERSION = 1;
+const hex8 = (n: number) => n.toString(16).padStart(8, '0');
+const prefix = (sum: string) => `{"version":${CATALOG_VERSION},"crc32":"${sum}","partitions":`;
 
 export interface PartitionEntry {
   /** Random id; also the file name: `partitions/<id>.feather` and `<id>.sketch`. */
@@ -26,6 +38,8 @@ export interface PartitionEntry {
   /** Size of the partition file. */
   readonly bytes: number;
   readonly sketchBytes: number;
+  /** CRC-32 of the sidecar file (absent for partitions written before checksums). */
+  readonly sketchCrc?: number;
   /** Import time, nanoseconds since the epoch, as a decimal string. */
   readonly importTime: string;
   /** Range of the schema's timestamp field, ns decimal strings, when it has one. */
@@ -45,22 +59,38 @@ export interface CatalogDocument {
   partitions: PartitionEntry[];
 }
 
+/**
+ * Reads the catalog; undefined if there is none. A catalog that does not
+ * verify or parse throws a CorruptionError (the store rebuilds it).
+ */
 export function readCatalog(path: string): CatalogDocument | undefined {
   if (!existsSync(path)) return undefined;
+  const text = readFileSync(path, 'utf8');
   let doc: CatalogDocument;
   try {
-    doc = JSON.parse(readFileSync(path, 'utf8')) as CatalogDocument;
+    doc = JSON.parse(text) as CatalogDocument;
   } catch (e) {
-    throw new StoreError(`catalog ${path} is unreadable (${(e as Error).message}); run 'vast rebuild'`, {
-      cause: e,
-    });
+    throw new CorruptionError(path, `catalog is unreadable (${(e as Error).message})`, { cause: e });
   }
-  if (doc.version !== CATALOG_VERSION || !Array.isArray(doc.partitions))
-    throw new StoreError(`catalog ${path} has unknown version ${doc.version}; run 'vast rebuild'`);
+  if (!doc || typeof doc !== 'object' || !Array.isArray(doc.partitions))
+    throw new CorruptionError(path, 'catalog has no partition list');
+  if (doc.version === CATALOG_VERSION) {
+    const sum = (doc as { crc32?: unknown }).crc32;
+    const head = typeof sum === 'string' ? prefix(sum) : '';
+    if (!head || !text.startsWith(head) || !text.endsWith('}'))
+      throw new CorruptionError(path, 'catalog is not in its written form (damaged)');
+    if (hex8(crc32(text.slice(head.length, -1))) !== sum)
+      throw new CorruptionError(path, 'catalog checksum mismatch');
+  } else if (doc.version !== LEGACY_VERSION)
+    // Damage or a newer vast: either way the partitions are the truth, and the old file is kept aside.
+    throw new CorruptionError(path, `catalog has unknown version ${JSON.stringify(doc.version)}`);
+  for (const e of doc.partitions)
+    if (!e || typeof e !== 'object' || typeof e.id !== 'string' || !ID_RE.test(e.id))
+      throw new CorruptionError(path, 'catalog has a malformed partition entry');
   return doc;
 }
 
 export function writeCatalog(path: string, partitions: readonly PartitionEntry[]): void {
-  const doc: CatalogDocument = { version: CATALOG_VERSION, partitions: [...partitions] };
-  writeFileAtomic(path, JSON.stringify(doc));
+  const list = JSON.stringify(partitions);
+  writeFileAtomic(path, `${prefix(hex8(crc32(list)))}${list}}`);
 }

@@ -3,10 +3,11 @@
  * so that catalog updates never race. A lock whose owner died (kill -9) is
  * taken over; a live owner is waited for.
  */
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StoreError } from '../diagnostics.js';
+import { openForWrite } from './fs-util.js';
 
 export function alive(pid: number): boolean {
   try {
@@ -26,7 +27,7 @@ export async function acquireLock(dir: string, timeoutMs = 60_000): Promise<Lock
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const fd = openSync(path, 'wx');
+      const fd = openForWrite(path, 'wx');
       writeSync(fd, String(process.pid));
       closeSync(fd);
       return { release: () => rmSync(path, { force: true }) };

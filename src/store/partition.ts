@@ -5,11 +5,14 @@
  * about one batch, and builds the partition's synopsis on the way.
  */
 
-import { closeSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { basename } from 'node:path';
 import * as A from 'apache-arrow';
-import { vastSchema } from '../types/arrow.js';
 import { type Schema, typeToString } from '../types/type.js';
+import { ChunkHasher, type FileChecksums, VerifiedFile, verifyFile } from './checksum.js';
+import { CorruptionError, storageError } from './errors.js';
+import { openForWrite, writeAll } from './fs-util.js';
 import { type PartitionSynopsis, SynopsisBuilder } from './synopsis.js';
 import { registerZstd } from './zstd.js';
 
@@ -107,7 +110,10 @@ export class PartitionWriter {
   });
   private readonly synopsis: SynopsisBuilder;
   private readonly conformer: DictionaryConformer;
+  private readonly hasher = new ChunkHasher();
   private readonly drained: Promise<void>;
+  /** The first write error (a full disk): reported by the next `add` or by `finish`. */
+  private failure: unknown;
   private bytes = 0;
   events = 0;
 
@@ -117,56 +123,116 @@ export class PartitionWriter {
     arrowSchema: A.Schema,
   ) {
     registerZstd();
-    this.fd = openSync(path, 'w');
+    try {
+      this.fd = openForWrite(path);
+    } catch (e) {
+      throw storageError(e, `partition ${basename(path)}`);
+    }
     this.synopsis = new SynopsisBuilder(schema.type);
     this.conformer = new DictionaryConformer(arrowSchema);
     // The arrow writer queues bytes; this loop moves them to the file as they come.
     this.drained = (async () => {
       for await (const chunk of this.writer) {
-        let off = 0;
-        while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);
+        try {
+          writeAll(this.fd, chunk);
+        } catch (e) {
+          // Recorded before leaving the loop closes the writer's queue, so `add` reports this, not the closed queue.
+          this.failure ??= storageError(e, `partition ${basename(this.path)}`);
+          throw e;
+        }
+        this.hasher.update(chunk);
         this.bytes += chunk.length;
       }
-    })();
+    })().catch((e: unknown) => {
+      // Caught here, so that a failing write is never an unhandled rejection (it would end a node).
+      this.failure ??= storageError(e, `partition ${basename(this.path)}`);
+    });
   }
 
   add(batch: A.RecordBatch): void {
+    if (this.failure) throw this.failure;
     if (batch.numRows === 0) return;
     const conformed = this.conformer.conform(batch);
-    this.writer.write(conformed);
+    try {
+      this.writer.write(conformed);
+    } catch (e) {
+      throw this.failure ?? e;
+    }
     this.synopsis.add(conformed);
     this.events += batch.numRows;
   }
 
-  /** Writes the footer and fsyncs the file. */
-  async finish(): Promise<WrittenPartition> {
+  /** Writes the footer and fsyncs the file; `walSegment` is recorded in the sidecar. */
+  async finish(walSegment?: number): Promise<WrittenPartition> {
     // close() writes the footer (arrow-js resets, then ends the byte queue).
-    this.writer.close();
+    if (!this.failure) this.writer.close();
     await this.drained;
-    fsyncSync(this.fd);
-    closeSync(this.fd);
-    return { events: this.events, bytes: this.bytes, synopsis: this.synopsis.finish() };
+    if (this.failure) throw this.failure;
+    try {
+      fsyncSync(this.fd);
+    } catch (e) {
+      throw storageError(e, `partition ${basename(this.path)}`);
+    } finally {
+      closeSync(this.fd);
+    }
+    const file = this.hasher.finish();
+    return { events: this.events, bytes: this.bytes, synopsis: this.synopsis.finish({ file, walSegment }) };
   }
 
   async abort(): Promise<void> {
-    this.writer.abort();
-    await this.drained.catch(() => {});
+    if (!this.failure) this.writer.abort();
+    await this.drained;
     closeSync(this.fd);
   }
 }
 
 /**
- * Reads a partition file's batches, decompressing batch by batch. With `want`,
- * only the batches it accepts (by index) are decompressed: the file footer
- * allows random access, which is how batch synopses save work.
+ * Decoding errors of a partition file become a CorruptionError; errors of
+ * the file system (EIO, EMFILE, ...) pass unchanged, they are not the file's fault.
  */
-export function* readPartition(path: string, want?: (index: number) => boolean): Generator<A.RecordBatch> {
+function corrupt(path: string, e: unknown): unknown {
+  if (e instanceof CorruptionError) return e;
+  if (
+    typeof (e as NodeJS.ErrnoException)?.code === 'string' &&
+    (e as NodeJS.ErrnoException).code !== 'ERR_INVALID_ARG_VALUE'
+  )
+    return e;
+  return new CorruptionError(path, `cannot decode partition: ${(e as Error)?.message ?? String(e)}`, {
+    cause: e,
+  });
+}
+
+/**
+ * Reads a partition file's batches, decompressing batch by batch. With
+ * `sums` (from its sidecar), the whole file is verified first. With `want`,
+ * only the batches it accepts (by index) are decompressed.
+ */
+export function* readPartition(
+  path: string,
+  want?: (index: number) => boolean,
+  sums?: FileChecksums,
+): Generator<A.RecordBatch> {
   registerZstd();
-  const reader = A.RecordBatchFileReader.from(readFileSync(path));
-  reader.open();
-  for (let i = 0; i < reader.numRecordBatches; i++) {
+  const bytes = readFileSync(path);
+  if (sums) verifyFile(path, bytes, sums);
+  let reader: A.RecordBatchFileReader;
+  let count: number;
+  try {
+    const opened = A.RecordBatchReader.from(bytes).open();
+    if (!opened.isFile()) throw new CorruptionError(path, 'not an Arrow IPC file');
+    reader = opened;
+    count = reader.numRecordBatches;
+  } catch (e) {
+    throw corrupt(path, e);
+  }
+  for (let i = 0; i < count; i++) {
     if (want && !want(i)) continue;
-    const batch = reader.readRecordBatch(i) as A.RecordBatch | null;
+    let batch: A.RecordBatch | null;
+    try {
+      batch = reader.readRecordBatch(i) as A.RecordBatch | null;
+    } catch (e) {
+      throw corrupt(path, e);
+    }
     if (batch) yield batch;
   }
 }
@@ -174,32 +240,40 @@ export function* readPartition(path: string, want?: (index: number) => boolean):
 /**
  * Reads only the chosen batches of a partition file: the footer, the
  * dictionaries and the chosen batches' blocks are read from disk, nothing
- * else. For queries, where a needle usually touches one batch of many.
+ * else. For queries, where a needle usually touches one batch of many. With
+ * `sums`, every chunk of the file that is read is verified.
  */
 export async function* readPartitionBatches(
   path: string,
   want: (index: number) => boolean,
+  sums?: FileChecksums,
 ): AsyncGenerator<A.RecordBatch> {
   registerZstd();
   const fh = await open(path, 'r');
   try {
-    const reader = await A.RecordBatchReader.from(fh);
-    await reader.open();
-    const file = reader as unknown as A.AsyncRecordBatchFileReader;
-    for (let i = 0; i < file.numRecordBatches; i++) {
+    let file: A.AsyncRecordBatchFileReader;
+    let count: number;
+    try {
+      const source = sums ? await VerifiedFile.open(fh, path, sums) : fh;
+      const reader = await A.RecordBatchReader.from(source as typeof fh);
+      await reader.open();
+      if (!reader.isFile()) throw new CorruptionError(path, 'not an Arrow IPC file');
+      file = reader as unknown as A.AsyncRecordBatchFileReader;
+      count = file.numRecordBatches;
+    } catch (e) {
+      throw corrupt(path, e);
+    }
+    for (let i = 0; i < count; i++) {
       if (!want(i)) continue;
-      const batch = await file.readRecordBatch(i);
+      let batch: A.RecordBatch | null;
+      try {
+        batch = await file.readRecordBatch(i);
+      } catch (e) {
+        throw corrupt(path, e);
+      }
       if (batch) yield batch;
     }
   } finally {
     await fh.close();
   }
-}
-
-/** The VAST schema stored in a partition file (for `vast rebuild`). */
-export function partitionSchema(path: string): Schema {
-  registerZstd();
-  const reader = A.RecordBatchReader.from(readFileSync(path));
-  reader.open();
-  return vastSchema(reader.schema);
 }

@@ -5,6 +5,8 @@
  *   <db>/partitions/<id>.feather Arrow IPC file, zstd-compressed buffers
  *   <db>/partitions/<id>.sketch  Bloom filters of the partition's ip/string fields
  *   <db>/staging/                partitions being written, not yet committed
+ *   <db>/quarantine/             partitions (and catalogs) that failed verification,
+ *                                each with `<id>.reason` saying what failed
  *   <db>/LOCK                    the writer lock (one importer at a time)
  *
  * Commit protocol (nothing acknowledged is lost, nothing partial is visible):
@@ -13,58 +15,113 @@
  * files are renamed into partitions/. Recovery on the next open rolls a commit
  * that crashed after the catalog write forward, and deletes everything else in
  * staging/ (imports that never committed).
+ *
+ * Integrity: the catalog carries its own checksum, each sidecar a checksum of
+ * itself (also recorded in the catalog) and the chunk checksums of its
+ * partition file, verified as queries read (see checksum.ts). A file that
+ * fails is quarantined: moved to quarantine/ with a reason, dropped from the
+ * catalog, reported as a warning; queries go on over the rest. A catalog that
+ * fails is set aside and rebuilt from the partitions.
  */
 
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, join, relative } from 'node:path';
+import { crc32 } from 'node:zlib';
 import type * as A from 'apache-arrow';
 import { StoreError } from '../diagnostics.js';
 import { arrowSchema, SCHEMA_NAME_KEY, vastSchema } from '../types/arrow.js';
 import type { Schema } from '../types/type.js';
-import { type PartitionEntry, readCatalog, writeCatalog } from './catalog.js';
-import { fsyncDir, writeFileAtomic } from './fs-util.js';
+import { ID_RE, type PartitionEntry, readCatalog, writeCatalog } from './catalog.js';
+import { type FileChecksums, fileChecksums, verifyFile } from './checksum.js';
+import { CorruptionError } from './errors.js';
+import { ensureDir, fsyncDir, tightenModes, writeFileAtomic } from './fs-util.js';
 import { acquireLock, type Lock } from './lock.js';
-import { layoutFingerprint, PartitionWriter, readPartition, readPartitionBatches } from './partition.js';
-import { SynopsisBuilder } from './synopsis.js';
+import {
+  layoutFingerprint,
+  PartitionWriter,
+  readPartition,
+  readPartitionBatches,
+  type WrittenPartition,
+} from './partition.js';
+import { decodeSketch, type Sketch, SynopsisBuilder } from './synopsis.js';
 
 export const DEFAULT_PARTITION_SIZE = 1_048_576;
 const IMPORT_TIME_KEY = 'vast.import_time';
 const PARTITION_EXT = '.feather';
 const SKETCH_EXT = '.sketch';
+const QUARANTINE = 'quarantine';
+const REASON_EXT = '.reason';
+/** How long a reader waits for the writer lock to quarantine a file before it only skips it. */
+const QUARANTINE_LOCK_MS = 5_000;
+
+/** A quarantined partition (or catalog), as its reason file records it. */
+export interface QuarantineRecord {
+  id: string;
+  schema?: string;
+  events?: number;
+  /** The file that failed, relative to the database directory. */
+  file: string;
+  reason: string;
+  /** ISO 8601. */
+  time: string;
+}
+
+export interface StoreOptions {
+  create?: boolean;
+  /** Where warnings go (quarantines, rebuilt catalogs); default: standard error. */
+  warn?: (message: string) => void;
+}
+
+const stderrWarn = (message: string) => {
+  process.stderr.write(`warning: ${message}\n`);
+};
 
 export interface StoreStatus {
   partitions: number;
   events: number;
   bytes: number;
   schemas: { name: string; partitions: number; events: number; bytes: number; bytesPerEvent: number }[];
+  quarantined: QuarantineRecord[];
 }
 
 export class Store {
   private entries: PartitionEntry[];
+  /** Importers of this object holding the writer lock (catalog changes need no other lock then). */
+  private writers = 0;
 
   private constructor(
     readonly dir: string,
     entries: PartitionEntry[],
+    readonly warn: (message: string) => void,
   ) {
     this.entries = entries;
   }
 
   /**
    * Opens (and with `create`, makes) a database directory. Readers never take
-   * the lock; a missing or stale catalog is rebuilt under the lock.
+   * the lock; a missing, stale or corrupt catalog is rebuilt under the lock.
+   * Writers (`create`) also tighten the modes of files an older version wrote.
    */
-  static async open(dir: string, opts: { create?: boolean } = {}): Promise<Store> {
+  static async open(dir: string, opts: StoreOptions = {}): Promise<Store> {
     if (!existsSync(dir)) {
       if (!opts.create)
         throw new StoreError(`no database at ${dir} (import something first, or pass -d DIR)`);
-      mkdirSync(join(dir, 'partitions'), { recursive: true });
-      mkdirSync(join(dir, 'staging'), { recursive: true });
+      ensureDir(join(dir, 'partitions'));
+      ensureDir(join(dir, 'staging'));
     }
-    const doc = readCatalog(join(dir, 'catalog.json'));
-    if (doc) return new Store(dir, doc.partitions);
-    const store = new Store(dir, []);
-    if (store.partitionFiles().length > 0) await store.rebuild();
+    if (opts.create) tightenModes(dir);
+    const store = new Store(dir, [], opts.warn ?? stderrWarn);
+    let doc: ReturnType<typeof readCatalog>;
+    try {
+      doc = readCatalog(store.catalogPath);
+    } catch (e) {
+      if (!(e instanceof CorruptionError)) throw e;
+      await store.rebuild(e);
+      return store;
+    }
+    if (doc) store.entries = doc.partitions;
+    else if (store.partitionFiles().length > 0) await store.rebuild();
     return store;
   }
 
@@ -103,14 +160,140 @@ export class Store {
     return this.partitionPath(e, SKETCH_EXT);
   }
 
-  /** Batches of the given partitions (default: all), in catalog order. */
-  *batches(entries: readonly PartitionEntry[] = this.entries): Generator<A.RecordBatch> {
-    for (const e of entries) yield* readPartition(this.partitionPath(e));
+  /**
+   * A partition's sidecar, verified against the checksum in its catalog
+   * entry; throws a CorruptionError if it is missing, damaged or foreign.
+   */
+  sketch(e: Pick<PartitionEntry, 'id' | 'sketchBytes' | 'sketchCrc'>): Sketch {
+    const path = this.sketchPath(e);
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+        throw new CorruptionError(path, 'sidecar is missing');
+      throw err;
+    }
+    if (e.sketchCrc !== undefined) {
+      if (bytes.length !== e.sketchBytes)
+        throw new CorruptionError(
+          path,
+          `sidecar is ${bytes.length} bytes, the catalog says ${e.sketchBytes}`,
+        );
+      if (crc32(bytes) !== e.sketchCrc) throw new CorruptionError(path, 'sidecar checksum mismatch');
+    }
+    return decodeSketch(bytes, path);
   }
 
-  /** The batches of one partition that `want` accepts (by index), reading nothing else from disk. */
+  /** The verified sidecar of a committed partition, by id (for queries' sketch caches). */
+  sketchOf(id: string): Sketch {
+    const e = this.entries.find((x) => x.id === id);
+    if (!e) throw new CorruptionError(this.sketchPath({ id }), 'partition is no longer in the catalog');
+    return this.sketch(e);
+  }
+
+  /** The chunk checksums of a partition file, or undefined for a legacy (unverified) partition. */
+  private checksums(e: PartitionEntry): FileChecksums | undefined {
+    const sums = this.sketch(e).file;
+    if (!sums) {
+      // Legacy partition: at least its size must match the catalog.
+      const path = this.partitionPath(e);
+      const size = statOrMissing(path);
+      if (size !== e.bytes)
+        throw new CorruptionError(path, `size is ${size} bytes, the catalog says ${e.bytes}`);
+    }
+    return sums;
+  }
+
+  /** Batches of the given partitions (default: all), in catalog order, verified. */
+  *batches(entries: readonly PartitionEntry[] = this.entries): Generator<A.RecordBatch> {
+    for (const e of entries) yield* readPartition(this.partitionPath(e), undefined, this.checksums(e));
+  }
+
+  /** The batches of one partition that `want` accepts (by index), reading (and verifying) nothing else. */
   selectedBatches(e: PartitionEntry, want: (index: number) => boolean): AsyncGenerator<A.RecordBatch> {
-    return readPartitionBatches(this.partitionPath(e), want);
+    const path = this.partitionPath(e);
+    const sums = this.checksums(e);
+    if (!existsSync(path)) throw new CorruptionError(path, 'partition file is missing');
+    return readPartitionBatches(path, want, sums);
+  }
+
+  /**
+   * Takes a partition that failed verification out of the database: its
+   * files go to quarantine/ with a reason file, its catalog entry goes. A
+   * query calls this and goes on; returns the warning it logged. Idempotent.
+   */
+  async quarantine(e: PartitionEntry, err: CorruptionError): Promise<string> {
+    const what = `partition ${e.id} (${e.schema}, ${e.events} events)`;
+    const message = `quarantined ${what}: ${relative(this.dir, err.file) || err.file}: ${err.reason}`;
+    try {
+      await this.underWriterLock(() => {
+        this.moveToQuarantine({ id: e.id, schema: e.schema, events: e.events }, err);
+        const current = this.writers > 0 ? this.entries : (readCatalog(this.catalogPath)?.partitions ?? []);
+        const next = current.filter((x) => x.id !== e.id);
+        if (next.length !== current.length) writeCatalog(this.catalogPath, next);
+        this.entries = next;
+      });
+    } catch (lockErr) {
+      if (!(lockErr instanceof StoreError) || lockErr instanceof CorruptionError) throw lockErr;
+      const skipped = `${what} failed verification and is skipped (${relative(this.dir, err.file)}: ${err.reason}); not quarantined: ${lockErr.message}`;
+      this.entries = this.entries.filter((x) => x.id !== e.id);
+      this.warn(skipped);
+      return skipped;
+    }
+    this.warn(message);
+    return message;
+  }
+
+  /** Runs `fn` holding the writer lock: our own importer's, or taken for the call. */
+  private async underWriterLock(fn: () => void): Promise<void> {
+    if (this.writers > 0) return fn();
+    const lock = await acquireLock(this.dir, QUARANTINE_LOCK_MS);
+    try {
+      fn();
+    } finally {
+      lock.release();
+    }
+  }
+
+  /** Writes the reason file, then moves the files (the catalog change is the caller's). */
+  private moveToQuarantine(
+    who: Pick<QuarantineRecord, 'id' | 'schema' | 'events'>,
+    err: CorruptionError,
+  ): void {
+    const qdir = join(this.dir, QUARANTINE);
+    ensureDir(qdir);
+    const reasonPath = join(qdir, who.id + REASON_EXT);
+    if (!existsSync(reasonPath)) {
+      const record: QuarantineRecord = {
+        ...who,
+        file: relative(this.dir, err.file) || basename(err.file),
+        reason: err.reason,
+        time: new Date().toISOString(),
+      };
+      writeFileAtomic(reasonPath, `${JSON.stringify(record)}\n`);
+    }
+    for (const ext of [PARTITION_EXT, SKETCH_EXT])
+      for (const sub of ['partitions', 'staging']) {
+        const from = join(this.dir, sub, who.id + ext);
+        if (existsSync(from)) renameSync(from, join(qdir, who.id + ext));
+      }
+    fsyncDir(qdir);
+  }
+
+  /** The quarantined files, oldest first. */
+  quarantined(): QuarantineRecord[] {
+    const qdir = join(this.dir, QUARANTINE);
+    if (!existsSync(qdir)) return [];
+    const out: QuarantineRecord[] = [];
+    for (const f of readdirSync(qdir).filter((x) => x.endsWith(REASON_EXT))) {
+      try {
+        out.push(JSON.parse(readFileSync(join(qdir, f), 'utf8')) as QuarantineRecord);
+      } catch {
+        out.push({ id: f.slice(0, -REASON_EXT.length), file: f, reason: 'unreadable reason file', time: '' });
+      }
+    }
+    return out.sort((a, b) => a.time.localeCompare(b.time));
   }
 
   status(): StoreStatus {
@@ -130,6 +313,7 @@ export class Store {
       events: schemas.reduce((n, s) => n + s.events, 0),
       bytes: schemas.reduce((n, s) => n + s.bytes, 0),
       schemas,
+      quarantined: this.quarantined(),
     };
   }
 
@@ -142,7 +326,17 @@ export class Store {
       lock.release();
       throw e;
     }
-    return new Importer(this, lock, opts.atomic ?? false, opts.partitionSize ?? DEFAULT_PARTITION_SIZE);
+    this.writers++;
+    const release = () => {
+      this.writers--;
+      lock.release();
+    };
+    return new Importer(
+      this,
+      { release },
+      opts.atomic ?? false,
+      opts.partitionSize ?? DEFAULT_PARTITION_SIZE,
+    );
   }
 
   /**
@@ -150,9 +344,14 @@ export class Store {
    * under the writer lock.
    */
   private recover(): void {
-    this.entries = readCatalog(this.catalogPath)?.partitions ?? this.entries;
-    mkdirSync(join(this.dir, 'staging'), { recursive: true });
-    mkdirSync(join(this.dir, 'partitions'), { recursive: true });
+    try {
+      this.entries = readCatalog(this.catalogPath)?.partitions ?? this.entries;
+    } catch (e) {
+      if (!(e instanceof CorruptionError)) throw e;
+      this.rebuildLocked(e);
+    }
+    ensureDir(join(this.dir, 'staging'));
+    ensureDir(join(this.dir, 'partitions'));
     const committed = new Set(this.entries.map((e) => e.id));
     const missing: string[] = [];
     for (const e of this.entries) {
@@ -170,7 +369,7 @@ export class Store {
       // Only possible if files were deleted by hand; keep the catalog truthful.
       this.entries = this.entries.filter((e) => !missing.includes(e.id));
       writeCatalog(this.catalogPath, this.entries);
-      process.emitWarning(`dropped ${missing.length} catalog entries whose partition files are gone`);
+      this.warn(`dropped ${missing.length} catalog entries whose partition files are gone`);
     }
     fsyncDir(join(this.dir, 'partitions'));
   }
@@ -178,8 +377,10 @@ export class Store {
   /** Makes staged partitions part of the database (see the commit protocol above). */
   commit(staged: readonly PartitionEntry[]): void {
     if (staged.length === 0) return;
-    this.entries = [...this.entries, ...staged];
-    writeCatalog(this.catalogPath, this.entries);
+    // Written first: if the write fails (a full disk), the store stays as it was.
+    const next = [...this.entries, ...staged];
+    writeCatalog(this.catalogPath, next);
+    this.entries = next;
     for (const e of staged) {
       for (const ext of [PARTITION_EXT, SKETCH_EXT]) {
         const from = join(this.dir, 'staging', e.id + ext);
@@ -189,58 +390,98 @@ export class Store {
     fsyncDir(join(this.dir, 'partitions'));
   }
 
-  /** Recomputes every synopsis from the partition files and rewrites the catalog. */
-  async rebuild(): Promise<{ partitions: number; events: number }> {
+  /**
+   * Recomputes every synopsis from the partition files and rewrites the
+   * catalog. With `damaged`, the catalog failed verification: it is set aside
+   * in quarantine/ first. Partitions whose sidecar verifies are checked
+   * against its checksums (and quarantined if they fail); the others (legacy,
+   * or a damaged sidecar) are read unverified and get checksums now.
+   */
+  async rebuild(damaged?: CorruptionError): Promise<{ partitions: number; events: number }> {
     const lock = await acquireLock(this.dir);
     try {
-      const entries: PartitionEntry[] = [];
-      const known = new Map(this.entries.map((e) => [e.id, e]));
-      for (const file of this.partitionFiles()) {
-        const id = file.slice(0, -PARTITION_EXT.length);
-        const path = join(this.dir, 'partitions', file);
-        let schema: Schema | undefined;
-        let synopsis: SynopsisBuilder | undefined;
-        let events = 0;
-        let importTime: string | undefined;
-        try {
-          for (const batch of readPartition(path)) {
-            if (!schema) {
-              schema = vastSchema(batch.schema);
-              synopsis = new SynopsisBuilder(schema.type);
-              importTime = batch.schema.metadata.get(IMPORT_TIME_KEY);
-            }
-            synopsis!.add(batch);
-            events += batch.numRows;
-          }
-        } catch (e) {
-          process.emitWarning(`skipping unreadable partition ${path}: ${(e as Error).message}`);
-          continue;
-        }
-        if (!schema || !synopsis) continue;
-        const syn = synopsis.finish();
-        writeFileAtomic(join(this.dir, 'partitions', id + SKETCH_EXT), syn.sketch);
-        entries.push(
-          makeEntry(
-            id,
-            schema,
-            events,
-            statSync(path).size,
-            syn,
-            importTime ?? known.get(id)?.importTime ?? mtimeNs(path),
-          ),
-        );
-      }
-      // Keep the original import order where we know it.
-      const order = new Map(this.entries.map((e, i) => [e.id, i]));
-      entries.sort(
-        (a, b) =>
-          (order.get(a.id) ?? Infinity) - (order.get(b.id) ?? Infinity) || cmp(a.importTime, b.importTime),
-      );
-      writeCatalog(this.catalogPath, entries);
-      this.entries = entries;
-      return { partitions: entries.length, events: entries.reduce((n, e) => n + e.events, 0) };
+      return this.rebuildLocked(damaged);
     } finally {
       lock.release();
+    }
+  }
+
+  private rebuildLocked(damaged?: CorruptionError): { partitions: number; events: number } {
+    if (damaged) {
+      const id = `catalog-${Date.now()}`;
+      const qdir = join(this.dir, QUARANTINE);
+      ensureDir(qdir);
+      if (existsSync(this.catalogPath)) renameSync(this.catalogPath, join(qdir, `${id}.json`));
+      writeFileAtomic(
+        join(qdir, id + REASON_EXT),
+        `${JSON.stringify({ id, file: 'catalog.json', reason: damaged.reason, time: new Date().toISOString() })}\n`,
+      );
+      this.warn(
+        `catalog.json failed verification (${damaged.reason}); set aside in quarantine/ and rebuilt from the partitions`,
+      );
+    }
+    const entries: PartitionEntry[] = [];
+    const known = new Map(this.entries.map((e) => [e.id, e]));
+    for (const file of this.partitionFiles()) {
+      const id = file.slice(0, -PARTITION_EXT.length);
+      if (!ID_RE.test(id)) continue;
+      const path = join(this.dir, 'partitions', file);
+      const old = this.oldSketch(id);
+      let schema: Schema | undefined;
+      let synopsis: SynopsisBuilder | undefined;
+      let events = 0;
+      let importTime: string | undefined;
+      let sums: FileChecksums;
+      try {
+        const bytes = readFileSync(path);
+        if (old?.file) verifyFile(path, bytes, old.file);
+        sums = fileChecksums(bytes);
+        for (const batch of readPartition(path)) {
+          if (!schema) {
+            schema = vastSchema(batch.schema);
+            synopsis = new SynopsisBuilder(schema.type);
+            importTime = batch.schema.metadata.get(IMPORT_TIME_KEY);
+          }
+          synopsis!.add(batch);
+          events += batch.numRows;
+        }
+      } catch (e) {
+        if (!(e instanceof CorruptionError)) throw e;
+        this.moveToQuarantine({ id, schema: schema?.name, events: old ? undefined : events }, e);
+        this.warn(`quarantined partition ${id}: ${relative(this.dir, e.file)}: ${e.reason}`);
+        continue;
+      }
+      if (!schema || !synopsis) continue;
+      const walSegment = old?.walSegment ?? known.get(id)?.walSegment;
+      const syn = synopsis.finish({ file: sums, walSegment });
+      writeFileAtomic(join(this.dir, 'partitions', id + SKETCH_EXT), syn.sketch);
+      const entry = makeEntry(
+        id,
+        schema,
+        events,
+        sums.bytes,
+        syn,
+        importTime ?? known.get(id)?.importTime ?? mtimeNs(path),
+      );
+      entries.push(walSegment === undefined ? entry : { ...entry, walSegment });
+    }
+    // Keep the original import order where we know it.
+    const order = new Map(this.entries.map((e, i) => [e.id, i]));
+    entries.sort(
+      (a, b) =>
+        (order.get(a.id) ?? Infinity) - (order.get(b.id) ?? Infinity) || cmp(a.importTime, b.importTime),
+    );
+    writeCatalog(this.catalogPath, entries);
+    this.entries = entries;
+    return { partitions: entries.length, events: entries.reduce((n, e) => n + e.events, 0) };
+  }
+
+  /** A partition's existing sidecar if it verifies by itself, for its checksums and WAL segment. */
+  private oldSketch(id: string): Sketch | undefined {
+    try {
+      return decodeSketch(readFileSync(join(this.dir, 'partitions', id + SKETCH_EXT)));
+    } catch {
+      return undefined;
     }
   }
 
@@ -248,6 +489,15 @@ export class Store {
     const dir = join(this.dir, 'partitions');
     if (!existsSync(dir)) return [];
     return readdirSync(dir).filter((f) => f.endsWith(PARTITION_EXT));
+  }
+}
+
+/** A file's size, or -1 if it is gone. */
+function statOrMissing(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return -1;
   }
 }
 
@@ -273,6 +523,7 @@ function makeEntry(
     events,
     bytes,
     sketchBytes: syn.sketch.length,
+    sketchCrc: crc32(syn.sketch),
     importTime,
     minTime: ts?.min === undefined ? undefined : String(ts.min),
     maxTime: ts?.max === undefined ? undefined : String(ts.max),
@@ -347,8 +598,15 @@ export class Importer {
 
   private async flush(key: string, a: Active): Promise<void> {
     this.active.delete(key);
-    const written = await a.writer.finish();
-    writeFileAtomic(join(this.store.dir, 'staging', a.id + SKETCH_EXT), written.synopsis.sketch);
+    let written: WrittenPartition;
+    try {
+      written = await a.writer.finish(this.walSegment);
+      writeFileAtomic(join(this.store.dir, 'staging', a.id + SKETCH_EXT), written.synopsis.sketch);
+    } catch (e) {
+      await a.writer.abort().catch(() => {});
+      rmSync(a.writer.path, { force: true });
+      throw e;
+    }
     const made = makeEntry(a.id, a.schema, written.events, written.bytes, written.synopsis, a.importTime);
     const entry = this.walSegment === undefined ? made : { ...made, walSegment: this.walSegment };
     this.summary.partitions++;
@@ -364,10 +622,13 @@ export class Importer {
       for (const [key, a] of [...this.active]) await this.flush(key, a);
       fsyncDir(join(this.store.dir, 'staging'));
       this.store.commit(this.staged);
-      return this.summary;
-    } finally {
       this.closed = true;
       this.lock.release();
+      return this.summary;
+    } catch (e) {
+      // Nothing of a failed commit stays behind (a full disk must not stay full of staged files).
+      await this.abort();
+      throw e;
     }
   }
 
@@ -376,7 +637,7 @@ export class Importer {
     if (this.closed) return;
     this.closed = true;
     try {
-      for (const a of this.active.values()) await a.writer.abort();
+      for (const a of this.active.values()) await a.writer.abort().catch(() => {});
       for (const a of this.active.values()) rmSync(a.writer.path, { force: true });
       for (const e of this.staged) {
         rmSync(join(this.store.dir, 'staging', e.id + PARTITION_EXT), { force: true });

@@ -9,10 +9,13 @@
  * the partition gets the same kinds of synopses too (kept in the sidecar), so a
  * query that opens a partition reads only the batches that may match.
  */
+import { crc32 } from 'node:zlib';
 import type * as A from 'apache-arrow';
 import { compareIP, isV4Mapped } from '../types/ip.js';
 import { indexPath, type Leaf, leaves, type RecordType } from '../types/type.js';
 import { Bloom, HashSet32, hashBytes } from './bloom.js';
+import type { FileChecksums } from './checksum.js';
+import { CorruptionError } from './errors.js';
 
 /** What the catalog stores for one field; bigints travel as decimal strings. */
 export interface FieldSynopsis {
@@ -286,36 +289,79 @@ export interface BatchSynopsis {
 /** The synopsis of a finished partition: field synopses plus the sidecar file's bytes. */
 export interface PartitionSynopsis {
   fields: Record<string, FieldSynopsis>;
+  /** The sidecar file's bytes. */
   sketch: Uint8Array;
 }
 
 /**
- * The sidecar (`<id>.sketch`): `VSK1`, a u32 (LE) header length, the header as
- * JSON (`{batches: BatchSynopsis[]}`), then the Bloom filter bytes that all
- * `bloom.offset`s point into.
+ * The sidecar (`<id>.sketch`): `VSK2`, a u32 (LE) CRC-32 of everything after
+ * it, a u32 header length, the header as JSON (`SketchHeader`), then the
+ * Bloom filter bytes that all `bloom.offset`s point into. The header also
+ * holds the partition file's chunk checksums (see checksum.ts) and the WAL
+ * segment of the commit, so that `vast rebuild` can restore both.
+ * `VSK1` (no checksums, no CRC) is still read: partitions written before
+ * checksums existed are unverified until `vast rebuild` computes them.
  */
-const SKETCH_MAGIC = 'VSK1';
+const SKETCH_MAGIC = 'VSK2';
+const LEGACY_MAGIC = 'VSK1';
 
-export interface Sketch {
+export interface SketchHeader {
   batches: BatchSynopsis[];
+  /** Checksums of the partition file (absent in legacy sidecars). */
+  file?: FileChecksums;
+  walSegment?: number;
+}
+
+export interface Sketch extends SketchHeader {
   blob: Uint8Array;
 }
 
-export function encodeSketch(batches: BatchSynopsis[], blob: Uint8Array): Uint8Array {
-  const header = Buffer.from(JSON.stringify({ batches }));
-  const len = Buffer.alloc(4);
-  len.writeUInt32LE(header.length, 0);
-  return Buffer.concat([Buffer.from(SKETCH_MAGIC), len, header, blob]);
+export function encodeSketch(header: SketchHeader, blob: Uint8Array): Uint8Array {
+  const json = Buffer.from(JSON.stringify(header));
+  const fixed = Buffer.alloc(12);
+  fixed.write(SKETCH_MAGIC, 0, 'latin1');
+  fixed.writeUInt32LE(json.length, 8);
+  const out = Buffer.concat([fixed, json, blob]);
+  out.writeUInt32LE(crc32(out.subarray(8)), 4);
+  return out;
 }
 
-/** Parses a sidecar; a missing or foreign file reads as "nothing known" (no pruning, never wrong). */
-export function decodeSketch(bytes: Uint8Array): Sketch {
+/**
+ * Parses a sidecar; anything that does not verify or parse is a
+ * CorruptionError naming `file` (a wrong sidecar would prune wrongly, and
+ * would fail to verify the partition).
+ */
+export function decodeSketch(bytes: Uint8Array, file = '<sketch>'): Sketch {
   const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (b.length < 8 || b.toString('latin1', 0, 4) !== SKETCH_MAGIC)
-    return { batches: [], blob: new Uint8Array(0) };
-  const len = b.readUInt32LE(4);
-  const header = JSON.parse(b.toString('utf8', 8, 8 + len)) as { batches: BatchSynopsis[] };
-  return { batches: header.batches, blob: b.subarray(8 + len) };
+  const magic = b.length >= 4 ? b.toString('latin1', 0, 4) : '';
+  let header: unknown;
+  let blob: Uint8Array;
+  if (magic === SKETCH_MAGIC) {
+    if (b.length < 12) throw new CorruptionError(file, 'sidecar is truncated');
+    if (crc32(b.subarray(8)) !== b.readUInt32LE(4))
+      throw new CorruptionError(file, 'sidecar checksum mismatch');
+    const len = b.readUInt32LE(8);
+    if (12 + len > b.length) throw new CorruptionError(file, 'sidecar header is truncated');
+    header = parseJson(file, b.toString('utf8', 12, 12 + len));
+    blob = b.subarray(12 + len);
+  } else if (magic === LEGACY_MAGIC && b.length >= 8) {
+    const len = b.readUInt32LE(4);
+    if (8 + len > b.length) throw new CorruptionError(file, 'sidecar header is truncated');
+    header = parseJson(file, b.toString('utf8', 8, 8 + len));
+    blob = b.subarray(8 + len);
+  } else throw new CorruptionError(file, 'not a sidecar (bad magic)');
+  const h = header as Partial<SketchHeader> | null;
+  if (!h || typeof h !== 'object' || !Array.isArray(h.batches))
+    throw new CorruptionError(file, 'sidecar header has no batch list');
+  return { batches: h.batches, file: h.file, walSegment: h.walSegment, blob };
+}
+
+function parseJson(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new CorruptionError(file, `sidecar header is not JSON (${(e as Error).message})`);
+  }
 }
 
 export class SynopsisBuilder {
@@ -345,12 +391,13 @@ export class SynopsisBuilder {
     this.batches.push({ rows: batch.numRows, fields });
   }
 
-  finish(): PartitionSynopsis {
+  /** The partition's synopsis; `extra` (the file's checksums, the WAL segment) goes into the sidecar. */
+  finish(extra: Omit<SketchHeader, 'batches'> = {}): PartitionSynopsis {
     const fields: Record<string, FieldSynopsis> = {};
     this.leaves.forEach((leaf, i) => {
       fields[leaf.path] = this.accs[i].finish(this.blooms, this.offset);
     });
-    return { fields, sketch: encodeSketch(this.batches, Buffer.concat(this.blooms)) };
+    return { fields, sketch: encodeSketch({ batches: this.batches, ...extra }, Buffer.concat(this.blooms)) };
   }
 }
 

@@ -11,6 +11,14 @@ interface SourceLine {
   endpoint?: string;
 }
 
+/** One line per quarantined file: what failed, so an operator can act on it. */
+function quarantineLines(s: Pick<StoreStatus, 'quarantined'>): string[] {
+  return (s.quarantined ?? []).map(
+    (q) =>
+      `quarantined: ${q.id}${q.schema ? ` (${q.schema}${q.events !== undefined ? `, ${q.events} events` : ''})` : ''}: ${q.file}: ${q.reason}`,
+  );
+}
+
 function table(where: string, s: StoreStatus, extra: string[]): string {
   const rows = s.schemas.map((x) => [x.name, x.partitions, x.events, x.bytes, x.bytesPerEvent.toFixed(1)]);
   rows.push(['total', s.partitions, s.events, s.bytes, s.events ? (s.bytes / s.events).toFixed(1) : '0']);
@@ -40,7 +48,7 @@ export function registerStatus(program: Command): void {
           `source ${x.id}  ${x.state}  ${x.events} events  ${x.eventsPerSecond} events/s  ${x.endpoint ?? ''}`,
       );
       process.stdout.write(
-        `${table(`node: ${client.endpoint} (tenant ${s.tenant}, ${s.buffered} events buffered)`, s, sources)}\n`,
+        `${table(`node: ${client.endpoint} (tenant ${s.tenant}, ${s.buffered} events buffered)`, s, [...sources, ...quarantineLines(s)])}\n`,
       );
       return;
     }
@@ -54,6 +62,6 @@ export function registerStatus(program: Command): void {
     const detail = flags.detailed
       ? store.partitions().map((p) => `${p.id}  ${p.schema}  ${p.events} events  ${p.bytes} bytes`)
       : [];
-    process.stdout.write(`${table(`database: ${db}`, status, detail)}\n`);
+    process.stdout.write(`${table(`database: ${db}`, status, [...detail, ...quarantineLines(status)])}\n`);
   });
 }
