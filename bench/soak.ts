@@ -397,8 +397,11 @@ async function main(argv: string[]): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'vast-soak-'));
   mkdirSync(join(dir, 'files'));
   // Default settings but a shorter flush interval, so that partitions are written (and the catalog grows) all along.
-  // A node that confines file sources to allowed directories must be given `join(dir, 'files')` here.
-  const configFile = writeNodeConfig(join(dir, 'vast.yaml'), { 'flush-interval': 5 });
+  const configFile = writeNodeConfig(join(dir, 'vast.yaml'), {
+    'flush-interval': 5,
+    // File sources read only from directories the operator allows.
+    'source-paths': [join(dir, 'files')],
+  });
   const node = await NodeProcess.start({
     db: join(dir, 'db'),
     port: await freePort(),
