@@ -5,20 +5,23 @@
  * once the node made it durable (as VAST's clients streamed table slices).
  */
 
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
+import { Readable } from 'node:stream';
 import * as A from 'apache-arrow';
 import { VastError } from '../diagnostics.js';
 import { readArrow } from '../formats/arrow.js';
 import type { ReaderContext } from '../formats/format.js';
 import { SchemaRegistry } from '../types/registry.js';
-import { ARROW_STREAM, parseEndpoint } from './endpoint.js';
+import { ARROW_STREAM, parseClientEndpoint } from './endpoint.js';
 
 /** Requests in flight during an import: enough to hide latency, few enough to bound memory. */
 const IMPORT_WINDOW = 4;
 
 /** Whether something accepts TCP connections at `endpoint` (a quick probe, no HTTP). */
 export function probe(endpoint: string, timeoutMs = 300): Promise<boolean> {
-  const { host, port } = parseEndpoint(endpoint);
+  const { host, port } = parseClientEndpoint(endpoint);
   return new Promise((resolve) => {
     const s = connect({ host, port });
     const done = (ok: boolean) => {
@@ -31,14 +34,75 @@ export function probe(endpoint: string, timeoutMs = 300): Promise<boolean> {
   });
 }
 
+/** How the client verifies a TLS node and proves itself to one (PEM contents). */
+export interface ClientTls {
+  /** CA certificates to trust instead of the system's. */
+  ca?: Buffer;
+  /** Client certificate and key, for a node started with a client CA. */
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+/** Turns a transport failure into a message saying what to do about it. */
+function reachError(endpoint: string, e: NodeJS.ErrnoException): VastError {
+  const code = e.code ?? '';
+  if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME/.test(code))
+    return new VastError(
+      `cannot reach the node at ${endpoint}: its TLS certificate is not trusted (${code}: ${e.message}); ` +
+        "give the CA that signed the node's certificate with --cacert or VAST_CACERT",
+    );
+  if (code === 'ECONNRESET' || /socket hang up|wrong version number|EPROTO/i.test(`${code} ${e.message}`))
+    return new VastError(
+      `cannot reach the node at ${endpoint}: ${e.message} (the node and the client disagree on TLS: ` +
+        'a node started with --certfile needs https://HOST:PORT and --cacert; a node needing client certificates needs --cert and --key)',
+    );
+  return new VastError(`cannot reach the node at ${endpoint}: ${e.message}`);
+}
+
+/** One HTTP(S) exchange through node:http(s) (global fetch cannot take a custom CA), as a fetch Response. */
+function send(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: Uint8Array | string | undefined,
+  tls: ClientTls | undefined,
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const opts = { method, headers, ...(url.protocol === 'https:' ? tls : {}) };
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+      url,
+      opts,
+      (res: IncomingMessage) => {
+        const status = res.statusCode ?? 502;
+        const noBody = status === 204 || status === 304 || method === 'HEAD';
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers))
+          if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
+        if (noBody) res.resume();
+        resolve(
+          new Response(noBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), {
+            status,
+            headers: h,
+          }),
+        );
+      },
+    );
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
 export class NodeClient {
   private readonly base: string;
   constructor(
     readonly endpoint: string,
     private readonly token: string | undefined,
+    private readonly tls?: ClientTls,
   ) {
-    const { host, port } = parseEndpoint(endpoint);
-    this.base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const { host, port, tls: scheme } = parseClientEndpoint(endpoint);
+    // A CA or client certificate given for a plain HOST:PORT means TLS.
+    const secure = scheme ?? (tls?.ca !== undefined || tls?.cert !== undefined);
+    this.base = `${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   }
 
   async request(
@@ -63,9 +127,9 @@ export class NodeClient {
     }
     let res: Response;
     try {
-      res = await fetch(url, { method, headers, body });
+      res = await send(url, method, headers, body, this.tls);
     } catch (e) {
-      throw new VastError(`cannot reach the node at ${this.endpoint}: ${(e as Error).message}`);
+      throw reachError(this.endpoint, e as NodeJS.ErrnoException);
     }
     if (!res.ok) {
       const text = await res.text();

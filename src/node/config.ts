@@ -33,6 +33,23 @@ export const ConfigSchema = z
     /** Batches a live query may queue before the slowest consumer blocks ingestion. */
     'live-queue': z.number().int().positive().default(64),
     'log-level': z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+    /** TLS: the server's certificate chain and private key (PEM); both or neither. */
+    certfile: z.string().min(1).optional(),
+    keyfile: z.string().min(1).optional(),
+    /** TLS: CA (PEM) whose client certificates the node requires; unset: no client certificates. */
+    'client-ca': z.string().min(1).optional(),
+    /** Serve plain HTTP on a non-loopback endpoint (tokens then cross the network in clear). */
+    insecure: z.boolean().default(false),
+    /** Seconds a connection may be idle (no request, or a request's client sending nothing) before it is closed. */
+    'idle-timeout': z.number().positive().default(30),
+    /** Seconds a client has to send a request's headers. */
+    'headers-timeout': z.number().positive().default(10),
+    /** Seconds a client has to send a whole request (bodies of large imports included). */
+    'request-timeout': z.number().positive().default(600),
+    /** Seconds an idle keep-alive connection stays open between requests. */
+    'keep-alive-timeout': z.number().positive().default(5),
+    /** Open connections at most; more are refused at once (bounds file descriptors). */
+    'max-connections': z.number().int().positive().default(1024),
   })
   .strict();
 
@@ -46,6 +63,15 @@ const ENV: Record<string, keyof NodeConfig> = {
   VAST_MAX_IMPORT_BYTES: 'max-import-bytes',
   VAST_LIVE_QUEUE: 'live-queue',
   VAST_LOG_LEVEL: 'log-level',
+  VAST_CERTFILE: 'certfile',
+  VAST_KEYFILE: 'keyfile',
+  VAST_CLIENT_CA: 'client-ca',
+  VAST_INSECURE: 'insecure',
+  VAST_IDLE_TIMEOUT: 'idle-timeout',
+  VAST_HEADERS_TIMEOUT: 'headers-timeout',
+  VAST_REQUEST_TIMEOUT: 'request-timeout',
+  VAST_KEEP_ALIVE_TIMEOUT: 'keep-alive-timeout',
+  VAST_MAX_CONNECTIONS: 'max-connections',
 };
 
 const NUMERIC = new Set<keyof NodeConfig>([
@@ -53,7 +79,14 @@ const NUMERIC = new Set<keyof NodeConfig>([
   'flush-interval',
   'max-import-bytes',
   'live-queue',
+  'idle-timeout',
+  'headers-timeout',
+  'request-timeout',
+  'keep-alive-timeout',
+  'max-connections',
 ]);
+
+const BOOLEAN = new Set<keyof NodeConfig>(['insecure']);
 
 /** The config file to read: an explicit path, else ./vast.yaml, else the user config dir's. */
 export function configPath(explicit?: string): string | undefined {
@@ -86,7 +119,7 @@ function fromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   for (const [name, key] of Object.entries(ENV)) {
     const v = env[name];
     if (v === undefined || v === '') continue;
-    out[key] = NUMERIC.has(key) ? Number(v) : v;
+    out[key] = NUMERIC.has(key) ? Number(v) : BOOLEAN.has(key) ? v === 'true' || v === '1' : v;
   }
   return out;
 }

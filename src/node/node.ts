@@ -7,7 +7,8 @@ import { mkdirSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { schemaRegistry } from '../cli/schemas.js';
 import type { SchemaRegistry } from '../types/registry.js';
-import { DEFAULT_TENANT, TENANT_RE, TokenStore } from './auth.js';
+import { AUDIT_SCHEMA, type AuditFields, AuditLog } from './audit.js';
+import { DEFAULT_TENANT, type Principal, TENANT_RE, TokenStore } from './auth.js';
 import { Components } from './components.js';
 import type { NodeConfig } from './config.js';
 import { Tenant } from './tenant.js';
@@ -16,6 +17,7 @@ export class VastNode {
   readonly tokens: TokenStore;
   readonly registry: SchemaRegistry;
   readonly components: Components;
+  readonly auditLog: AuditLog;
   readonly started = Date.now();
   private readonly tenants = new Map<string, Promise<Tenant>>();
   private flushTimer: NodeJS.Timeout | undefined;
@@ -31,6 +33,18 @@ export class VastNode {
     this.newAdminToken = this.tokens.ensureAdmin();
     this.registry = schemaRegistry(config.db);
     this.components = new Components(this.registry, log);
+    const auditSchema = this.registry.get(AUDIT_SCHEMA);
+    if (!auditSchema) throw new Error(`schema ${AUDIT_SCHEMA} is missing (schemas/vast.yaml)`);
+    this.auditLog = new AuditLog(
+      auditSchema,
+      async (batch) => (await this.tenant(DEFAULT_TENANT)).ingest(batch),
+      log,
+    );
+  }
+
+  /** Records a security-relevant action as a `vast.audit` event in the admin's tenant. */
+  audit(principal: Principal | undefined, action: string, fields: AuditFields = {}): void {
+    this.auditLog.record(principal, action, fields);
   }
 
   /** Opens the default tenant (replaying its WAL) and starts the flush timer. */
@@ -69,6 +83,7 @@ export class VastNode {
   async stop(): Promise<void> {
     if (this.flushTimer) clearInterval(this.flushTimer);
     await this.components.stopAll();
+    await this.auditLog.close();
     for (const t of this.tenants.values()) await (await t).close();
   }
 }
