@@ -46,8 +46,11 @@ export const ConfigSchema = z
     'headers-timeout': z.number().positive().default(10),
     /** Seconds a client has to send a whole request (bodies of large imports included). */
     'request-timeout': z.number().positive().default(600),
-    /** Seconds an idle keep-alive connection stays open between requests. */
-    'keep-alive-timeout': z.number().positive().default(5),
+    /**
+     * Seconds an idle keep-alive connection stays open between requests (longer than
+     * clients' pool timeouts, so a client never reuses a connection the node is closing).
+     */
+    'keep-alive-timeout': z.number().positive().default(65),
     /** Open connections at most; more are refused at once (bounds file descriptors). */
     'max-connections': z.number().int().positive().default(1024),
   })
