@@ -230,8 +230,6 @@ export function buildServer(node: VastNode) {
     const status =
       err instanceof HttpError ? err.status : err instanceof VastError ? 400 : (err.statusCode ?? 500);
     if (status >= 500) node.log.error({ err: err.message, stack: err.stack }, 'request failed');
-    // A client without a valid token gets no connection to keep (they would count against max-connections).
-    if (status === 401) reply.header('connection', 'close');
     reply.status(status).send({ error: err.message, ...(err instanceof HttpError ? err.extra : {}) });
   });
 
