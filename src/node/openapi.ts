@@ -3,7 +3,10 @@ const errorResponse = {
   description: 'error',
   content: { 'application/json': { schema: { type: 'object', properties: { error: { type: 'string' } } } } },
 };
-const auth = { 401: { ...errorResponse, description: 'missing or invalid token' } };
+const auth = {
+  401: { ...errorResponse, description: 'missing, invalid or expired token' },
+  403: { ...errorResponse, description: "the token's role does not allow this (read < write < admin)" },
+};
 const queryParams = [
   {
     name: 'expression',
@@ -156,8 +159,31 @@ export const openApiDocument = {
     },
     '/api/v0/tokens': {
       post: {
-        summary: 'create a token for a tenant (admin): {tenant}',
-        responses: { 200: { description: '{tenant, token}' }, 403: errorResponse, ...auth },
+        summary:
+          'create a token (admin): {tenant, role?: read|write|admin (default write), expires?: duration such as 30d}',
+        responses: {
+          200: { description: '{id, tenant, role, expires, token}: the only time the token is shown' },
+          400: { ...errorResponse, description: 'invalid field (named in the message)' },
+          403: errorResponse,
+          ...auth,
+        },
+      },
+      get: {
+        summary: 'list tokens (admin): {tokens: [{id, tenant, role, created, expires}]}, never the tokens',
+        responses: { 200: { description: '{tokens}' }, 403: errorResponse, ...auth },
+      },
+    },
+    '/api/v0/tokens/{id}': {
+      delete: {
+        summary: 'revoke a token by id (admin); the last admin token cannot be revoked',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          200: { description: '{revoked}' },
+          400: { ...errorResponse, description: 'the last admin token' },
+          404: { ...errorResponse, description: 'unknown token id' },
+          403: errorResponse,
+          ...auth,
+        },
       },
     },
     '/api/v0/openapi.json': {
