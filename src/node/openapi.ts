@@ -154,7 +154,7 @@ export const openApiDocument = {
     '/api/v0/stop': {
       post: {
         summary: 'stop the node (admin)',
-        responses: { 200: { description: 'stopping' }, 403: errorResponse, ...auth },
+        responses: { 200: { description: 'stopping' }, ...auth },
       },
     },
     '/api/v0/tokens': {
@@ -164,13 +164,12 @@ export const openApiDocument = {
         responses: {
           200: { description: '{id, tenant, role, expires, token}: the only time the token is shown' },
           400: { ...errorResponse, description: 'invalid field (named in the message)' },
-          403: errorResponse,
           ...auth,
         },
       },
       get: {
         summary: 'list tokens (admin): {tokens: [{id, tenant, role, created, expires}]}, never the tokens',
-        responses: { 200: { description: '{tokens}' }, 403: errorResponse, ...auth },
+        responses: { 200: { description: '{tokens}' }, ...auth },
       },
     },
     '/api/v0/tokens/{id}': {
@@ -181,7 +180,6 @@ export const openApiDocument = {
           200: { description: '{revoked}' },
           400: { ...errorResponse, description: 'the last admin token' },
           404: { ...errorResponse, description: 'unknown token id' },
-          403: errorResponse,
           ...auth,
         },
       },
