@@ -18,7 +18,7 @@ import { type Diagnostic, formatDiagnostic, InputError, VastError } from '../dia
 import { findFormat } from '../formats/index.js';
 import { writeJson } from '../formats/json/writer.js';
 import { type OnError, readBatches } from '../formats/read.js';
-import { isInternalSchema } from '../query/internal-schemas.js';
+import { isInternalSchema, splitStatus } from '../query/internal-schemas.js';
 import { batchSelector, type PreparedQuery, prepareQuery, runQuery } from '../query/run.js';
 import { schemaName, vastSchema } from '../types/arrow.js';
 import { parseDuration } from '../types/duration.js';
@@ -522,21 +522,10 @@ async function* selfContainedStreams(batches: AsyncIterable<A.RecordBatch>): Asy
  * reported apart: what a tenant counts is what was imported.
  */
 function splitInternal(t: Tenant) {
-  const all = t.store.status();
-  const schemas = all.schemas.filter((s) => !isInternalSchema(s.name));
-  const hidden = all.schemas.filter((s) => isInternalSchema(s.name));
-  const sum = (xs: typeof schemas, k: 'partitions' | 'events' | 'bytes') => xs.reduce((n, s) => n + s[k], 0);
+  const { data, internal } = splitStatus(t.store.status());
   let buffered = 0;
   for (const b of t.snapshot().tail) if (isInternalSchema(schemaName(b))) buffered += b.numRows;
-  return {
-    data: {
-      partitions: sum(schemas, 'partitions'),
-      events: sum(schemas, 'events'),
-      bytes: sum(schemas, 'bytes'),
-      schemas,
-    },
-    internal: { events: sum(hidden, 'events'), buffered, schemas: hidden },
-  };
+  return { data, internal: { events: internal.events, buffered, schemas: internal.schemas } };
 }
 
 /** Schemas of batches in a tenant's unflushed tail (so queries on fresh data type-check). */

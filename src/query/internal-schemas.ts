@@ -6,6 +6,7 @@
  */
 import type { Expr } from '../expr/ast.js';
 import type { CompiledQuery, Program } from '../expr/compile.js';
+import type { StoreStatus } from '../store/store.js';
 
 export const isInternalSchema = (name: string): boolean => name.startsWith('vast.');
 
@@ -32,5 +33,19 @@ export function hideInternalSchemas(compiled: CompiledQuery): CompiledQuery {
   return {
     ...compiled,
     program: (schema) => (isInternalSchema(schema.name) ? NEVER : compiled.program(schema)),
+  };
+}
+
+/** A store's status without internal schemas (what was imported), and the internal ones apart. */
+export function splitStatus(all: StoreStatus): { data: StoreStatus; internal: StoreStatus } {
+  const part = (schemas: StoreStatus['schemas']): StoreStatus => ({
+    partitions: schemas.reduce((n, s) => n + s.partitions, 0),
+    events: schemas.reduce((n, s) => n + s.events, 0),
+    bytes: schemas.reduce((n, s) => n + s.bytes, 0),
+    schemas,
+  });
+  return {
+    data: part(all.schemas.filter((s) => !isInternalSchema(s.name))),
+    internal: part(all.schemas.filter((s) => isInternalSchema(s.name))),
   };
 }

@@ -38,8 +38,7 @@ function caller(node: () => RunningNode) {
 function createToken(node: RunningNode, args: string[]): { id: string; token: string } {
   const r = vast(['token', 'create', ...args], { env: node.env() });
   expect(r.status, r.stderr).toBe(0);
-  const [idLine, token] = r.stdout.trim().split('\n');
-  return { id: idLine.replace(/^id /, ''), token };
+  return { id: /token id (\S+)/.exec(r.stderr)![1], token: r.stdout.trim() };
 }
 
 /** The node's audit events (as the admin sees them), once `pred` holds for them. */

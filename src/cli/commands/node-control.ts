@@ -74,8 +74,9 @@ export function registerNodeControl(program: Command): void {
       const r = await client.json<{ id: string; token: string }>('POST', '/api/v0/tokens', {
         json: { tenant: flags.tenant, role: flags.role, expires: flags.expires },
       });
-      // The token on a line of its own: scripts take the last line.
-      process.stdout.write(`id ${r.id}\n${r.token}\n`);
+      // Only the token on stdout (TOKEN=$(vast token create ...)); its id, for list and revoke, on stderr.
+      process.stderr.write(`token id ${r.id}\n`);
+      process.stdout.write(`${r.token}\n`);
     } else if (action === 'list') {
       const { tokens } = await client.json<{ tokens: TokenInfo[] }>('GET', '/api/v0/tokens');
       process.stdout.write(`${tokenTable(tokens)}\n`);
