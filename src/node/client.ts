@@ -11,7 +11,10 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
+import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as A from 'apache-arrow';
 import { VastError } from '../diagnostics.js';
@@ -19,7 +22,7 @@ import { readArrow } from '../formats/arrow.js';
 import type { ReaderContext } from '../formats/format.js';
 import { SchemaRegistry } from '../types/registry.js';
 import { BATCH_ID_HEADER } from './batch-ids.js';
-import { ARROW_STREAM, parseEndpoint } from './endpoint.js';
+import { ARROW_STREAM, parseClientEndpoint } from './endpoint.js';
 import { streamErrorOf } from './stream-error.js';
 
 /** Requests in flight during an import: enough to hide latency, few enough to bound memory. */
@@ -62,7 +65,7 @@ export function retryDelay(attempt: number): number {
  * and falling back to the local database then would write beside the node.
  */
 export function probe(endpoint: string, timeoutMs = 5_000): Promise<boolean> {
-  const { host, port } = parseEndpoint(endpoint);
+  const { host, port } = parseClientEndpoint(endpoint);
   return new Promise((resolve, reject) => {
     const s = connect({ host, port });
     s.setTimeout(timeoutMs, () => {
@@ -84,14 +87,78 @@ export function probe(endpoint: string, timeoutMs = 5_000): Promise<boolean> {
   });
 }
 
+/** How the client verifies a TLS node and proves itself to one (PEM contents). */
+export interface ClientTls {
+  /** CA certificates to trust instead of the system's. */
+  ca?: Buffer;
+  /** Client certificate and key, for a node started with a client CA. */
+  cert?: Buffer;
+  key?: Buffer;
+}
+
+/** Turns a transport failure into a message saying what to do about it. */
+/** Why a request got no HTTP answer; not trusting the node's certificate is final, the rest may be retried. */
+function reachError(endpoint: string, e: NodeJS.ErrnoException): VastError {
+  const code = e.code ?? '';
+  if (/CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ERR_TLS_CERT_ALTNAME/.test(code))
+    return new VastError(
+      `cannot reach the node at ${endpoint}: its TLS certificate is not trusted (${code}: ${e.message}); ` +
+        "give the CA that signed the node's certificate with --cacert or VAST_CACERT",
+    );
+  if (code === 'ECONNRESET' || /socket hang up|wrong version number|EPROTO/i.test(`${code} ${e.message}`))
+    return new NodeRequestError(
+      `cannot reach the node at ${endpoint}: ${e.message} (the node and the client disagree on TLS: ` +
+        'a node started with --certfile needs https://HOST:PORT and --cacert; a node needing client certificates needs --cert and --key)',
+      0,
+    );
+  return new NodeRequestError(`cannot reach the node at ${endpoint}: ${e.message}`, 0);
+}
+
+/** One HTTP(S) exchange through node:http(s) (global fetch cannot take a custom CA), as a fetch Response. */
+function send(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: Uint8Array | string | undefined,
+  tls: ClientTls | undefined,
+  signal?: AbortSignal,
+): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const opts = { method, headers, signal, ...(url.protocol === 'https:' ? tls : {}) };
+    const req = (url.protocol === 'https:' ? httpsRequest : httpRequest)(
+      url,
+      opts,
+      (res: IncomingMessage) => {
+        const status = res.statusCode ?? 502;
+        const noBody = status === 204 || status === 304 || method === 'HEAD';
+        const h = new Headers();
+        for (const [k, v] of Object.entries(res.headers))
+          if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
+        if (noBody) res.resume();
+        resolve(
+          new Response(noBody ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), {
+            status,
+            headers: h,
+          }),
+        );
+      },
+    );
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
 export class NodeClient {
   private readonly base: string;
   constructor(
     readonly endpoint: string,
     private readonly token: string | undefined,
+    private readonly tls?: ClientTls,
   ) {
-    const { host, port } = parseEndpoint(endpoint);
-    this.base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    const { host, port, tls: scheme } = parseClientEndpoint(endpoint);
+    // A CA or client certificate given for a plain HOST:PORT means TLS.
+    const secure = scheme ?? (tls?.ca !== undefined || tls?.cert !== undefined);
+    this.base = `${secure ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   }
 
   async request(
@@ -117,9 +184,9 @@ export class NodeClient {
     }
     let res: Response;
     try {
-      res = await fetch(url, { method, headers, body, signal: init.signal });
+      res = await send(url, method, headers, body, this.tls, init.signal);
     } catch (e) {
-      throw new NodeRequestError(`cannot reach the node at ${this.endpoint}: ${(e as Error).message}`, 0);
+      throw reachError(this.endpoint, e as NodeJS.ErrnoException);
     }
     if (!res.ok) {
       const text = await res.text();

@@ -59,6 +59,26 @@ export const ConfigSchema = z
     'source-bind-addresses': z.array(z.string().min(1)).default(['127.0.0.1', '::1']),
     /** Sources one tenant may have at once (finished ones count until killed). */
     'max-sources-per-tenant': z.number().int().positive().default(16),
+    /** TLS: the server's certificate chain and private key (PEM); both or neither. */
+    certfile: z.string().min(1).optional(),
+    keyfile: z.string().min(1).optional(),
+    /** TLS: CA (PEM) whose client certificates the node requires; unset: no client certificates. */
+    'client-ca': z.string().min(1).optional(),
+    /** Serve plain HTTP on a non-loopback endpoint (tokens then cross the network in clear). */
+    insecure: z.boolean().default(false),
+    /** Seconds a connection may be idle (no request, or a request's client sending nothing) before it is closed. */
+    'idle-timeout': z.number().positive().default(30),
+    /** Seconds a client has to send a request's headers. */
+    'headers-timeout': z.number().positive().default(10),
+    /** Seconds a client has to send a whole request (bodies of large imports included). */
+    'request-timeout': z.number().positive().default(600),
+    /**
+     * Seconds an idle keep-alive connection stays open between requests (longer than
+     * clients' pool timeouts, so a client never reuses a connection the node is closing).
+     */
+    'keep-alive-timeout': z.number().positive().default(65),
+    /** Open connections at most; more are refused at once (bounds file descriptors). */
+    'max-connections': z.number().int().positive().default(1024),
   })
   .strict();
 

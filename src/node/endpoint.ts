@@ -12,3 +12,31 @@ export function parseEndpoint(text: string): { host: string; port: number } {
   if (!m || Number(m[3]) > 65535) throw new VastError(`invalid endpoint '${text}' (expected HOST:PORT)`);
   return { host: m[1] ?? m[2], port: Number(m[3]) };
 }
+
+/** Whether a listen/connect host is this machine only (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * A node reachable from other machines must not send tokens and events in
+ * clear: refuses a non-loopback endpoint without TLS unless the operator said `insecure`.
+ */
+export function checkTransportSecurity(endpoint: string, tls: boolean, insecure: boolean): void {
+  const { host } = parseEndpoint(endpoint);
+  if (tls || insecure || isLoopbackHost(host)) return;
+  throw new VastError(
+    `refusing to serve plain HTTP on the non-loopback endpoint ${endpoint}: tokens and events would cross the network in clear; ` +
+      'give --certfile and --keyfile for TLS (or --insecure to accept this)',
+  );
+}
+
+/**
+ * A client's endpoint: `HOST:PORT`, `http://HOST:PORT` or `https://HOST:PORT`;
+ * `tls` is undefined when no scheme was written.
+ */
+export function parseClientEndpoint(text: string): { host: string; port: number; tls: boolean | undefined } {
+  const m = /^(https?):\/\/(.*?)\/?$/i.exec(text);
+  const hostPort = parseEndpoint(m ? m[2] : text);
+  return { ...hostPort, tls: m ? m[1].toLowerCase() === 'https' : undefined };
+}

@@ -12,7 +12,8 @@ import { schemaRegistry } from '../cli/schemas.js';
 import { ensureDir, tightenModes } from '../store/fs-util.js';
 import { claimDatabase } from '../store/holder.js';
 import type { SchemaRegistry } from '../types/registry.js';
-import { DEFAULT_TENANT, TENANT_RE, TokenStore } from './auth.js';
+import { AUDIT_SCHEMA, type AuditFields, AuditLog } from './audit.js';
+import { DEFAULT_TENANT, type Principal, TENANT_RE, TokenStore } from './auth.js';
 import { Components } from './components.js';
 import type { NodeConfig } from './config.js';
 import type { LiveLimits } from './live.js';
@@ -22,6 +23,7 @@ export class VastNode {
   readonly tokens: TokenStore;
   readonly registry: SchemaRegistry;
   readonly components: Components;
+  readonly auditLog: AuditLog;
   readonly started = Date.now();
   private readonly tenants = new Map<string, Promise<Tenant>>();
   private readonly flushTimers = new Map<string, NodeJS.Timeout>();
@@ -43,6 +45,18 @@ export class VastNode {
     this.newAdminToken = this.tokens.ensureAdmin();
     this.registry = schemaRegistry(config.db);
     this.components = new Components(this.registry, log, config);
+    const auditSchema = this.registry.get(AUDIT_SCHEMA);
+    if (!auditSchema) throw new Error(`schema ${AUDIT_SCHEMA} is missing (schemas/vast.yaml)`);
+    this.auditLog = new AuditLog(
+      auditSchema,
+      async (batch) => (await this.tenant(DEFAULT_TENANT)).ingest(batch),
+      log,
+    );
+  }
+
+  /** Records a security-relevant action as a `vast.audit` event in the admin's tenant. */
+  audit(principal: Principal | undefined, action: string, fields: AuditFields = {}): void {
+    this.auditLog.record(principal, action, fields);
   }
 
   /** Opens the default tenant (replaying its WAL); every opened tenant flushes periodically. */
@@ -104,6 +118,7 @@ export class VastNode {
     this.stopping = true;
     for (const timer of this.flushTimers.values()) clearTimeout(timer);
     await this.components.stopAll();
+    await this.auditLog.close();
     await Promise.all([...this.tenants.values()].map(async (t) => (await t).close()));
     this.releaseDatabase();
   }

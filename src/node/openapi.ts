@@ -3,7 +3,10 @@ const errorResponse = {
   description: 'error',
   content: { 'application/json': { schema: { type: 'object', properties: { error: { type: 'string' } } } } },
 };
-const auth = { 401: { ...errorResponse, description: 'missing or invalid token' } };
+const auth = {
+  401: { ...errorResponse, description: 'missing, invalid or expired token' },
+  403: { ...errorResponse, description: "the token's role does not allow this (read < write < admin)" },
+};
 const queryParams = [
   {
     name: 'expression',
@@ -155,6 +158,7 @@ export const openApiDocument = {
       post: {
         summary: 'spawn a source: {source: "pcap", args: ["-i", "lo"]}; returns {id}',
         responses: {
+          ...auth,
           200: { description: '{id}' },
           400: { ...errorResponse, description: 'unknown source or bad options' },
           403: {
@@ -163,7 +167,6 @@ export const openApiDocument = {
               'a tenant token (tenant-sources), a path outside source-paths, or a bind address outside source-bind-addresses',
           },
           429: { ...errorResponse, description: 'the tenant has max-sources-per-tenant sources' },
-          ...auth,
         },
       },
     },
@@ -172,10 +175,10 @@ export const openApiDocument = {
         summary: 'kill a source',
         parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
         responses: {
+          ...auth,
           200: { description: '{killed}' },
           404: { ...errorResponse, description: 'unknown source id' },
           403: { ...errorResponse, description: 'a tenant token (tenant-sources)' },
-          ...auth,
         },
       },
     },
@@ -188,13 +191,34 @@ export const openApiDocument = {
     '/api/v0/stop': {
       post: {
         summary: 'stop the node (admin)',
-        responses: { 200: { description: 'stopping' }, 403: errorResponse, ...auth },
+        responses: { 200: { description: 'stopping' }, ...auth },
       },
     },
     '/api/v0/tokens': {
       post: {
-        summary: 'create a token for a tenant (admin): {tenant}',
-        responses: { 200: { description: '{tenant, token}' }, 403: errorResponse, ...auth },
+        summary:
+          'create a token (admin): {tenant, role?: read|write|admin (default write), expires?: duration such as 30d}',
+        responses: {
+          200: { description: '{id, tenant, role, expires, token}: the only time the token is shown' },
+          400: { ...errorResponse, description: 'invalid field (named in the message)' },
+          ...auth,
+        },
+      },
+      get: {
+        summary: 'list tokens (admin): {tokens: [{id, tenant, role, created, expires}]}, never the tokens',
+        responses: { 200: { description: '{tokens}' }, ...auth },
+      },
+    },
+    '/api/v0/tokens/{id}': {
+      delete: {
+        summary: 'revoke a token by id (admin); the last admin token cannot be revoked',
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        responses: {
+          200: { description: '{revoked}' },
+          400: { ...errorResponse, description: 'the last admin token' },
+          404: { ...errorResponse, description: 'unknown token id' },
+          ...auth,
+        },
       },
     },
     '/api/v0/openapi.json': {

@@ -1,19 +1,24 @@
 /**
  * The HTTP API of a node (REST paths after VAST's: /api/v0/...). Every route
- * needs a bearer token (`Authorization: Bearer ...` or `X-VAST-Token`); the
- * token's tenant decides which data a request sees and writes. Errors are
+ * needs a bearer token (`Authorization: Bearer ...`, the scheme in any case, or
+ * `X-VAST-Token`); the token's tenant decides which data a request sees and
+ * writes, its role which routes it may use (access.ts); security-relevant
+ * actions go to the audit log (audit.ts). Errors are
  * JSON `{error: message}` with a fitting status code. The OpenAPI document is
  * served at /api/v0/openapi.json.
  */
 
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import * as A from 'apache-arrow';
 import Fastify, { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { z } from 'zod';
 import { type Diagnostic, formatDiagnostic, InputError, VastError } from '../diagnostics.js';
 import { findFormat } from '../formats/index.js';
 import { writeJson } from '../formats/json/writer.js';
 import { type OnError, readBatches } from '../formats/read.js';
+import { isInternalSchema, splitStatus } from '../query/internal-schemas.js';
 import {
   batchSelector,
   type PreparedQuery,
@@ -25,9 +30,12 @@ import {
 } from '../query/run.js';
 import { SourceRefusal } from '../sources/policy.js';
 import { StorageFullError } from '../store/errors.js';
-import { vastSchema } from '../types/arrow.js';
+import { schemaName, vastSchema } from '../types/arrow.js';
+import { parseDuration } from '../types/duration.js';
 import type { Schema } from '../types/type.js';
-import type { Principal } from './auth.js';
+import { neededRole } from './access.js';
+import type { AuditFields } from './audit.js';
+import { DEFAULT_TENANT, type Principal, ROLES, roleAllows } from './auth.js';
 import { BATCH_ID_HEADER, BATCH_ID_RE } from './batch-ids.js';
 import { ARROW_STREAM } from './endpoint.js';
 import { LiveSubscriber } from './live.js';
@@ -59,10 +67,71 @@ class HttpError extends Error {
 }
 
 function tokenOf(req: FastifyRequest): string | undefined {
-  const h = req.headers.authorization;
-  if (h?.startsWith('Bearer ')) return h.slice(7).trim();
+  // RFC 7235: the auth scheme is case-insensitive.
+  const m = /^bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (m) return m[1];
   const x = req.headers['x-vast-token'];
-  return typeof x === 'string' ? x : undefined;
+  return typeof x === 'string' && x !== '' ? x : undefined;
+}
+
+/** The body of `POST /api/v0/tokens`. */
+const TokenRequest = z
+  .object({
+    tenant: z.string().optional(),
+    role: z.enum(ROLES).default('write'),
+    /** A duration from now: 30d, 12h, 90min. */
+    expires: z.string().optional(),
+  })
+  .strict();
+
+/** The first problem of a zod validation, naming the field: `'tenant': expected string, received number`. */
+function zodMessage(err: z.ZodError): string {
+  const issue = err.issues[0];
+  if (issue.code === 'unrecognized_keys')
+    return `unknown field ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+  const field = issue.path.join('.');
+  return field ? `'${field}': ${issue.message}` : issue.message;
+}
+
+/** When a token made now with `expires` (a duration) stops working; 400 for anything but a positive duration. */
+function expiryOf(expires: string | undefined, now = Date.now()): Date | null {
+  if (expires === undefined) return null;
+  const ns = parseDuration(expires);
+  if (ns === undefined || ns <= 0n)
+    throw new HttpError(
+      400,
+      `'expires': expected a positive duration such as 30d, 12h or 90min, got '${expires}'`,
+    );
+  const ms = Number(ns / 1_000_000n);
+  if (now + ms > 8.64e15) throw new HttpError(400, `'expires': ${expires} is too far in the future`);
+  return new Date(now + ms);
+}
+
+/** TLS options for the server from the config, or undefined for plain HTTP; unreadable files are clear errors. */
+function tlsOptions(config: VastNode['config']) {
+  const { certfile, keyfile } = config;
+  const clientCa = config['client-ca'];
+  if (!certfile && !keyfile) {
+    if (clientCa) throw new VastError("'client-ca' needs TLS: give 'certfile' and 'keyfile' too");
+    return undefined;
+  }
+  if (!certfile || !keyfile) throw new VastError("TLS needs both 'certfile' and 'keyfile'");
+  const read = (key: string, path: string) => {
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new VastError(
+        `cannot read ${key} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
+    }
+  };
+  return {
+    cert: read('certfile', certfile),
+    key: read('keyfile', keyfile),
+    ...(clientCa ? { ca: read('client-ca', clientCa), requestCert: true, rejectUnauthorized: true } : {}),
+    // A client that connects and never completes the handshake holds a socket like an idle one.
+    handshakeTimeout: config['headers-timeout'] * 1000,
+  };
 }
 
 /** A query parameter as a string, or undefined. */
@@ -101,13 +170,25 @@ interface Cursor {
 }
 
 export function buildServer(node: VastNode) {
+  const config = node.config;
+  const https = tlsOptions(config);
   const app = Fastify({
     loggerInstance: node.log,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 1 << 20,
     // Live queries keep connections open; a stopping node must not wait for their clients.
     forceCloseConnections: true,
+    ...(https ? { https } : {}),
+    // Idle sockets are closed: thousands of them (no token needed to open one) must not use up file descriptors.
+    connectionTimeout: config['idle-timeout'] * 1000,
+    keepAliveTimeout: config['keep-alive-timeout'] * 1000,
+    requestTimeout: config['request-timeout'] * 1000,
   });
+  app.server.headersTimeout = config['headers-timeout'] * 1000;
+  app.server.maxConnections = config['max-connections'];
+  /** Records an action of this request's principal in the audit log. */
+  const audit = (req: FastifyRequest, action: string, fields: AuditFields = {}) =>
+    node.audit(req.principal, action, { remote: req.ip, ...fields });
   const cursors = new Map<string, Cursor>();
   const dropCursor = (id: string, c: Cursor) => {
     c.abort.abort();
@@ -158,10 +239,28 @@ export function buildServer(node: VastNode) {
 
   app.addHook('onRequest', async (req) => {
     const token = tokenOf(req);
-    const principal = token ? node.tokens.verify(token) : undefined;
-    if (!principal)
-      throw new HttpError(401, token ? 'invalid token' : 'missing token (Authorization: Bearer <token>)');
+    const principal = token ? node.tokens.verify(token) : 'missing token (Authorization: Bearer <token>)';
+    const path = req.url.split('?')[0];
+    if (typeof principal === 'string') {
+      node.auditLog.authFailure(req.ip, undefined, { reason: principal, path, remote: req.ip });
+      throw new HttpError(401, principal);
+    }
     req.principal = principal;
+    const need = neededRole(req.method, req.routeOptions.url);
+    if (need && !roleAllows(principal.role, need)) {
+      node.auditLog.authFailure(`token ${principal.tokenId}`, principal, {
+        reason: `needs role ${need}`,
+        path: `${req.method} ${path}`,
+        remote: req.ip,
+      });
+      throw new HttpError(
+        403,
+        `${req.method} ${path} needs a token with the '${need}' role; this token's role is '${principal.role}'`,
+      );
+    }
+    // A request in progress may compute for long without sending: only idle connections time out
+    // (a keep-alive connection gets the keep-alive timeout again once the response is sent).
+    req.raw.socket?.setTimeout(0);
   });
 
   app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
@@ -187,12 +286,14 @@ export function buildServer(node: VastNode) {
 
   app.get('/api/v0/status', async (req) => {
     const t = await tenantOf(req);
+    const { data, internal } = splitInternal(t);
     return {
       uptime: (Date.now() - node.started) / 1000,
       tenant: t.name,
-      database: t.store.dir,
-      ...t.store.status(),
-      buffered: t.buffered,
+      // Where the data lives on the node's disk is the operator's business, not a tenant's.
+      ...(req.principal.admin ? { database: t.store.dir, internal } : {}),
+      ...data,
+      buffered: t.buffered - internal.buffered,
       ingested: t.ingested,
       liveQueries: t.subscribers.size,
       runningQueries: scanning.get(t.name) ?? 0,
@@ -207,21 +308,48 @@ export function buildServer(node: VastNode) {
   });
 
   app.post('/api/v0/stop', async (req, reply) => {
-    if (!req.principal.admin) throw new HttpError(403, 'only the admin token may stop the node');
+    audit(req, 'node.stop', { target: 'node' });
+    await node.auditLog.flush();
     reply.send({ stopping: true });
     setImmediate(() => process.kill(process.pid, 'SIGTERM'));
     return reply;
   });
 
   app.post('/api/v0/tokens', async (req) => {
-    if (!req.principal.admin) throw new HttpError(403, 'only the admin token may create tokens');
-    const tenant = param(req, 'tenant');
-    if (!tenant) throw new HttpError(400, "missing 'tenant'");
+    const body = TokenRequest.safeParse(
+      req.body && typeof req.body === 'object' && !(req.body instanceof Readable) ? req.body : {},
+    );
+    if (!body.success) throw new HttpError(400, zodMessage(body.error));
+    const { role } = body.data;
+    const tenant = body.data.tenant ?? (role === 'admin' ? DEFAULT_TENANT : undefined);
+    if (tenant === undefined) throw new HttpError(400, "missing 'tenant'");
+    const expires = expiryOf(body.data.expires);
+    let created: { id: string; token: string };
     try {
-      return { tenant, token: node.tokens.create(tenant) };
+      created = node.tokens.create(tenant, role, expires);
     } catch (e) {
       throw new HttpError(400, (e as Error).message);
     }
+    audit(req, 'token.create', {
+      target: created.id,
+      details: { tenant, role, expires: expires?.toISOString() ?? null },
+    });
+    return { id: created.id, tenant, role, expires: expires?.toISOString() ?? null, token: created.token };
+  });
+
+  app.get('/api/v0/tokens', async () => ({ tokens: node.tokens.list() }));
+
+  app.delete('/api/v0/tokens/:id', async (req) => {
+    const { id } = req.params as { id: string };
+    let revoked: ReturnType<VastNode['tokens']['revoke']>;
+    try {
+      revoked = node.tokens.revoke(id);
+    } catch (e) {
+      throw new HttpError(400, (e as Error).message);
+    }
+    if (!revoked) throw new HttpError(404, `no such token: ${id}`);
+    audit(req, 'token.revoke', { target: id, details: { tenant: revoked.tenant, role: revoked.role } });
+    return { revoked: id };
   });
 
   app.post('/api/v0/import', async (req, reply) => {
@@ -283,6 +411,11 @@ export function buildServer(node: VastNode) {
       failure = e as Error;
     }
     const report = { events, errors: stats.errors, diagnostics: diagnostics.map(formatDiagnostic) };
+    audit(req, 'import', {
+      target: formatName,
+      details: { events, errors: stats.errors },
+      outcome: failure ? 'failure' : 'success',
+    });
     if (batchId && failure) report.events = 0;
     if (batchId && !failure) {
       const { ack, duplicate } = await t.ingestOnce(batchId, collected, stats.errors);
@@ -312,6 +445,7 @@ export function buildServer(node: VastNode) {
   const exportRoute = async (req: FastifyRequest, reply: FastifyReply) => {
     const t = await tenantOf(req);
     const q = prepare(t, param(req, 'expression') ?? param(req, 'query'));
+    audit(req, 'query', { target: q.text, details: { route: 'export' } });
     const continuous = boolParam(req, 'continuous');
     const unified = boolParam(req, 'unified');
     const maxEvents = limitParam(req, 'limit') ?? limitParam(req, 'n');
@@ -404,6 +538,7 @@ export function buildServer(node: VastNode) {
         `too many open query cursors (${open}, max-cursors ${max}): read them to the end, ` +
           'DELETE /api/v0/query/:id, or wait until idle ones expire',
       );
+    audit(req, 'query', { target: q.text, details: { route: 'query/new' } });
     const snap = t.snapshot();
     const abort = new AbortController();
     // Each page gets the full budget (see `next`); the clock does not run while the client is away.
@@ -507,11 +642,14 @@ export function buildServer(node: VastNode) {
     const args = body.args ?? [];
     if (!Array.isArray(args) || !args.every((a) => typeof a === 'string'))
       throw new HttpError(400, "'args' must be a list of strings");
+    let id: string;
     try {
-      return { id: await node.components.spawn(t, body.source, args as string[]) };
+      id = await node.components.spawn(t, body.source, args as string[]);
     } catch (e) {
       throw e instanceof SourceRefusal ? new HttpError(e.status, e.message) : e;
     }
+    audit(req, 'source.spawn', { target: id, details: { source: body.source, args } });
+    return { id };
   });
 
   app.delete('/api/v0/sources/:id', async (req) => {
@@ -519,6 +657,7 @@ export function buildServer(node: VastNode) {
     const { id } = req.params as { id: string };
     const ok = await node.components.kill(id, req.principal.admin ? undefined : req.principal.tenant);
     if (!ok) throw new HttpError(404, `no such source: ${id}`);
+    audit(req, 'source.kill', { target: id });
     return { killed: id };
   });
 
@@ -550,6 +689,17 @@ function queryHttpError(e: unknown): HttpError {
   if (e instanceof QueryCancelledError) return new HttpError(499, e.message);
   if (e instanceof VastError) return new HttpError(400, e.message);
   return new HttpError(500, `query failed: ${(e as Error).message}`);
+}
+
+/**
+ * A tenant's store status without internal events (the audit log), which are
+ * reported apart: what a tenant counts is what was imported.
+ */
+function splitInternal(t: Tenant) {
+  const { data, internal } = splitStatus(t.store.status());
+  let buffered = 0;
+  for (const b of t.snapshot().tail) if (isInternalSchema(schemaName(b))) buffered += b.numRows;
+  return { data, internal: { events: internal.events, buffered, schemas: internal.schemas } };
 }
 
 /** Schemas of batches in a tenant's unflushed tail (so queries on fresh data type-check). */

@@ -23,6 +23,7 @@ import type { Store } from '../store/store.js';
 import { vastSchema } from '../types/arrow.js';
 import type { SchemaRegistry } from '../types/registry.js';
 import type { Schema } from '../types/type.js';
+import { hideInternalSchemas } from './internal-schemas.js';
 
 /** A parsed and compiled query, ready to run (possibly many times). */
 export interface PreparedQuery {
@@ -175,7 +176,9 @@ export function prepareQuery(
     split.expression.trim() === '' ? 'true' : ' '.repeat(split.expressionOffset) + split.expression;
   const parsed = parseExpression(exprText, { now: opts.now });
   if (!parsed.ok) fail(exprText, parsed.diagnostics);
-  const compiled = compileQuery(parsed.expr, exprText, schemas, { aliases: registry.aliases });
+  const compiled = hideInternalSchemas(
+    compileQuery(parsed.expr, exprText, schemas, { aliases: registry.aliases }),
+  );
   if (compiled.diagnostics.length > 0) fail(exprText, compiled.diagnostics);
   const pipeline = split.pipeline
     ? parsePipeline(full, { compileWhere: whereCompiler(registry, opts.now) }, split.pipelineOffset)

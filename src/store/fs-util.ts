@@ -2,6 +2,7 @@
 import {
   chmodSync,
   closeSync,
+  fchmodSync,
   fsyncSync,
   lstatSync,
   mkdirSync,
@@ -77,6 +78,8 @@ export function writeFileAtomic(path: string, data: Uint8Array | string): void {
   try {
     const fd = openForWrite(tmp);
     try {
+      // A temp file left by a crash keeps its old mode: set it explicitly.
+      fchmodSync(fd, FILE_MODE);
       writeAll(fd, typeof data === 'string' ? Buffer.from(data) : data);
       fsyncSync(fd);
     } finally {

@@ -337,7 +337,7 @@ describe('the HTTP API refuses bad requests clearly', () => {
     expect(admin).toBe(DATA.length - 1);
     const forbidden = vast(['token', 'create', '--tenant', 'evil'], { env: node.env(acme) });
     expect(forbidden.status).toBe(1);
-    expect(forbidden.stderr).toMatch(/only the admin token may create tokens/);
+    expect(forbidden.stderr).toMatch(/POST \/api\/v0\/tokens needs a token with the 'admin' role/);
   });
 });
 

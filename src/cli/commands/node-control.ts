@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { VastError } from '../../diagnostics.js';
+import type { TokenInfo } from '../../node/auth.js';
 import type { NodeClient } from '../../node/client.js';
 import { addEndpointFlags, nodeClient } from '../flags/endpoint.js';
 
@@ -79,15 +80,55 @@ export function registerNodeControl(program: Command): void {
   const token = addEndpointFlags(
     program
       .command('token')
-      .description('manage API tokens (admin)')
-      .argument('<action>', "'create'")
-      .requiredOption('--tenant <name>', 'the tenant the token belongs to'),
+      .description(
+        'manage API tokens (admin): token create --tenant T [--role read|write|admin] [--expires 30d], token list, token revoke ID',
+      )
+      .argument('<action>', 'create, list or revoke')
+      .argument('[id]', 'the token id to revoke (as printed by create and list)')
+      .option('--tenant <name>', 'create: the tenant the token belongs to (admin tokens: default)')
+      .option('--role <role>', 'create: read (queries, status), write (also import, flush) or admin', 'write')
+      .option('--expires <duration>', 'create: the token stops working after this long (30d, 12h, 90min)'),
   );
-  token.action(async (action: string, flags: { tenant: string }) => {
-    if (action !== 'create') throw new VastError(`unknown token action '${action}' (only 'create')`);
-    const r = await (await requireNode(token)).json<{ token: string }>('POST', '/api/v0/tokens', {
-      json: { tenant: flags.tenant },
-    });
-    process.stdout.write(`${r.token}\n`);
+  token.action(async (action: string, id: string | undefined, flags: TokenFlags) => {
+    const client = await requireNode(token);
+    if (action === 'create') {
+      if (!flags.tenant && flags.role !== 'admin') throw new VastError('token create needs --tenant NAME');
+      const r = await client.json<{ id: string; token: string }>('POST', '/api/v0/tokens', {
+        json: { tenant: flags.tenant, role: flags.role, expires: flags.expires },
+      });
+      // Only the token on stdout (TOKEN=$(vast token create ...)); its id, for list and revoke, on stderr.
+      process.stderr.write(`token id ${r.id}\n`);
+      process.stdout.write(`${r.token}\n`);
+    } else if (action === 'list') {
+      const { tokens } = await client.json<{ tokens: TokenInfo[] }>('GET', '/api/v0/tokens');
+      process.stdout.write(`${tokenTable(tokens)}\n`);
+    } else if (action === 'revoke') {
+      if (!id) throw new VastError('token revoke needs the token id (see vast token list)');
+      await client.json('DELETE', `/api/v0/tokens/${encodeURIComponent(id)}`);
+      process.stdout.write(`revoked ${id}\n`);
+    } else throw new VastError(`unknown token action '${action}' (create, list or revoke)`);
   });
+}
+
+interface TokenFlags {
+  tenant?: string;
+  role: string;
+  expires?: string;
+}
+
+/** `vast token list` output: one token a line, aligned; never the token or its hash (the node does not know them). */
+function tokenTable(tokens: TokenInfo[]): string {
+  const rows = [
+    ['id', 'tenant', 'role', 'created', 'expires'],
+    ...tokens.map((t) => [t.id, t.tenant, t.role, t.created, t.expires ?? 'never']),
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }

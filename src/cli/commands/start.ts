@@ -1,12 +1,16 @@
 import type { Command } from 'commander';
 import { enableLinearRegExp } from '../../expr/kernels/pattern.js';
-import { parseEndpoint } from '../../node/endpoint.js';
+import { checkTransportSecurity, parseEndpoint } from '../../node/endpoint.js';
 
 interface StartFlags {
   endpoint?: string;
   db?: string;
   config?: string;
   logLevel?: string;
+  certfile?: string;
+  keyfile?: string;
+  clientCa?: string;
+  insecure?: boolean;
 }
 
 export function registerStart(program: Command): void {
@@ -17,6 +21,10 @@ export function registerStart(program: Command): void {
     .option('-d, --db <dir>', 'database directory (default ./vast.db)')
     .option('--config <file>', 'configuration file (default: ./vast.yaml or ~/.config/vast/vast.yaml)')
     .option('--log-level <level>', 'trace, debug, info, warn, error')
+    .option('--certfile <file>', 'serve HTTPS with this certificate chain (PEM)')
+    .option('--keyfile <file>', 'the private key (PEM) of --certfile')
+    .option('--client-ca <file>', 'require client certificates signed by this CA (PEM)')
+    .option('--insecure', 'allow plain HTTP on a non-loopback endpoint')
     .action(async (flags: StartFlags, cmd: Command) => {
       // The server's dependencies load only for `vast start`, keeping client commands quick to start.
       const [{ default: pino }, { default: pretty }, { loadConfig }, { VastNode }, { buildServer }] =
@@ -28,9 +36,19 @@ export function registerStart(program: Command): void {
           import('../../node/server.js'),
         ]);
       const config = loadConfig(
-        { endpoint: flags.endpoint, db: flags.db ?? cmd.parent?.opts().db, 'log-level': flags.logLevel },
+        {
+          endpoint: flags.endpoint,
+          db: flags.db ?? cmd.parent?.opts().db,
+          'log-level': flags.logLevel,
+          certfile: flags.certfile,
+          keyfile: flags.keyfile,
+          'client-ca': flags.clientCa,
+          insecure: flags.insecure,
+        },
         { file: flags.config },
       );
+      // Before anything is opened: a node that would expose tokens in clear does not start at all.
+      checkTransportSecurity(config.endpoint, config.certfile !== undefined, config.insecure);
       // Structured JSON logs for machines; readable lines on a terminal.
       const log = process.stderr.isTTY
         ? pino({ level: config['log-level'] }, pretty({ destination: 2, colorize: true }))
@@ -43,7 +61,10 @@ export function registerStart(program: Command): void {
       await app.listen({ host, port });
       if (node.newAdminToken)
         process.stderr.write(`admin token (shown only now; use it as VAST_TOKEN): ${node.newAdminToken}\n`);
-      log.info({ endpoint: config.endpoint, db: config.db }, 'node started');
+      log.info(
+        { endpoint: config.endpoint, db: config.db, tls: config.certfile !== undefined },
+        'node started',
+      );
       let stopping = false;
       const stop = async (signal: string) => {
         // A second signal while stopping means: now, without the final flush (the WAL is replayed on start).

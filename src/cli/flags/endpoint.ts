@@ -2,16 +2,53 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { VastError } from '../../diagnostics.js';
-import { NodeClient, probe } from '../../node/client.js';
+import { type ClientTls, NodeClient, probe } from '../../node/client.js';
 import { DEFAULT_ENDPOINT } from '../../node/endpoint.js';
 import { userConfigDir } from '../schemas.js';
 
-/** `--endpoint`, `--token` and `--node`: where the node is, and whether it must be used. */
+/** `--endpoint`, `--token`, `--node` and TLS: where the node is, whether it must be used, how to trust it. */
 export function addEndpointFlags(cmd: Command): Command {
   return cmd
-    .option('-e, --endpoint <host:port>', `node endpoint (default: $VAST_ENDPOINT or ${DEFAULT_ENDPOINT})`)
+    .option(
+      '-e, --endpoint <host:port>',
+      `node endpoint, https://HOST:PORT for a TLS node (default: $VAST_ENDPOINT or ${DEFAULT_ENDPOINT})`,
+    )
     .option('--token <token>', 'API token (default: $VAST_TOKEN, or ~/.config/vast/token)')
-    .option('--node', 'require a running node (fail instead of using the local database)');
+    .option('--node', 'require a running node (fail instead of using the local database)')
+    .option(
+      '--cacert <file>',
+      'CA certificate (PEM) to verify a TLS node with (default: $VAST_CACERT); implies TLS',
+    )
+    .option(
+      '--cert <file>',
+      'client certificate (PEM) for a node that requires one (default: $VAST_CLIENT_CERT)',
+    )
+    .option('--key <file>', 'private key (PEM) of --cert (default: $VAST_CLIENT_KEY)');
+}
+
+interface TlsFlags {
+  cacert?: string;
+  cert?: string;
+  key?: string;
+}
+
+/** The TLS material named by flags or environment, read now so a wrong path is a clear error. */
+function clientTls(flags: TlsFlags): ClientTls | undefined {
+  const read = (what: string, path: string | undefined) => {
+    if (!path) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (e) {
+      throw new VastError(
+        `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
+    }
+  };
+  const ca = read('--cacert', flags.cacert ?? process.env.VAST_CACERT);
+  const cert = read('--cert', flags.cert ?? process.env.VAST_CLIENT_CERT);
+  const key = read('--key', flags.key ?? process.env.VAST_CLIENT_KEY);
+  if ((cert === undefined) !== (key === undefined)) throw new VastError('--cert and --key go together');
+  return ca || cert ? { ca, cert, key } : undefined;
 }
 
 function token(flags: { token?: string }): string | undefined {
@@ -29,13 +66,13 @@ function token(flags: { token?: string }): string | undefined {
  * answers at the endpoint; with `--node`, not finding one is an error.
  */
 export async function nodeClient(cmd: Command): Promise<NodeClient | undefined> {
-  const flags = { ...cmd.parent?.opts(), ...cmd.opts() } as {
+  const flags = { ...cmd.parent?.opts(), ...cmd.opts() } as TlsFlags & {
     endpoint?: string;
     token?: string;
     node?: boolean;
   };
   const endpoint = flags.endpoint ?? process.env.VAST_ENDPOINT ?? DEFAULT_ENDPOINT;
-  if (await probe(endpoint)) return new NodeClient(endpoint, token(flags));
+  if (await probe(endpoint)) return new NodeClient(endpoint, token(flags), clientTls(flags));
   if (flags.node)
     throw new VastError(`no node is running at ${endpoint} (start one with 'vast start', or drop --node)`);
   return undefined;
