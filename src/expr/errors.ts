@@ -43,6 +43,10 @@ export const EXPECTED_OPERATOR = (operand: string) => `expected an operator afte
 export const EXPECTED_VALUE_AFTER = (op: string) => `expected a value after '${op}'`;
 export const EXPECTED_DURATION_AFTER = (t: string) => `expected a duration after '${t}'`;
 export const EXPECTED_RPAREN = "expected ')'";
+export const TOO_DEEP = (max: number) =>
+  `expression nested too deeply (more than ${max} levels of '(', '!' and '[')`;
+export const TOO_MANY_CONNECTIVES = (max: number) =>
+  `expression too long (more than ${max} '&&' and '||'; for many values, use 'in [a, b, ...]')`;
 export const EXPECTED_LIST_ITEM = (found: string) => `expected a value in the list, found '${found}'`;
 export const EXPECTED_RBRACKET = "expected ']'";
 export const EXPECTED_COMMA_OR_RBRACKET = "expected ',' or ']'";

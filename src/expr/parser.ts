@@ -40,6 +40,8 @@ import {
   PATTERN_OPERATOR,
   type Problem,
   settle,
+  TOO_DEEP,
+  TOO_MANY_CONNECTIVES,
   toDiagnostic,
   UNEXPECTED,
   where,
@@ -81,6 +83,14 @@ export function mustParseExpression(text: string, opts: ParseOptions = {}): Expr
 }
 
 const PLACEHOLDER: Literal = { type: 'null' };
+/**
+ * Most nested groups and negations: the parser and every pass over the tree
+ * recurse, and a query of 10 000 `(` overflowed the stack (a RangeError
+ * instead of a diagnostic). Real queries nest a handful of levels.
+ */
+export const MAX_NESTING = 256;
+/** Most `&&`/`||` in one expression: a chain is a tree as deep as it is long. */
+export const MAX_CONNECTIVES = 1000;
 const RESERVED = new Set(['true', 'false', 'null', 'now', 'ago', 'in', 'ni', 'and', 'or', 'not']);
 
 const isWord = (t: Token, w: string) => t.kind === 'word' && t.name === w;
@@ -95,6 +105,9 @@ class Parser {
   private i = 0;
   /** Open parentheses around the current position (recovery must not skip their `)`). */
   private depth = 0;
+  /** Groups and negations the parser is inside (bounded by MAX_NESTING). */
+  private nesting = 0;
+  private connectives = 0;
   readonly problems: Problem[] = [];
 
   constructor(
@@ -159,6 +172,7 @@ class Parser {
   private or(): Expr {
     let left = this.and();
     while (isOr(this.peek())) {
+      if (this.tooManyConnectives(this.peek())) return left;
       this.advance();
       const right = this.and();
       left = { kind: 'or', left, right, span: span(left.span.start, right.span.end) };
@@ -169,6 +183,7 @@ class Parser {
   private and(): Expr {
     let left = this.unary();
     while (isAnd(this.peek())) {
+      if (this.tooManyConnectives(this.peek())) return left;
       this.advance();
       const right = this.unary();
       left = { kind: 'and', left, right, span: span(left.span.start, right.span.end) };
@@ -177,7 +192,31 @@ class Parser {
   }
 
   private unary(): Expr {
-    const t = this.peek();
+    this.nesting++;
+    try {
+      return this.unaryAt(this.peek());
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  /** Reports a limit and gives up on the rest of the input: going on would recurse as deep. */
+  private tooBig(t: Token, message: string): Expr {
+    this.error(t, message);
+    this.i = this.tokens.length - 1;
+    return { kind: 'true', span: span(t.start, t.end) };
+  }
+
+  /** Counts a connective at `t`; true when there are too many. */
+  private tooManyConnectives(t: Token): boolean {
+    if (++this.connectives <= MAX_CONNECTIVES) return false;
+    this.tooBig(t, TOO_MANY_CONNECTIVES(MAX_CONNECTIVES));
+    return true;
+  }
+
+  private unaryAt(t: Token): Expr {
+    if (this.nesting > MAX_NESTING && (isNot(t) || t.kind === 'lparen' || t.kind === 'lbracket'))
+      return this.tooBig(t, TOO_DEEP(MAX_NESTING));
     // `not in` only continues a predicate; at the start of one, `not` negates.
     if (isNot(t)) {
       this.advance();
@@ -302,8 +341,19 @@ class Parser {
       case 'error':
         this.advance();
         return done(PLACEHOLDER);
-      case 'lbracket':
-        return this.list();
+      case 'lbracket': {
+        // Lists nest (`[[1]]`) and recurse like groups do.
+        if (this.nesting > MAX_NESTING) {
+          this.tooBig(t, TOO_DEEP(MAX_NESTING));
+          return done(PLACEHOLDER);
+        }
+        this.nesting++;
+        try {
+          return this.list();
+        } finally {
+          this.nesting--;
+        }
+      }
       case 'value': {
         this.advance();
         if (isDuration(t) && isWord(this.peek(), 'ago')) {

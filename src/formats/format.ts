@@ -15,6 +15,12 @@ export interface ReaderContext {
   readonly batchSize: number;
   /** Longest line a line-based reader accepts, in bytes; longer lines are skipped with an error. */
   readonly maxLineBytes: number;
+  /**
+   * Most bytes of input after decompression and the setting it comes from,
+   * when the caller set a limit. The input stream is already cut there; readers
+   * that decompress internally (Parquet pages) count their decoded bytes too.
+   */
+  readonly inputLimit?: { readonly bytes: number; readonly name: string };
   /** Format options from the command line (`--schema`, `--selector`, ...). */
   readonly options: Readonly<ReaderOptions>;
   /**

@@ -37,6 +37,7 @@ import { layoutKey, printColumn } from '../types/print-value.js';
 import { basic, type VastType } from '../types/type.js';
 import { canonicalBatch, needsPlain, plainField } from './arrow.js';
 import type { FormatDef, Reader, Writer, WriterContext } from './format.js';
+import { InputLimitError } from './framing/decompress.js';
 
 const PARQUET_MAGIC = 'PAR1';
 
@@ -200,29 +201,70 @@ export async function writeParquetFiles(
   return paths;
 }
 
+/**
+ * Parquet is read whole (its footer is at the end), so a larger input is
+ * refused with a clear error rather than held: split such files, or use Arrow IPC.
+ */
+export const MAX_PARQUET_BYTES = 1 << 30;
+
 export const readParquet: Reader = async function* (input, ctx) {
-  // The footer is at the end: Parquet needs the whole file in memory.
   const chunks: Uint8Array[] = [];
-  for await (const chunk of input) chunks.push(chunk);
-  const bytes = Buffer.concat(chunks);
-  let batches: A.RecordBatch[];
-  try {
-    if (bytes.length < 12 || bytes.subarray(0, 4).toString('latin1') !== PARQUET_MAGIC) {
-      throw new Error('missing the PAR1 magic bytes');
+  let size = 0;
+  for await (const chunk of input) {
+    size += chunk.length;
+    if (size > MAX_PARQUET_BYTES) {
+      ctx.report({
+        severity: 'error',
+        message: `${ctx.file}: Parquet input exceeds ${MAX_PARQUET_BYTES} bytes (Parquet files are read whole; split larger ones)`,
+        recoverable: false,
+      });
+      return;
     }
-    const table = pqLib().readParquet(bytes, { batchSize: ctx.batchSize });
-    batches = A.tableFromIPC(table.intoIPCStream()).batches;
-  } catch (e) {
+    chunks.push(chunk);
+  }
+  const invalid = (e: unknown) =>
     ctx.report({
       severity: 'error',
       message: `${ctx.file}: invalid Parquet file: ${e instanceof Error ? e.message : String(e)}`,
       recoverable: false,
     });
-    return;
+  const head = chunks.length > 0 ? Buffer.from(chunks[0].subarray(0, 4)).toString('latin1') : '';
+  if (size < 12 || head !== PARQUET_MAGIC) return invalid(new Error('missing the PAR1 magic bytes'));
+  // Batch by batch out of the wasm decoder: decoded memory stays one batch, however well the pages compress.
+  let stream: ReadableStream<Parquet.RecordBatch>;
+  let schema: Parquet.Schema;
+  try {
+    const file = await pqLib().ParquetFile.fromFile(new Blob(chunks as Uint8Array<ArrayBuffer>[]));
+    chunks.length = 0;
+    // Streamed batches lack the file's metadata (schema name, type hints): put it back.
+    schema = file.schema();
+    stream = await file.stream({ batchSize: ctx.batchSize });
+  } catch (e) {
+    return invalid(e);
   }
-  for (const b of batches) {
-    const named = b.schema.metadata.has(SCHEMA_NAME_KEY) ? undefined : 'parquet';
-    yield canonicalBatch(b, { name: ctx.options.schema ?? named });
+  const reader = stream.getReader();
+  let decoded = 0;
+  try {
+    for (;;) {
+      let ipc: Uint8Array;
+      try {
+        const r = await reader.read();
+        if (r.done) return;
+        ipc = r.value.withSchema(schema).intoIPCStream();
+      } catch (e) {
+        return invalid(e);
+      }
+      // Decoded bytes count against the caller's input limit like gunzipped ones do.
+      decoded += ipc.length;
+      if (ctx.inputLimit && decoded > ctx.inputLimit.bytes)
+        throw new InputLimitError(ctx.file, ctx.inputLimit.bytes, ctx.inputLimit.name);
+      for (const b of A.tableFromIPC(ipc).batches) {
+        const named = b.schema.metadata.has(SCHEMA_NAME_KEY) ? undefined : 'parquet';
+        yield canonicalBatch(b, { name: ctx.options.schema ?? named });
+      }
+    }
+  } finally {
+    reader.releaseLock();
   }
 };
 

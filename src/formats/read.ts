@@ -8,7 +8,9 @@ import type * as A from 'apache-arrow';
 import { type Diagnostic, InputError } from '../diagnostics.js';
 import type { SchemaRegistry } from '../types/registry.js';
 import type { FormatDef, ReaderContext, ReaderOptions } from './format.js';
-import { decompress } from './framing/decompress.js';
+import { byteBudget, decompress } from './framing/decompress.js';
+
+export { InputLimitError } from './framing/decompress.js';
 
 export type OnError = 'skip' | 'fail';
 
@@ -19,6 +21,13 @@ export interface ReadOptions extends ReaderOptions {
   onError?: OnError;
   batchSize?: number;
   maxLineBytes?: number;
+  /**
+   * Most bytes of input read, counted after decompression (the node's
+   * `max-import-bytes`); more ends the read with `InputLimitError`. Unlimited when unset.
+   */
+  maxInputBytes?: number;
+  /** The setting `maxInputBytes` comes from, for the error message. */
+  maxInputBytesName?: string;
   /** Called for every diagnostic (also the ones that end the read under `fail`). */
   onDiagnostic?: (d: Diagnostic) => void;
 }
@@ -50,6 +59,10 @@ export function readBatches(
     schemas: opts.schemas,
     batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
     maxLineBytes: opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+    inputLimit:
+      opts.maxInputBytes === undefined
+        ? undefined
+        : { bytes: opts.maxInputBytes, name: opts.maxInputBytesName ?? 'max-input-bytes' },
     options: { schema: opts.schema, selector: opts.selector, extra: opts.extra },
     report(d) {
       if (d.severity === 'error') stats.errors++;
@@ -58,7 +71,10 @@ export function readBatches(
       if (d.severity === 'error' && (onError === 'fail' || !d.recoverable)) throw new InputError(d);
     },
   };
-  return readThenRaise(format.read, input, ctx);
+  const limit = ctx.inputLimit;
+  const budget =
+    limit && ((s: AsyncIterable<Uint8Array>) => byteBudget(s, limit.bytes, limit.name, opts.file));
+  return readThenRaise(format.read, input, ctx, budget);
 }
 
 /** Runs the reader to its end (flushing what it parsed), then raises a decompression error, if any. */
@@ -66,14 +82,13 @@ async function* readThenRaise(
   read: NonNullable<FormatDef['read']>,
   input: AsyncIterable<Uint8Array>,
   ctx: ReaderContext,
+  budget?: (s: AsyncIterable<Uint8Array>) => AsyncIterable<Uint8Array>,
 ): AsyncIterable<A.RecordBatch> {
   let corrupt: Error | undefined;
-  yield* read(
-    decompress(input, ctx.file, (e) => {
-      corrupt = e;
-    }),
-    ctx,
-  );
+  const bytes = decompress(input, ctx.file, (e) => {
+    corrupt = e;
+  });
+  yield* read(budget ? budget(bytes) : bytes, ctx);
   if (corrupt) throw corrupt;
 }
 

@@ -70,7 +70,10 @@ export const openApiDocument = {
             ...errorResponse,
             description: 'unknown format or unreadable input (events before the error are kept and counted)',
           },
-          413: { ...errorResponse, description: 'body larger than max-import-bytes' },
+          413: {
+            ...errorResponse,
+            description: 'input larger than max-import-bytes (counted after decompression)',
+          },
           ...auth,
         },
       },

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { type Diagnostic, formatDiagnostic, InputError, VastError } from '../diagnostics.js';
 import { findFormat } from '../formats/index.js';
 import { writeJson } from '../formats/json/writer.js';
-import { type OnError, readBatches } from '../formats/read.js';
+import { InputLimitError, type OnError, readBatches } from '../formats/read.js';
 import { isInternalSchema, splitStatus } from '../query/internal-schemas.js';
 import {
   batchSelector,
@@ -366,17 +366,7 @@ export function buildServer(node: VastNode) {
     const onError = (param(req, 'on-error') ?? 'skip') as OnError;
     if (onError !== 'skip' && onError !== 'fail') throw new HttpError(400, "'on-error' must be skip or fail");
     if (!(req.body instanceof Readable)) throw new HttpError(400, 'missing request body');
-    const limit = node.config['max-import-bytes'];
-    let received = 0;
     const body = req.body as Readable;
-    async function* limited(): AsyncIterable<Uint8Array> {
-      for await (const chunk of body) {
-        received += (chunk as Uint8Array).length;
-        if (received > limit)
-          throw new HttpError(413, `request body exceeds ${limit} bytes (max-import-bytes)`);
-        yield chunk as Uint8Array;
-      }
-    }
     const diagnostics: Diagnostic[] = [];
     const stats = { errors: 0, warnings: 0 };
     let events = 0;
@@ -386,9 +376,12 @@ export function buildServer(node: VastNode) {
     try {
       const batches = readBatches(
         format,
-        limited(),
+        body,
         {
           file: param(req, 'name') ?? '<request>',
+          // Counted after decompression: a small gzip may hold gigabytes.
+          maxInputBytes: node.config['max-import-bytes'],
+          maxInputBytesName: 'max-import-bytes',
           schemas: node.registry,
           onError,
           schema: param(req, 'schema'),
@@ -424,6 +417,9 @@ export function buildServer(node: VastNode) {
     // What was ingested before a fatal error stays: it was acknowledged batch by batch.
     // A full disk: nothing from the failed batch on was acknowledged; the report says what was.
     if (failure instanceof StorageFullError) throw new HttpError(507, failure.message, report);
+    if (failure instanceof InputLimitError) {
+      throw new HttpError(413, failure.diagnostic?.message ?? failure.message, report);
+    }
     if (failure) {
       const message =
         failure instanceof InputError ? failure.message : `cannot read input: ${failure.message}`;

@@ -97,7 +97,6 @@ describe('token roles and lifecycle', () => {
       ['POST', '/api/v0/tokens'],
       ['GET', '/api/v0/tokens'],
       ['DELETE', '/api/v0/tokens/tok_x'],
-      ['POST', '/api/v0/sources'],
       ['POST', '/api/v0/stop'],
     ]) {
       const r = await call(path, { method, token, body_json: method === 'POST' ? {} : undefined });
@@ -106,6 +105,12 @@ describe('token roles and lifecycle', () => {
         `${method} ${path} needs a token with the 'admin' role; this token's role is 'write'`,
       );
     }
+    // Sources need admin unless the operator allows tenants (tenant-sources, off here).
+    const spawn = await call('/api/v0/sources', { method: 'POST', token, body_json: { source: 'file' } });
+    expect(spawn.status).toBe(403);
+    expect((await json(spawn)).error).toBe(
+      'only the admin token may spawn or kill sources (the operator may allow tenants with the tenant-sources setting)',
+    );
     const cli = vast(['token', 'list'], { env: node.env(token) });
     expect(cli.status).toBe(1);
     expect(cli.stderr).toMatch(/GET \/api\/v0\/tokens needs a token with the 'admin' role/);
