@@ -4,6 +4,7 @@
  * `ARROW:extension:name` field metadata, so other Arrow tools still read them.
  */
 import * as A from 'apache-arrow';
+import '../util/flatbuffers-guard.js';
 import { basic, type RecordType, record, type Schema, unreachable, type VastType } from './type.js';
 
 export const EXTENSION_KEY = 'ARROW:extension:name';

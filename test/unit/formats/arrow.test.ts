@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import * as A from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
 import { arrow, canonicalBatch } from '../../../src/formats/arrow.js';
@@ -133,6 +134,16 @@ describe('arrow round trip', () => {
 });
 
 describe('arrow reader', () => {
+  test('a message header whose vector length does not fit its buffer is an error, not a hang', async () => {
+    // Found by the fuzzer: arrow-js trusted the length and looped over ~2^31 metadata entries.
+    const path = fileURLToPath(
+      new URL('../../fixtures/broken/arrow-header-vector-length.arrows', import.meta.url),
+    );
+    await expect(readAll(arrow, { path })).rejects.toThrow(
+      /invalid Arrow IPC data: corrupt message header: a vector of \d+ entries does not fit in \d+ bytes/,
+    );
+  });
+
   test('reads the Arrow IPC file format (Feather v2) too', async () => {
     const batch = allTypesBatch();
     const file = A.RecordBatchFileWriter.writeAll([batch]).toUint8Array(true);
