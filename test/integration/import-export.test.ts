@@ -216,7 +216,7 @@ describeDatasets('Suricata EVE and JSON in ../shared/datasets', () => {
     expect(Object.fromEntries(s.schemas.map((x) => [x.name, x.events]))).toEqual(
       Object.fromEntries(expected),
     );
-  });
+  }, 240_000); // imports every Suricata file of the corpus and runs jq on each: minutes on a loaded 2-core machine
 
   it('json -> store -> json equals jq -c of the input, modulo key order and number formatting', () => {
     for (const f of [dataset('other', 'sysmon.json'), dataset('zeek', 'json', 'vast-int_conn.log.json')]) {

@@ -40,10 +40,15 @@ function connEvents(partitions: number[], extra = '1'): number {
   return awk(`!/^#/ { n++; if ((${cond}) && (${extra})) c++ } END { print c + 0 }`, CONN);
 }
 
+/** Ids of the catalog's data partitions (the node's own `vast.audit` events are left out). */
 const catalogIds = (db: string): string[] =>
   (
-    JSON.parse(readFileSync(join(db, 'catalog.json'), 'utf8')) as { partitions: { id: string }[] }
-  ).partitions.map((p) => p.id);
+    JSON.parse(readFileSync(join(db, 'catalog.json'), 'utf8')) as {
+      partitions: { id: string; schema: string }[];
+    }
+  ).partitions
+    .filter((p) => !p.schema.startsWith('vast.'))
+    .map((p) => p.id);
 
 const flipBit = (path: string, offset: number) => {
   const b = readFileSync(path);
