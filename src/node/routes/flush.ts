@@ -1,0 +1,14 @@
+import { defineRoute } from './route.js';
+
+export const flush = defineRoute({
+  method: 'POST',
+  path: '/api/v0/flush',
+  role: 'write',
+  summary: 'write buffered events as partitions now',
+  responses: { 200: 'flushed' },
+  async handler({ req }, { tenantOf }) {
+    const t = await tenantOf(req);
+    await t.flush();
+    return { flushed: true };
+  },
+});
