@@ -15,6 +15,7 @@ const mayManageSources = (req: FastifyRequest, { node }: RouteContext) => {
 };
 
 const ARGS_MESSAGE = "'args' must be a list of strings";
+const SOURCE_MESSAGE = 'missing \'source\' (e.g. {"source": "pcap", "args": ["-i", "lo"]})';
 
 export const listSources = defineRoute({
   method: 'GET',
@@ -33,13 +34,17 @@ export const spawnSource = defineRoute({
   // Sources need admin unless the operator allows tenants (`tenant-sources`, checked by the handler).
   role: 'write',
   summary: 'spawn a source: {source: "pcap", args: ["-i", "lo"]}; returns {id}',
-  body: z.object({
-    source: z.string({ error: 'missing \'source\' (e.g. {"source": "pcap", "args": ["-i", "lo"]})' }),
-    args: z
-      .array(z.string({ error: ARGS_MESSAGE }), { error: ARGS_MESSAGE })
-      .nullish()
-      .transform((a) => a ?? []),
-  }),
+  body: z.object(
+    {
+      source: z.string({ error: SOURCE_MESSAGE }),
+      args: z
+        .array(z.string({ error: ARGS_MESSAGE }), { error: ARGS_MESSAGE })
+        .nullish()
+        .transform((a) => a ?? []),
+    },
+    // A JSON body that is not an object (a list, say) names no source either.
+    { error: SOURCE_MESSAGE },
+  ),
   responses: {
     200: '{id}',
     400: 'unknown source or bad options',
