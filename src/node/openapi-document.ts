@@ -46,6 +46,11 @@ function operation(r: Route) {
   const responses: Record<string, unknown> = {};
   for (const [status, description] of Object.entries(r.responses))
     responses[status] = Number(status) >= 400 ? errorResponse(description) : { description };
+  if (r.response)
+    responses[200] = {
+      description: r.responses[200] ?? 'success',
+      content: { 'application/json': { schema: stripDialect(jsonSchema(r.response)) } },
+    };
   for (const [status, response] of Object.entries(AUTH_RESPONSES))
     if (!(status in responses)) responses[status] = response;
   const params = [

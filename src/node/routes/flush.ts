@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { defineRoute } from './route.js';
 
 export const flush = defineRoute({
@@ -5,6 +6,7 @@ export const flush = defineRoute({
   path: '/api/v0/flush',
   role: 'write',
   summary: 'write buffered events as partitions now',
+  response: z.object({ flushed: z.literal(true) }),
   responses: { 200: 'flushed' },
   async handler({ req }, { tenantOf }) {
     const t = await tenantOf(req);

@@ -37,6 +37,12 @@ export const importEvents = defineRoute({
           'makes the request idempotent and all-or-nothing: a repeated id is not ingested again (answer has duplicate: true)',
       }),
   }),
+  response: z.object({
+    events: z.number().int().meta({ description: 'events stored (with a batch id: by the first request)' }),
+    errors: z.number().int().meta({ description: 'rows or lines skipped' }),
+    diagnostics: z.array(z.string()).meta({ description: 'the first 20 problems, with line and column' }),
+    duplicate: z.boolean().optional().meta({ description: 'with a batch id: already imported before' }),
+  }),
   rawBody: ['application/octet-stream', ARROW_STREAM],
   responses: {
     200: '{events, errors, diagnostics, duplicate (with a batch id)}',

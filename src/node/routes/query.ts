@@ -21,6 +21,7 @@ export const newQuery = defineRoute({
   summary: 'start a paged query; returns {id}',
   query: QueryNew,
   body: QueryNew,
+  response: z.object({ id: z.string() }),
   responses: { 200: '{id}', 400: 'invalid expression', 429: 'the tenant has max-cursors open cursors' },
   async handler({ req, query, body }, { node, tenantOf, audit, cursors, queryTimeoutMs }) {
     const t = await tenantOf(req);
@@ -50,6 +51,7 @@ export const deleteQuery = defineRoute({
   role: 'read',
   summary: 'cancel a paged query and free its cursor',
   params: QueryId,
+  response: z.object({ deleted: z.string() }),
   responses: { 200: '{deleted: id}', 404: 'unknown query id' },
   async handler({ req, params: { id } }, { cursors }) {
     if (!cursors.get(id, req.principal.tenant)) throw new HttpError(404, `no such query: ${id}`);
@@ -68,6 +70,10 @@ export const nextPage = defineRoute({
     n: count('n').refine((n) => n === undefined || n <= MAX_PAGE_EVENTS, {
       error: (issue) => `'n' must be at most ${MAX_PAGE_EVENTS} events per page, got ${issue.input}`,
     }),
+  }),
+  response: z.object({
+    events: z.array(z.record(z.string(), z.unknown())).meta({ description: 'events as JSON objects' }),
+    done: z.boolean().meta({ description: 'the query has no more events' }),
   }),
   responses: {
     200: '{events, done}',

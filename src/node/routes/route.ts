@@ -55,6 +55,8 @@ export interface RouteSpec<P extends Schema, Q extends Schema, H extends Schema,
   rawBody?: readonly string[];
   /** A check of the principal beyond its role, before the request's values are validated. */
   authorize?(req: FastifyRequest, ctx: RouteContext): void;
+  /** The shape of a successful JSON answer, for the OpenAPI document (not checked at run time). */
+  response?: z.ZodType;
   /** Descriptions of the answers by status (200 and the errors this route gives besides 401/403). */
   responses: Readonly<Record<number, string>>;
   handler(

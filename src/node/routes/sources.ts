@@ -45,6 +45,7 @@ export const spawnSource = defineRoute({
     // A JSON body that is not an object (a list, say) names no source either.
     { error: SOURCE_MESSAGE },
   ),
+  response: z.object({ id: z.string() }),
   responses: {
     200: '{id}',
     400: 'unknown source or bad options',
@@ -71,6 +72,7 @@ export const killSource = defineRoute({
   role: 'write',
   summary: 'kill a source',
   params: z.object({ id: z.string() }),
+  response: z.object({ killed: z.string() }),
   responses: { 200: '{killed}', 403: 'a tenant token (tenant-sources)', 404: 'unknown source id' },
   authorize: mayManageSources,
   async handler({ req, params: { id } }, ctx) {

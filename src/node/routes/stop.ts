@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { defineRoute } from './route.js';
 
 export const stop = defineRoute({
@@ -5,6 +6,7 @@ export const stop = defineRoute({
   path: '/api/v0/stop',
   role: 'admin',
   summary: 'stop the node (admin)',
+  response: z.object({ stopping: z.literal(true) }),
   responses: { 200: 'stopping' },
   async handler({ req, reply }, { node, audit }) {
     audit(req, 'node.stop', { target: 'node' });

@@ -22,6 +22,13 @@ export const createToken = defineRoute({
       expires: z.string().optional(),
     })
     .strict(),
+  response: z.object({
+    id: z.string(),
+    tenant: z.string(),
+    role: z.enum(ROLES),
+    expires: z.string().nullable().meta({ description: 'ISO 8601, or null for never' }),
+    token: z.string(),
+  }),
   responses: {
     200: '{id, tenant, role, expires, token}: the only time the token is shown',
     400: 'invalid field (named in the message)',
@@ -62,6 +69,7 @@ export const revokeToken = defineRoute({
   role: 'admin',
   summary: 'revoke a token by id (admin); the last admin token cannot be revoked',
   params: TokenId,
+  response: z.object({ revoked: z.string() }),
   responses: { 200: '{revoked}', 400: 'the last admin token', 404: 'unknown token id' },
   async handler({ req, params: { id } }, { node, audit }) {
     let revoked: ReturnType<VastNode['tokens']['revoke']>;

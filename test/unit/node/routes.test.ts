@@ -75,6 +75,9 @@ describe('route registry', () => {
     expect(next.parameters.map((p) => `${p.in}:${p.name}`)).toEqual(['path:id', 'query:n']);
     expect(next.parameters[0].required).toBe(true);
     expect(Object.keys(next.responses).sort()).toEqual(['200', '400', '401', '403', '404', '410', '504']);
+    expect(next.responses[200]).toMatchObject({
+      content: { 'application/json': { schema: { required: ['events', 'done'] } } },
+    });
     const imp = doc.paths['/api/v0/import'].post as { parameters: { name: string; schema: unknown }[] };
     expect(imp.parameters.find((p) => p.name === 'on-error')?.schema).toMatchObject({
       enum: ['skip', 'fail'],
