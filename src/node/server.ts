@@ -28,8 +28,6 @@ import type { Route, RouteContext } from './routes/route.js';
 import { RunningQueries } from './running-queries.js';
 import { tlsOptions } from './tls.js';
 
-export { MAX_PAGE_EVENTS } from './routes/query.js';
-
 export function buildServer(node: VastNode) {
   const config = node.config;
   const https = tlsOptions(config);

@@ -5,13 +5,14 @@ import { type Diagnostic, formatDiagnostic, InputError } from '../../diagnostics
 import { findFormat } from '../../formats/index.js';
 import { InputLimitError, readBatches } from '../../formats/read.js';
 import { StorageFullError } from '../../store/errors.js';
-import { BATCH_ID_RE } from '../batch-ids.js';
+import { BATCH_ID_HEADER, BATCH_ID_RE } from '../batch-ids.js';
 import { ARROW_STREAM } from '../endpoint.js';
 import { HttpError, text } from '../http.js';
 import { defineRoute } from './route.js';
 
 /** Diagnostics returned in an import response; the rest are only counted. */
 const MAX_REPORTED = 20;
+const BATCH_ID_MESSAGE = 'X-VAST-Batch-Id must be 1-128 characters of A-Z a-z 0-9 . _ : -';
 
 export const importEvents = defineRoute({
   method: 'POST',
@@ -28,9 +29,9 @@ export const importEvents = defineRoute({
     selector: text,
   }),
   headers: z.object({
-    'x-vast-batch-id': z
-      .string({ error: 'X-VAST-Batch-Id must be 1-128 characters of A-Z a-z 0-9 . _ : -' })
-      .regex(BATCH_ID_RE, { error: 'X-VAST-Batch-Id must be 1-128 characters of A-Z a-z 0-9 . _ : -' })
+    [BATCH_ID_HEADER]: z
+      .string({ error: BATCH_ID_MESSAGE })
+      .regex(BATCH_ID_RE, { error: BATCH_ID_MESSAGE })
       .optional()
       .meta({
         description:
@@ -59,7 +60,7 @@ export const importEvents = defineRoute({
         "missing 'format' (e.g. ?format=zeek, or Content-Type: application/vnd.apache.arrow.stream)",
       );
     const format = findFormat(formatName, 'read');
-    const batchId = headers['x-vast-batch-id'];
+    const batchId = headers[BATCH_ID_HEADER];
     if (!(req.body instanceof Readable)) throw new HttpError(400, 'missing request body');
     const body = req.body as Readable;
     const diagnostics: Diagnostic[] = [];

@@ -9,7 +9,7 @@ import { QueryParams } from './query-params.js';
 import { defineRoute } from './route.js';
 
 /** Events one page of a query cursor may hold (`n`): a page is built in memory. */
-export const MAX_PAGE_EVENTS = 10_000;
+const MAX_PAGE_EVENTS = 10_000;
 
 const QueryNew = QueryParams.pick({ expression: true, query: true });
 const QueryId = z.object({ id: z.string() });
