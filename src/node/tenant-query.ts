@@ -1,0 +1,38 @@
+/** Queries over a tenant's data from the HTTP API: preparing them, and their failures as HTTP errors. */
+import type * as A from 'apache-arrow';
+import { VastError } from '../diagnostics.js';
+import { type PreparedQuery, prepareQuery, QueryCancelledError, QueryTimeoutError } from '../query/run.js';
+import { vastSchema } from '../types/arrow.js';
+import type { SchemaRegistry } from '../types/registry.js';
+import type { Schema } from '../types/type.js';
+import { HttpError } from './http.js';
+import type { Tenant } from './tenant.js';
+
+/** Prepares a query against the tenant's schemas; errors become 400 with the rendered diagnostics. */
+export function prepareTenantQuery(
+  t: Tenant,
+  text: string | undefined,
+  registry: SchemaRegistry,
+): PreparedQuery {
+  try {
+    return prepareQuery(text, [...t.store.schemas(), ...tailSchemas(t)], registry);
+  } catch (e) {
+    throw new HttpError(400, (e as Error).message);
+  }
+}
+
+/** The HTTP error for a query that failed while running. */
+export function queryHttpError(e: unknown): HttpError {
+  if (e instanceof HttpError) return e;
+  if (e instanceof QueryTimeoutError) return new HttpError(504, e.message);
+  if (e instanceof QueryCancelledError) return new HttpError(499, e.message);
+  if (e instanceof VastError) return new HttpError(400, e.message);
+  return new HttpError(500, `query failed: ${(e as Error).message}`);
+}
+
+/** Schemas of batches in a tenant's unflushed tail (so queries on fresh data type-check). */
+function tailSchemas(t: Tenant): Schema[] {
+  const seen = new Map<A.Schema, Schema>();
+  for (const b of t.snapshot().tail) if (!seen.has(b.schema)) seen.set(b.schema, vastSchema(b.schema));
+  return [...seen.values()];
+}
