@@ -37,6 +37,7 @@ import { formatSubnet } from '../types/subnet.js';
 import { formatTime } from '../types/time.js';
 import { basic, type RecordField, record, type VastType } from '../types/type.js';
 import { isValid, stringAt, subnetAt } from '../types/values.js';
+import { batchBufferProblem } from './arrow-buffers.js';
 import type { FormatDef, Reader, Writer } from './format.js';
 
 /**
@@ -123,7 +124,11 @@ export const readArrow: Reader = async function* (input, ctx) {
     let streams = 0;
     for await (const reader of A.RecordBatchReader.readAll(counted())) {
       streams++;
-      for await (const batch of reader) yield canonicalBatch(batch, { name: ctx.options.schema });
+      for await (const batch of reader) {
+        const problem = batchBufferProblem(batch);
+        if (problem) throw new Error(problem);
+        yield canonicalBatch(batch, { name: ctx.options.schema });
+      }
     }
     // Empty input is an empty stream (what `writeArrow` makes of no batches); a few stray bytes are not.
     if (streams === 0 && bytes > 0) fail(new Error('no Arrow IPC stream in the input'));

@@ -134,6 +134,14 @@ describe('arrow round trip', () => {
 });
 
 describe('arrow reader', () => {
+  test('a batch whose header claims more rows than its buffers hold is an error, not billions of rows', async () => {
+    // Found by the fuzzer: arrow-js yielded a batch of 8,589,934,642 rows over a few kilobytes.
+    const path = fileURLToPath(new URL('../../fixtures/broken/arrow-batch-length.arrows', import.meta.url));
+    await expect(readAll(arrow, { path })).rejects.toThrow(
+      "invalid Arrow IPC data: column 'ts' claims 8589934642 values but its validity bitmap holds 64 (needs 8589934642)",
+    );
+  });
+
   test('a message header whose vector length does not fit its buffer is an error, not a hang', async () => {
     // Found by the fuzzer: arrow-js trusted the length and looped over ~2^31 metadata entries.
     const path = fileURLToPath(
