@@ -21,6 +21,7 @@
  *
  * The curve and the counts go to bench/results/soak-<time>.json and .csv.
  */
+
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { ConnReplay } from './conn-replay.js';
 import { ROOT } from './context.js';
+import { numberFlag } from './flags.js';
 import {
   exportUrl,
   HttpFailure,
@@ -352,12 +354,8 @@ function rssVerdict(samples: readonly Sample[], totalSeconds: number) {
   };
 }
 
-function integer(v: string | undefined, flag: string, fallback: number): number {
-  if (v === undefined) return fallback;
-  const n = Number(v.replaceAll('_', ''));
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${flag} wants a positive number, got '${v}'\n${USAGE}`);
-  return n;
-}
+const positive = (v: string | undefined, flag: string, fallback: number) =>
+  numberFlag(v, flag, fallback, USAGE);
 
 function options(argv: string[]): Options | undefined {
   const { values } = parseArgs({
@@ -375,14 +373,14 @@ function options(argv: string[]): Options | undefined {
     strict: true,
   });
   if (values.help) return undefined;
-  const minutes = integer(values.minutes, '--minutes', 30);
+  const minutes = positive(values.minutes, '--minutes', 30);
   const short = minutes < 10;
   return {
     minutes,
-    rate: Math.round(integer(values.rate, '--rate', 500)),
-    sampleSeconds: integer(values['sample-seconds'], '--sample-seconds', short ? 10 : 60),
-    querySeconds: integer(values['query-seconds'], '--query-seconds', 10),
-    sourceSeconds: integer(values['source-seconds'], '--source-seconds', short ? 15 : 30),
+    rate: Math.round(positive(values.rate, '--rate', 500)),
+    sampleSeconds: positive(values['sample-seconds'], '--sample-seconds', short ? 10 : 60),
+    querySeconds: positive(values['query-seconds'], '--query-seconds', 10),
+    sourceSeconds: positive(values['source-seconds'], '--source-seconds', short ? 15 : 30),
     keep: values.keep ?? false,
     resultsDir: resolve(values['results-dir'] ?? join(ROOT, 'bench', 'results')),
   };

@@ -15,12 +15,14 @@
  * Prints a summary and exits 1 on any violation (the work directory with the
  * database and the node's log is kept then). See bench/README.md.
  */
+
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import * as A from 'apache-arrow';
+import { numberFlag } from './flags.js';
 import {
   exportUrl,
   HttpFailure,
@@ -333,13 +335,8 @@ async function verify(run: Run, base: string, tokens: Map<TenantName, string>) {
   return { ...stats, events, notDurable };
 }
 
-function integer(v: string | undefined, flag: string, fallback: number, min = 1): number {
-  if (v === undefined) return fallback;
-  const n = Number(v.replaceAll('_', ''));
-  if (!Number.isInteger(n) || n < min)
-    throw new Error(`${flag} wants an integer >= ${min}, got '${v}'\n${USAGE}`);
-  return n;
-}
+const integer = (v: string | undefined, flag: string, fallback: number, min = 1) =>
+  numberFlag(v, flag, fallback, USAGE, { integer: true, min });
 
 function options(argv: string[]): Options | undefined {
   const { values } = parseArgs({
