@@ -19,9 +19,11 @@
 import { join } from 'node:path';
 import type * as A from 'apache-arrow';
 import type { Logger } from 'pino';
+import { isInternalSchema } from '../query/internal-schemas.js';
 import { storageError } from '../store/errors.js';
 import { type Importer, Store } from '../store/store.js';
 import { type BatchAck, Wal } from '../store/wal.js';
+import { schemaName } from '../types/arrow.js';
 import { DEFAULT_TENANT } from './auth.js';
 import { type BatchIdLimits, BatchIds } from './batch-ids.js';
 import type { LiveSubscriber } from './live.js';
@@ -62,7 +64,9 @@ export class Tenant {
    */
   private restage = false;
   readonly subscribers = new Set<LiveSubscriber>();
+  /** Events ingested since the node started: imported data, and the node's own `vast.*` events apart. */
   ingested = 0;
+  ingestedInternal = 0;
 
   private constructor(
     readonly name: string,
@@ -234,7 +238,8 @@ export class Tenant {
     await this.stage(batch);
     this.tail.push(batch);
     this.tailEvents += batch.numRows;
-    this.ingested += batch.numRows;
+    if (isInternalSchema(schemaName(batch))) this.ingestedInternal += batch.numRows;
+    else this.ingested += batch.numRows;
     // Live subscribers see the batch after it is durable; offering never waits, a laggard is dropped.
     for (const s of this.subscribers)
       if (!s.offer(batch)) {

@@ -35,5 +35,8 @@ function splitInternal(t: Tenant) {
   const { data, internal } = splitStatus(t.store.status());
   let buffered = 0;
   for (const b of t.snapshot().tail) if (isInternalSchema(schemaName(b))) buffered += b.numRows;
-  return { data, internal: { events: internal.events, buffered, schemas: internal.schemas } };
+  return {
+    data,
+    internal: { events: internal.events, buffered, ingested: t.ingestedInternal, schemas: internal.schemas },
+  };
 }
