@@ -9,7 +9,7 @@
 
 import pino, { type Logger } from 'pino';
 import { schemaRegistry } from '../cli/schemas.js';
-import { ensureDir, tightenModes } from '../store/fs-util.js';
+import { ensureDir } from '../store/fs-util.js';
 import { claimDatabase } from '../store/holder.js';
 import type { SchemaRegistry } from '../types/registry.js';
 import { AUDIT_SCHEMA, type AuditFields, AuditLog } from './audit.js';
@@ -40,7 +40,7 @@ export class VastNode {
     process.umask(0o077);
     ensureDir(config.db);
     this.releaseDatabase = claimDatabase(config.db, config.endpoint);
-    tightenModes(config.db);
+    // Older databases are tightened by Store.open when start() opens the default tenant (the whole db).
     this.tokens = TokenStore.open(config.db);
     this.newAdminToken = this.tokens.ensureAdmin();
     this.registry = schemaRegistry(config.db);

@@ -162,11 +162,6 @@ export class Tenant {
     return { ack, duplicate: false };
   }
 
-  /** The acknowledgement of a batch id this tenant remembers. */
-  acknowledged(id: string): BatchAck | undefined {
-    return this.batchIds.get(id);
-  }
-
   /** Appends batches to the WAL as one record (with their batch id) and makes them visible. */
   private async ingestRecord(batches: readonly A.RecordBatch[], ack?: BatchAck): Promise<void> {
     const nonEmpty = batches.filter((b) => b.numRows > 0);
