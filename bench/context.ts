@@ -95,7 +95,7 @@ function duckType(zeekType: string): string {
  * times as timestamps and sets as lists (the work vast's reader does), then
  * Parquet with zstd.
  */
-export function zeekToParquetSql(meta: DatasetMeta, out: string): string {
+function zeekToParquetSql(meta: DatasetMeta, out: string): string {
   const fields = meta.fields ?? [];
   const types = meta.types ?? [];
   const columns = fields.map((f, i) => `${sqlString(f)}: ${sqlString(duckType(types[i]))}`).join(', ');
@@ -115,7 +115,7 @@ export function zeekToParquetSql(meta: DatasetMeta, out: string): string {
   );
 }
 
-export function eveToParquetSql(meta: DatasetMeta, out: string): string {
+function eveToParquetSql(meta: DatasetMeta, out: string): string {
   return `COPY (SELECT * FROM read_json(${sqlString(meta.file)}, format='newline_delimited')) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`;
 }
 

@@ -40,9 +40,9 @@ import {
 } from './rewrite.js';
 
 /** Bump when the output of the generator changes, so that stale caches are not reused. */
-export const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 1;
 
-export type DatasetKind = 'zeek-conn' | 'suricata-eve';
+type DatasetKind = 'zeek-conn' | 'suricata-eve';
 
 /** What a generated file holds; written beside it as `<file>.meta.json`. */
 export interface DatasetMeta {

@@ -22,7 +22,7 @@ export interface ProcessRun {
   maxRssBytes?: number;
 }
 
-export const haveTimeBin = (): boolean => existsSync(TIME_BIN);
+const haveTimeBin = (): boolean => existsSync(TIME_BIN);
 
 /**
  * Runs `cmd args` to completion and measures it. Standard output is kept

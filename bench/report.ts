@@ -22,7 +22,7 @@ export interface Row {
   note?: string;
 }
 
-export type Unit = 'events/s' | 'ms' | 'bytes/event' | 'bytes' | 'MB';
+type Unit = 'events/s' | 'ms' | 'bytes/event' | 'bytes' | 'MB';
 
 export interface WorkloadResult {
   id: string;
@@ -36,7 +36,7 @@ export interface WorkloadResult {
   details: Record<string, unknown>;
 }
 
-export interface DataDescription {
+interface DataDescription {
   kind: string;
   file: string;
   source: string;
@@ -61,7 +61,7 @@ export interface Results {
 }
 
 /** The ratio "how many times better is vast", given which direction is better. */
-export function ratioOf(better: Row['better'], vast: number, baseline: number): number | undefined {
+function ratioOf(better: Row['better'], vast: number, baseline: number): number | undefined {
   if (!(vast > 0) || !(baseline > 0)) return undefined;
   return better === 'higher' ? vast / baseline : baseline / vast;
 }
@@ -72,7 +72,7 @@ export function row(r: Omit<Row, 'ratio'>): Row {
   return { ...r, ...(ratio === undefined ? {} : { ratio }) };
 }
 
-export function formatValue(v: number | undefined, unit: Unit): string {
+function formatValue(v: number | undefined, unit: Unit): string {
   if (v === undefined || !Number.isFinite(v)) return '–';
   switch (unit) {
     case 'events/s':

@@ -57,7 +57,7 @@ function rewriteIpv6(addr: string, k: number): string {
 }
 
 /** The eight groups of an IPv6 address, or undefined (also for embedded IPv4, which we leave alone). */
-export function parseIpv6(addr: string): number[] | undefined {
+function parseIpv6(addr: string): number[] | undefined {
   if (addr.includes('.')) return undefined;
   const halves = addr.split('::');
   if (halves.length > 2) return undefined;
@@ -72,7 +72,7 @@ export function parseIpv6(addr: string): number[] | undefined {
 }
 
 /** RFC 5952 text: lower case, the longest run (≥ 2) of zero groups as `::`. */
-export function formatIpv6(groups: readonly number[]): string {
+function formatIpv6(groups: readonly number[]): string {
   let bestStart = -1;
   let bestLen = 1;
   for (let i = 0; i < 8; ) {

@@ -149,7 +149,7 @@ export function encodeParquet(batches: readonly A.RecordBatch[]): Uint8Array {
   return pq.writeParquet(table, props);
 }
 
-export const writeParquet: Writer = async function* (batches) {
+const writeParquet: Writer = async function* (batches) {
   const buffered: A.RecordBatch[] = [];
   let layout: string | undefined;
   for await (const batch of batches) {
@@ -205,9 +205,9 @@ export async function writeParquetFiles(
  * Parquet is read whole (its footer is at the end), so a larger input is
  * refused with a clear error rather than held: split such files, or use Arrow IPC.
  */
-export const MAX_PARQUET_BYTES = 1 << 30;
+const MAX_PARQUET_BYTES = 1 << 30;
 
-export const readParquet: Reader = async function* (input, ctx) {
+const readParquet: Reader = async function* (input, ctx) {
   const chunks: Uint8Array[] = [];
   let size = 0;
   for await (const chunk of input) {

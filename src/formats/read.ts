@@ -32,8 +32,8 @@ export interface ReadOptions extends ReaderOptions {
   onDiagnostic?: (d: Diagnostic) => void;
 }
 
-export const DEFAULT_BATCH_SIZE = 65_536;
-export const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
+const DEFAULT_BATCH_SIZE = 65_536;
+const DEFAULT_MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 /** Counts of what a read skipped, for the end-of-import summary. */
 export interface ReadStats {

@@ -11,7 +11,7 @@ import type { StoreStatus } from '../store/store.js';
 export const isInternalSchema = (name: string): boolean => name.startsWith('vast.');
 
 /** Whether an expression has a `#schema` predicate anywhere. */
-export function mentionsSchema(e: Expr): boolean {
+function mentionsSchema(e: Expr): boolean {
   switch (e.kind) {
     case 'and':
     case 'or':

@@ -17,7 +17,7 @@ import { CorruptionError } from './errors.js';
 import { writeFileAtomic } from './fs-util.js';
 import type { FieldSynopsis } from './synopsis.js';
 
-export const CATALOG_VERSION = 2;
+const CATALOG_VERSION = 2;
 /** Partition ids become file names: no separators, no leading dot. */
 export const ID_RE = /^[\w-][\w.-]*$/;
 const LEGACY_VERSION = 1;

@@ -9,7 +9,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 import { CorruptionError } from './errors.js';
 
-export const CHUNK_BYTES = 64 * 1024;
+const CHUNK_BYTES = 64 * 1024;
 
 export interface FileChecksums {
   /** The file's size in bytes. */

@@ -31,7 +31,7 @@ export class CorruptionError extends StoreError {
 const FULL_CODES = new Set(['ENOSPC', 'EDQUOT']);
 
 /** Whether `e` is a full-disk error from the file system. */
-export function isDiskFull(e: unknown): boolean {
+function isDiskFull(e: unknown): boolean {
   return FULL_CODES.has((e as NodeJS.ErrnoException)?.code ?? '');
 }
 

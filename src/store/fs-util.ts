@@ -19,8 +19,8 @@ import { storageError } from './errors.js';
  * Modes of everything in a database: it holds other people's security data,
  * so only the node's own user may read it (finding 8 of issue 9).
  */
-export const FILE_MODE = 0o600;
-export const DIR_MODE = 0o700;
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
 
 /** Creates a directory (and missing parents) readable by the owner only. */
 export function ensureDir(dir: string): void {

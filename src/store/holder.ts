@@ -12,7 +12,7 @@ import { StoreError } from '../diagnostics.js';
 import { writeFileAtomic } from './fs-util.js';
 import { alive } from './lock.js';
 
-export interface Holder {
+interface Holder {
   pid: number;
   endpoint: string;
 }
@@ -20,7 +20,7 @@ export interface Holder {
 const holderPath = (dir: string) => join(dir, 'NODE');
 
 /** The live node serving `dir`, if any (a file left by a killed node does not count). */
-export function servingNode(dir: string): Holder | undefined {
+function servingNode(dir: string): Holder | undefined {
   let h: Partial<Holder>;
   try {
     h = JSON.parse(readFileSync(holderPath(dir), 'utf8')) as Partial<Holder>;

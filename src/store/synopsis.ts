@@ -316,7 +316,7 @@ export interface Sketch extends SketchHeader {
   blob: Uint8Array;
 }
 
-export function encodeSketch(header: SketchHeader, blob: Uint8Array): Uint8Array {
+function encodeSketch(header: SketchHeader, blob: Uint8Array): Uint8Array {
   const json = Buffer.from(JSON.stringify(header));
   const fixed = Buffer.alloc(12);
   fixed.write(SKETCH_MAGIC, 0, 'latin1');

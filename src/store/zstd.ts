@@ -7,7 +7,7 @@ import * as A from 'apache-arrow';
 import zstd from 'zstd-napi';
 
 /** zstd level for partitions: 3 is zstd's default and balances import speed against size. */
-export const ZSTD_LEVEL = 3;
+const ZSTD_LEVEL = 3;
 
 let registered = false;
 

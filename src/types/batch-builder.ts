@@ -1,6 +1,6 @@
 import * as A from 'apache-arrow';
 import { arrowSchema } from './arrow.js';
-import { type ColumnBuilder, RecordBuilder } from './builder.js';
+import { type ColumnBuilder, makeRecordBuilder, RecordBuilder } from './builder.js';
 import type { Schema } from './type.js';
 
 /**
@@ -16,7 +16,7 @@ export class BatchBuilder {
   private readonly records: RecordBuilder[] = [];
 
   constructor(readonly schema: Schema) {
-    this.root = new RecordBuilder(schema.type);
+    this.root = makeRecordBuilder(schema.type);
     this.arrowSchema = arrowSchema(schema);
     const walk = (r: RecordBuilder) => {
       this.records.push(r);

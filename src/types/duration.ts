@@ -101,8 +101,3 @@ export function formatSecondsFixed(ns: bigint, digits = 6): string {
   const s = `${abs / scale}.${(abs % scale).toString().padStart(digits, '0')}`;
   return neg ? `-${s}` : s;
 }
-
-/** Nanoseconds to seconds as a JS number (JSON output). */
-export function nsToSeconds(ns: bigint): number {
-  return Number(ns) / 1e9;
-}

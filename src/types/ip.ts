@@ -4,8 +4,6 @@
  * subnet is a contiguous byte range.
  */
 
-export const IP_BYTES = 16;
-
 /**
  * Parses a dotted-quad IPv4 address from `src[start, end)` into `out[off..off+16)`.
  * Returns false (leaving `out` unspecified) when the bytes are not an IPv4 address.

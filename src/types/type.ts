@@ -23,7 +23,6 @@ export type VastType =
   | { kind: 'record'; fields: readonly RecordField[]; alias?: string }
   | { kind: 'map'; key: VastType; value: VastType; alias?: string };
 
-export type Kind = VastType['kind'];
 export type RecordType = Extract<VastType, { kind: 'record' }>;
 export type ListType = Extract<VastType, { kind: 'list' }>;
 
@@ -68,7 +67,6 @@ export function basic(kind: BasicKind): VastType {
 
 export const list = (element: VastType): VastType => ({ kind: 'list', element });
 export const record = (fields: readonly RecordField[]): RecordType => ({ kind: 'record', fields });
-export const enumType = (): VastType => ({ kind: 'enum' });
 
 /** A leaf of a record: a non-record field with its dotted path. */
 export interface Leaf {

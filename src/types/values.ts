@@ -35,7 +35,7 @@ export function bigintAt(data: A.Data, i: number): bigint {
  * The same as a JS number; exact for |v| < 2^53 (counts, ports, most
  * durations), nearest double otherwise (times in ns are > 2^53: use bigintAt).
  */
-export function numberAt(data: A.Data, i: number): number {
+function numberAt(data: A.Data, i: number): number {
   const v = (data.values as ArrayLike<number | bigint>)[i];
   return typeof v === 'bigint' ? Number(v) : v;
 }
@@ -46,7 +46,7 @@ export function boolAt(data: A.Data, i: number): boolean {
 }
 
 /** The UTF-8 bytes of a string value (a view, not a copy). */
-export function stringBytesAt(data: A.Data, i: number): Uint8Array {
+function stringBytesAt(data: A.Data, i: number): Uint8Array {
   const o = data.valueOffsets as Int32Array;
   return (data.values as Uint8Array).subarray(o[i], o[i + 1]);
 }
@@ -56,7 +56,7 @@ export function stringAt(data: A.Data, i: number): string {
 }
 
 /** The 16 address bytes of an ip value: `{bytes, off}` so that callers need not copy. */
-export function ipAt(data: A.Data, i: number): { bytes: Uint8Array; off: number } {
+function ipAt(data: A.Data, i: number): { bytes: Uint8Array; off: number } {
   return { bytes: data.values as Uint8Array, off: i * 16 };
 }
 

@@ -14,7 +14,7 @@ import { DATASETS, ROOT } from '../helpers/datasets.js';
 const SEED_BYTES = 32 * 1024;
 
 /** The first bytes of every file under `dir` whose name matches, sorted by path. */
-export function seedFiles(dir: string, match: RegExp): Uint8Array[] {
+function seedFiles(dir: string, match: RegExp): Uint8Array[] {
   if (!existsSync(dir)) return [];
   const out: Uint8Array[] = [];
   for (const name of readdirSync(dir).sort()) {

@@ -26,7 +26,7 @@ const registry = loadRegistry();
 const FILE = '<fuzz>';
 
 /** Per-input time budget: generous (2 shared cores), far below what a hang takes. */
-export const TIME_BUDGET_MS = 10_000;
+const TIME_BUDGET_MS = 10_000;
 
 export interface Target<T> {
   readonly name: string;
@@ -37,7 +37,7 @@ export interface Target<T> {
 }
 
 /** What is wrong with an error thrown for bad input, if anything. */
-export function errorProblem(e: unknown, name: string): string | undefined {
+function errorProblem(e: unknown, name: string): string | undefined {
   if (!(e instanceof VastError)) {
     const err = e as Error;
     return `crash: ${err?.name ?? typeof e}: ${err?.message ?? String(e)}\n${err?.stack ?? ''}`;

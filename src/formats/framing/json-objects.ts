@@ -23,7 +23,7 @@
  */
 
 /** A `{...}` value (the decoder finds out whether it parses). */
-export const FRAME_OBJECT = 0;
+const FRAME_OBJECT = 0;
 /** A top-level value that is not an object (`[1,2]`, `42`, stray text). */
 export const FRAME_OTHER = 1;
 

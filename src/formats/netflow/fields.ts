@@ -61,7 +61,7 @@ const COLUMNS: readonly [string, number, string][] = [
   ['sampling_interval', U64, 'samplingInterval (34), v5 header'],
 ];
 
-export const NCOLS = COLUMNS.length;
+const NCOLS = COLUMNS.length;
 const KINDS = Uint8Array.from(COLUMNS.map((c) => c[1]));
 const col = (name: string): number => COLUMNS.findIndex((c) => c[0] === name);
 
@@ -117,9 +117,6 @@ export const NETFLOW_SCHEMA: Schema = {
   timestamp: 'flow_start',
   type: record(COLUMNS.map(([name, kind]) => ({ name, type: VAST_TYPES[kind] }))),
 };
-
-/** Field descriptions, for docs and the YAML file's comments. */
-export const NETFLOW_FIELD_DOCS: ReadonlyMap<string, string> = new Map(COLUMNS.map(([n, , d]) => [n, d]));
 
 const TWO32 = 4294967296;
 

@@ -8,7 +8,7 @@
 import { decodeDataSet, defineTemplate, type RecordContext, u16, u32, walkSets } from './sets.js';
 import { type Session, TemplateCache, type TemplateField } from './templates.js';
 
-export const IPFIX_HEADER = 16;
+const IPFIX_HEADER = 16;
 
 /** The length of the IPFIX message at `b[0]`, from its header; 0 if the header is short. */
 export function ipfixLength(b: Uint8Array): number {

@@ -10,22 +10,22 @@
 import { C, type FlowRow, formatMac, STRONG, WEAK } from './fields.js';
 
 /** A field length of 65535 in an IPFIX template: the length comes with each record (RFC 7011 §7). */
-export const VARIABLE = 65535;
+const VARIABLE = 65535;
 
 // Operations on one field of a data record.
-export const OP_SKIP = 0;
+const OP_SKIP = 0;
 const OP_UINT = 1;
 const OP_IP4 = 2;
 const OP_IP6 = 3;
 const OP_MAC = 4;
 const OP_ICMP = 5; // icmpTypeCode: type << 8 | code
-export const OP_UPTIME_START = 6; // ms since boot (v9 FIRST_SWITCHED, IPFIX flowStartSysUpTime)
-export const OP_UPTIME_END = 7;
+const OP_UPTIME_START = 6; // ms since boot (v9 FIRST_SWITCHED, IPFIX flowStartSysUpTime)
+const OP_UPTIME_END = 7;
 const OP_SECONDS = 8; // flowStart/EndSeconds
 const OP_MILLIS = 9; // flowStart/EndMilliseconds
 const OP_NTP = 10; // flowStart/EndMicro/Nanoseconds: NTP 32.32 fixed point since 1900
-export const OP_DELTA_US = 11; // flowStart/EndDeltaMicroseconds: before the export time
-export const OP_SYSINIT = 12; // systemInitTimeMilliseconds
+const OP_DELTA_US = 11; // flowStart/EndDeltaMicroseconds: before the export time
+const OP_SYSINIT = 12; // systemInitTimeMilliseconds
 
 interface Mapping {
   readonly op: number;

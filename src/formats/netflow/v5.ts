@@ -7,8 +7,8 @@
 import { C, type FlowRow } from './fields.js';
 import type { Session } from './templates.js';
 
-export const V5_HEADER = 24;
-export const V5_RECORD = 48;
+const V5_HEADER = 24;
+const V5_RECORD = 48;
 
 const u16 = (b: Uint8Array, o: number) => (b[o] << 8) | b[o + 1];
 const u32 = (b: Uint8Array, o: number) =>

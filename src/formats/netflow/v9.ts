@@ -6,7 +6,7 @@
 import { decodeDataSet, defineTemplate, type RecordContext, u16, u32, walkSets } from './sets.js';
 import type { Session, TemplateField } from './templates.js';
 
-export const V9_HEADER = 20;
+const V9_HEADER = 20;
 
 /** Decodes one v9 packet; false (after `s.fail`) when it is broken. */
 export function decodeV9(s: Session, b: Uint8Array): boolean {

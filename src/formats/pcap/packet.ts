@@ -11,7 +11,7 @@
  */
 
 /** Link-layer header types (https://www.tcpdump.org/linktypes.html) that we decode. */
-export const LINKTYPE = {
+const LINKTYPE = {
   NULL: 0,
   ETHERNET: 1,
   RAW_BSD: 12,

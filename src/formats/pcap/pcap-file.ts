@@ -8,7 +8,7 @@
  */
 
 export const PCAP_HEADER_BYTES = 24;
-export const PCAP_RECORD_HEADER_BYTES = 16;
+const PCAP_RECORD_HEADER_BYTES = 16;
 /** The first four bytes of a pcapng file (a Section Header Block; the same in both byte orders). */
 export const PCAPNG_SHB = 0x0a0d0d0a;
 /**

@@ -23,7 +23,7 @@ import { Packet } from './packet.js';
 import { type NsWords, nsWords } from './pcap-file.js';
 
 /** The layout the decoder fills, leaf by leaf; `schemas/pcap.yaml` declares the same (a test checks). */
-export const PCAP_PACKET_TYPE: RecordType = record([
+const PCAP_PACKET_TYPE: RecordType = record([
   { name: 'time', type: basic('time') },
   { name: 'src', type: basic('ip') },
   { name: 'dst', type: basic('ip') },

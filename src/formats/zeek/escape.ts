@@ -109,7 +109,7 @@ export class Unescaper {
 }
 
 /** The length of the valid UTF-8 sequence starting at `b[i]`, or 0 when there is none (RFC 3629 table). */
-export function utf8SequenceLength(b: Uint8Array, i: number, end: number): number {
+function utf8SequenceLength(b: Uint8Array, i: number, end: number): number {
   const c = b[i];
   if (c < 0x80) return 1;
   let n: number;

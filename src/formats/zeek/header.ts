@@ -85,7 +85,7 @@ const CONTAINER_RE = /^(set|vector|table)\[(.+)\]$/;
  * `set[T]`, `vector[T]` and `table[T]` all become `list<T>`: Bro 2.x writes
  * `table[...]` for sets. Zeek cannot log nested containers, so neither do we.
  */
-export function vastTypeOfZeek(name: string): VastType | undefined {
+function vastTypeOfZeek(name: string): VastType | undefined {
   const t = BASIC_ZEEK[name];
   if (t) return t;
   const m = CONTAINER_RE.exec(name);

@@ -24,7 +24,7 @@ export const P_ENUM = 8;
 export const P_LIST = 9;
 
 /** The parse code for a value of type `t`. */
-export function parseCode(t: VastType): number {
+function parseCode(t: VastType): number {
   switch (t.kind) {
     case 'time':
     case 'duration':

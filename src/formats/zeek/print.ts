@@ -148,7 +148,7 @@ export function printSecondsFixed6(sink: ByteSink, lo: number, hi: number): void
 }
 
 /** C's `%.16e` with the mantissa's trailing zeros (and a bare dot) removed, as Zeek's `sn_strip_trailing_zeros`. */
-export function zeekExponent(v: number): string {
+function zeekExponent(v: number): string {
   const [mantissa, exponent] = v.toExponential(16).split('e');
   const m = mantissa.replace(/0+$/, '').replace(/\.$/, '');
   const sign = exponent[0] === '-' ? '-' : '+';

@@ -20,7 +20,7 @@ export function sh(cmd: string): string {
 }
 
 /** A value as plain JSON: times ISO 8601, ips and subnets as text, 64-bit integers as numbers. */
-export function plain(v: Value, t: VastType): unknown {
+function plain(v: Value, t: VastType): unknown {
   if (v === null) return null;
   switch (t.kind) {
     case 'time':

@@ -39,7 +39,7 @@ export async function collect(input: AsyncIterable<A.RecordBatch>): Promise<A.Re
 /** A plain value for `toEqual`: ips and subnets as text, the rest as `valueAt` gives it. */
 export type Plain = null | boolean | number | bigint | string | Plain[] | { [k: string]: Plain };
 
-export function plain(v: Value): Plain {
+function plain(v: Value): Plain {
   if (v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.map(plain);
   if ('ip' in v && v.ip instanceof Uint8Array) return formatIP(v.ip);
@@ -123,9 +123,9 @@ export function errorOf(fn: () => unknown): OperatorError {
 }
 
 /** Common fixtures: a conn-like and a dns-like schema. */
-export const CONN =
+const CONN =
   'record{ts: time, id: record{orig_h: ip, orig_p: port, resp_h: ip, resp_p: port}, proto: enum, bytes: uint64, duration: duration}';
-export const DNS =
+const DNS =
   'record{ts: time, id: record{orig_h: ip, resp_h: ip}, proto: string, query: string, answers: list<string>}';
 
 export function conn(rows: Record<string, unknown>[]): A.RecordBatch {

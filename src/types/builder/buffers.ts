@@ -1,0 +1,76 @@
+/**
+ * Growable storage shared by the column builders: typed arrays and a byte
+ * buffer that double when full (amortised O(1) appends), and validity bits.
+ */
+
+export type GrowableArray = Float64Array | Uint16Array | Int16Array | Int32Array | Uint32Array;
+
+/** `arr` if it holds `needed` elements, else a copy with at least double the capacity. */
+export function grown<T extends GrowableArray>(arr: T, needed: number): T {
+  if (needed <= arr.length) return arr;
+  let cap = arr.length * 2;
+  while (cap < needed) cap *= 2;
+  const next = new (arr.constructor as new (n: number) => T)(cap);
+  next.set(arr);
+  return next;
+}
+
+/** A byte array that doubles when full. */
+export class Bytes {
+  buf: Uint8Array;
+  length = 0;
+  constructor(capacity = 1024) {
+    this.buf = new Uint8Array(capacity);
+  }
+  reserve(extra: number): void {
+    const need = this.length + extra;
+    if (need <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < need) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
+  take(): Uint8Array {
+    const out = this.buf.slice(0, this.length);
+    this.length = 0;
+    return out;
+  }
+}
+
+/** Validity bits; allocated lazily on the first null so all-valid columns cost nothing. */
+export class Validity {
+  bits: Uint8Array | undefined;
+  nulls = 0;
+  setNull(i: number): void {
+    if (!this.bits) {
+      this.bits = new Uint8Array(Math.max(64, (i >> 3) * 2 + 8)).fill(0xff);
+    } else if (i >> 3 >= this.bits.length) this.grow(i);
+    this.bits[i >> 3] &= ~(1 << (i & 7));
+    this.nulls++;
+  }
+  private grow(i: number): void {
+    const next = new Uint8Array(Math.max(this.bits!.length * 2, (i >> 3) + 8)).fill(0xff);
+    next.set(this.bits!);
+    this.bits = next;
+  }
+  /** Clears bits past `n` back to valid and recounts nulls (rare: only on row rollback). */
+  truncate(n: number, oldLength: number): void {
+    if (!this.bits || this.nulls === 0) return;
+    for (let i = n; i < oldLength; i++) {
+      if (i >> 3 < this.bits.length && !(this.bits[i >> 3] & (1 << (i & 7)))) {
+        this.bits[i >> 3] |= 1 << (i & 7);
+        this.nulls--;
+      }
+    }
+  }
+  take(length: number): { nullBitmap: Uint8Array | undefined; nullCount: number } {
+    // Valid rows after the last null may lie past the allocated bits: pad them (as valid) first.
+    if (this.nulls > 0 && this.bits!.length < (length + 7) >> 3) this.grow(length);
+    const out = this.nulls === 0 ? undefined : this.bits!.slice(0, (length + 7) >> 3);
+    const nullCount = this.nulls;
+    this.bits = undefined;
+    this.nulls = 0;
+    return { nullBitmap: out, nullCount };
+  }
+}
