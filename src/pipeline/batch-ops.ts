@@ -16,20 +16,13 @@ import { indexPath, type Schema, typeToString } from '../types/type.js';
 
 // ---------------------------------------------------------------- schemas
 
-const schemaCache = new WeakMap<A.Schema, Schema>();
-
 /**
- * The VAST schema of a batch, computed once per Arrow schema object. (arrow-js
- * gives every `new RecordBatch` its own schema object, so operators key their
- * per-schema plans by `layoutKey` instead.)
+ * The VAST schema of a batch (cached per Arrow schema object by `vastSchema`).
+ * (arrow-js gives every `new RecordBatch` its own schema object, so operators
+ * key their per-schema plans by `layoutKey` instead.)
  */
 export function schemaOf(batch: A.RecordBatch): Schema {
-  let s = schemaCache.get(batch.schema);
-  if (!s) {
-    s = vastSchema(batch.schema);
-    schemaCache.set(batch.schema, s);
-  }
-  return s;
+  return vastSchema(batch.schema);
 }
 
 const layoutCache = new WeakMap<A.Schema, string>();

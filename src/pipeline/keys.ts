@@ -19,6 +19,7 @@
  * are different keys). Doubles are keyed with -0 as 0.
  */
 import type * as A from 'apache-arrow';
+import { dictionaryBytes } from '../types/dictionary.js';
 import type { VastType } from '../types/type.js';
 
 /** A growable scratch buffer that key writers append to. */
@@ -92,19 +93,6 @@ const TAG = {
   list: 0x6c,
   record: 0x72,
 } as const;
-
-const utf8 = new TextEncoder();
-const enumBytes = new WeakMap<A.Vector, Uint8Array[]>();
-
-function dictionaryBytes(dict: A.Vector): Uint8Array[] {
-  let out = enumBytes.get(dict);
-  if (!out) {
-    out = [];
-    for (let k = 0; k < dict.length; k++) out.push(utf8.encode(dict.get(k) as string));
-    enumBytes.set(dict, out);
-  }
-  return out;
-}
 
 function bytesOf(values: ArrayBufferView): Uint8Array {
   return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);

@@ -16,6 +16,7 @@
  * subnets, lists, records.
  */
 import type * as A from 'apache-arrow';
+import { dictionaryBytes } from '../types/dictionary.js';
 import { compareIP } from '../types/ip.js';
 import type { VastType } from '../types/type.js';
 import { isValid, type Value, valueAt } from '../types/values.js';
@@ -52,19 +53,6 @@ export interface OrderColumn {
   readonly keys?: ArrayLike<number>;
 }
 
-const utf8 = new TextEncoder();
-const dictCache = new WeakMap<A.Vector, Uint8Array[]>();
-
-function dictBytes(dict: A.Vector): Uint8Array[] {
-  let out = dictCache.get(dict);
-  if (!out) {
-    out = [];
-    for (let k = 0; k < dict.length; k++) out.push(utf8.encode(dict.get(k) as string));
-    dictCache.set(dict, out);
-  }
-  return out;
-}
-
 export function orderColumn(data: A.Data, type: VastType): OrderColumn {
   switch (type.kind) {
     case 'int64':
@@ -93,7 +81,7 @@ export function orderColumn(data: A.Data, type: VastType): OrderColumn {
         family: 'bytes',
         data,
         type,
-        dict: dictBytes(data.dictionary!),
+        dict: dictionaryBytes(data.dictionary!),
         keys: data.values as Int16Array,
       };
     case 'ip':

@@ -557,7 +557,6 @@ interface Active {
 export class Importer {
   private readonly active = new Map<string, Active>();
   private readonly staged: PartitionEntry[] = [];
-  private readonly schemaCache = new WeakMap<A.Schema, Schema>();
   private readonly summary: ImportSummary = { events: 0, partitions: 0, bytes: 0, schemas: {} };
   private closed = false;
 
@@ -574,11 +573,7 @@ export class Importer {
   async add(batch: A.RecordBatch): Promise<void> {
     if (batch.numRows === 0) return;
     if (!batch.schema.metadata.has(SCHEMA_NAME_KEY)) throw new StoreError('batch without a schema name');
-    let schema = this.schemaCache.get(batch.schema);
-    if (!schema) {
-      schema = vastSchema(batch.schema);
-      this.schemaCache.set(batch.schema, schema);
-    }
+    const schema = vastSchema(batch.schema);
     const key = layoutFingerprint(schema);
     let a = this.active.get(key);
     if (!a) {

@@ -118,14 +118,27 @@ function vastTypeOf(type: A.DataType, ext: string | undefined): VastType {
   return basic('string');
 }
 
-/** Recovers the VAST schema of an Arrow schema (inverse of `arrowSchema`). */
+/**
+ * The one per-schema cache: batches of a stream share their Arrow schema
+ * object, and every stage (operators, the importer, writers) asks for its VAST
+ * schema, so it is recovered once per object. Schemas are immutable once a
+ * batch carries them, and a `Schema` is read-only, so sharing it is safe.
+ */
+const vastSchemas = new WeakMap<A.Schema, Schema>();
+
+/** Recovers the VAST schema of an Arrow schema (inverse of `arrowSchema`), once per schema object. */
 export function vastSchema(s: A.Schema): Schema {
-  const type: RecordType = record(s.fields.map((f) => ({ name: f.name, type: vastType(f) })));
-  return {
-    name: s.metadata.get(SCHEMA_NAME_KEY) ?? 'unknown',
-    type,
-    timestamp: s.metadata.get(SCHEMA_TIMESTAMP_KEY),
-  };
+  let out = vastSchemas.get(s);
+  if (!out) {
+    const type: RecordType = record(s.fields.map((f) => ({ name: f.name, type: vastType(f) })));
+    out = {
+      name: s.metadata.get(SCHEMA_NAME_KEY) ?? 'unknown',
+      type,
+      timestamp: s.metadata.get(SCHEMA_TIMESTAMP_KEY),
+    };
+    vastSchemas.set(s, out);
+  }
+  return out;
 }
 
 /** The schema name carried by a batch (set by every reader). */

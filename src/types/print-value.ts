@@ -424,14 +424,7 @@ export function layoutKey(schema: A.Schema, dictionaryIds = false): string {
   return key;
 }
 
-const recordTypes = new WeakMap<A.Schema, RecordType>();
-
-/** The VAST record type of a batch's rows, recovered once per Arrow schema. */
+/** The VAST record type of a batch's rows (cached per Arrow schema by `vastSchema`). */
 export function batchType(batch: A.RecordBatch): RecordType {
-  let t = recordTypes.get(batch.schema);
-  if (!t) {
-    t = vastSchema(batch.schema).type;
-    recordTypes.set(batch.schema, t);
-  }
-  return t;
+  return vastSchema(batch.schema).type;
 }
