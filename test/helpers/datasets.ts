@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe } from 'vitest';
+import { describe, it } from 'vitest';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DATASETS = process.env.VAST_DATASETS ?? resolve(ROOT, '..', 'shared', 'datasets');
@@ -16,6 +16,15 @@ export const TEST_DATA = join(ROOT, 'test', 'data');
 
 export const dataset = (...parts: string[]) => join(DATASETS, ...parts);
 
+/**
+ * A suite shown as skipped, with the reason, whose body is never run. (`describe.skip` still
+ * runs the body to collect its tests, so a body that lists a missing directory would crash.)
+ */
+export const describeSkipped = (name: string, reason: string) =>
+  describe(name, () => {
+    it.skip(`skipped: ${reason}`, () => {});
+  });
+
 /** `describe` over ../shared/datasets, or a visible skip when it is not there. */
 export const describeDatasets = (name: string, fn: () => void) =>
-  HAVE_DATASETS ? describe(name, fn) : describe.skip(`${name} (skipped: ../shared/datasets not found)`, fn);
+  HAVE_DATASETS ? describe(name, fn) : describeSkipped(name, `${DATASETS} not found (set VAST_DATASETS)`);

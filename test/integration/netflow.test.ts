@@ -22,7 +22,7 @@ import type { RunningSource, SourceContext } from '../../src/sources/source.js';
 import { schemaName, vastSchema } from '../../src/types/arrow.js';
 import { formatIP } from '../../src/types/ip.js';
 import { valueAt } from '../../src/types/values.js';
-import { dataset, HAVE_DATASETS } from '../helpers/datasets.js';
+import { DATASETS, dataset, describeSkipped, HAVE_DATASETS } from '../helpers/datasets.js';
 import { testPolicy } from '../helpers/policy.js';
 import { readAll, registry } from '../helpers/read.js';
 
@@ -31,10 +31,12 @@ const missing = ['softflowd', 'nfcapd', 'nfdump'].filter((t) => !has(t));
 const describeTools =
   missing.length === 0 && HAVE_DATASETS
     ? describe
-    : (name: string, fn: () => void) =>
-        describe.skip(
-          `${name} (skipped: ${missing.length > 0 ? `${missing.join(', ')} not installed (apt-get install softflowd nfdump)` : '../shared/datasets not found'})`,
-          fn,
+    : (name: string, _fn: () => void) =>
+        describeSkipped(
+          name,
+          missing.length > 0
+            ? `${missing.join(', ')} not installed (apt-get install softflowd nfdump)`
+            : `${DATASETS} not found (set VAST_DATASETS)`,
         );
 
 const tmp = mkdtempSync(join(tmpdir(), 'vast-netflow-'));

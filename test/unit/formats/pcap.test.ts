@@ -28,18 +28,23 @@ import { vastSchema } from '../../../src/types/arrow.js';
 import { formatIP } from '../../../src/types/ip.js';
 import { typesEqual } from '../../../src/types/type.js';
 import { valueAt } from '../../../src/types/values.js';
-import { dataset, describeDatasets, HAVE_DATASETS, ROOT, TEST_DATA } from '../../helpers/datasets.js';
+import {
+  dataset,
+  describeDatasets,
+  describeSkipped,
+  HAVE_DATASETS,
+  ROOT,
+  TEST_DATA,
+} from '../../helpers/datasets.js';
 import { readAll, registry } from '../../helpers/read.js';
 
 const has = (tool: string) => spawnSync(tool, ['--version'], { stdio: 'ignore' }).status === 0;
 const HAVE_TCPDUMP = has('tcpdump');
 const HAVE_TSHARK = has('tshark') && has('editcap') && has('mergecap');
 const describeTshark = (name: string, fn: () => void) =>
-  HAVE_TSHARK
-    ? describeDatasets(name, fn)
-    : describe.skip(`${name} (skipped: tshark/editcap/mergecap not installed)`, fn);
+  HAVE_TSHARK ? describeDatasets(name, fn) : describeSkipped(name, 'tshark/editcap/mergecap not installed');
 const describeTcpdump = (name: string, fn: () => void) =>
-  HAVE_TCPDUMP ? describeDatasets(name, fn) : describe.skip(`${name} (skipped: tcpdump not installed)`, fn);
+  HAVE_TCPDUMP ? describeDatasets(name, fn) : describeSkipped(name, 'tcpdump not installed');
 
 const PCAPS = dataset('pcap');
 const BROKEN = join(ROOT, 'test', 'fixtures', 'broken');
