@@ -41,9 +41,7 @@ export class BoolBuilder extends ColumnBuilder {
     this.values.length = (n + 7) >> 3;
   }
   finish(): A.Data {
-    const { nullBitmap, nullCount } = this.takeValidity();
-    const length = this.length;
-    this.length = 0;
+    const { length, nullBitmap, nullCount } = this.takeRows();
     const data = this.values.take();
     return A.makeData({ type: new A.Bool(), length, nullCount, nullBitmap, data });
   }

@@ -74,3 +74,23 @@ export class Validity {
     return { nullBitmap: out, nullCount };
   }
 }
+
+/** Arrow offsets of a variable-length column (strings, lists, maps): row i spans [start(i), start(i+1)). */
+export class Offsets {
+  private arr = new Int32Array(1025);
+  /** Records that row `row` ends at `end` in the values. */
+  end(row: number, end: number): void {
+    this.arr = grown(this.arr, row + 2);
+    this.arr[row + 1] = end;
+  }
+  /** Where row `row` starts in the values. */
+  start(row: number): number {
+    return this.arr[row];
+  }
+  /** The offsets of the first `rows` rows; the next batch starts at 0 again. */
+  take(rows: number): Int32Array {
+    const out = this.arr.slice(0, rows + 1);
+    this.arr[0] = 0;
+    return out;
+  }
+}

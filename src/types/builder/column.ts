@@ -39,8 +39,11 @@ export abstract class ColumnBuilder {
   protected abstract truncateValues(n: number): void;
   /** Returns the built column and resets the builder for the next batch. */
   abstract finish(): A.Data;
-  protected takeValidity(): { nullBitmap: Uint8Array | undefined; nullCount: number } {
-    return this.validity.take(this.length);
+  /** Ends the batch: its row count and validity; the builder starts over at row 0. */
+  protected takeRows(): { length: number; nullBitmap: Uint8Array | undefined; nullCount: number } {
+    const length = this.length;
+    this.length = 0;
+    return { length, ...this.validity.take(length) };
   }
 }
 

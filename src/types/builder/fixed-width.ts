@@ -22,9 +22,7 @@ export abstract class FixedWidthBuilder<T extends GrowableArray> extends ColumnB
   /** Wraps the finished buffers in an Arrow column of the subclass's type. */
   protected abstract makeColumn(buffers: FixedWidthBuffers<T>): A.Data;
   finish(): A.Data {
-    const { nullBitmap, nullCount } = this.takeValidity();
-    const length = this.length;
-    this.length = 0;
+    const { length, nullBitmap, nullCount } = this.takeRows();
     return this.makeColumn({ length, nullCount, nullBitmap, data: this.values.slice(0, length) as T });
   }
 }

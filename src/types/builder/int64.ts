@@ -151,9 +151,7 @@ export class Int64Builder extends ColumnBuilder {
   }
   protected truncateValues(_n: number): void {}
   finish(): A.Data {
-    const { nullBitmap, nullCount } = this.takeValidity();
-    const length = this.length;
-    this.length = 0;
+    const { length, nullBitmap, nullCount } = this.takeRows();
     const words = this.words.slice(0, length * 2);
     const type = arrowType(this.type);
     const data =

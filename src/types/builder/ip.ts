@@ -42,9 +42,7 @@ export class IpBuilder extends ColumnBuilder {
     this.data.length = n * 16;
   }
   finish(): A.Data {
-    const { nullBitmap, nullCount } = this.takeValidity();
-    const length = this.length;
-    this.length = 0;
+    const { length, nullBitmap, nullCount } = this.takeRows();
     return A.makeData({
       type: new A.FixedSizeBinary(16),
       length,

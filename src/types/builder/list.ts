@@ -1,7 +1,7 @@
 import * as A from 'apache-arrow';
 import { arrowType } from '../arrow.js';
 import type { ListType } from '../type.js';
-import { grown } from './buffers.js';
+import { Offsets } from './buffers.js';
 import { appendJsonOrNull, ColumnBuilder } from './column.js';
 
 /**
@@ -10,7 +10,7 @@ import { appendJsonOrNull, ColumnBuilder } from './column.js';
  * nested builders need no import back to the factory.
  */
 export class ListBuilder extends ColumnBuilder {
-  private offsets = new Int32Array(1025);
+  private offsets = new Offsets();
   constructor(
     type: ListType,
     readonly child: ColumnBuilder,
@@ -21,8 +21,7 @@ export class ListBuilder extends ColumnBuilder {
     this.pushOffset();
   }
   private pushOffset(): void {
-    this.offsets = grown(this.offsets, this.length + 2);
-    this.offsets[this.length + 1] = this.child.length;
+    this.offsets.end(this.length, this.child.length);
   }
   /** Ends the current list; its elements are what was appended to `child` since the last one. */
   closeList(): true {
@@ -52,14 +51,11 @@ export class ListBuilder extends ColumnBuilder {
     return this.closeList();
   }
   protected truncateValues(n: number): void {
-    this.child.truncate(this.offsets[n]);
+    this.child.truncate(this.offsets.start(n));
   }
   finish(): A.Data {
-    const { nullBitmap, nullCount } = this.takeValidity();
-    const length = this.length;
-    this.length = 0;
-    const valueOffsets = this.offsets.slice(0, length + 1);
-    this.offsets[0] = 0;
+    const { length, nullBitmap, nullCount } = this.takeRows();
+    const valueOffsets = this.offsets.take(length);
     const child = this.child.finish();
     const type = arrowType(this.type) as A.List;
     return A.makeData({ type, length, nullCount, nullBitmap, valueOffsets, child });

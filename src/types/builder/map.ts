@@ -1,12 +1,12 @@
 import * as A from 'apache-arrow';
 import { arrowType } from '../arrow.js';
 import type { VastType } from '../type.js';
-import { grown } from './buffers.js';
+import { Offsets } from './buffers.js';
 import { appendJsonOrNull, ColumnBuilder } from './column.js';
 
 /** Maps from JSON objects: keys and values go to an entries record. */
 export class MapBuilder extends ColumnBuilder {
-  private offsets = new Int32Array(1025);
+  private offsets = new Offsets();
   constructor(
     type: Extract<VastType, { kind: 'map' }>,
     private readonly keys: ColumnBuilder,
@@ -18,8 +18,7 @@ export class MapBuilder extends ColumnBuilder {
     this.pushOffset();
   }
   private pushOffset(): void {
-    this.offsets = grown(this.offsets, this.length + 2);
-    this.offsets[this.length + 1] = this.keys.length;
+    this.offsets.end(this.length, this.keys.length);
   }
   appendText(_text: string): boolean {
     return false;
@@ -40,15 +39,12 @@ export class MapBuilder extends ColumnBuilder {
     return true;
   }
   protected truncateValues(n: number): void {
-    this.keys.truncate(this.offsets[n]);
-    this.values.truncate(this.offsets[n]);
+    this.keys.truncate(this.offsets.start(n));
+    this.values.truncate(this.offsets.start(n));
   }
   finish(): A.Data {
-    const { nullBitmap, nullCount } = this.takeValidity();
-    const length = this.length;
-    this.length = 0;
-    const valueOffsets = this.offsets.slice(0, length + 1);
-    this.offsets[0] = 0;
+    const { length, nullBitmap, nullCount } = this.takeRows();
+    const valueOffsets = this.offsets.take(length);
     const type = arrowType(this.type) as A.Map_;
     const entriesType = type.children[0].type as A.Struct;
     const k = this.keys.finish();

@@ -41,9 +41,7 @@ export class RecordBuilder extends ColumnBuilder {
     for (const c of this.children) c.truncate(n);
   }
   finish(): A.Data {
-    const { nullBitmap, nullCount } = this.takeValidity();
-    const length = this.length;
-    this.length = 0;
+    const { length, nullBitmap, nullCount } = this.takeRows();
     const children = this.children.map((c) => c.finish());
     const type = arrowType(this.type) as A.Struct;
     return A.makeData({ type, length, nullCount, nullBitmap, children });

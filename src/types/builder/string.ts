@@ -1,18 +1,17 @@
 import * as A from 'apache-arrow';
-import { Bytes, grown } from './buffers.js';
+import { Bytes, Offsets } from './buffers.js';
 import { ColumnBuilder } from './column.js';
 
 const utf8Encoder = new TextEncoder();
 
 export class StringBuilder extends ColumnBuilder {
-  private offsets = new Int32Array(1025);
+  private offsets = new Offsets();
   private data = new Bytes(16 * 1024);
   protected appendDefault(): void {
     this.pushOffset();
   }
   private pushOffset(): void {
-    this.offsets = grown(this.offsets, this.length + 2);
-    this.offsets[this.length + 1] = this.data.length;
+    this.offsets.end(this.length, this.data.length);
   }
   /** Appends raw UTF-8 bytes; the caller guarantees they are valid UTF-8. */
   override appendBytes(src: Uint8Array, s: number, e: number): boolean {
@@ -45,14 +44,11 @@ export class StringBuilder extends ColumnBuilder {
     return false;
   }
   protected truncateValues(n: number): void {
-    this.data.length = this.offsets[n];
+    this.data.length = this.offsets.start(n);
   }
   finish(): A.Data {
-    const { nullBitmap, nullCount } = this.takeValidity();
-    const length = this.length;
-    this.length = 0;
-    const valueOffsets = this.offsets.slice(0, length + 1);
-    this.offsets[0] = 0;
+    const { length, nullBitmap, nullCount } = this.takeRows();
+    const valueOffsets = this.offsets.take(length);
     const data = this.data.take();
     return A.makeData({ type: new A.Utf8(), length, nullCount, nullBitmap, valueOffsets, data });
   }

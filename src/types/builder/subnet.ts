@@ -31,9 +31,7 @@ export class SubnetBuilder extends ColumnBuilder {
     this.lengths.length = n;
   }
   finish(): A.Data {
-    const { nullBitmap, nullCount } = this.takeValidity();
-    const length = this.length;
-    this.length = 0;
+    const { length, nullBitmap, nullCount } = this.takeRows();
     const address = this.address.finish();
     const lengths = A.makeData({ type: new A.Uint8(), length, data: this.lengths.take() });
     const type = arrowType(this.type) as A.Struct;
