@@ -13,13 +13,13 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs `vast ARGS` to completion; `input` is fed to stdin. */
 /**
  * Embedded-mode tests must not talk to a node a developer happens to run on
  * the default endpoint: point the CLI at a port where nothing listens.
  */
 const NO_NODE = { VAST_ENDPOINT: '127.0.0.1:1' };
 
+/** Runs `vast ARGS` to completion; `input` is fed to stdin. */
 export function vast(
   args: string[],
   opts: { input?: string | Buffer; cwd?: string; env?: Record<string, string> } = {},
