@@ -21,7 +21,7 @@ import type { PartitionEntry } from '../store/catalog.js';
 import { CorruptionError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import { vastSchema } from '../types/arrow.js';
-import type { SchemaRegistry } from '../types/registry.js';
+import type { SchemaRegistry } from '../schemas/registry.js';
 import type { Schema } from '../types/type.js';
 import { hideInternalSchemas } from './internal-schemas.js';
 
@@ -152,7 +152,7 @@ export function whereCompiler(registry: SchemaRegistry, now?: bigint) {
   return (text: string, _offset: number): Predicate => {
     const parsed = parseExpression(text, { now });
     if (!parsed.ok) fail(text, parsed.diagnostics);
-    const compiled = compileQuery(parsed.expr, text, [], { aliases: registry.aliases });
+    const compiled = compileQuery(parsed.expr, text, [], registry);
     const programOf = programCache(compiled);
     return (batch) => evaluate(programOf(batch), batch);
   };
@@ -177,7 +177,7 @@ export function prepareQuery(
   const parsed = parseExpression(exprText, { now: opts.now });
   if (!parsed.ok) fail(exprText, parsed.diagnostics);
   const compiled = hideInternalSchemas(
-    compileQuery(parsed.expr, exprText, schemas, { aliases: registry.aliases }),
+    compileQuery(parsed.expr, exprText, schemas, registry),
   );
   if (compiled.diagnostics.length > 0) fail(exprText, compiled.diagnostics);
   const pipeline = split.pipeline

@@ -16,12 +16,27 @@ export type BasicKind =
   | 'subnet'
   | 'port';
 
+/**
+ * A type named by the schemas (`type timestamp = time`): `alias` is its name,
+ * `aliasOf` the names it aliases in turn, innermost last
+ * (`type event_time = timestamp` gives alias `event_time`, aliasOf `[timestamp]`).
+ */
+interface Named {
+  alias?: string;
+  aliasOf?: readonly string[];
+}
+
 export type VastType =
-  | { kind: BasicKind; alias?: string }
-  | { kind: 'enum'; alias?: string }
-  | { kind: 'list'; element: VastType; alias?: string }
-  | { kind: 'record'; fields: readonly RecordField[]; alias?: string }
-  | { kind: 'map'; key: VastType; value: VastType; alias?: string };
+  | ({ kind: BasicKind } & Named)
+  | ({ kind: 'enum' } & Named)
+  | ({ kind: 'list'; element: VastType } & Named)
+  | ({ kind: 'record'; fields: readonly RecordField[] } & Named)
+  | ({ kind: 'map'; key: VastType; value: VastType } & Named);
+
+/** Every name a type goes by, outermost first (`event_time`, `timestamp`); empty for unnamed types. */
+export function aliasNames(t: VastType): readonly string[] {
+  return t.alias ? [t.alias, ...(t.aliasOf ?? [])] : [];
+}
 
 export type Kind = VastType['kind'];
 export type RecordType = Extract<VastType, { kind: 'record' }>;

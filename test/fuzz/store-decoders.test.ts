@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import type * as A from 'apache-arrow';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { schemaRegistry } from '../../src/cli/schemas.js';
+import { schemaRegistry } from '../../src/schemas/load.js';
 import { StoreError } from '../../src/diagnostics.js';
 import { findFormat } from '../../src/formats/index.js';
 import { bytesInput, readBatches } from '../../src/formats/read.js';

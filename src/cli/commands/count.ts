@@ -3,7 +3,7 @@ import { countQuery, emptyStats, explain, plan, prepareQuery } from '../../query
 import { Store } from '../../store/store.js';
 import { addDbFlag, dbDir } from '../flags/db.js';
 import { addEndpointFlags, nodeClient } from '../flags/endpoint.js';
-import { schemaRegistry } from '../schemas.js';
+import { schemaRegistry } from '../../schemas/load.js';
 
 export function registerCount(program: Command): void {
   const cmd = program

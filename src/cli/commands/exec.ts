@@ -13,7 +13,7 @@ import { batchSelector, prepareQuery } from '../../query/run.js';
 import { addDbFlag, dbDir } from '../flags/db.js';
 import { addInputFlags, formatExtras, type InputFlags } from '../flags/input.js';
 import { openSink } from '../output.js';
-import { schemaRegistry } from '../schemas.js';
+import { schemaRegistry } from '../../schemas/load.js';
 
 interface ExecFlags extends InputFlags {
   format?: string;

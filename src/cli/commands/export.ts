@@ -8,7 +8,7 @@ import { addDbFlag, dbDir } from '../flags/db.js';
 import { addEndpointFlags, nodeClient } from '../flags/endpoint.js';
 import { positiveInt } from '../flags/input.js';
 import { openSink } from '../output.js';
-import { schemaRegistry } from '../schemas.js';
+import { schemaRegistry } from '../../schemas/load.js';
 
 interface ExportFlags {
   maxEvents?: number;

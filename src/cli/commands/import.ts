@@ -12,7 +12,7 @@ import { addDbFlag, dbDir } from '../flags/db.js';
 import { addEndpointFlags, nodeClient } from '../flags/endpoint.js';
 import { addInputFlags, formatExtras, type InputFlags, positiveInt } from '../flags/input.js';
 import { Progress } from '../progress.js';
-import { schemaRegistry } from '../schemas.js';
+import { schemaRegistry } from '../../schemas/load.js';
 
 /** How many skipped-event errors are printed before they are only counted. */
 const MAX_PRINTED_ERRORS = 20;

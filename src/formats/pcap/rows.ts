@@ -15,7 +15,7 @@ import type {
   PortColumnBuilder,
   StringColumnBuilder,
 } from '../../types/builder.js';
-import type { SchemaRegistry } from '../../types/registry.js';
+import type { SchemaRegistry } from '../../schemas/registry.js';
 import { basic, type RecordType, record, type Schema, typesEqual } from '../../types/type.js';
 import { base64Into, COMMUNITY_ID_BYTES, communityId, digest } from './community-id.js';
 import { FlowTable } from './flows.js';

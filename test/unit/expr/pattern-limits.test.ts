@@ -22,7 +22,7 @@ import {
 import { Store } from '../../../src/store/store.js';
 import { BatchBuilder } from '../../../src/types/batch-builder.js';
 import { parseType } from '../../../src/types/parse-type.js';
-import { SchemaRegistry } from '../../../src/types/registry.js';
+import { SchemaRegistry } from '../../../src/schemas/registry.js';
 import type { RecordType } from '../../../src/types/type.js';
 
 describe('pattern limits', () => {
