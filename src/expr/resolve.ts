@@ -35,8 +35,7 @@ export function resolveFields(schema: Schema, name: string, taxonomy?: Taxonomy)
   const all = leaves(schema.type);
   const conceptFields = taxonomy?.conceptFields(name);
   const qualified = (l: Leaf) => `${schema.name}.${l.path}`;
-  if (conceptFields)
-    return all.filter((l) => conceptFields.some((f) => matchesFieldName(qualified(l), f)));
+  if (conceptFields) return all.filter((l) => conceptFields.some((f) => matchesFieldName(qualified(l), f)));
   const exact = all.filter((l) => l.path === name);
   if (exact.length > 0) return exact;
   return all.filter((l) => matchesFieldName(l.path, name) || matchesFieldName(qualified(l), name));

@@ -95,9 +95,13 @@ export class Taxonomy {
   loadVastList(items: readonly unknown[], source: string): void {
     items.forEach((item, i) => {
       const where = `${source}: item ${i + 1}`;
-      const { concept, model } = (item ?? {}) as { concept?: Record<string, unknown>; model?: Record<string, unknown> };
+      const { concept, model } = (item ?? {}) as {
+        concept?: Record<string, unknown>;
+        model?: Record<string, unknown>;
+      };
       const def = concept ?? model;
-      if (!def || typeof def.name !== 'string') throw new Error(`${where}: expected 'concept' or 'model' with a name`);
+      if (!def || typeof def.name !== 'string')
+        throw new Error(`${where}: expected 'concept' or 'model' with a name`);
       this.load(concept ? { concepts: { [def.name]: def } } : { models: { [def.name]: def } }, source);
     });
   }
