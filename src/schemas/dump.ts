@@ -2,26 +2,11 @@
  * The registry as data for `vast dump`: the same shape as a schema file
  * (schemas/README.md), so `vast dump --yaml > x.yaml` loads back as it is.
  */
-import { leaves, type VastType } from '../types/type.js';
+import { leaves, typeToNamedString } from '../types/type.js';
 import type { SchemaRegistry } from './registry.js';
 
 export const DUMP_SECTIONS = ['concepts', 'models', 'schemas'] as const;
 export type DumpSection = (typeof DUMP_SECTIONS)[number];
-
-/** A type as schema files write it: by its alias name when it has one. */
-export function typeText(t: VastType): string {
-  if (t.alias) return t.alias;
-  switch (t.kind) {
-    case 'list':
-      return `list<${typeText(t.element)}>`;
-    case 'map':
-      return `map<${typeText(t.key)}, ${typeText(t.value)}>`;
-    case 'record':
-      return `record{${t.fields.map((f) => `${f.name}: ${typeText(f.type)}`).join(', ')}}`;
-    default:
-      return t.kind;
-  }
-}
 
 /** One section, or all of them when `section` is undefined, as a schema-file document. */
 export function dumpRegistry(registry: SchemaRegistry, section?: DumpSection): Record<string, unknown> {
@@ -44,12 +29,12 @@ export function dumpRegistry(registry: SchemaRegistry, section?: DumpSection): R
     out.models = models;
   }
   if (want('schemas')) {
-    out.types = Object.fromEntries([...registry.aliases].map(([name, t]) => [name, typeText(t)]));
+    out.types = Object.fromEntries([...registry.aliases].map(([name, t]) => [name, typeToNamedString(t)]));
     const schemas: Record<string, unknown> = {};
     for (const s of [...registry.all()].sort((a, b) => a.name.localeCompare(b.name)))
       schemas[s.name] = {
         ...(s.timestamp ? { timestamp: s.timestamp } : {}),
-        fields: Object.fromEntries(leaves(s.type).map((l) => [l.path, typeText(l.type)])),
+        fields: Object.fromEntries(leaves(s.type).map((l) => [l.path, typeToNamedString(l.type)])),
       };
     out.schemas = schemas;
   }

@@ -164,13 +164,24 @@ export function indexPath(type: RecordType, path: string | readonly string[]): n
 
 /** Canonical text of a type, as in VAST: `list<ip>`, `record{a: int64}`. */
 export function typeToString(t: VastType): string {
+  return typeText(t, false);
+}
+
+/** A type as schema files write it: named types by their name (`list<timestamp>`). */
+export function typeToNamedString(t: VastType): string {
+  return typeText(t, true);
+}
+
+function typeText(t: VastType, byAlias: boolean): string {
+  if (byAlias && t.alias) return t.alias;
+  const text = (x: VastType) => typeText(x, byAlias);
   switch (t.kind) {
     case 'list':
-      return `list<${typeToString(t.element)}>`;
+      return `list<${text(t.element)}>`;
     case 'map':
-      return `map<${typeToString(t.key)}, ${typeToString(t.value)}>`;
+      return `map<${text(t.key)}, ${text(t.value)}>`;
     case 'record':
-      return `record{${t.fields.map((f) => `${f.name}: ${typeToString(f.type)}`).join(', ')}}`;
+      return `record{${t.fields.map((f) => `${f.name}: ${text(f.type)}`).join(', ')}}`;
     default:
       return t.kind;
   }
