@@ -5,6 +5,7 @@ import { printExpression } from '../../../src/expr/print.js';
 import { loadRegistry, SchemaRegistry } from '../../../src/schemas/registry.js';
 import { modelPredicate, Taxonomy } from '../../../src/schemas/taxonomy.js';
 import { parseIP } from '../../../src/types/ip.js';
+import { leaves } from '../../../src/types/type.js';
 
 const ip = (text: string): Literal => ({ type: 'ip', bytes: parseIP(text)! });
 const count = (n: number): Literal => ({ type: 'uint64', value: BigInt(n) });
@@ -32,6 +33,26 @@ describe('the shipped taxonomy', () => {
       'net.dst.port',
       'net.proto',
     ]);
+  });
+  it('maps every shipped schema with a connection id (Suricata stats aside)', () => {
+    const registry = loadRegistry();
+    const unmapped: string[] = [];
+    const concepts: [string, string, string][] = [
+      ['net.src.ip', 'id.orig_h', 'src_ip'],
+      ['net.src.port', 'id.orig_p', 'src_port'],
+      ['net.dst.ip', 'id.resp_h', 'dest_ip'],
+      ['net.dst.port', 'id.resp_p', 'dest_port'],
+    ];
+    for (const [concept, zeekPath, evePath] of concepts) {
+      const fields = new Set(shipped.conceptFields(concept));
+      for (const s of registry.all()) {
+        if (s.name === 'suricata.stats') continue;
+        const paths = leaves(s.type).map((l) => l.path);
+        for (const p of [zeekPath, evePath])
+          if (paths.includes(p) && !fields.has(`${s.name}.${p}`)) unmapped.push(`${concept}: ${s.name}.${p}`);
+      }
+    }
+    expect(unmapped).toEqual([]);
   });
   it('answers undefined for names that are not concepts', () => {
     expect(shipped.conceptFields('id.orig_h')).toBeUndefined();
