@@ -90,8 +90,9 @@ export function resolveType(
     const kinds = CONGRUENT[kind] ?? [kind];
     return all.filter((l) => kinds.includes(l.type.kind));
   }
-  if (aliases.has(name) || name === 'timestamp')
-    return all.filter((l) => leafTypeNames(schema, l).includes(name));
+  // An alias the registry knows, or one the data carries (stored with a schema file the registry lacks).
+  const named = all.filter((l) => leafTypeNames(schema, l).includes(name));
+  if (named.length > 0 || aliases.has(name) || name === 'timestamp') return named;
   // `:list<ip>`-style extractors name a full type.
   try {
     const t = parseType(name, aliases);

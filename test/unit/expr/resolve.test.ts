@@ -13,7 +13,7 @@ import { mustParseExpression } from '../../../src/expr/parser.js';
 import { resolveFields, resolveType } from '../../../src/expr/resolve.js';
 import { zeek } from '../../../src/formats/zeek/index.js';
 import { SchemaRegistry } from '../../../src/schemas/registry.js';
-import { vastSchema } from '../../../src/types/arrow.js';
+import { arrowSchema, vastSchema } from '../../../src/types/arrow.js';
 import { parseType } from '../../../src/types/parse-type.js';
 import type { RecordType, Schema } from '../../../src/types/type.js';
 import { ROOT } from '../../helpers/datasets.js';
@@ -140,6 +140,11 @@ describe('type extractors, as VAST 2 resolved them', () => {
     expect(paths('time')).toEqual(['a', 'b', 'c']);
     expect(paths('port_number')).toEqual(['d']);
     expect(paths('no_such_type')).toBeUndefined();
+    // The chain survives the trip through Arrow (stored partitions, Arrow input).
+    const back = vastSchema(arrowSchema(s));
+    expect(back.type).toEqual(s.type);
+    expect(resolveType(back, 'timestamp', new Map())?.map((l) => l.path)).toEqual(['a', 'b']);
+    expect(resolveType(back, 'event_time', new Map())?.map((l) => l.path)).toEqual(['a']);
   });
 });
 
