@@ -449,7 +449,9 @@ class SchemaCompiler {
         parts.push(p);
       }
     }
-    return combine('or', parts);
+    // A field extractor (or concept) with several fields in one schema: `x == v` if any field
+    // equals v, `x != v` if none does (VAST 2's type_resolver: a conjunction for negated operators).
+    return combine(negated(op) && x.kind === 'field' ? 'and' : 'or', parts);
   }
 
   private report(e: Expr, x: Operand, literal: Literal): PredicateReport {

@@ -14,6 +14,7 @@ import { resolveFields, resolveType } from '../../../src/expr/resolve.js';
 import { zeek } from '../../../src/formats/zeek/index.js';
 import { SchemaRegistry } from '../../../src/schemas/registry.js';
 import { arrowSchema, vastSchema } from '../../../src/types/arrow.js';
+import { BatchBuilder } from '../../../src/types/batch-builder.js';
 import { parseType } from '../../../src/types/parse-type.js';
 import type { RecordType, Schema } from '../../../src/types/type.js';
 import { ROOT } from '../../helpers/datasets.js';
@@ -164,6 +165,36 @@ describe('taxonomy concepts', () => {
   });
   it('a concept with no field in the data selects nothing rather than failing as an unknown field', () => {
     expect(count('net.uri == "/"')).toBe(0);
+  });
+  it('a negated concept with several fields in one schema holds when none of them matches', () => {
+    const r = new SchemaRegistry();
+    r.loadYaml(
+      [
+        'schemas:',
+        '  t.flow:',
+        '    fields: {a: uint64, b: uint64}',
+        'concepts:',
+        '  both: {fields: [t.flow.a, t.flow.b]}',
+      ].join('\n'),
+      'test.yaml',
+    );
+    const s = r.get('t.flow')!;
+    const b = new BatchBuilder(s);
+    for (const row of [
+      { a: 1, b: 2 },
+      { a: 3, b: 1 },
+      { a: 3, b: 4 },
+    ])
+      b.appendJson(row);
+    const batch = b.finish();
+    const rows = (text: string) => {
+      const q = compileQuery(mustParseExpression(text), text, [s], r);
+      expect(q.diagnostics).toEqual([]);
+      return [...setIndices(evaluate(q.program(s), batch), batch.numRows)];
+    };
+    expect(rows('both == 1')).toEqual([0, 1]);
+    expect(rows('both != 1')).toEqual([2]);
+    expect(rows('!(both == 1)')).toEqual([2]);
   });
   it('an unknown dotted name is still an unknown field', () => {
     expect(diagnostics('net.nothing == 1')).toEqual(["unknown field 'net.nothing'"]);
