@@ -516,7 +516,11 @@ export function compileQuery(
     return p;
   };
   for (const s of schemas) programFor(s);
-  const allPaths = new Set(schemas.flatMap((s) => leaves(s.type).map((l) => l.path)));
+  // Suggestions come from the fields of these schemas and from the concepts (`net.src.iq` → `net.src.ip`).
+  const allPaths = new Set([
+    ...schemas.flatMap((s) => leaves(s.type).map((l) => l.path)),
+    ...(ctx.taxonomy?.concepts.keys() ?? []),
+  ]);
   for (const r of reports.values()) {
     if (!r.resolved && r.isField && schemas.length > 0) {
       const hint = suggestField(allPaths, r.name);

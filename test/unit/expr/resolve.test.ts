@@ -196,7 +196,12 @@ describe('taxonomy concepts', () => {
     expect(rows('both != 1')).toEqual([2]);
     expect(rows('!(both == 1)')).toEqual([2]);
   });
-  it('an unknown dotted name is still an unknown field', () => {
+  it('an unknown dotted name is still an unknown field; a misspelt concept gets a suggestion', () => {
     expect(diagnostics('net.nothing == 1')).toEqual(["unknown field 'net.nothing'"]);
+    const text = 'net.src.iq == 192.168.1.104';
+    const q = compileQuery(mustParseExpression(text), text, [vastSchema(batches[0].schema)], registry);
+    expect(q.diagnostics.map((d) => [d.message, d.notes])).toEqual([
+      ["unknown field 'net.src.iq'", ["did you mean 'net.src.ip'?"]],
+    ]);
   });
 });
