@@ -8,7 +8,7 @@
  * The modules come from the main build (dist/), so this measures exactly the
  * code that `bin/vast.js` runs.
  */
-import type * as Schemas from '../src/cli/schemas.js';
+import type * as Schemas from '../src/schemas/load.js';
 import type * as Run from '../src/query/run.js';
 import type * as StoreModule from '../src/store/store.js';
 
@@ -35,7 +35,7 @@ const load = async <T>(path: string) => (await import(new URL(path, dist).href))
 async function main(job: VastJob): Promise<VastResult> {
   const { Store } = await load<typeof StoreModule>('store/store.js');
   const { prepareQuery, countQuery, emptyStats } = await load<typeof Run>('query/run.js');
-  const { schemaRegistry } = await load<typeof Schemas>('cli/schemas.js');
+  const { schemaRegistry } = await load<typeof Schemas>('schemas/load.js');
   const ms: number[] = [];
   let rows = 0;
   let stats = emptyStats();

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { VastError } from '../diagnostics.js';
 import { registerCount } from './commands/count.js';
+import { registerDump } from './commands/dump.js';
 import { registerExec } from './commands/exec.js';
 import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
@@ -37,6 +38,7 @@ function buildProgram(): Command {
   registerExec(program);
   registerStart(program);
   registerNodeControl(program);
+  registerDump(program);
   return program;
 }
 

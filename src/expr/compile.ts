@@ -7,9 +7,9 @@
  */
 import type * as A from 'apache-arrow';
 import type { Diagnostic } from '../diagnostics.js';
-import { parseType } from '../types/parse-type.js';
+import type { Taxonomy } from '../schemas/taxonomy.js';
 import type { Leaf, Schema, VastType } from '../types/type.js';
-import { BASIC_KINDS, indexPath, leaves } from '../types/type.js';
+import { indexPath, leaves } from '../types/type.js';
 import type { Expr, Literal, Operand, RelOp } from './ast.js';
 import { locate } from './errors.js';
 import { allSet, andInto, invert, OUTCOMES, orInto } from './kernels/bitmap.js';
@@ -28,7 +28,7 @@ import { compilePattern } from './kernels/pattern.js';
 import { enumTest, stringCompare, stringContains, stringEquals, stringTest } from './kernels/string.js';
 import { printLiteral } from './print.js';
 import type { PruneHint } from './prune.js';
-import { matchesFieldName, resolveFields, suggestField } from './resolve.js';
+import { isConcept, matchesFieldName, resolveFields, resolveType, suggestField } from './resolve.js';
 
 /** A compiled predicate for one schema. `text` is what `--explain` prints. */
 export type Program =
@@ -41,6 +41,8 @@ export type Program =
 export interface CompileContext {
   /** User type aliases, for `:alias` extractors. */
   readonly aliases: ReadonlyMap<string, VastType>;
+  /** Concepts a field extractor may name (`net.src.ip`); a `SchemaRegistry` is a context. */
+  readonly taxonomy?: Taxonomy;
 }
 
 const MSG = {
@@ -202,29 +204,6 @@ function patternTest(
   if (op === '==' || op === '!=') return compilePattern(`^(?:${lit.source})$`, lit.caseInsensitive);
   if (op === 'in' || op === '!in') return compilePattern(lit.source, lit.caseInsensitive);
   return undefined;
-}
-
-const TYPE_SYNONYMS: Record<string, string> = {
-  count: 'uint64',
-  int: 'int64',
-  addr: 'ip',
-  real: 'double',
-  interval: 'duration',
-};
-
-/** Leaves of a schema selected by a type extractor (`:ip`, `:count`, `:list`, or a user alias). */
-function leavesOfType(all: Leaf[], name: string, ctx: CompileContext): Leaf[] | undefined {
-  const kind = TYPE_SYNONYMS[name] ?? name;
-  const known: readonly string[] = [...BASIC_KINDS, 'enum', 'list', 'map'];
-  if (known.includes(kind)) return all.filter((l) => l.type.kind === kind);
-  if (ctx.aliases.has(name)) return all.filter((l) => l.type.alias === name);
-  // `:list<ip>`-style extractors name a full type.
-  try {
-    const t = parseType(name, ctx.aliases);
-    return all.filter((l) => JSON.stringify(l.type) === JSON.stringify(t));
-  } catch {
-    return undefined;
-  }
 }
 
 /** Evaluates a literal-only comparison of a meta value (`#schema`) at compile time. */
@@ -392,7 +371,7 @@ class SchemaCompiler {
   }
 
   private typeExtractor(name: string, op: RelOp, lit: Literal): Program {
-    const selected = leavesOfType(this.all, name, this.ctx) ?? [];
+    const selected = resolveType(this.schema, name, this.ctx.aliases) ?? [];
     return combine(
       'or',
       selected.map((l) => this.leafProgram(l, op, lit) ?? c(false)),
@@ -451,9 +430,9 @@ class SchemaCompiler {
     }
     const report = this.report(e, x, literal);
     let selected: Leaf[];
-    if (x.kind === 'field') selected = resolveFields(this.schema.type, x.name);
+    if (x.kind === 'field') selected = resolveFields(this.schema, x.name, this.ctx.taxonomy);
     else {
-      const s = leavesOfType(this.all, x.name, this.ctx);
+      const s = resolveType(this.schema, x.name, this.ctx.aliases);
       if (!s) {
         this.once(e, MSG.unknownType(x.name));
         return c(false);
@@ -470,7 +449,9 @@ class SchemaCompiler {
         parts.push(p);
       }
     }
-    return combine('or', parts);
+    // A field extractor (or concept) with several fields in one schema: `x == v` if any field
+    // equals v, `x != v` if none does (VAST 2's type_resolver: a conjunction for negated operators).
+    return combine(negated(op) && x.kind === 'field' ? 'and' : 'or', parts);
   }
 
   private report(e: Expr, x: Operand, literal: Literal): PredicateReport {
@@ -483,7 +464,7 @@ class SchemaCompiler {
         resolved: false,
         compatible: false,
         foundTypes: new Set(),
-        isField: x.kind === 'field',
+        isField: x.kind === 'field' && !isConcept(x.name, this.ctx.taxonomy),
       };
       this.reports.set(e, r);
     }
@@ -535,7 +516,11 @@ export function compileQuery(
     return p;
   };
   for (const s of schemas) programFor(s);
-  const allPaths = new Set(schemas.flatMap((s) => leaves(s.type).map((l) => l.path)));
+  // Suggestions come from the fields of these schemas and from the concepts (`net.src.iq` → `net.src.ip`).
+  const allPaths = new Set([
+    ...schemas.flatMap((s) => leaves(s.type).map((l) => l.path)),
+    ...(ctx.taxonomy?.concepts.keys() ?? []),
+  ]);
   for (const r of reports.values()) {
     if (!r.resolved && r.isField && schemas.length > 0) {
       const hint = suggestField(allPaths, r.name);

@@ -2,9 +2,22 @@
  * Name resolution against schemas. The suffix rule of VAST lives here and
  * nowhere else: a field extractor matches a field whose dotted path equals it
  * or ends with it on a segment boundary (`orig_h` finds `id.orig_h`,
- * `id.orig_h` finds `id.orig_h`, `rig_h` finds nothing).
+ * `id.orig_h` finds `id.orig_h`, `rig_h` finds nothing), and the path may be
+ * qualified by the schema name (`conn.duration` and `zeek.conn.id.orig_h`
+ * find their fields in `zeek.conn`). Taxonomy concepts (`net.src.ip`) and
+ * type extractors (`:port`, `:timestamp`) resolve here too.
  */
-import { type Leaf, leaves, type RecordType } from '../types/type.js';
+import type { Taxonomy } from '../schemas/taxonomy.js';
+import { parseType } from '../types/parse-type.js';
+import {
+  aliasNames,
+  BASIC_KINDS,
+  type Leaf,
+  leaves,
+  type RecordType,
+  type Schema,
+  type VastType,
+} from '../types/type.js';
 
 /** Whether `path` is matched by the extractor `name` under the suffix rule. */
 export function matchesFieldName(path: string, name: string): boolean {
@@ -12,15 +25,81 @@ export function matchesFieldName(path: string, name: string): boolean {
 }
 
 /**
- * The leaves of `type` matched by `name`. Records are matched too when
- * `includeRecords` is set (`select id` keeps the whole `id` record); the
- * result then holds the record's path with a synthetic record "leaf".
+ * The leaves of `schema` matched by the field extractor `name`: an exact path
+ * first; else every leaf whose path, or whose path qualified by the schema
+ * name, ends with `name`. When `name` is a taxonomy concept, the leaves of the
+ * concept's fields present in this schema instead (VAST resolves concepts
+ * before fields).
  */
-export function resolveFields(type: RecordType, name: string): Leaf[] {
-  const all = leaves(type);
+export function resolveFields(schema: Schema, name: string, taxonomy?: Taxonomy): Leaf[] {
+  const all = leaves(schema.type);
+  const conceptFields = taxonomy?.conceptFields(name);
+  const qualified = (l: Leaf) => `${schema.name}.${l.path}`;
+  if (conceptFields) return all.filter((l) => conceptFields.some((f) => matchesFieldName(qualified(l), f)));
   const exact = all.filter((l) => l.path === name);
   if (exact.length > 0) return exact;
-  return all.filter((l) => matchesFieldName(l.path, name));
+  return all.filter((l) => matchesFieldName(l.path, name) || matchesFieldName(qualified(l), name));
+}
+
+/** Whether a field extractor names a taxonomy concept (which is never an unknown field). */
+export function isConcept(name: string, taxonomy?: Taxonomy): boolean {
+  return taxonomy?.concepts.has(name) ?? false;
+}
+
+const TYPE_SYNONYMS: Record<string, string> = {
+  count: 'uint64',
+  int: 'int64',
+  addr: 'ip',
+  real: 'double',
+  interval: 'duration',
+};
+
+/**
+ * VAST 2 matched a basic type extractor against every field whose type is
+ * congruent to it, names aside: `type port = count`, so `:count` finds ports
+ * too, while `:port` finds only ports. Here `port` is a kind of its own, so
+ * this table carries that congruence.
+ */
+const CONGRUENT: Record<string, readonly string[]> = { uint64: ['uint64', 'port'] };
+
+/**
+ * The names a leaf's type goes by: its alias chain, and `timestamp` for the
+ * schema's event-time field (VAST 2's readers typed Zeek's `ts` and EVE's
+ * `timestamp` as `timestamp = time`; our readers keep the plain `time`).
+ */
+function leafTypeNames(schema: Schema, leaf: Leaf): readonly string[] {
+  const names = aliasNames(leaf.type);
+  return leaf.path === schema.timestamp ? [...names, 'timestamp'] : names;
+}
+
+/**
+ * Leaves of a schema selected by a type extractor: a basic kind (`:ip`,
+ * `:count`), a container kind (`:list`), a full type (`:list<ip>`), or an
+ * alias name (`:timestamp`, `:community_id`), which matches fields of that
+ * alias and of aliases of it. Undefined when the name is no type at all.
+ */
+export function resolveType(
+  schema: Schema,
+  name: string,
+  aliases: ReadonlyMap<string, VastType>,
+): Leaf[] | undefined {
+  const all = leaves(schema.type);
+  const kind = TYPE_SYNONYMS[name] ?? name;
+  const known: readonly string[] = [...BASIC_KINDS, 'enum', 'list', 'map'];
+  if (known.includes(kind)) {
+    const kinds = CONGRUENT[kind] ?? [kind];
+    return all.filter((l) => kinds.includes(l.type.kind));
+  }
+  // An alias the registry knows, or one the data carries (stored with a schema file the registry lacks).
+  const named = all.filter((l) => leafTypeNames(schema, l).includes(name));
+  if (named.length > 0 || aliases.has(name) || name === 'timestamp') return named;
+  // `:list<ip>`-style extractors name a full type.
+  try {
+    const t = parseType(name, aliases);
+    return all.filter((l) => JSON.stringify(l.type) === JSON.stringify(t));
+  } catch {
+    return undefined;
+  }
 }
 
 /** Record-or-leaf paths matched by `name` (for select/drop/rename of whole records). */

@@ -4,7 +4,7 @@
  */
 import type * as A from 'apache-arrow';
 import type { Diagnostic } from '../diagnostics.js';
-import type { SchemaRegistry } from '../types/registry.js';
+import type { SchemaRegistry } from '../schemas/registry.js';
 
 export interface ReaderContext {
   /** The input's name for messages: the path given with `-r`, or `<stdin>`. */

@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import type * as A from 'apache-arrow';
 import { type Diagnostic, InputError } from '../diagnostics.js';
-import type { SchemaRegistry } from '../types/registry.js';
+import type { SchemaRegistry } from '../schemas/registry.js';
 import type { FormatDef, ReaderContext, ReaderOptions } from './format.js';
 import { byteBudget, decompress } from './framing/decompress.js';
 

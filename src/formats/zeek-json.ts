@@ -19,7 +19,7 @@
  * rounded to microseconds, the resolution of Zeek's logs, and `\xHH` escapes
  * in strings are decoded as the Zeek TSV reader decodes them.
  */
-import type { SchemaRegistry } from '../types/registry.js';
+import type { SchemaRegistry } from '../schemas/registry.js';
 import { basic, leaves, record } from '../types/type.js';
 import type { FormatDef } from './format.js';
 import { shapeFromType } from './json/infer.js';

@@ -20,7 +20,7 @@ import * as A from 'apache-arrow';
 import { VastError } from '../diagnostics.js';
 import { readArrow } from '../formats/arrow.js';
 import type { ReaderContext } from '../formats/format.js';
-import { SchemaRegistry } from '../types/registry.js';
+import { SchemaRegistry } from '../schemas/registry.js';
 import { BATCH_ID_HEADER } from './batch-ids.js';
 import { ARROW_STREAM, parseClientEndpoint } from './endpoint.js';
 import { streamErrorOf } from './stream-error.js';

@@ -7,10 +7,10 @@ import type * as A from 'apache-arrow';
 import type { Logger } from 'pino';
 import { formatDiagnostic, VastError } from '../diagnostics.js';
 import { batchSelector, prepareQuery } from '../query/run.js';
+import type { SchemaRegistry } from '../schemas/registry.js';
 import { findSource, sources } from '../sources/index.js';
 import { SourcePolicy, SourceRefusal } from '../sources/policy.js';
 import type { RunningSource, SourceDef, SourceOption, SourceOptions } from '../sources/source.js';
-import type { SchemaRegistry } from '../types/registry.js';
 import type { NodeConfig } from './config.js';
 import type { Tenant } from './tenant.js';
 

@@ -7,8 +7,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { userConfigDir } from '../cli/schemas.js';
 import { VastError } from '../diagnostics.js';
+import { userConfigDir } from '../schemas/load.js';
 
 import { DEFAULT_ENDPOINT } from './endpoint.js';
 

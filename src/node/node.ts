@@ -8,10 +8,10 @@
  */
 
 import pino, { type Logger } from 'pino';
-import { schemaRegistry } from '../cli/schemas.js';
+import { schemaRegistry } from '../schemas/load.js';
+import type { SchemaRegistry } from '../schemas/registry.js';
 import { ensureDir } from '../store/fs-util.js';
 import { claimDatabase } from '../store/holder.js';
-import type { SchemaRegistry } from '../types/registry.js';
 import { AUDIT_SCHEMA, type AuditFields, AuditLog } from './audit.js';
 import { DEFAULT_TENANT, type Principal, TENANT_RE, TokenStore } from './auth.js';
 import { Components } from './components.js';

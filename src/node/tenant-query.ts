@@ -2,8 +2,8 @@
 import type * as A from 'apache-arrow';
 import { VastError } from '../diagnostics.js';
 import { type PreparedQuery, prepareQuery, QueryCancelledError, QueryTimeoutError } from '../query/run.js';
+import type { SchemaRegistry } from '../schemas/registry.js';
 import { vastSchema } from '../types/arrow.js';
-import type { SchemaRegistry } from '../types/registry.js';
 import type { Schema } from '../types/type.js';
 import { HttpError } from './http.js';
 import type { Tenant } from './tenant.js';

@@ -17,11 +17,11 @@ import { prune, SketchCache } from '../expr/prune.js';
 import { filter } from '../pipeline/batch-ops.js';
 import type { Operator, Predicate } from '../pipeline/operator.js';
 import { parsePipeline, runPipeline, splitQuery } from '../pipeline/parse.js';
+import type { SchemaRegistry } from '../schemas/registry.js';
 import type { PartitionEntry } from '../store/catalog.js';
 import { CorruptionError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import { vastSchema } from '../types/arrow.js';
-import type { SchemaRegistry } from '../types/registry.js';
 import type { Schema } from '../types/type.js';
 import { hideInternalSchemas } from './internal-schemas.js';
 
@@ -152,7 +152,7 @@ export function whereCompiler(registry: SchemaRegistry, now?: bigint) {
   return (text: string, _offset: number): Predicate => {
     const parsed = parseExpression(text, { now });
     if (!parsed.ok) fail(text, parsed.diagnostics);
-    const compiled = compileQuery(parsed.expr, text, [], { aliases: registry.aliases });
+    const compiled = compileQuery(parsed.expr, text, [], registry);
     const programOf = programCache(compiled);
     return (batch) => evaluate(programOf(batch), batch);
   };
@@ -176,9 +176,7 @@ export function prepareQuery(
     split.expression.trim() === '' ? 'true' : ' '.repeat(split.expressionOffset) + split.expression;
   const parsed = parseExpression(exprText, { now: opts.now });
   if (!parsed.ok) fail(exprText, parsed.diagnostics);
-  const compiled = hideInternalSchemas(
-    compileQuery(parsed.expr, exprText, schemas, { aliases: registry.aliases }),
-  );
+  const compiled = hideInternalSchemas(compileQuery(parsed.expr, exprText, schemas, registry));
   if (compiled.diagnostics.length > 0) fail(exprText, compiled.diagnostics);
   const pipeline = split.pipeline
     ? parsePipeline(full, { compileWhere: whereCompiler(registry, opts.now) }, split.pipelineOffset)

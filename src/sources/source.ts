@@ -7,7 +7,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import type { Diagnostic } from '../diagnostics.js';
-import type { SchemaRegistry } from '../types/registry.js';
+import type { SchemaRegistry } from '../schemas/registry.js';
 import type { SourcePolicy } from './policy.js';
 
 /** A command-line style option of a source (`-i em0`, `--port 2055`). */

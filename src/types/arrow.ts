@@ -9,6 +9,8 @@ import { basic, type RecordType, record, type Schema, unreachable, type VastType
 
 export const EXTENSION_KEY = 'ARROW:extension:name';
 export const ALIAS_KEY = 'vast.alias';
+/** The names an alias type aliases in turn, comma-separated, innermost last (`VastType.aliasOf`). */
+export const ALIAS_OF_KEY = 'vast.alias_of';
 export const SCHEMA_NAME_KEY = 'vast.schema';
 export const SCHEMA_TIMESTAMP_KEY = 'vast.timestamp';
 
@@ -68,6 +70,7 @@ export function arrowField(name: string, t: VastType, nullable = true): A.Field 
   const meta = new Map<string, string>();
   if (t.kind in EXT) meta.set(EXTENSION_KEY, EXT[t.kind as keyof typeof EXT]);
   if (t.alias) meta.set(ALIAS_KEY, t.alias);
+  if (t.aliasOf?.length) meta.set(ALIAS_OF_KEY, t.aliasOf.join(','));
   return new A.Field(name, arrowType(t), nullable, meta);
 }
 
@@ -85,8 +88,10 @@ export function arrowSchema(s: Schema): A.Schema {
 export function vastType(field: A.Field): VastType {
   const ext = field.metadata.get(EXTENSION_KEY);
   const alias = field.metadata.get(ALIAS_KEY);
+  const aliasOf = field.metadata.get(ALIAS_OF_KEY);
   const t = vastTypeOf(field.type, ext);
-  return alias ? { ...t, alias } : t;
+  if (!alias) return t;
+  return aliasOf ? { ...t, alias, aliasOf: aliasOf.split(',') } : { ...t, alias };
 }
 
 function vastTypeOf(type: A.DataType, ext: string | undefined): VastType {

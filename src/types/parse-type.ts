@@ -1,4 +1,5 @@
 import {
+  aliasNames,
   BASIC_KINDS,
   type BasicKind,
   basic,
@@ -92,7 +93,8 @@ class TypeParser {
     const kind = SYNONYMS[name] ?? name;
     if ((BASIC_KINDS as readonly string[]).includes(kind)) return basic(kind as BasicKind);
     const alias = this.aliases.get(name);
-    if (alias) return { ...alias, alias: name };
+    // The type keeps the chain of names it aliases, so `:timestamp` finds fields of an alias of `timestamp`.
+    if (alias) return named(alias, name);
     return this.fail(`unknown type '${name}'`);
   }
 }
@@ -116,4 +118,11 @@ export function recordFromFieldMap(
   };
   walk(fields, '');
   return flat.length === 0 ? record([]) : unflatten(flat);
+}
+
+/** `t` under the name `name`, remembering the names `t` already had (none: no `aliasOf`, so unnamed and recovered types compare equal). */
+function named(t: VastType, name: string): VastType {
+  const { aliasOf: _, ...rest } = t;
+  const inner = aliasNames(t);
+  return inner.length > 0 ? { ...rest, alias: name, aliasOf: inner } : { ...rest, alias: name };
 }

@@ -2,11 +2,13 @@
  * Times are signed 64-bit nanoseconds since the Unix epoch, UTC.
  * Text forms: ISO 8601 (`2020-01-01`, `2020-01-01T10:00:00.5Z`,
  * `2009-11-18T08:00:21.123456+0100`) and epoch seconds (`1258531221.486539`).
+ * Date and time may also be joined by `+`, as VAST 2 read Argus' `ra` output
+ * (`2009-11-18+09:00:03.914398`).
  */
 import { decimalTimes } from './duration.js';
 
 const ISO_RE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/;
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T +](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/;
 
 /** Parses an ISO 8601 timestamp into nanoseconds; undefined if it is not one. */
 export function parseIsoTime(text: string): bigint | undefined {

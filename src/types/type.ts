@@ -16,12 +16,27 @@ export type BasicKind =
   | 'subnet'
   | 'port';
 
+/**
+ * A type named by the schemas (`type timestamp = time`): `alias` is its name,
+ * `aliasOf` the names it aliases in turn, innermost last
+ * (`type event_time = timestamp` gives alias `event_time`, aliasOf `[timestamp]`).
+ */
+interface Named {
+  alias?: string;
+  aliasOf?: readonly string[];
+}
+
 export type VastType =
-  | { kind: BasicKind; alias?: string }
-  | { kind: 'enum'; alias?: string }
-  | { kind: 'list'; element: VastType; alias?: string }
-  | { kind: 'record'; fields: readonly RecordField[]; alias?: string }
-  | { kind: 'map'; key: VastType; value: VastType; alias?: string };
+  | ({ kind: BasicKind } & Named)
+  | ({ kind: 'enum' } & Named)
+  | ({ kind: 'list'; element: VastType } & Named)
+  | ({ kind: 'record'; fields: readonly RecordField[] } & Named)
+  | ({ kind: 'map'; key: VastType; value: VastType } & Named);
+
+/** Every name a type goes by, outermost first (`event_time`, `timestamp`); empty for unnamed types. */
+export function aliasNames(t: VastType): readonly string[] {
+  return t.alias ? [t.alias, ...(t.aliasOf ?? [])] : [];
+}
 
 export type RecordType = Extract<VastType, { kind: 'record' }>;
 export type ListType = Extract<VastType, { kind: 'list' }>;
@@ -147,13 +162,24 @@ export function indexPath(type: RecordType, path: string | readonly string[]): n
 
 /** Canonical text of a type, as in VAST: `list<ip>`, `record{a: int64}`. */
 export function typeToString(t: VastType): string {
+  return typeText(t, false);
+}
+
+/** A type as schema files write it: named types by their name (`list<timestamp>`). */
+export function typeToNamedString(t: VastType): string {
+  return typeText(t, true);
+}
+
+function typeText(t: VastType, byAlias: boolean): string {
+  if (byAlias && t.alias) return t.alias;
+  const text = (x: VastType) => typeText(x, byAlias);
   switch (t.kind) {
     case 'list':
-      return `list<${typeToString(t.element)}>`;
+      return `list<${text(t.element)}>`;
     case 'map':
-      return `map<${typeToString(t.key)}, ${typeToString(t.value)}>`;
+      return `map<${text(t.key)}, ${text(t.value)}>`;
     case 'record':
-      return `record{${t.fields.map((f) => `${f.name}: ${typeToString(f.type)}`).join(', ')}}`;
+      return `record{${t.fields.map((f) => `${f.name}: ${text(f.type)}`).join(', ')}}`;
     default:
       return t.kind;
   }

@@ -19,7 +19,7 @@ import { findFormat, formats } from '../../src/formats/index.js';
 import { encodeParquet } from '../../src/formats/parquet.js';
 import { bytesInput, readBatches } from '../../src/formats/read.js';
 import { prepareQuery } from '../../src/query/run.js';
-import { loadRegistry } from '../../src/types/registry.js';
+import { loadRegistry } from '../../src/schemas/registry.js';
 import { generated, MAX_LINE_BYTES, mutated, seedsFor, tokenText } from './inputs.js';
 
 const registry = loadRegistry();

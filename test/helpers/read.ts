@@ -3,7 +3,7 @@ import type * as A from 'apache-arrow';
 import type { Diagnostic } from '../../src/diagnostics.js';
 import type { FormatDef } from '../../src/formats/format.js';
 import { bytesInput, type ReadOptions, readBatches } from '../../src/formats/read.js';
-import { loadRegistry } from '../../src/types/registry.js';
+import { loadRegistry } from '../../src/schemas/registry.js';
 
 export const registry = loadRegistry();
 

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import { countQuery, emptyStats, explain, plan, prepareQuery } from '../../query/run.js';
+import { schemaRegistry } from '../../schemas/load.js';
 import { Store } from '../../store/store.js';
 import { addDbFlag, dbDir } from '../flags/db.js';
 import { addEndpointFlags, nodeClient } from '../flags/endpoint.js';
-import { schemaRegistry } from '../schemas.js';
 
 export function registerCount(program: Command): void {
   const cmd = program

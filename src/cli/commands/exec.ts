@@ -10,10 +10,10 @@ import { findFormat, formats } from '../../formats/index.js';
 import { fileInput, readBatches } from '../../formats/read.js';
 import { runPipeline } from '../../pipeline/parse.js';
 import { batchSelector, prepareQuery } from '../../query/run.js';
+import { schemaRegistry } from '../../schemas/load.js';
 import { addDbFlag, dbDir } from '../flags/db.js';
 import { addInputFlags, formatExtras, type InputFlags } from '../flags/input.js';
 import { openSink } from '../output.js';
-import { schemaRegistry } from '../schemas.js';
 
 interface ExecFlags extends InputFlags {
   format?: string;

@@ -3,12 +3,12 @@ import type { Command } from 'commander';
 import { UsageError } from '../../diagnostics.js';
 import { findFormat } from '../../formats/index.js';
 import { emptyStats, explain, prepareQuery, QueryBudget, runQuery } from '../../query/run.js';
+import { schemaRegistry } from '../../schemas/load.js';
 import { Store } from '../../store/store.js';
 import { addDbFlag, dbDir } from '../flags/db.js';
 import { addEndpointFlags, nodeClient } from '../flags/endpoint.js';
 import { positiveInt } from '../flags/input.js';
 import { openSink } from '../output.js';
-import { schemaRegistry } from '../schemas.js';
 
 interface ExportFlags {
   maxEvents?: number;

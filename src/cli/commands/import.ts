@@ -4,6 +4,7 @@ import { type Diagnostic, formatDiagnostic, InputError, VastError } from '../../
 import { findFormat } from '../../formats/index.js';
 import { fileInput, type ReadStats, readBatches } from '../../formats/read.js';
 import type { NodeClient } from '../../node/client.js';
+import { schemaRegistry } from '../../schemas/load.js';
 import { refuseIfServed } from '../../store/holder.js';
 import { Store } from '../../store/store.js';
 import { schemaName } from '../../types/arrow.js';
@@ -12,7 +13,6 @@ import { addDbFlag, dbDir } from '../flags/db.js';
 import { addEndpointFlags, nodeClient } from '../flags/endpoint.js';
 import { addInputFlags, formatExtras, type InputFlags, positiveInt } from '../flags/input.js';
 import { Progress } from '../progress.js';
-import { schemaRegistry } from '../schemas.js';
 
 /** How many skipped-event errors are printed before they are only counted. */
 const MAX_PRINTED_ERRORS = 20;

@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { VastError } from '../../diagnostics.js';
 import { type ClientTls, NodeClient, probe } from '../../node/client.js';
 import { DEFAULT_ENDPOINT } from '../../node/endpoint.js';
-import { userConfigDir } from '../schemas.js';
+import { userConfigDir } from '../../schemas/load.js';
 
 /** `--endpoint`, `--token`, `--node` and TLS: where the node is, whether it must be used, how to trust it. */
 export function addEndpointFlags(cmd: Command): Command {

@@ -11,7 +11,7 @@
  */
 import type * as A from 'apache-arrow';
 import type { Diagnostic } from '../../diagnostics.js';
-import type { SchemaRegistry } from '../../types/registry.js';
+import type { SchemaRegistry } from '../../schemas/registry.js';
 import { isSupportedLinktype, linktypeName } from './packet.js';
 import {
   isPcapHeader,

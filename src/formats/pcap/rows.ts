@@ -7,6 +7,7 @@
  * dropped.
  */
 import type * as A from 'apache-arrow';
+import type { SchemaRegistry } from '../../schemas/registry.js';
 import { BatchBuilder } from '../../types/batch-builder.js';
 import type {
   ColumnBuilder,
@@ -15,7 +16,6 @@ import type {
   PortColumnBuilder,
   StringColumnBuilder,
 } from '../../types/builder.js';
-import type { SchemaRegistry } from '../../types/registry.js';
 import { basic, type RecordType, record, type Schema, typesEqual } from '../../types/type.js';
 import { base64Into, COMMUNITY_ID_BYTES, communityId, digest } from './community-id.js';
 import { FlowTable } from './flows.js';

@@ -8,7 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { VastError } from '../../../src/diagnostics.js';
 import { MAX_CONNECTIVES, MAX_NESTING, parseExpression } from '../../../src/expr/parser.js';
 import { prepareQuery } from '../../../src/query/run.js';
-import { loadRegistry } from '../../../src/types/registry.js';
+import { loadRegistry } from '../../../src/schemas/registry.js';
 
 const registry = loadRegistry();
 

@@ -19,10 +19,10 @@ import {
   QueryTimeoutError,
   runQuery,
 } from '../../../src/query/run.js';
+import { SchemaRegistry } from '../../../src/schemas/registry.js';
 import { Store } from '../../../src/store/store.js';
 import { BatchBuilder } from '../../../src/types/batch-builder.js';
 import { parseType } from '../../../src/types/parse-type.js';
-import { SchemaRegistry } from '../../../src/types/registry.js';
 import type { RecordType } from '../../../src/types/type.js';
 
 describe('pattern limits', () => {

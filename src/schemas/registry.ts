@@ -1,28 +1,35 @@
 /**
- * The schema registry: the schemas vast knows by name, loaded from the YAML
- * files shipped in `schemas/` and from user directories. Readers use it to type
- * known fields; `export` uses it to resolve names.
+ * The schema registry: the schemas, type aliases and taxonomy vast knows by
+ * name, loaded from the YAML files shipped in `schemas/` and from user
+ * directories. Readers use it to type known fields; queries use it to resolve
+ * names (aliases for `:alias` extractors, concepts for `net.src.ip`).
  *
  * File format (see schemas/README.md):
- *   types:            # user type aliases, usable in fields and as `:alias` extractors
- *     community_id: string
+ *   types:            # type aliases, usable in fields and as `:alias` extractors
+ *     timestamp: time
  *   schemas:
  *     zeek.conn:
  *       timestamp: ts
  *       fields:
- *         ts: time
+ *         ts: timestamp
  *         id.orig_h: ip
+ *   concepts:         # taxonomy (taxonomy.ts)
+ *     net.src.ip: { fields: [zeek.conn.id.orig_h] }
+ *   models:
+ *     net.connection: { definition: [net.src.ip, net.src.port, ...] }
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
-import { parseType, recordFromFieldMap } from './parse-type.js';
-import type { RecordType, Schema, VastType } from './type.js';
+import { parseType, recordFromFieldMap } from '../types/parse-type.js';
+import type { RecordType, Schema, VastType } from '../types/type.js';
+import { Taxonomy } from './taxonomy.js';
 
 export class SchemaRegistry {
   private readonly schemas = new Map<string, Schema>();
   readonly aliases = new Map<string, VastType>();
+  readonly taxonomy = new Taxonomy();
 
   get(name: string): Schema | undefined {
     return this.schemas.get(name);
@@ -44,11 +51,18 @@ export class SchemaRegistry {
       throw new Error(`${source}: invalid YAML: ${(e as Error).message}`);
     }
     if (doc === null || doc === undefined) return;
-    if (typeof doc !== 'object') throw new Error(`${source}: expected a map with 'types' and/or 'schemas'`);
+    if (Array.isArray(doc)) {
+      // VAST 2's taxonomy files are lists of `- concept:` / `- model:` items.
+      this.taxonomy.loadVastList(doc, source);
+      return;
+    }
+    if (typeof doc !== 'object')
+      throw new Error(`${source}: expected a map with 'types', 'schemas', 'concepts' and/or 'models'`);
     const { types = {}, schemas = {} } = doc as {
       types?: Record<string, string>;
       schemas?: Record<string, unknown>;
     };
+    this.taxonomy.load(doc as { concepts?: unknown; models?: unknown }, source);
     for (const [name, t] of Object.entries(types)) {
       try {
         this.aliases.set(name, parseType(String(t), this.aliases));

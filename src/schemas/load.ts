@@ -1,6 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { loadRegistry, type SchemaRegistry } from '../types/registry.js';
+import { loadRegistry, type SchemaRegistry } from './registry.js';
 
 /** The user's configuration directory ($XDG_CONFIG_HOME/vast or ~/.config/vast). */
 export function userConfigDir(): string {
