@@ -4,6 +4,8 @@
  * or ends with it on a segment boundary (`orig_h` finds `id.orig_h`,
  * `id.orig_h` finds `id.orig_h`, `rig_h` finds nothing).
  */
+
+import { editDistance } from '../diagnostics/suggest.js';
 import { type Leaf, leaves, type RecordType } from '../types/type.js';
 
 /** Whether `path` is matched by the extractor `name` under the suffix rule. */
@@ -36,21 +38,6 @@ export function resolvePaths(type: RecordType, name: string): string[] {
   walk(type, '');
   const exact = paths.filter((p) => p === name);
   return exact.length > 0 ? exact : paths.filter((p) => matchesFieldName(p, name));
-}
-
-/** Levenshtein distance, for `did you mean` suggestions. */
-export function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0];
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = d[j];
-      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return d[b.length];
 }
 
 /** The known field path closest to `name`, if any is close enough to suggest. */
