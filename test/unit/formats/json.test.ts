@@ -395,7 +395,9 @@ describe('json reader: bad input', () => {
     );
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).diagnostic?.location?.line).toBe(2);
-    expect((err as InputError).message).toMatch(/^error: invalid JSON.*\n --> .*json-invalid-line\.json:2:14$/);
+    expect((err as InputError).message).toMatch(
+      /^error: invalid JSON.*\n --> .*json-invalid-line\.json:2:14$/,
+    );
   });
 
   test('gzip input is read transparently', async () => {

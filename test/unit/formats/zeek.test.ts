@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type * as A from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
-import { renderDiagnostic, InputError } from '../../../src/diagnostics.js';
+import { InputError, renderDiagnostic } from '../../../src/diagnostics.js';
 import { zeek } from '../../../src/formats/zeek/index.js';
 import { schemaName, vastSchema } from '../../../src/types/arrow.js';
 import { formatIP } from '../../../src/types/ip.js';
