@@ -7,7 +7,6 @@
 export {
   type Diagnostic,
   type DiagnosticParts,
-  diagnostic,
   errorDiagnostic,
   type Location,
   locate,
@@ -16,4 +15,4 @@ export {
   warningDiagnostic,
 } from './diagnostics/diagnostic.js';
 export { InputError, renderError, StoreError, UsageError, VastError } from './diagnostics/errors.js';
-export { formatLocation, renderDiagnostic, renderDiagnostics } from './diagnostics/render.js';
+export { renderDiagnostic, renderDiagnostics } from './diagnostics/render.js';

@@ -57,7 +57,7 @@ export interface DiagnosticParts {
 }
 
 /** A diagnostic of any severity; absent and empty parts are left out, so diagnostics compare by value. */
-export function diagnostic(severity: Severity, message: string, parts: DiagnosticParts = {}): Diagnostic {
+function diagnostic(severity: Severity, message: string, parts: DiagnosticParts = {}): Diagnostic {
   const { location, excerpt, notes, hints, recoverable = severity !== 'error' } = parts;
   return {
     severity,

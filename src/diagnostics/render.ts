@@ -20,7 +20,7 @@ import type { Diagnostic, Location } from './diagnostic.js';
 const encoder = new TextEncoder();
 
 /** `conn.log:12:40`, or `12:40` for a location in an unnamed text. */
-export function formatLocation(l: Location): string {
+function formatLocation(l: Location): string {
   return `${l.source !== undefined ? `${l.source}:` : ''}${l.line}:${l.column}`;
 }
 

@@ -9,14 +9,14 @@ import { z } from 'zod';
 import { type Diagnostic, errorDiagnostic } from './diagnostic.js';
 import { VastError } from './errors.js';
 
-export const LocationWire = z.object({
+const LocationWire = z.object({
   source: z.string().optional(),
   line: z.number().int().positive(),
   column: z.number().int().positive(),
   length: z.number().int().positive().optional(),
 });
 
-export const DiagnosticWire = z.object({
+const DiagnosticWire = z.object({
   severity: z.enum(['error', 'warning', 'note']),
   message: z.string(),
   location: LocationWire.optional(),
