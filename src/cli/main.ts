@@ -1,7 +1,7 @@
 /** The `vast` command line: one file per command in commands/, shared flags in flags/. */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { VastError } from '../diagnostics.js';
+import { renderError, VastError } from '../diagnostics.js';
 import { registerCount } from './commands/count.js';
 import { registerDump } from './commands/dump.js';
 import { registerExec } from './commands/exec.js';
@@ -54,8 +54,7 @@ async function main(argv: string[]): Promise<void> {
       e instanceof VastError ||
       (e instanceof Error && !(e instanceof TypeError) && !(e instanceof RangeError))
     ) {
-      // Rendered diagnostics (expressions, pipelines) already carry their `error:` prefix.
-      process.stderr.write(e.message.startsWith('error:') ? `${e.message}\n` : `error: ${e.message}\n`);
+      process.stderr.write(`${renderError(e)}\n`);
       process.exitCode = 1;
       return;
     }

@@ -6,12 +6,12 @@
  * schemas a query may touch, so errors name what exists.
  */
 import type * as A from 'apache-arrow';
-import type { Diagnostic } from '../diagnostics.js';
+import { type Diagnostic, errorDiagnostic, spanIn } from '../diagnostics.js';
 import type { Taxonomy } from '../schemas/taxonomy.js';
 import type { Leaf, Schema, VastType } from '../types/type.js';
 import { indexPath, leaves } from '../types/type.js';
 import type { Expr, Literal, Operand, RelOp } from './ast.js';
-import { locate } from './errors.js';
+import { QUERY_SOURCE } from './errors.js';
 import { allSet, andInto, invert, OUTCOMES, orInto } from './kernels/bitmap.js';
 import {
   anyValue,
@@ -473,12 +473,7 @@ class SchemaCompiler {
 
   private once(e: Expr, message: string): void {
     if (this.diagnostics.some((d) => d.message === message)) return;
-    this.diagnostics.push({
-      severity: 'error',
-      message,
-      recoverable: false,
-      location: locate(this.text, e.span.start),
-    });
+    this.diagnostics.push(errorDiagnostic(message, spanIn(QUERY_SOURCE, this.text, e.span.start)));
   }
 }
 
@@ -524,20 +519,19 @@ export function compileQuery(
   for (const r of reports.values()) {
     if (!r.resolved && r.isField && schemas.length > 0) {
       const hint = suggestField(allPaths, r.name);
-      diagnostics.push({
-        severity: 'error',
-        message: MSG.unknownField(r.name),
-        location: locate(text, r.span.start),
-        notes: hint ? [`did you mean '${hint}'?`] : [],
-        recoverable: false,
-      });
+      diagnostics.push(
+        errorDiagnostic(MSG.unknownField(r.name), {
+          ...spanIn(QUERY_SOURCE, text, r.span.start, r.name.length),
+          hints: hint ? [`did you mean '${hint}'?`] : [],
+        }),
+      );
     } else if (r.resolved && !r.compatible) {
-      diagnostics.push({
-        severity: 'error',
-        message: MSG.mismatch(`'${r.name}'`, [...r.foundTypes].join(', '), describeLiteral(r.literal)),
-        location: locate(text, r.span.start),
-        recoverable: false,
-      });
+      diagnostics.push(
+        errorDiagnostic(
+          MSG.mismatch(`'${r.name}'`, [...r.foundTypes].join(', '), describeLiteral(r.literal)),
+          spanIn(QUERY_SOURCE, text, r.span.start, r.name.length),
+        ),
+      );
     }
   }
   return { expr, program: programFor, diagnostics, hints };

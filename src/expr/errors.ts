@@ -1,9 +1,17 @@
 /**
- * Error messages of the expression lexer and parser, and their rendering as
- * super's ErrorList does: every problem found in one pass, each with its
- * line:column, the source line and a caret.
+ * Error messages of the expression lexer and parser, collected as super's
+ * ErrorList does (every problem found in one pass), and their diagnostics,
+ * which carry their source line so that the one renderer (diagnostics/render.ts)
+ * shows them with carets.
  */
-import { type Diagnostic, VastError } from '../diagnostics.js';
+import {
+  type Diagnostic,
+  errorDiagnostic,
+  locate,
+  renderDiagnostics,
+  spanIn,
+  VastError,
+} from '../diagnostics.js';
 
 // Lexical errors.
 export const UNKNOWN_TOKEN = (t: string) => `unknown token '${t}'`;
@@ -69,28 +77,21 @@ export const NOTE_END_OF_INPUT = 'reached the end of the expression';
 /** At most this many problems are reported for one expression. */
 export const MAX_PROBLEMS = 20;
 
+/** The source name of expressions and pipelines in diagnostics: `--> query:1:5`. */
+export const QUERY_SOURCE = 'query';
+
 /** A problem found while lexing or parsing, before it becomes a Diagnostic. */
 export interface Problem {
   /** 0-based UTF-16 offset into the expression text. */
   readonly offset: number;
+  /** UTF-16 units the problem spans; absent: one. */
+  readonly length?: number;
   readonly message: string;
   readonly notes?: readonly string[];
 }
 
-const encoder = new TextEncoder();
-
-/** 1-based line and column (UTF-8 bytes, as `Location` specifies) of a text offset. */
-export function locate(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < offset && i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  return { line, column: encoder.encode(text.slice(lineStart, offset)).length + 1 };
-}
+/** 1-based line and column of a text offset (the one `locate` of diagnostics). */
+export { locate };
 
 /** `1:5`, for messages that refer to another place in the text. */
 export function where(text: string, offset: number): string {
@@ -98,14 +99,9 @@ export function where(text: string, offset: number): string {
   return `${line}:${column}`;
 }
 
+/** The diagnostic of a problem in the query `text`, with its source line. */
 export function toDiagnostic(text: string, p: Problem): Diagnostic {
-  return {
-    severity: 'error',
-    message: p.message,
-    location: locate(text, p.offset),
-    ...(p.notes && p.notes.length > 0 ? { notes: p.notes } : {}),
-    recoverable: false,
-  };
+  return errorDiagnostic(p.message, { ...spanIn(QUERY_SOURCE, text, p.offset, p.length), notes: p.notes });
 }
 
 /** Sorts by position and drops a second problem at the same offset (a cascade of the first). */
@@ -120,51 +116,13 @@ export function settle(problems: readonly Problem[]): Problem[] {
   return out;
 }
 
-/**
- * Renders diagnostics of an expression, one block each:
- *
- * ```text
- * error: unknown token '@' at 1:6
- * x == @
- *      ^
- * ```
- *
- * Notes follow the caret as `note: ...` lines. Diagnostics without a location
- * render as their message alone.
- */
-export function renderDiagnostics(text: string, diagnostics: readonly Diagnostic[]): string {
-  const lines = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
-  return diagnostics
-    .map((d) => {
-      const loc = d.location;
-      const notes = (d.notes ?? []).map((n) => `\nnote: ${n}`).join('');
-      if (!loc) return `${d.severity}: ${d.message}${notes}`;
-      const src = lines[loc.line - 1] ?? '';
-      return `${d.severity}: ${d.message} at ${loc.line}:${loc.column}\n${src}\n${caretPad(src, loc.column)}^${notes}`;
-    })
-    .join('\n');
-}
-
-/** Whitespace that puts a caret under the character at 1-based byte `column` (tabs kept as tabs). */
-function caretPad(line: string, column: number): string {
-  let pad = '';
-  let bytes = 0;
-  for (const ch of line) {
-    if (bytes >= column - 1) break;
-    bytes += encoder.encode(ch).length;
-    pad += ch === '\t' ? '\t' : ' ';
-  }
-  // A caret past the end of the line (end of input) goes right after it.
-  return pad + ' '.repeat(Math.max(0, column - 1 - bytes));
-}
-
-/** Thrown by `mustParseExpression`; `message` is the rendered diagnostics. */
+/** Thrown by `mustParseExpression` and query preparation; `message` is the rendered diagnostics. */
 export class ExpressionError extends VastError {
   constructor(
     readonly text: string,
-    readonly diagnostics: readonly Diagnostic[],
+    diagnostics: readonly Diagnostic[],
   ) {
-    super(renderDiagnostics(text, diagnostics), diagnostics[0]);
+    super(renderDiagnostics(diagnostics), diagnostics);
     this.name = 'ExpressionError';
   }
 }

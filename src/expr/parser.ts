@@ -63,7 +63,7 @@ export type ParseResult = { ok: true; expr: Expr } | { ok: false; diagnostics: D
  * @example
  * const text = 'id.orig_h in 10.0.0.0/8 && :time > now - 1h';
  * const r = parseExpression(text);
- * if (!r.ok) console.error(renderDiagnostics(text, r.diagnostics));
+ * if (!r.ok) console.error(renderDiagnostics(r.diagnostics));
  */
 export function parseExpression(text: string, opts: ParseOptions = {}): ParseResult {
   const lexed = tokenize(text);

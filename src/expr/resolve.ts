@@ -7,6 +7,7 @@
  * find their fields in `zeek.conn`). Taxonomy concepts (`net.src.ip`) and
  * type extractors (`:port`, `:timestamp`) resolve here too.
  */
+import { editDistance } from '../diagnostics/suggest.js';
 import type { Taxonomy } from '../schemas/taxonomy.js';
 import { parseType } from '../types/parse-type.js';
 import {
@@ -115,21 +116,6 @@ export function resolvePaths(type: RecordType, name: string): string[] {
   walk(type, '');
   const exact = paths.filter((p) => p === name);
   return exact.length > 0 ? exact : paths.filter((p) => matchesFieldName(p, name));
-}
-
-/** Levenshtein distance, for `did you mean` suggestions. */
-export function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0];
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = d[j];
-      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return d[b.length];
 }
 
 /** The known field path closest to `name`, if any is close enough to suggest. */

@@ -19,7 +19,7 @@
  * integers to 64 bits, large strings to strings, ...).
  */
 import * as A from 'apache-arrow';
-import { InputError, UsageError } from '../diagnostics.js';
+import { errorDiagnostic, InputError, UsageError } from '../diagnostics.js';
 import { registerZstd } from '../store/zstd.js';
 import {
   ALIAS_KEY,
@@ -108,11 +108,9 @@ const ARROW_FILE_MAGIC = 'ARROW1';
 export const readArrow: Reader = async function* (input, ctx) {
   registerZstd();
   const fail = (e: unknown) =>
-    ctx.report({
-      severity: 'error',
-      message: `${ctx.file}: invalid Arrow IPC data: ${e instanceof Error ? e.message : String(e)}`,
-      recoverable: false,
-    });
+    ctx.report(
+      errorDiagnostic(`${ctx.file}: invalid Arrow IPC data: ${e instanceof Error ? e.message : String(e)}`),
+    );
   let bytes = 0;
   async function* counted() {
     for await (const chunk of input) {

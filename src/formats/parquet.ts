@@ -30,7 +30,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as A from 'apache-arrow';
 import type * as Parquet from 'parquet-wasm';
-import { UsageError } from '../diagnostics.js';
+import { errorDiagnostic, UsageError } from '../diagnostics.js';
 import { SCHEMA_NAME_KEY, vastSchema } from '../types/arrow.js';
 import { makeColumnBuilder } from '../types/builder.js';
 import { layoutKey, printColumn } from '../types/print-value.js';
@@ -213,21 +213,19 @@ const readParquet: Reader = async function* (input, ctx) {
   for await (const chunk of input) {
     size += chunk.length;
     if (size > MAX_PARQUET_BYTES) {
-      ctx.report({
-        severity: 'error',
-        message: `${ctx.file}: Parquet input exceeds ${MAX_PARQUET_BYTES} bytes (Parquet files are read whole; split larger ones)`,
-        recoverable: false,
-      });
+      ctx.report(
+        errorDiagnostic(
+          `${ctx.file}: Parquet input exceeds ${MAX_PARQUET_BYTES} bytes (Parquet files are read whole; split larger ones)`,
+        ),
+      );
       return;
     }
     chunks.push(chunk);
   }
   const invalid = (e: unknown) =>
-    ctx.report({
-      severity: 'error',
-      message: `${ctx.file}: invalid Parquet file: ${e instanceof Error ? e.message : String(e)}`,
-      recoverable: false,
-    });
+    ctx.report(
+      errorDiagnostic(`${ctx.file}: invalid Parquet file: ${e instanceof Error ? e.message : String(e)}`),
+    );
   const head = chunks.length > 0 ? Buffer.from(chunks[0].subarray(0, 4)).toString('latin1') : '';
   if (size < 12 || head !== PARQUET_MAGIC) return invalid(new Error('missing the PAR1 magic bytes'));
   // Batch by batch out of the wasm decoder: decoded memory stays one batch, however well the pages compress.

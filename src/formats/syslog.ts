@@ -30,6 +30,7 @@
 
 import { isUtf8 } from 'node:buffer';
 import type * as A from 'apache-arrow';
+import { errorDiagnostic, warningDiagnostic } from '../diagnostics.js';
 import { BatchBuilder } from '../types/batch-builder.js';
 import type { ColumnBuilder, Int64ColumnBuilder } from '../types/builder.js';
 import { parseIsoTime } from '../types/time.js';
@@ -387,12 +388,12 @@ export async function* readSyslog(
   const chunks = lineChunks(input, {
     maxLineBytes: ctx.maxLineBytes,
     onTooLong: (line, bytes) =>
-      ctx.report({
-        severity: 'error',
-        message: `syslog line too long (${bytes} bytes; the limit is ${ctx.maxLineBytes})`,
-        location: { file: ctx.file, line, column: 1 },
-        recoverable: true,
-      }),
+      ctx.report(
+        errorDiagnostic(`syslog line too long (${bytes} bytes; the limit is ${ctx.maxLineBytes})`, {
+          location: { source: ctx.file, line, column: 1 },
+          recoverable: true,
+        }),
+      ),
   });
   for await (const chunk of chunks) {
     const b = chunk.bytes;
@@ -409,13 +410,13 @@ export async function* readSyslog(
 
 /** The end-of-input warning about lines kept as `syslog.unknown`. */
 export function unknownWarning(count: number, file: string, firstLine: number) {
-  return {
-    severity: 'warning' as const,
-    message: `${count} line${count === 1 ? ' is' : 's are'} neither RFC 5424 nor RFC 3164 syslog; kept as syslog.unknown`,
-    location: firstLine > 0 ? { file, line: firstLine, column: 1 } : undefined,
-    notes: firstLine > 0 ? [`the first is line ${firstLine}`] : [],
-    recoverable: true,
-  };
+  return warningDiagnostic(
+    `${count} line${count === 1 ? ' is' : 's are'} neither RFC 5424 nor RFC 3164 syslog; kept as syslog.unknown`,
+    {
+      location: firstLine > 0 ? { source: file, line: firstLine, column: 1 } : undefined,
+      notes: firstLine > 0 ? [`the first is line ${firstLine}`] : [],
+    },
+  );
 }
 
 export const syslog: FormatDef = {

@@ -17,7 +17,8 @@ import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as A from 'apache-arrow';
-import { VastError } from '../diagnostics.js';
+import { parseErrorBody } from '../diagnostics/wire.js';
+import { type Diagnostic, errorDiagnostic, VastError } from '../diagnostics.js';
 import { readArrow } from '../formats/arrow.js';
 import type { ReaderContext } from '../formats/format.js';
 import { SchemaRegistry } from '../schemas/registry.js';
@@ -35,13 +36,17 @@ const IMPORT_RETRY_MS = 60_000;
 const RETRY_BASE_MS = 100;
 const RETRY_CAP_MS = 2_000;
 
-/** A failed request to the node; `status` 0 when no HTTP answer came (unreachable, timeout). */
+/**
+ * A failed request to the node; `status` 0 when no HTTP answer came (unreachable, timeout).
+ * `diagnostics` are the node's, so the CLI renders them as an embedded run would.
+ */
 export class NodeRequestError extends VastError {
   constructor(
     message: string,
     readonly status: number,
+    diagnostics?: readonly Diagnostic[],
   ) {
-    super(message);
+    super(message, diagnostics);
     this.name = 'NodeRequestError';
   }
 }
@@ -190,15 +195,19 @@ export class NodeClient {
     }
     if (!res.ok) {
       const text = await res.text();
-      let message = text;
+      let body: unknown;
       try {
-        message = (JSON.parse(text) as { error?: string }).error ?? text;
+        body = JSON.parse(text);
       } catch {}
-      if (res.status === 401)
-        throw new VastError(
-          `the node at ${this.endpoint} refused the request: ${message} (set VAST_TOKEN or pass --token)`,
-        );
-      throw new NodeRequestError(message.startsWith('error:') ? message : `node: ${message}`, res.status);
+      // An error answer as the API sends it (`{error, diagnostics}`), or whatever came (a proxy's page).
+      const answer = parseErrorBody(body);
+      const message = answer?.error ?? text;
+      if (res.status === 401) {
+        const refused = `the node at ${this.endpoint} refused the request: ${message}`;
+        const hint = 'set VAST_TOKEN or pass --token';
+        throw new VastError(`${refused} (${hint})`, errorDiagnostic(refused, { hints: [hint] }));
+      }
+      throw new NodeRequestError(`node: ${message}`, res.status, answer?.diagnostics);
     }
     return res;
   }
@@ -291,7 +300,7 @@ export class NodeClient {
     for await (const batch of readArrow(res.body as unknown as AsyncIterable<Uint8Array>, ctx)) {
       // A query that fails after results were sent ends its stream with the error (stream-error.ts).
       const error = streamErrorOf(batch);
-      if (error !== undefined) throw new VastError(error);
+      if (error !== undefined) throw error;
       yield batch;
     }
   }

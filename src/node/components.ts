@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type * as A from 'apache-arrow';
 import type { Logger } from 'pino';
-import { formatDiagnostic, VastError } from '../diagnostics.js';
+import { renderDiagnostic, VastError } from '../diagnostics.js';
 import { batchSelector, prepareQuery } from '../query/run.js';
 import type { SchemaRegistry } from '../schemas/registry.js';
 import { findSource, sources } from '../sources/index.js';
@@ -194,7 +194,7 @@ export class Components {
         const selected = select(batch);
         if (selected && selected.numRows > 0) await tenant.ingest(selected);
       },
-      report: (d) => log.warn({ diagnostic: formatDiagnostic(d) }, 'bad input'),
+      report: (d) => log.warn({ diagnostic: renderDiagnostic(d) }, 'bad input'),
     });
     const entry: Entry = {
       info: {

@@ -1,13 +1,16 @@
 /**
  * Node configuration: `vast.yaml` (in ./ or the user config dir), then
  * `VAST_*` environment variables, then command-line flags; later ones win.
- * Invalid settings are errors that name the key and the source.
+ * Invalid settings are errors that name the key and the source; in vast.yaml,
+ * located at the key or value (line:column, the line, a caret), with a
+ * "did you mean" for misspelt keys.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { VastError } from '../diagnostics.js';
+import { suggest } from '../diagnostics/suggest.js';
+import { errorDiagnostic, type Location, spanIn, VastError } from '../diagnostics.js';
 import { userConfigDir } from '../schemas/load.js';
 
 import { DEFAULT_ENDPOINT } from './endpoint.js';
@@ -97,20 +100,55 @@ export function configPath(explicit?: string): string | undefined {
   return undefined;
 }
 
-function fromFile(path: string | undefined): Record<string, unknown> {
-  if (!path) return {};
-  let doc: unknown;
-  try {
-    doc = YAML.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new VastError(`${path}: invalid YAML: ${(e as Error).message}`);
+/** The settings of a config file, and where each came from in its text (for located errors). */
+interface FileLayer {
+  readonly values: Record<string, unknown>;
+  /** The span of a setting's key (`what: 'key'`) or value in the file, if it is there. */
+  span(key: string, what: 'key' | 'value'): { location: Location; excerpt: string } | undefined;
+}
+
+const NO_FILE: FileLayer = { values: {}, span: () => undefined };
+
+function fromFile(path: string | undefined): FileLayer {
+  if (!path) return NO_FILE;
+  const text = readFileSync(path, 'utf8');
+  const doc = YAML.parseDocument(text);
+  const syntax = doc.errors[0];
+  if (syntax) {
+    // The yaml library's message ends with its own excerpt of the text; ours renders the line itself.
+    const message = syntax.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '');
+    throw new VastError(
+      `${path}: invalid YAML: ${message}`,
+      errorDiagnostic(
+        `invalid YAML: ${message}`,
+        spanIn(path, text, syntax.pos[0], syntax.pos[1] - syntax.pos[0]),
+      ),
+    );
   }
-  if (doc === null || doc === undefined) return {};
-  if (typeof doc !== 'object' || Array.isArray(doc))
-    throw new VastError(`${path}: expected a map of settings`);
+  const root = doc.contents;
+  if (root === null || (YAML.isScalar(root) && root.value === null)) return NO_FILE;
+  if (!YAML.isMap(root))
+    throw new VastError(
+      `${path}: expected a map of settings`,
+      errorDiagnostic(
+        'expected a map of settings (`key: value` lines)',
+        spanIn(path, text, root.range?.[0] ?? 0),
+      ),
+    );
   // VAST nested its settings under `vast:`; accept both forms.
-  const d = doc as Record<string, unknown>;
-  return (d.vast && typeof d.vast === 'object' ? d.vast : d) as Record<string, unknown>;
+  const nested = root.get('vast', true);
+  const settings = YAML.isMap(nested) ? nested : root;
+  const values = settings.toJSON() as Record<string, unknown>;
+  return {
+    values: values ?? {},
+    span(key, what) {
+      const pair = settings.items.find((p) => YAML.isScalar(p.key) && String(p.key.value) === key);
+      const node = what === 'key' ? pair?.key : (pair?.value ?? pair?.key);
+      const range = (node as YAML.Node | undefined)?.range;
+      if (!range) return undefined;
+      return spanIn(path, text, range[0], range[1] - range[0]);
+    },
+  };
 }
 
 /**
@@ -146,13 +184,14 @@ export function loadConfig(
   opts: { file?: string; env?: NodeJS.ProcessEnv } = {},
 ): NodeConfig {
   const path = configPath(opts.file);
-  const layers: [string, Record<string, unknown>][] = [
-    [path ?? 'config file', fromFile(path)],
+  const file = fromFile(path);
+  const layers: [Origin, Record<string, unknown>][] = [
+    ['file', file.values],
     ['environment', fromEnv(opts.env ?? process.env)],
     ['command line', Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined))],
   ];
   const merged: Record<string, unknown> = {};
-  const origin: Record<string, string> = {};
+  const origin: Record<string, Origin> = {};
   for (const [source, layer] of layers) {
     for (const [k, v] of Object.entries(layer)) {
       merged[k] = v;
@@ -160,12 +199,29 @@ export function loadConfig(
     }
   }
   const r = ConfigSchema.safeParse(merged);
-  if (!r.success) {
-    const issue = r.error.issues[0];
-    const key = issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : issue.path.join('.');
-    const from = origin[key] ?? origin[String(issue.path[0])] ?? 'configuration';
-    const what = issue.code === 'unrecognized_keys' ? 'unknown setting' : issue.message;
-    throw new VastError(`invalid configuration: '${key}' (from ${from}): ${what}`);
-  }
-  return r.data;
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const unknown = issue.code === 'unrecognized_keys';
+  const keys = unknown ? issue.keys : [String(issue.path[0] ?? '')];
+  const from = (k: string) =>
+    origin[k] === 'file' ? (path ?? 'config file') : (origin[k] ?? 'configuration');
+  const diagnostics = keys.map((key) => {
+    const message = unknown ? `unknown setting '${key}'` : `invalid setting '${key}': ${issue.message}`;
+    const near = unknown ? suggest(Object.keys(ConfigSchema.shape), key) : undefined;
+    const hints = near ? [`did you mean '${near}'?`] : [];
+    if (origin[key] === 'file')
+      return errorDiagnostic(message, { ...file.span(key, unknown ? 'key' : 'value'), hints });
+    const notes = [
+      origin[key] === 'environment'
+        ? `set by ${envName(key)} in the environment`
+        : `given on the command line`,
+    ];
+    return errorDiagnostic(message, { notes, hints });
+  });
+  const key = keys.join(', ');
+  const what = unknown ? 'unknown setting' : issue.message;
+  throw new VastError(`invalid configuration: '${key}' (from ${from(keys[0])}): ${what}`, diagnostics);
 }
+
+/** Where a setting came from, for its errors. */
+type Origin = 'file' | 'environment' | 'command line';

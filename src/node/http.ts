@@ -1,20 +1,36 @@
 /**
- * Errors and request parameters of the HTTP API: `HttpError` carries a status,
+ * Errors and request parameters of the HTTP API: `HttpError` carries a status
+ * and diagnostics,
  * and the zod helpers read parameters that may come as query strings (always
  * text) or as JSON fields (text, numbers or booleans) alike.
  */
 import { Readable } from 'node:stream';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { type Diagnostic, VastError } from '../diagnostics.js';
 
-export class HttpError extends Error {
+/**
+ * An error answer of the HTTP API: a status, the error's diagnostics (the body's
+ * `diagnostics`, see diagnostics/wire.ts) and extra body fields.
+ */
+export class HttpError extends VastError {
   constructor(
     readonly status: number,
     message: string,
     /** Extra fields for the response body (an import's partial report). */
     readonly extra: Record<string, unknown> = {},
+    /** The located details; absent: the message alone. */
+    diagnostics?: readonly Diagnostic[],
   ) {
-    super(message);
+    super(message, diagnostics);
+    this.name = 'HttpError';
+  }
+
+  /** `e` answered with `status`, its diagnostics kept. */
+  static of(status: number, e: VastError): HttpError {
+    return e instanceof HttpError && e.status === status
+      ? e
+      : new HttpError(status, e.message, {}, e.diagnostics);
   }
 }
 

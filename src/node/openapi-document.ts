@@ -1,16 +1,7 @@
 /** The OpenAPI 3.1 description of the node's HTTP API, generated from the routes' definitions. */
 import { z } from 'zod';
+import { ErrorBody } from '../diagnostics/wire.js';
 import type { Route } from './routes/route.js';
-
-const errorSchema = { type: 'object', properties: { error: { type: 'string' } } };
-const errorResponse = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: errorSchema } },
-});
-const AUTH_RESPONSES = {
-  401: errorResponse('missing, invalid or expired token'),
-  403: errorResponse("the token's role does not allow this (read < write < admin)"),
-};
 
 /** A zod schema as JSON Schema, as a client sends it (before transforms). */
 const jsonSchema = (schema: z.ZodType) =>
@@ -18,6 +9,15 @@ const jsonSchema = (schema: z.ZodType) =>
     properties?: Record<string, Record<string, unknown>>;
     required?: string[];
   };
+
+const errorResponse = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: stripDialect(jsonSchema(ErrorBody)) } },
+});
+const AUTH_RESPONSES = {
+  401: errorResponse('missing, invalid or expired token'),
+  403: errorResponse("the token's role does not allow this (read < write < admin)"),
+};
 
 /** The parameters of one place (path, query, header) from an object schema. */
 function parameters(schema: z.ZodType | undefined, where: 'path' | 'query' | 'header') {

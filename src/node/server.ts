@@ -4,7 +4,7 @@
  * zod schemas for its inputs, validated here before its handler runs (a 400
  * naming the field). The token's tenant decides which data a request sees and
  * writes; security-relevant actions go to the audit log (audit.ts). Errors are
- * JSON `{error: message}` with a fitting status code (error-handler.ts). The
+ * JSON `{error, diagnostics}` with a fitting status code (error-handler.ts). The
  * OpenAPI document, generated from the routes, is served at /api/v0/openapi.json.
  */
 

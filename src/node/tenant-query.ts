@@ -17,16 +17,16 @@ export function prepareTenantQuery(
   try {
     return prepareQuery(text, [...t.store.schemas(), ...tailSchemas(t)], registry);
   } catch (e) {
-    throw new HttpError(400, (e as Error).message);
+    throw e instanceof VastError ? HttpError.of(400, e) : new HttpError(400, (e as Error).message);
   }
 }
 
 /** The HTTP error for a query that failed while running. */
 export function queryHttpError(e: unknown): HttpError {
   if (e instanceof HttpError) return e;
-  if (e instanceof QueryTimeoutError) return new HttpError(504, e.message);
-  if (e instanceof QueryCancelledError) return new HttpError(499, e.message);
-  if (e instanceof VastError) return new HttpError(400, e.message);
+  if (e instanceof QueryTimeoutError) return HttpError.of(504, e);
+  if (e instanceof QueryCancelledError) return HttpError.of(499, e);
+  if (e instanceof VastError) return HttpError.of(400, e);
   return new HttpError(500, `query failed: ${(e as Error).message}`);
 }
 

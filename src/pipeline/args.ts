@@ -7,7 +7,6 @@
  * Every piece carries its offset in the whole pipeline text, so errors point
  * at the right column however deep in an operator's arguments they occur.
  */
-import { editDistance } from '../expr/resolve.js';
 import { OperatorError, type ParseContext } from './operator.js';
 
 /** A slice of the pipeline text: `text` starts at `offset` in the whole text. */
@@ -160,15 +159,4 @@ export function noMore(rest: readonly Piece[], ctx: ParseContext): void {
 }
 
 /** The closest of `names` to `name`, for "did you mean" notes. */
-export function suggest(names: Iterable<string>, name: string): string | undefined {
-  let best: string | undefined;
-  let bestScore = Number.POSITIVE_INFINITY;
-  for (const n of names) {
-    const d = editDistance(name, n);
-    if (d < bestScore) {
-      bestScore = d;
-      best = n;
-    }
-  }
-  return best !== undefined && bestScore <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
-}
+export { suggest } from '../diagnostics/suggest.js';

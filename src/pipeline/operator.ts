@@ -8,8 +8,8 @@
  * events of one schema each; operators never mix schemas in one batch.
  */
 import type { RecordBatch } from 'apache-arrow';
-import { type Diagnostic, formatDiagnostic, VastError } from '../diagnostics.js';
-import { locate } from '../expr/errors.js';
+import { errorDiagnostic, locate, spanIn, VastError } from '../diagnostics.js';
+import { QUERY_SOURCE } from '../expr/errors.js';
 
 /**
  * A compiled expression: one bit per row of `batch`, LSB-first like Arrow
@@ -54,8 +54,8 @@ export interface OperatorDef {
 
 /**
  * A problem in pipeline text: its diagnostic points at `offset` (in the whole
- * pipeline text), and `offset`/`length` are kept for callers that underline
- * the span with carets.
+ * pipeline text) and spans `length` characters, with the source line, so it
+ * renders with carets under the span.
  */
 export class OperatorError extends VastError {
   constructor(
@@ -65,31 +65,20 @@ export class OperatorError extends VastError {
     readonly length = 1,
     notes: readonly string[] = [],
   ) {
-    const loc = locate(text, offset);
-    const diagnostic: Diagnostic = { severity: 'error', message, location: loc, notes, recoverable: false };
+    const { line, column } = locate(text, offset);
     const hint = notes.length > 0 ? ` (${notes.join('; ')})` : '';
-    super(`${message} at ${loc.line}:${loc.column}${hint}`, diagnostic);
+    super(
+      `${message} at ${line}:${column}${hint}`,
+      errorDiagnostic(message, { ...spanIn(QUERY_SOURCE, text, offset, length), notes }),
+    );
     this.name = 'OperatorError';
-  }
-
-  /** The diagnostic rendered with the source line and a caret under the offending span. */
-  render(): string {
-    const lineStart = this.text.lastIndexOf('\n', this.offset - 1) + 1;
-    const lineEnd = this.text.indexOf('\n', this.offset);
-    const source = this.text.slice(lineStart, lineEnd < 0 ? undefined : lineEnd);
-    const pad = ' '.repeat(this.offset - lineStart);
-    return `${formatDiagnostic(this.diagnostic!)}\n  ${source}\n  ${pad}${'^'.repeat(Math.max(1, this.length))}`;
   }
 }
 
 /** A failure while an operator runs (e.g. a field whose type differs between schemas). */
 export class OperatorRuntimeError extends VastError {
   constructor(operator: string, message: string) {
-    super(`${operator}: ${message}`, {
-      severity: 'error',
-      message: `${operator}: ${message}`,
-      recoverable: false,
-    });
+    super(`${operator}: ${message}`);
     this.name = 'OperatorRuntimeError';
   }
 }

@@ -5,7 +5,7 @@
  * flood the log.
  */
 import type { RecordBatch } from 'apache-arrow';
-import type { Diagnostic } from '../diagnostics.js';
+import { type Diagnostic, warningDiagnostic } from '../diagnostics.js';
 
 export interface PumpHooks {
   /** Aborted when the source is killed or the node stops. */
@@ -126,11 +126,11 @@ export function rateLimited(
     const now = Date.now();
     if (now - windowStart >= windowMs) {
       if (suppressed > 0)
-        report({
-          severity: 'warning',
-          message: `${suppressed} more diagnostic${suppressed === 1 ? ' was' : 's were'} suppressed in ${windowMs / 1000} s`,
-          recoverable: true,
-        });
+        report(
+          warningDiagnostic(
+            `${suppressed} more diagnostic${suppressed === 1 ? ' was' : 's were'} suppressed in ${windowMs / 1000} s`,
+          ),
+        );
       windowStart = now;
       count = 0;
       suppressed = 0;

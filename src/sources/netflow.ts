@@ -14,7 +14,7 @@
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
-import { UsageError, VastError } from '../diagnostics.js';
+import { errorDiagnostic, UsageError, VastError } from '../diagnostics.js';
 import { NetflowDecoder } from '../formats/netflow/index.js';
 import { BatchPump, rateLimited } from './lifecycle.js';
 import type { RunningSource, SourceContext, SourceDef, SourceOptions, SourceStatus } from './source.js';
@@ -157,11 +157,7 @@ async function startNetflow(options: SourceOptions, ctx: SourceContext): Promise
     if (decoder.rows >= batchSize) void pump.pump();
   });
   socket.on('error', (e) =>
-    report({
-      severity: 'error',
-      message: `netflow: socket error on ${endpoint}: ${e.message}`,
-      recoverable: true,
-    }),
+    report(errorDiagnostic(`netflow: socket error on ${endpoint}: ${e.message}`, { recoverable: true })),
   );
 
   pump.start();

@@ -29,7 +29,13 @@ import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { isAbsolute } from 'node:path';
 import type { Readable } from 'node:stream';
-import { type Diagnostic, UsageError, VastError } from '../diagnostics.js';
+import {
+  type Diagnostic,
+  errorDiagnostic,
+  UsageError,
+  VastError,
+  warningDiagnostic,
+} from '../diagnostics.js';
 import { decompress } from '../formats/framing/decompress.js';
 import { PcapDecoder, type PcapOptions, pcapOptions } from '../formats/pcap/index.js';
 import type { RunningSource, SourceContext, SourceDef, SourceOptions, SourceStatus } from './source.js';
@@ -298,17 +304,17 @@ class PcapSource implements RunningSource {
       .filter((l) => l !== '' && !/^(listening on|\d+ packets? )/.test(l));
     const denied = /permission|not permitted|cap_net_raw/i.test(this.stderr);
     const what = this.live ? `capture on ${this.options.interface}` : `read ${this.options.read}`;
-    return {
-      severity: 'error',
-      message: denied
+    return errorDiagnostic(
+      denied
         ? `pcap: tcpdump may not ${what}: permission denied`
         : `pcap: tcpdump failed to ${what} (exit code ${code})`,
-      notes: [
-        ...lines.map((l) => `tcpdump: ${l.replace(/^tcpdump: /, '')}`),
-        ...(denied ? [SETCAP_HINT, 'or run the node as root'] : []),
-      ],
-      recoverable: false,
-    };
+      {
+        notes: [
+          ...lines.map((l) => `tcpdump: ${l.replace(/^tcpdump: /, '')}`),
+          ...(denied ? [SETCAP_HINT, 'or run the node as root'] : []),
+        ],
+      },
+    );
   }
 
   private async loop(input: AsyncIterable<Uint8Array>): Promise<void> {
@@ -327,11 +333,7 @@ class PcapSource implements RunningSource {
       }
     } catch (e) {
       if (!this.stopping)
-        this.report({
-          severity: 'error',
-          message: `pcap: reading ${this.endpoint} failed: ${(e as Error).message}`,
-          recoverable: false,
-        });
+        this.report(errorDiagnostic(`pcap: reading ${this.endpoint} failed: ${(e as Error).message}`));
     } finally {
       clearInterval(timer);
     }
@@ -348,11 +350,11 @@ class PcapSource implements RunningSource {
         this.report(this.tcpdumpFailure(code));
       const dropped = /(\d+) packets? dropped by kernel/.exec(this.stderr);
       if (dropped && Number(dropped[1]) > 0)
-        this.report({
-          severity: 'warning',
-          message: `pcap: the kernel dropped ${dropped[1]} packets on ${this.endpoint} (the node did not keep up)`,
-          recoverable: true,
-        });
+        this.report(
+          warningDiagnostic(
+            `pcap: the kernel dropped ${dropped[1]} packets on ${this.endpoint} (the node did not keep up)`,
+          ),
+        );
     }
     await this.chain;
     this.resolveDone();
@@ -370,11 +372,7 @@ class PcapSource implements RunningSource {
           this.events += b.numRows;
         } catch (e) {
           this.emitFailed = true;
-          this.report({
-            severity: 'error',
-            message: `pcap: the node refused a batch: ${(e as Error).message}`,
-            recoverable: false,
-          });
+          this.report(errorDiagnostic(`pcap: the node refused a batch: ${(e as Error).message}`));
           this.terminate();
         }
       }

@@ -24,7 +24,7 @@
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
-import { UsageError, VastError } from '../diagnostics.js';
+import { errorDiagnostic, UsageError, VastError, warningDiagnostic } from '../diagnostics.js';
 import { SyslogParser } from '../formats/syslog.js';
 import { BatchPump, rateLimited } from './lifecycle.js';
 import type { RunningSource, SourceContext, SourceDef, SourceOptions, SourceStatus } from './source.js';
@@ -233,11 +233,12 @@ async function startSyslog(options: SourceOptions, ctx: SourceContext): Promise<
   const tooLong = (size: number, from: string, atLeast = false) => {
     dropped++;
     errors++;
-    report({
-      severity: 'error',
-      message: `syslog message of ${size} bytes${atLeast ? ' or more' : ''} from ${from} is longer than --max-message-size ${maxMessage}; dropped`,
-      recoverable: true,
-    });
+    report(
+      errorDiagnostic(
+        `syslog message of ${size} bytes${atLeast ? ' or more' : ''} from ${from} is longer than --max-message-size ${maxMessage}; dropped`,
+        { recoverable: true },
+      ),
+    );
   };
   const message = (b: Uint8Array, s: number, e: number) => {
     while (e > s && (b[e - 1] === NL || b[e - 1] === CR || b[e - 1] === 0)) e--;
@@ -286,11 +287,7 @@ async function startSyslog(options: SourceOptions, ctx: SourceContext): Promise<
       else queue.push(msg);
     });
     socket.on('error', (e) =>
-      report({
-        severity: 'error',
-        message: `syslog: socket error on ${endpoint}: ${e.message}`,
-        recoverable: true,
-      }),
+      report(errorDiagnostic(`syslog: socket error on ${endpoint}: ${e.message}`, { recoverable: true })),
     );
     close = () => new Promise<void>((r) => socket.close(() => r()));
   } else {
@@ -307,11 +304,11 @@ async function startSyslog(options: SourceOptions, ctx: SourceContext): Promise<
         const lost = framer.end();
         if (lost > 0) {
           errors++;
-          report({
-            severity: 'warning',
-            message: `syslog: connection from ${from} closed in the middle of an octet-counted message; ${lost} bytes lost`,
-            recoverable: true,
-          });
+          report(
+            warningDiagnostic(
+              `syslog: connection from ${from} closed in the middle of an octet-counted message; ${lost} bytes lost`,
+            ),
+          );
         }
       });
       sock.on('close', () => connections.delete(sock));
@@ -319,11 +316,11 @@ async function startSyslog(options: SourceOptions, ctx: SourceContext): Promise<
     });
     server.maxConnections = maxConnections;
     server.on('drop', (d) =>
-      report({
-        severity: 'warning',
-        message: `syslog: refused a connection from ${d?.remoteAddress ?? '?'}: --max-connections ${maxConnections} reached`,
-        recoverable: true,
-      }),
+      report(
+        warningDiagnostic(
+          `syslog: refused a connection from ${d?.remoteAddress ?? '?'}: --max-connections ${maxConnections} reached`,
+        ),
+      ),
     );
     await new Promise<void>((resolve, reject) => {
       server.once('error', (e) => reject(listenError(e)));

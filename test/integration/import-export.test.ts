@@ -91,7 +91,7 @@ describe('bad input through the command', () => {
     writeFileSync(bad, text.join('\n'));
     const r = vast(['import', 'zeek', '-r', bad, '-d', t.db]);
     expect(r.status).toBe(0);
-    expect(r.stderr).toMatch(new RegExp(`error: ${bad}:11:\\d+: .*not-a-port`));
+    expect(r.stderr).toMatch(new RegExp(`error: .*not-a-port.*\n --> ${bad}:11:\\d+\n`));
     expect(r.stderr).toMatch(/skipped 1 invalid event/);
     expect(status(t.db).events).toBe(grepCount(CONN) - 1);
     t.cleanup();
@@ -104,7 +104,7 @@ describe('bad input through the command', () => {
     text[5000] = text[5000].replace(/^\d+\.\d+/, 'yesterday');
     const r = vast(['import', 'zeek', '--on-error=fail', '-d', t.db], { input: text.join('\n') });
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/error: <stdin>:5001:1: /);
+    expect(r.stderr).toMatch(/\n --> <stdin>:5001:1\n/);
     expect(r.stderr).toMatch(/nothing was stored/);
     expect(status(t.db).events).toBe(grepCount(CONN));
     t.cleanup();

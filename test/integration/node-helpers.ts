@@ -75,3 +75,16 @@ export async function startNode(db: string, extra: string[] = [], port?: number)
     url: (path) => `http://${endpoint}${path}`,
   };
 }
+
+/**
+ * An API answer with its `diagnostics` dropped when they only repeat `error`
+ * (one diagnostic of that message, no location), so expectations can name the
+ * message alone. Other diagnostics stay, and an expectation without them fails.
+ */
+export function plainError<T>(body: T): T {
+  if (typeof body !== 'object' || body === null || !('diagnostics' in body) || !('error' in body))
+    return body;
+  const { diagnostics, ...rest } = body as { error: unknown; diagnostics: unknown };
+  const plain = [{ severity: 'error', message: rest.error, recoverable: false }];
+  return (JSON.stringify(diagnostics) === JSON.stringify(plain) ? rest : body) as T;
+}

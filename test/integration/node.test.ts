@@ -257,7 +257,7 @@ describe('the HTTP API refuses bad requests clearly', () => {
     expect((await json(bad)).error).toBe('request body is not valid JSON');
     const expr = await call('/api/v0/export?expression=id.orig_h%20%3D%3D');
     expect(expr.status).toBe(400);
-    expect((await json(expr)).error).toMatch(/expected a value after '==' at 1:/);
+    expect((await json(expr)).error).toMatch(/expected a value after '=='\n --> query:1:/);
     const limit = await call('/api/v0/export?limit=-3');
     expect(limit.status).toBe(400);
   });
@@ -270,7 +270,11 @@ describe('the HTTP API refuses bad requests clearly', () => {
     const body = await json(r);
     expect(body.events).toBe(DATA.length - 1);
     expect(body.errors).toBe(1);
-    expect(body.diagnostics[0]).toMatch(/^error: <request>:10:\d+: .*badport/);
+    expect(body.diagnostics[0]).toMatchObject({
+      severity: 'error',
+      location: { source: '<request>', line: 10 },
+    });
+    expect(body.diagnostics[0].message).toMatch(/badport/);
     const status = await json(await call('/api/v0/status'));
     expect(status.events + status.buffered).toBe(DATA.length - 1);
   });
@@ -368,9 +372,9 @@ describe('node lifecycle', () => {
     writeFileSync(cfg, 'endpoint: 127.0.0.1:42999\nflush-interval: soon\n');
     const bad = vast(['start', '-d', t.db, '--config', cfg]);
     expect(bad.status).toBe(1);
-    expect(bad.stderr).toMatch(/invalid configuration: 'flush-interval' \(from .*vast\.yaml\)/);
+    expect(bad.stderr).toMatch(/invalid setting 'flush-interval'.*\n --> .*vast\.yaml:2:17\n/);
     writeFileSync(cfg, 'endpiont: 127.0.0.1:42999\n');
-    expect(vast(['start', '-d', t.db, '--config', cfg]).stderr).toMatch(/'endpiont' .*unknown setting/);
+    expect(vast(['start', '-d', t.db, '--config', cfg]).stderr).toMatch(/unknown setting 'endpiont'/);
     t.cleanup();
   });
 });

@@ -216,7 +216,7 @@ describeDatasets('hunting queries on ../shared/datasets agree with awk and jq', 
   it('reports an unknown field with a suggestion and position', () => {
     const r = vast(['count', 'orig_hh == 1.2.3.4', '-d', t.db]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("error: unknown field 'orig_hh' at 1:1");
+    expect(r.stderr).toContain("error: unknown field 'orig_hh'\n --> query:1:1\n");
     expect(r.stderr).toContain("did you mean 'id.orig_h'?");
   });
 });

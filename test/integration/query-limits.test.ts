@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDb, vast, vastAsync, vastProcess } from './cli.js';
-import { startNode } from './node-helpers.js';
+import { plainError, startNode } from './node-helpers.js';
 
 /** Allowed by the limits, but expensive: re2js takes about half a second per distinct 30k-character value. */
 const HEAVY = 's in /(?:a+){1,256}$/';
@@ -23,7 +23,7 @@ const HEAVY_JSON = Array.from({ length: HEAVY_VALUES }, (_, k) =>
 const OVER_BUDGET = 'query exceeded its time budget of 3 s (query-timeout)';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON bodies of many shapes, checked by the assertions
-const json = (r: Response): Promise<any> => r.json();
+const json = async (r: Response): Promise<any> => plainError(await r.json());
 
 async function waitFor<T>(what: string, f: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;
@@ -77,7 +77,9 @@ describe('patterns are bounded when a query is parsed', () => {
     expect(vast(['import', '-d', t.db, 'json'], { input: SMALL_JSON }).status).toBe(0);
     const r = vast(['export', '-d', t.db, 'json', 's == /(?:a+){1,1000}$/']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('error: pattern repetition count 1000 exceeds the limit of 256 at 1:13');
+    expect(r.stderr).toContain(
+      'error: pattern repetition count 1000 exceeds the limit of 256\n --> query:1:13\n',
+    );
     expect(r.stdout).toBe('');
   });
 
@@ -118,7 +120,9 @@ describe('a heavy query on a node with query-timeout 3', () => {
   it('refuses a bounded-out pattern over HTTP with 400 and the message', async () => {
     const r = await h.call(exportPath('s == /(?:a+){1,1000}$/'), h.acme);
     expect(r.status).toBe(400);
-    expect((await json(r)).error).toContain('pattern repetition count 1000 exceeds the limit of 256 at 1:13');
+    expect((await json(r)).error).toContain(
+      'pattern repetition count 1000 exceeds the limit of 256\n --> query:1:13\n',
+    );
   });
 
   it('does not hold up other tenants, and ends over budget with 504 and a clear message', async () => {
@@ -147,7 +151,7 @@ describe('a heavy query on a node with query-timeout 3', () => {
     const lines = (await r.text())
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l));
+      .map((l) => plainError(JSON.parse(l)));
     expect(lines).toEqual([{ n: 0, s: 'aaaaab' }, { n: 1, s: 'aaaaab' }, { error: OVER_BUDGET }]);
   }, 60_000);
 

@@ -22,7 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATA } from '../helpers/datasets.js';
 import { tempDb, vast } from './cli.js';
-import { type RunningNode, startNode } from './node-helpers.js';
+import { plainError, type RunningNode, startNode } from './node-helpers.js';
 
 const HAVE_TCPDUMP = spawnSync('tcpdump', ['--version'], { stdio: 'ignore' }).status === 0;
 const CONN = join(TEST_DATA, 'zeek', 'conn.log');
@@ -55,7 +55,7 @@ async function call(
     headers,
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  return { status: r.status, body: await r.json() };
+  return { status: r.status, body: plainError(await r.json()) };
 }
 
 const spawnSource = (node: RunningNode, token: string, source: string, args: string[]) =>

@@ -5,7 +5,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import type { Command } from 'commander';
-import { formatDiagnostic, UsageError } from '../../diagnostics.js';
+import { renderDiagnostic, UsageError } from '../../diagnostics.js';
 import { findFormat, formats } from '../../formats/index.js';
 import { fileInput, readBatches } from '../../formats/read.js';
 import { runPipeline } from '../../pipeline/parse.js';
@@ -55,7 +55,7 @@ export function registerExec(program: Command): void {
       schema: flags.schema,
       selector: flags.selector,
       extra: formatExtras(flags),
-      onDiagnostic: (d) => process.stderr.write(`${formatDiagnostic(d)}\n`),
+      onDiagnostic: (d) => process.stderr.write(`${renderDiagnostic(d)}\n`),
     });
     const select = batchSelector(q);
     async function* filtered(): AsyncIterable<RecordBatch> {

@@ -1,6 +1,6 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { Command } from 'commander';
-import { type Diagnostic, formatDiagnostic, InputError, VastError } from '../../diagnostics.js';
+import { type Diagnostic, InputError, renderDiagnostic, renderError, VastError } from '../../diagnostics.js';
 import { findFormat } from '../../formats/index.js';
 import { fileInput, type ReadStats, readBatches } from '../../formats/read.js';
 import type { NodeClient } from '../../node/client.js';
@@ -90,7 +90,7 @@ async function runImport(
   let printed = 0;
   const onDiagnostic = (d: Diagnostic) => {
     if (printed++ < MAX_PRINTED_ERRORS || flags.onError === 'fail' || !d.recoverable)
-      process.stderr.write(`${formatDiagnostic(d)}\n`);
+      process.stderr.write(`${renderDiagnostic(d)}\n`);
   };
   const progress = new Progress();
   let interrupted = false;
@@ -129,7 +129,7 @@ async function runImport(
   // Under --on-error=fail nothing is kept; otherwise whatever was read before a fatal error is.
   if (failure && flags.onError === 'fail') {
     await importer.abort();
-    if (!(failure instanceof InputError)) process.stderr.write(`error: ${(failure as Error).message}\n`);
+    if (!(failure instanceof InputError)) process.stderr.write(`${renderError(failure)}\n`);
     process.stderr.write(
       client
         ? 'error: import aborted; batches the node acknowledged before the error are kept\n'
@@ -139,8 +139,7 @@ async function runImport(
   }
   const summary = await importer.commit();
   if (failure && !(failure instanceof VastError)) throw failure;
-  if (failure && !(failure instanceof InputError))
-    process.stderr.write(`error: ${(failure as Error).message}\n`);
+  if (failure && !(failure instanceof InputError)) process.stderr.write(`${renderError(failure)}\n`);
   const schemasText = Object.entries(summary.schemas)
     .map(([n, c]) => `${n}: ${c}`)
     .join(', ');

@@ -18,7 +18,7 @@
 
 import { isUtf8 } from 'node:buffer';
 import type * as A from 'apache-arrow';
-import type { Diagnostic } from '../../diagnostics.js';
+import { type Diagnostic, errorDiagnostic, warningDiagnostic } from '../../diagnostics.js';
 import { BatchBuilder } from '../../types/batch-builder.js';
 import type { ColumnBuilder, Int64ColumnBuilder } from '../../types/builder.js';
 import {
@@ -291,12 +291,11 @@ class CsvBatcher {
       const k = seen.get(name) ?? 0;
       seen.set(name, k + 1);
       if (k > 0) {
-        this.ctx.report({
-          severity: 'warning',
-          message: `duplicate column name '${name}', renamed to '${name}_${k + 1}'`,
-          location: { file: this.ctx.file, line: r.line, column: r.columns[i] },
-          recoverable: true,
-        });
+        this.ctx.report(
+          warningDiagnostic(`duplicate column name '${name}', renamed to '${name}_${k + 1}'`, {
+            location: { source: this.ctx.file, line: r.line, column: r.columns[i] },
+          }),
+        );
         name = `${name}_${k + 1}`;
       }
       return name;
@@ -368,12 +367,10 @@ class CsvBatcher {
   }
 
   private error(line: number, column: number, message: string): void {
-    const d: Diagnostic = {
-      severity: 'error',
-      message,
-      location: { file: this.ctx.file, line, column },
+    const d: Diagnostic = errorDiagnostic(message, {
+      location: { source: this.ctx.file, line, column },
       recoverable: true,
-    };
+    });
     this.ctx.report(d);
   }
 }
@@ -409,12 +406,9 @@ export const readCsv: Reader = async function* (input, ctx) {
     ctx.maxLineBytes,
     (r) => batcher.record(r),
     (line, column, message) =>
-      ctx.report({
-        severity: 'error',
-        message,
-        location: { file: ctx.file, line, column },
-        recoverable: true,
-      }),
+      ctx.report(
+        errorDiagnostic(message, { location: { source: ctx.file, line, column }, recoverable: true }),
+      ),
   );
   for await (const chunk of input) {
     parser.push(chunk);

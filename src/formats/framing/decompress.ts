@@ -8,7 +8,7 @@
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import zstd from 'zstd-napi/binding.js';
-import { VastError } from '../../diagnostics.js';
+import { errorDiagnostic, VastError } from '../../diagnostics.js';
 
 const GZIP = [0x1f, 0x8b];
 const ZSTD = [0x28, 0xb5, 0x2f, 0xfd];
@@ -63,11 +63,10 @@ export async function* decompress(
   } catch (e) {
     const what = (e as Error).message;
     onCorrupt(
-      new VastError(`${file}: corrupt or truncated ${kind} input: ${what}`, {
-        severity: 'error',
-        message: `corrupt or truncated ${kind} input: ${what}`,
-        recoverable: false,
-      }),
+      new VastError(
+        `${file}: corrupt or truncated ${kind} input: ${what}`,
+        errorDiagnostic(`corrupt or truncated ${kind} input: ${what}`),
+      ),
     );
   }
 }
@@ -116,7 +115,7 @@ export class InputLimitError extends VastError {
     readonly limitName: string,
   ) {
     const message = `input exceeds ${maxBytes} bytes after decompression (${limitName})`;
-    super(`${file}: ${message}`, { severity: 'error', message, recoverable: false });
+    super(`${file}: ${message}`, errorDiagnostic(message));
     this.name = 'InputLimitError';
   }
 }

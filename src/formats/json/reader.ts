@@ -32,7 +32,7 @@
 
 import { isUtf8 } from 'node:buffer';
 import type * as A from 'apache-arrow';
-import type { Diagnostic } from '../../diagnostics.js';
+import { type Diagnostic, errorDiagnostic } from '../../diagnostics.js';
 import type { Reader, ReaderContext } from '../format.js';
 import { FRAME_OTHER, JsonObjectFramer } from '../framing/json-objects.js';
 import { invalidUtf8Column } from '../framing/lines.js';
@@ -312,12 +312,10 @@ export class JsonEventSink {
   // --- diagnostics ---------------------------------------------------------------
 
   private error(line: number, column: number, message: string): void {
-    const d: Diagnostic = {
-      severity: 'error',
-      message,
-      location: { file: this.ctx.file, line, column },
+    const d: Diagnostic = errorDiagnostic(message, {
+      location: { source: this.ctx.file, line, column },
       recoverable: true,
-    };
+    });
     this.ctx.report(d);
   }
 
@@ -447,12 +445,12 @@ export async function* readJsonEvents(
   const framer = new JsonObjectFramer({
     maxObjectBytes: ctx.maxLineBytes,
     onTooLong: (line, column, bytes) =>
-      ctx.report({
-        severity: 'error',
-        message: `JSON object too long: ${bytes} bytes (limit ${ctx.maxLineBytes})`,
-        location: { file: ctx.file, line, column },
-        recoverable: true,
-      }),
+      ctx.report(
+        errorDiagnostic(`JSON object too long: ${bytes} bytes (limit ${ctx.maxLineBytes})`, {
+          location: { source: ctx.file, line, column },
+          recoverable: true,
+        }),
+      ),
   });
   const sink = new JsonEventSink(ctx, dialect);
   for await (const chunk of input) {

@@ -19,7 +19,7 @@
  * does not advance: every set and record consumes at least one byte.
  */
 import type * as A from 'apache-arrow';
-import type { Diagnostic } from '../../diagnostics.js';
+import { type Diagnostic, errorDiagnostic, warningDiagnostic } from '../../diagnostics.js';
 import { BatchBuilder } from '../../types/batch-builder.js';
 import { formatIP, parseIPInto } from '../../types/ip.js';
 import { C, FlowRow, NETFLOW_SCHEMA } from './fields.js';
@@ -130,12 +130,12 @@ export class NetflowDecoder implements Session {
 
   fail(message: string, offset: number): false {
     this.stats.errors++;
-    this.opts.report?.({
-      severity: 'error',
-      message,
-      notes: [`${this.where()}, byte offset ${offset}`, 'the packet was skipped'],
-      recoverable: true,
-    });
+    this.opts.report?.(
+      errorDiagnostic(message, {
+        notes: [`${this.where()}, byte offset ${offset}`, 'the packet was skipped'],
+        recoverable: true,
+      }),
+    );
     return false;
   }
 
@@ -144,12 +144,12 @@ export class NetflowDecoder implements Session {
     if (this.warned.has(key)) return;
     if (this.warned.size >= MAX_REMEMBERED) this.warned.clear();
     this.warned.add(key);
-    this.opts.report?.({
-      severity: 'warning',
-      message: `data for unknown template ${id} (observation domain ${domain}): dropped until the exporter sends the template`,
-      notes: [`${this.where()}, byte offset ${offset}`],
-      recoverable: true,
-    });
+    this.opts.report?.(
+      warningDiagnostic(
+        `data for unknown template ${id} (observation domain ${domain}): dropped until the exporter sends the template`,
+        { notes: [`${this.where()}, byte offset ${offset}`] },
+      ),
+    );
   }
 
   optionsRecord(): void {

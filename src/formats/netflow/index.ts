@@ -8,6 +8,7 @@
  * from a UDP socket instead. See fields.ts for the schema.
  */
 import type * as A from 'apache-arrow';
+import { errorDiagnostic, warningDiagnostic } from '../../diagnostics.js';
 import type { FormatDef, ReaderContext } from '../format.js';
 import { NetflowDecoder } from './decoder.js';
 import { datagrams, FramingError, type FramingStats } from './framing.js';
@@ -34,25 +35,26 @@ export async function* readNetflow(
   } catch (e) {
     if (!(e instanceof FramingError)) throw e;
     yield* decoder.flush();
-    ctx.report({
-      severity: 'error',
-      message: e.message,
-      notes: [`${ctx.file}: byte offset ${e.offset}`, 'the rest of the input was not read'],
-      recoverable: false,
-    });
+    ctx.report(
+      errorDiagnostic(e.message, {
+        notes: [`${ctx.file}: byte offset ${e.offset}`, 'the rest of the input was not read'],
+      }),
+    );
     return;
   }
   yield* decoder.flush();
   const skipped = stats.notNetflow + stats.notUdp;
   if (skipped > 0)
-    ctx.report({
-      severity: 'warning',
-      message: `skipped ${skipped} captured packet${skipped === 1 ? '' : 's'} that ${skipped === 1 ? 'is' : 'are'} not NetFlow export traffic`,
-      notes: [
-        `${stats.notUdp} not UDP over IP (or IP fragments), ${stats.notNetflow} UDP with another payload`,
-      ],
-      recoverable: true,
-    });
+    ctx.report(
+      warningDiagnostic(
+        `skipped ${skipped} captured packet${skipped === 1 ? '' : 's'} that ${skipped === 1 ? 'is' : 'are'} not NetFlow export traffic`,
+        {
+          notes: [
+            `${stats.notUdp} not UDP over IP (or IP fragments), ${stats.notNetflow} UDP with another payload`,
+          ],
+        },
+      ),
+    );
 }
 
 /** An IPFIX message header: version 10, a plausible length, a set ID after it. */

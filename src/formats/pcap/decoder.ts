@@ -10,7 +10,7 @@
  * source (which also flushes on a timer) drive this class.
  */
 import type * as A from 'apache-arrow';
-import type { Diagnostic } from '../../diagnostics.js';
+import { type Diagnostic, errorDiagnostic } from '../../diagnostics.js';
 import type { SchemaRegistry } from '../../schemas/registry.js';
 import { isSupportedLinktype, linktypeName } from './packet.js';
 import {
@@ -161,12 +161,7 @@ export class PcapDecoder {
   }
 
   private fail(message: string, notes: string[] = []): 0 {
-    this.fatal = {
-      severity: 'error',
-      message: `pcap: ${message}`,
-      notes: [...notes, `in ${this.config.file}`],
-      recoverable: false,
-    };
+    this.fatal = errorDiagnostic(`pcap: ${message}`, { notes: [...notes, `in ${this.config.file}`] });
     return 0;
   }
 
@@ -258,15 +253,18 @@ export class PcapDecoder {
         if (length < 20) return this.fail(`interface block at byte ${at} is too short (${length} bytes)`);
         const iface = parseInterface(b, p, length, le);
         if (!iface.supported)
-          this.config.report({
-            severity: 'error',
-            message: `pcap: unsupported linktype ${linktypeName(iface.linktype)} of interface ${this.interfaces.length}`,
-            notes: [
-              `interface block at byte ${at} in ${this.config.file}`,
-              "this interface's packets are skipped",
-            ],
-            recoverable: true,
-          });
+          this.config.report(
+            errorDiagnostic(
+              `pcap: unsupported linktype ${linktypeName(iface.linktype)} of interface ${this.interfaces.length}`,
+              {
+                notes: [
+                  `interface block at byte ${at} in ${this.config.file}`,
+                  "this interface's packets are skipped",
+                ],
+                recoverable: true,
+              },
+            ),
+          );
         this.interfaces.push(iface);
         break;
       }
@@ -307,12 +305,12 @@ export class PcapDecoder {
     const iface = this.interfaces[id];
     if (iface === undefined) {
       this.packetRows.packets++;
-      this.config.report({
-        severity: 'error',
-        message: `pcap: packet block at byte ${at} names interface ${id}, but ${this.interfaces.length} are defined`,
-        notes: [`in ${this.config.file}`, 'the packet is skipped'],
-        recoverable: true,
-      });
+      this.config.report(
+        errorDiagnostic(
+          `pcap: packet block at byte ${at} names interface ${id}, but ${this.interfaces.length} are defined`,
+          { notes: [`in ${this.config.file}`, 'the packet is skipped'], recoverable: true },
+        ),
+      );
       return undefined;
     }
     if (!iface.supported) {

@@ -8,6 +8,7 @@
  * changes, at `#close`, and at the end of the input.
  */
 import type * as A from 'apache-arrow';
+import { errorDiagnostic } from '../../diagnostics.js';
 import type {
   BoolColumnBuilder,
   ColumnBuilder,
@@ -143,12 +144,9 @@ class ZeekParser {
   }
 
   private error(message: string, line: number, column: number): void {
-    this.ctx.report({
-      severity: 'error',
-      message,
-      location: { file: this.ctx.file, line, column },
-      recoverable: true,
-    });
+    this.ctx.report(
+      errorDiagnostic(message, { location: { source: this.ctx.file, line, column }, recoverable: true }),
+    );
   }
 
   /** The input is idle: emit the rows parsed so far as a batch. */

@@ -116,9 +116,9 @@ async function exportEvents(
       for (let r = await chunks.next(); !r.done; r = await chunks.next()) yield r.value;
     } catch (e) {
       if (e instanceof QueryCancelledError) return;
-      const message = queryHttpError(e).message;
-      node.log.warn({ tenant: t.name, error: message }, 'query failed while streaming');
-      yield arrowOut ? errorStream(message) : errorLine(message);
+      const error = queryHttpError(e);
+      node.log.warn({ tenant: t.name, error: error.message }, 'query failed while streaming');
+      yield arrowOut ? errorStream(error) : errorLine(error);
     } finally {
       ended();
       await chunks.return?.();

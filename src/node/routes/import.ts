@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type * as A from 'apache-arrow';
 import { z } from 'zod';
-import { type Diagnostic, formatDiagnostic, InputError } from '../../diagnostics.js';
+import { type Diagnostic, InputError, VastError } from '../../diagnostics.js';
 import { findFormat } from '../../formats/index.js';
 import { InputLimitError, readBatches } from '../../formats/read.js';
 import { StorageFullError } from '../../store/errors.js';
@@ -99,7 +99,7 @@ export const importEvents = defineRoute({
       if (e instanceof HttpError) throw e;
       failure = e as Error;
     }
-    const report = { events, errors: stats.errors, diagnostics: diagnostics.map(formatDiagnostic) };
+    const report = { events, errors: stats.errors, diagnostics };
     audit(req, 'import', {
       target: formatName,
       details: { events, errors: stats.errors },
@@ -112,15 +112,15 @@ export const importEvents = defineRoute({
     }
     // What was ingested before a fatal error stays: it was acknowledged batch by batch.
     // A full disk: nothing from the failed batch on was acknowledged; the report says what was.
-    if (failure instanceof StorageFullError) throw new HttpError(507, failure.message, report);
-    if (failure instanceof InputLimitError) {
-      throw new HttpError(413, failure.diagnostic?.message ?? failure.message, report);
-    }
-    if (failure) {
-      const message =
-        failure instanceof InputError ? failure.message : `cannot read input: ${failure.message}`;
-      throw new HttpError(400, message, report);
-    }
-    return report;
+    if (!failure) return report;
+    // The error answer's diagnostics: the input's problems, then the failure's own.
+    const own = failure instanceof VastError ? failure.diagnostics : [];
+    const all = [...diagnostics, ...own.filter((d) => !diagnostics.includes(d))];
+    const counts = { events: report.events, errors: report.errors };
+    if (failure instanceof StorageFullError) throw new HttpError(507, failure.message, counts, all);
+    if (failure instanceof InputLimitError)
+      throw new HttpError(413, failure.diagnostic?.message ?? failure.message, counts, all);
+    const message = failure instanceof InputError ? failure.message : `cannot read input: ${failure.message}`;
+    throw new HttpError(400, message, counts, all);
   },
 });

@@ -156,8 +156,8 @@ describe('type checking', () => {
   it('reports an unknown field with a suggestion and its position', () => {
     const [d] = errors('proto == "tcp" && orig_hh == 10.0.0.1');
     expect(d.message).toBe("unknown field 'orig_hh'");
-    expect(d.location).toEqual({ line: 1, column: 19 });
-    expect(d.notes).toEqual(["did you mean 'id.orig_h'?"]);
+    expect(d.location).toEqual({ source: 'query', line: 1, column: 19, length: 7 });
+    expect(d.hints).toEqual(["did you mean 'id.orig_h'?"]);
   });
 
   it('reports a type mismatch', () => {

@@ -23,7 +23,7 @@ describe('expression size limits', () => {
     const text = `${open.repeat(10_000)}x == 1`;
     const d = rejection(text);
     expect(d.message).toBe("expression nested too deeply (more than 256 levels of '(', '!' and '[')");
-    expect(d.location).toEqual({ line: 1, column: MAX_NESTING * open.length + 1 });
+    expect(d.location).toEqual({ source: 'query', line: 1, column: MAX_NESTING * open.length + 1 });
   });
 
   test('nested lists are bounded too', () => {

@@ -200,7 +200,7 @@ describe('taxonomy concepts', () => {
     expect(diagnostics('net.nothing == 1')).toEqual(["unknown field 'net.nothing'"]);
     const text = 'net.src.iq == 192.168.1.104';
     const q = compileQuery(mustParseExpression(text), text, [vastSchema(batches[0].schema)], registry);
-    expect(q.diagnostics.map((d) => [d.message, d.notes])).toEqual([
+    expect(q.diagnostics.map((d) => [d.message, d.hints])).toEqual([
       ["unknown field 'net.src.iq'", ["did you mean 'net.src.ip'?"]],
     ]);
   });

@@ -316,7 +316,7 @@ describe('json reader: bad input', () => {
     expect(rows).toBe(2);
     expect(diagnostics).toHaveLength(1);
     const d = diagnostics[0];
-    expect(d.location).toEqual({ file: broken('json-invalid-line.json'), line: 2, column: 14 });
+    expect(d.location).toEqual({ source: broken('json-invalid-line.json'), line: 2, column: 14 });
     expect(d.message).toBe("invalid JSON: expected ':' after property name, got '\"'");
     expect(d.recoverable).toBe(true);
   });
@@ -395,7 +395,9 @@ describe('json reader: bad input', () => {
     );
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).diagnostic?.location?.line).toBe(2);
-    expect((err as InputError).message).toMatch(/^error: .*json-invalid-line\.json:2:14: invalid JSON/);
+    expect((err as InputError).message).toMatch(
+      /^error: invalid JSON.*\n --> .*json-invalid-line\.json:2:14$/,
+    );
   });
 
   test('gzip input is read transparently', async () => {

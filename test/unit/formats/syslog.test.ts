@@ -253,7 +253,7 @@ describe('syslog reader', () => {
       expect.objectContaining({
         severity: 'warning',
         message: '2 lines are neither RFC 5424 nor RFC 3164 syslog; kept as syslog.unknown',
-        location: { file: 'x.log', line: 4, column: 1 },
+        location: { source: 'x.log', line: 4, column: 1 },
       }),
     ]);
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type * as A from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
-import { formatDiagnostic, InputError } from '../../../src/diagnostics.js';
+import { InputError, renderDiagnostic } from '../../../src/diagnostics.js';
 import { zeek } from '../../../src/formats/zeek/index.js';
 import { schemaName, vastSchema } from '../../../src/types/arrow.js';
 import { formatIP } from '../../../src/types/ip.js';
@@ -309,7 +309,7 @@ describeDatasets('zeek reader on every dataset log', () => {
   test.each(files)('%s', async (file) => {
     const path = dataset('zeek', file);
     const { batches, diagnostics, rows } = await readAll(zeek, { path });
-    expect(diagnostics.map(formatDiagnostic)).toEqual([]);
+    expect(diagnostics.map(renderDiagnostic)).toEqual([]);
     expect(rows).toBe(Number(sh(`grep -vc '^#' ${path}`)));
     expect(new Set(batches.map(schemaName))).toEqual(
       new Set([`zeek.${sh(`awk -F'\\t' '$1 == "#path" {print $2; exit}' ${path}`)}`]),
@@ -444,7 +444,7 @@ describe('zeek reader: bad input', () => {
     const err = await read(broken('zeek-bad-port.log'), { onError: 'fail' }).catch((e) => e);
     expect(err).toBeInstanceOf(InputError);
     expect((err as InputError).message).toBe(
-      `error: ${broken('zeek-bad-port.log')}:10:45: invalid value for field 'id.orig_p' (port): 'abc'`,
+      `error: invalid value for field 'id.orig_p' (port): 'abc'\n --> ${broken('zeek-bad-port.log')}:10:45`,
     );
   });
 

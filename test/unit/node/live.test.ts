@@ -1,6 +1,8 @@
 /** A live subscriber never makes ingest wait; one that lags past its bound is dropped with a message. */
 import * as A from 'apache-arrow';
 import { describe, expect, it } from 'vitest';
+import { ExpressionError } from '../../../src/expr/errors.js';
+import { parseExpression } from '../../../src/expr/parser.js';
 import { LiveSubscriber } from '../../../src/node/live.js';
 import { errorStream, streamErrorOf } from '../../../src/node/stream-error.js';
 
@@ -34,8 +36,18 @@ describe('LiveSubscriber', () => {
     expect(got).toHaveLength(10);
   });
 
-  it('marks the end of an Arrow export with an error the client recognizes', () => {
-    const [b] = A.tableFromIPC(errorStream('it fell behind')).batches;
-    expect(streamErrorOf(b)).toBe('it fell behind');
+  it('marks the end of an Arrow export with an error the client recognizes, diagnostics included', () => {
+    const text = 'x == 1 &&\n  y == @';
+    const parsed = parseExpression(text);
+    if (parsed.ok) throw new Error('parsed');
+    const sent = new ExpressionError(text, parsed.diagnostics);
+    const [b] = A.tableFromIPC(errorStream(sent)).batches;
+    const got = streamErrorOf(b);
+    expect(got?.message).toBe(sent.message);
+    expect(got?.diagnostics).toEqual(sent.diagnostics);
+    expect(got?.diagnostics[0].location).toMatchObject({ source: 'query', line: 2, column: 8 });
+    expect(streamErrorOf(A.tableFromIPC(errorStream(new Error('it fell behind'))).batches[0])?.render()).toBe(
+      'error: it fell behind',
+    );
   });
 });

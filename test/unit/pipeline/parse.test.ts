@@ -58,7 +58,14 @@ describe('parsePipeline', () => {
       notes: ["did you mean 'drop'?"],
     });
     expect(e.render()).toBe(
-      "error: <input>:1:10: unknown operator 'dorp'\n  note: did you mean 'drop'?\n  head 5 | dorp x\n           ^^^^",
+      [
+        "error: unknown operator 'dorp'",
+        ' --> query:1:10',
+        '  |',
+        '1 | head 5 | dorp x',
+        '  |          ^^^^',
+        "  = note: did you mean 'drop'?",
+      ].join('\n'),
     );
     expect(errorOf(() => parse('frobnicate')).diagnostic?.notes?.[0]).toMatch(
       /^known operators: where, select/,
@@ -83,7 +90,7 @@ describe('parsePipeline', () => {
     const query = '#schema == "zeek.conn"\n| head nope';
     const q = splitQuery(query);
     const e = errorOf(() => parsePipeline(query, { compileWhere }, q.pipelineOffset));
-    expect(e.diagnostic?.location).toEqual({ line: 2, column: 8 });
+    expect(e.diagnostic?.location).toEqual({ source: 'query', line: 2, column: 8, length: 4 });
   });
 });
 
