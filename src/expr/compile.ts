@@ -10,7 +10,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { parseType } from '../types/parse-type.js';
 import type { Leaf, Schema, VastType } from '../types/type.js';
 import { BASIC_KINDS, indexPath, leaves } from '../types/type.js';
-import type { Expr, Literal, Operand, RelOp } from './ast.js';
+import type { Expr, Literal, Operand, RelOp, Span } from './ast.js';
 import { locate } from './errors.js';
 import { allSet, andInto, invert, OUTCOMES, orInto } from './kernels/bitmap.js';
 import {
@@ -28,7 +28,7 @@ import { compilePattern } from './kernels/pattern.js';
 import { enumTest, stringCompare, stringContains, stringEquals, stringTest } from './kernels/string.js';
 import { printLiteral } from './print.js';
 import type { PruneHint } from './prune.js';
-import { matchesFieldName, resolveFields, suggestField } from './resolve.js';
+import { matchesFieldName, resolveFields, resolvePaths, suggestField } from './resolve.js';
 
 /** A compiled predicate for one schema. `text` is what `--explain` prints. */
 export type Program =
@@ -67,7 +67,36 @@ const FLIP: Record<RelOp, RelOp> = {
 
 /** A human word for a literal's type in messages. */
 function describeLiteral(l: Literal): string {
+  if (l.type === 'record') return `a record of ${l.items.length} fields`;
   return l.type === 'pattern' ? 'a pattern' : l.type === 'list' ? 'a list' : `a ${l.type} value`;
+}
+
+/**
+ * `record == <a, _, c>` as a conjunction over the record's leaves, in order:
+ * `fieldPaths[0] == a && fieldPaths[2] == c` (wildcards compare nothing);
+ * `!=` negates it. The caller checks that there are as many paths as items.
+ * Taxonomy models (`net.connection == <...>`) expand the same way over their concepts.
+ */
+export function recordPredicate(
+  fieldPaths: readonly string[],
+  items: readonly (Literal | undefined)[],
+  op: '==' | '!=',
+  at: Span = { start: 0, end: 0 },
+): Expr {
+  let all: Expr | undefined;
+  items.forEach((item, i) => {
+    if (item === undefined) return;
+    const p: Expr = {
+      kind: 'predicate',
+      lhs: { kind: 'field', name: fieldPaths[i], span: at },
+      op: '==',
+      rhs: { kind: 'literal', value: item, span: at },
+      span: at,
+    };
+    all = all ? { kind: 'and', left: all, right: p, span: at } : p;
+  });
+  const eq: Expr = all ?? { kind: 'true', span: at };
+  return op === '==' ? eq : { kind: 'not', expr: eq, span: at };
 }
 
 /** A predicate reduced to `extractor op literal` with the extractor on the left. */
@@ -450,6 +479,7 @@ class SchemaCompiler {
       };
     }
     const report = this.report(e, x, literal);
+    if (literal.type === 'record') return this.recordComparison(e, x, op, literal.items, report);
     let selected: Leaf[];
     if (x.kind === 'field') selected = resolveFields(this.schema.type, x.name);
     else {
@@ -469,6 +499,32 @@ class SchemaCompiler {
         report.compatible = true;
         parts.push(p);
       }
+    }
+    return combine('or', parts);
+  }
+
+  /** A record field compared with a record literal, leaf by leaf (`id == <1.2.3.4, _, _, 53/?>`). */
+  private recordComparison(
+    e: Extract<Expr, { kind: 'predicate' }>,
+    x: Exclude<Operand, { kind: 'literal' }>,
+    op: RelOp,
+    items: readonly (Literal | undefined)[],
+    report: PredicateReport,
+  ): Program {
+    if (x.kind !== 'field') return c(false);
+    const parts: Program[] = [];
+    for (const path of resolvePaths(this.schema.type, x.name)) {
+      report.resolved = true;
+      const under = this.all.filter((l) => l.path.startsWith(`${path}.`)).map((l) => l.path);
+      if (under.length === 0) {
+        const leaf = this.all.find((l) => l.path === path);
+        if (leaf) report.foundTypes.add(leaf.type.alias ?? leaf.type.kind);
+        continue;
+      }
+      report.foundTypes.add(`record of ${under.length} fields`);
+      if (under.length !== items.length || (op !== '==' && op !== '!=')) continue;
+      report.compatible = true;
+      parts.push(this.compile(recordPredicate(under, items, op, e.span)));
     }
     return combine('or', parts);
   }
