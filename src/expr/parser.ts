@@ -96,6 +96,23 @@ export function parseTokens(
   return { ok: true, expr };
 }
 
+/**
+ * One literal from `tokens` of `text` (ending in an `eof` token), for
+ * operator arguments that take values (`extend f=VALUE`): the literal
+ * syntax is the expression language's. No literal and no problem when the
+ * tokens do not start with one; problems for a bad one or for tokens after it.
+ */
+export function parseLiteralTokens(
+  text: string,
+  tokens: readonly Token[],
+  opts: ParseOptions = {},
+): { literal?: Literal; problems: Problem[] } {
+  const now = opts.now ?? BigInt(Date.now()) * 1_000_000n;
+  const parser = new Parser(text, tokens, now);
+  const lit = parser.literalOnly();
+  return { literal: parser.problems.length === 0 ? lit : undefined, problems: parser.problems };
+}
+
 /** Like `parseExpression`, but throws an `ExpressionError` whose message is the rendered diagnostics. */
 export function mustParseExpression(text: string, opts: ParseOptions = {}): Expr {
   const r = parseExpression(text, opts);
@@ -177,6 +194,13 @@ class Parser {
       }
       this.advance();
     }
+  }
+
+  /** A literal that must be all of the input; undefined, with no problem, when none starts here. */
+  literalOnly(): Literal | undefined {
+    const lit = this.literal();
+    if (lit && this.peek().kind !== 'eof') this.error(this.peek(), UNEXPECTED(this.peek().text));
+    return lit?.value;
   }
 
   parse(): Expr {
