@@ -5,7 +5,7 @@ import { aggregates, makeAggregateRegistry } from '../../../src/pipeline/aggrega
 import { OperatorError } from '../../../src/pipeline/operator.js';
 import { head } from '../../../src/pipeline/operators/head.js';
 import { makeOperatorRegistry, operators } from '../../../src/pipeline/operators/index.js';
-import { parsePipeline, parseQuery, printPipeline } from '../../../src/pipeline/parse.js';
+import { parseQuery, printPipeline } from '../../../src/pipeline/parse.js';
 import { compileWhere, errorOf, parse } from './helpers.js';
 
 describe('parsePipeline', () => {
