@@ -399,31 +399,11 @@ class Parser {
       case 'error':
         this.advance();
         return done(PLACEHOLDER);
-      case 'lbracket': {
-        // Lists nest (`[[1]]`) and recurse like groups do.
-        if (this.nesting > MAX_NESTING) {
-          this.tooBig(t, TOO_DEEP(MAX_NESTING));
-          return done(PLACEHOLDER);
-        }
-        this.nesting++;
-        try {
-          return this.list();
-        } finally {
-          this.nesting--;
-        }
-      }
+      // Lists and records nest (`[[1]]`, `<<1>, 2>`) and recurse like groups do.
+      case 'lbracket':
+        return this.nested(t, () => this.list());
       case 'relop':
-        if (!isRecordOpen(t)) return undefined;
-        if (this.nesting > MAX_NESTING) {
-          this.tooBig(t, TOO_DEEP(MAX_NESTING));
-          return done(PLACEHOLDER);
-        }
-        this.nesting++;
-        try {
-          return this.record();
-        } finally {
-          this.nesting--;
-        }
+        return isRecordOpen(t) ? this.nested(t, () => this.record()) : undefined;
       case 'value': {
         this.advance();
         if (isDuration(t) && isWord(this.peek(), 'ago')) {
@@ -454,6 +434,20 @@ class Parser {
         }
     }
     return undefined;
+  }
+
+  /** A nested literal at `t`, within the nesting limit. */
+  private nested(t: Token, parse: () => { value: Literal; span: Span }): { value: Literal; span: Span } {
+    if (this.nesting > MAX_NESTING) {
+      this.tooBig(t, TOO_DEEP(MAX_NESTING));
+      return { value: PLACEHOLDER, span: span(t.start, t.end) };
+    }
+    this.nesting++;
+    try {
+      return parse();
+    } finally {
+      this.nesting--;
+    }
   }
 
   /** `now`, `now - 1h`, `now+1d-2h`: evaluated against the parser's clock. */

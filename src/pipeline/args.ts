@@ -35,7 +35,7 @@ const OPENS = new Set(['lparen', 'lbracket']);
 const CLOSES = new Set(['rparen', 'rbracket']);
 
 /** Splits `tokens` at top-level separators (not inside `(...)` or `[...]`); pieces may be empty. */
-export function split(tokens: Tokens, isSep: (t: Token) => boolean): Token[][] {
+function split(tokens: Tokens, isSep: (t: Token) => boolean): Token[][] {
   const pieces: Token[][] = [[]];
   let depth = 0;
   for (const t of tokens) {

@@ -76,7 +76,7 @@ function typedValue(
 }
 
 /** Parses the value of `f=VALUE` with the expression language's literal syntax. */
-export function parseConstant(tokens: Tokens, ctx: ParseContext): { type: VastType; value: Value } {
+function parseConstant(tokens: Tokens, ctx: ParseContext): { type: VastType; value: Value } {
   const { literal, problems } = parseLiteralTokens(ctx.text, withEof(tokens, ctx.end), { now: ctx.now });
   if (problems.length > 0) fail(ctx, problems[0].message, problems[0].offset, problems[0].notes);
   const typed = literal && typedValue(literal, (message) => fail(ctx, message, tokens));

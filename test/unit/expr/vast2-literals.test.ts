@@ -77,6 +77,12 @@ describe('record literals', () => {
     expect(errors('id == <1, ==>')).toEqual(["1:11 expected a value or '_' in the record, got '=='"]);
   });
 
+  test('nested records are bounded like nested lists', () => {
+    const [e] = errors(`x == ${'<'.repeat(5000)}1`);
+    expect(e).toMatch(/^1:\d+ expression nested too deeply/);
+    expect(printed('x == <<1, _>, 2>')).toBe('x == <<1, _>, 2>');
+  });
+
   const ip = (s: string): Literal => ({ type: 'ip', bytes: parseIP(s)! });
 
   test('recordPredicate: a conjunction over the non-wildcard positions', () => {
