@@ -65,6 +65,13 @@ export type Literal =
    */
   | { readonly type: 'pattern'; readonly source: string; readonly caseInsensitive: boolean }
   | { readonly type: 'list'; readonly items: readonly Literal[] }
+  /**
+   * A record (tuple) literal `<192.168.1.1, _, 10.0.0.1, _, _>`: compared with
+   * a record field position by position over its leaves; `undefined` is the
+   * wildcard `_`, which matches anything.
+   */
+  | { readonly type: 'record'; readonly items: readonly (Literal | undefined)[] }
+  /** `null`, or VAST 2's `nil`: `x == nil` matches nulls, `x != nil` non-nulls. */
   | { readonly type: 'null' };
 
 export type LiteralType = Literal['type'];
@@ -159,6 +166,15 @@ export function literalEquals(a: Literal, b: Literal): boolean {
         b.type === 'list' &&
         a.items.length === b.items.length &&
         a.items.every((x, i) => literalEquals(x, b.items[i]))
+      );
+    case 'record':
+      return (
+        b.type === 'record' &&
+        a.items.length === b.items.length &&
+        a.items.every((x, i) => {
+          const y = b.items[i];
+          return x === undefined || y === undefined ? x === y : literalEquals(x, y);
+        })
       );
     case 'null':
       return b.type === 'null';

@@ -7,10 +7,10 @@
  */
 import type * as A from 'apache-arrow';
 import { type Diagnostic, errorDiagnostic, spanIn } from '../diagnostics.js';
-import type { Taxonomy } from '../schemas/taxonomy.js';
+import { modelPredicate, type Taxonomy } from '../schemas/taxonomy.js';
 import type { Leaf, Schema, VastType } from '../types/type.js';
 import { indexPath, leaves } from '../types/type.js';
-import type { Expr, Literal, Operand, RelOp } from './ast.js';
+import type { Expr, Literal, Operand, RelOp, Span } from './ast.js';
 import { QUERY_SOURCE } from './errors.js';
 import { allSet, andInto, invert, OUTCOMES, orInto } from './kernels/bitmap.js';
 import {
@@ -28,7 +28,14 @@ import { compilePattern } from './kernels/pattern.js';
 import { enumTest, stringCompare, stringContains, stringEquals, stringTest } from './kernels/string.js';
 import { printLiteral } from './print.js';
 import type { PruneHint } from './prune.js';
-import { isConcept, matchesFieldName, resolveFields, resolveType, suggestField } from './resolve.js';
+import {
+  isConcept,
+  matchesFieldName,
+  resolveFields,
+  resolvePaths,
+  resolveType,
+  suggestField,
+} from './resolve.js';
 
 /** A compiled predicate for one schema. `text` is what `--explain` prints. */
 export type Program =
@@ -69,7 +76,36 @@ const FLIP: Record<RelOp, RelOp> = {
 
 /** A human word for a literal's type in messages. */
 function describeLiteral(l: Literal): string {
+  if (l.type === 'record') return `a record of ${l.items.length} fields`;
   return l.type === 'pattern' ? 'a pattern' : l.type === 'list' ? 'a list' : `a ${l.type} value`;
+}
+
+/**
+ * `record == <a, _, c>` as a conjunction over the record's leaves, in order:
+ * `fieldPaths[0] == a && fieldPaths[2] == c` (wildcards compare nothing);
+ * `!=` negates it. The caller checks that there are as many paths as items.
+ * Taxonomy models (`net.connection == <...>`) expand the same way over their concepts.
+ */
+export function recordPredicate(
+  fieldPaths: readonly string[],
+  items: readonly (Literal | undefined)[],
+  op: '==' | '!=',
+  at: Span = { start: 0, end: 0 },
+): Expr {
+  let all: Expr | undefined;
+  items.forEach((item, i) => {
+    if (item === undefined) return;
+    const p: Expr = {
+      kind: 'predicate',
+      lhs: { kind: 'field', name: fieldPaths[i], span: at },
+      op: '==',
+      rhs: { kind: 'literal', value: item, span: at },
+      span: at,
+    };
+    all = all ? { kind: 'and', left: all, right: p, span: at } : p;
+  });
+  const eq: Expr = all ?? { kind: 'true', span: at };
+  return op === '==' ? eq : { kind: 'not', expr: eq, span: at };
 }
 
 /** A predicate reduced to `extractor op literal` with the extractor on the left. */
@@ -428,7 +464,10 @@ class SchemaCompiler {
         text: `#import_time ${op} ${printLiteral(literal)}`,
       };
     }
+    if (literal.type === 'record' && x.kind === 'field' && this.ctx.taxonomy?.models.has(x.name))
+      return this.modelComparison(e, x.name, op, literal.items);
     const report = this.report(e, x, literal);
+    if (literal.type === 'record') return this.recordComparison(e, x, op, literal.items, report);
     let selected: Leaf[];
     if (x.kind === 'field') selected = resolveFields(this.schema, x.name, this.ctx.taxonomy);
     else {
@@ -452,6 +491,52 @@ class SchemaCompiler {
     // A field extractor (or concept) with several fields in one schema: `x == v` if any field
     // equals v, `x != v` if none does (VAST 2's type_resolver: a conjunction for negated operators).
     return combine(negated(op) && x.kind === 'field' ? 'and' : 'or', parts);
+  }
+
+  /** A taxonomy model compared with a record literal (`net.connection == <1.2.3.4, _, _, 53, _>`): one predicate per concept. */
+  private modelComparison(
+    e: Extract<Expr, { kind: 'predicate' }>,
+    model: string,
+    op: RelOp,
+    items: readonly (Literal | undefined)[],
+  ): Program {
+    const taxonomy = this.ctx.taxonomy;
+    if (!taxonomy || (op !== '==' && op !== '!=')) {
+      this.once(e, `a model is compared with '==' or '!=', not '${op}'`);
+      return c(false);
+    }
+    try {
+      return this.compile(modelPredicate(taxonomy, model, items, op, e.span));
+    } catch (err) {
+      this.once(e, (err as Error).message); // the arity of the value differs from the model's
+      return c(false);
+    }
+  }
+
+  /** A record field compared with a record literal, leaf by leaf (`id == <1.2.3.4, _, _, 53/?>`). */
+  private recordComparison(
+    e: Extract<Expr, { kind: 'predicate' }>,
+    x: Exclude<Operand, { kind: 'literal' }>,
+    op: RelOp,
+    items: readonly (Literal | undefined)[],
+    report: PredicateReport,
+  ): Program {
+    if (x.kind !== 'field') return c(false);
+    const parts: Program[] = [];
+    for (const path of resolvePaths(this.schema.type, x.name)) {
+      report.resolved = true;
+      const under = this.all.filter((l) => l.path.startsWith(`${path}.`)).map((l) => l.path);
+      if (under.length === 0) {
+        const leaf = this.all.find((l) => l.path === path);
+        if (leaf) report.foundTypes.add(leaf.type.alias ?? leaf.type.kind);
+        continue;
+      }
+      report.foundTypes.add(`record of ${under.length} fields`);
+      if (under.length !== items.length || (op !== '==' && op !== '!=')) continue;
+      report.compatible = true;
+      parts.push(this.compile(recordPredicate(under, items, op, e.span)));
+    }
+    return combine('or', parts);
   }
 
   private report(e: Expr, x: Operand, literal: Literal): PredicateReport {

@@ -58,6 +58,10 @@ export const TOO_MANY_CONNECTIVES = (max: number) =>
 export const EXPECTED_LIST_ITEM = (found: string) => `expected a value in the list, found '${found}'`;
 export const EXPECTED_RBRACKET = "expected ']'";
 export const EXPECTED_COMMA_OR_RBRACKET = "expected ',' or ']'";
+export const MATCH_NEEDS_PATTERN = (op: string) => `'${op}' needs a pattern on its right (x ${op} /re/)`;
+export const EXPECTED_RECORD_ITEM = (t: string) =>
+  t === '' ? "expected a value or '_' in the record" : `expected a value or '_' in the record, got '${t}'`;
+export const EXPECTED_COMMA_OR_RANGLE = "expected ',' or '>' in the record";
 export const PATTERN_OPERATOR = (op: string) =>
   `a pattern cannot be used with '${op}' (use ==, !=, in or !in)`;
 
@@ -66,7 +70,6 @@ export const NOTE_MISSING_CONNECTIVE = "combine predicates with '&&' or '||'";
 export const NOTE_USE_EQ_PATTERN = 'to match a pattern, write x == /re/';
 export const NOTE_USE_EQ = "to compare, write '=='";
 export const NOTE_USE_NE = "to compare, write '!='";
-export const NOTE_USE_NE_PATTERN = 'to exclude a pattern, write x != /re/';
 export const NOTE_USE_AND = "did you mean '&&'?";
 export const NOTE_USE_OR = "did you mean '||'?";
 export const NOTE_QUOTE_STRING = 'strings must be quoted';

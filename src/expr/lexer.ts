@@ -36,7 +36,6 @@ import {
   NOTE_USE_EQ,
   NOTE_USE_EQ_PATTERN,
   NOTE_USE_NE,
-  NOTE_USE_NE_PATTERN,
   NOTE_USE_OR,
   PATTERN_NOT_LINEAR,
   type Problem,
@@ -64,6 +63,10 @@ export type TokenKind =
   | 'or'
   /** `!` */
   | 'bang'
+  /** `|` between pipeline stages (only when lexing a query, see `LexOptions.pipeline`). */
+  | 'pipe'
+  /** A lone `=` naming an operator argument (`rename a=b`; only when lexing a query). */
+  | 'assign'
   /** A `+` or `-` not directly followed by a digit (`now - 1h`). */
   | 'plus'
   | 'minus'
@@ -89,6 +92,16 @@ export interface Token {
   readonly op?: RelOp;
   readonly name?: string;
   readonly literal?: Literal;
+  /** A relop written as VAST 2's `~` / `!~`: its right operand must be a pattern. */
+  readonly match?: boolean;
+}
+
+export interface LexOptions {
+  /**
+   * Lex a whole query `EXPR | op args | ...`: a lone `|` is a `pipe` token and
+   * a lone `=` an `assign` token instead of mistyped `||` and `==`.
+   */
+  readonly pipeline?: boolean;
 }
 
 export interface LexResult {
@@ -121,6 +134,24 @@ const META: Record<string, MetaName> = {
   import_time: 'import_time',
   field: 'field',
 };
+/**
+ * VAST 2's count suffixes: SI (`1k` = 1000, `2M`) and binary (`1Ki` = 1024, `3Gi`).
+ * Upper-case `M` is mega; lower-case `m` stays the minute of a duration.
+ */
+const SI_SUFFIXES: Readonly<Record<string, bigint>> = {
+  k: 10n ** 3n,
+  M: 10n ** 6n,
+  G: 10n ** 9n,
+  T: 10n ** 12n,
+  P: 10n ** 15n,
+  E: 10n ** 18n,
+  Ki: 1n << 10n,
+  Mi: 1n << 20n,
+  Gi: 1n << 30n,
+  Ti: 1n << 40n,
+  Pi: 1n << 50n,
+  Ei: 1n << 60n,
+};
 const MAX_INT64 = (1n << 63n) - 1n;
 const MAX_UINT64 = (1n << 64n) - 1n;
 
@@ -139,8 +170,8 @@ function match(re: RegExp, text: string, pos: number): RegExpExecArray | null {
 }
 
 /** Splits `text` into tokens; see the module comment for the error strategy. */
-export function tokenize(text: string): LexResult {
-  return new Lexer(text).run();
+export function tokenize(text: string, opts: LexOptions = {}): LexResult {
+  return new Lexer(text, opts.pipeline === true).run();
 }
 
 class Lexer {
@@ -148,7 +179,10 @@ class Lexer {
   private readonly tokens: Token[] = [];
   private readonly problems: Problem[] = [];
 
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly pipeline: boolean,
+  ) {}
 
   run(): LexResult {
     const t = this.text;
@@ -222,6 +256,7 @@ class Lexer {
         return this.push('and', p, p + 1);
       case '|':
         if (c1 === '|') return this.push('or', p, p + 2);
+        if (this.pipeline) return this.push('pipe', p, p + 1);
         this.problem(p, UNKNOWN_OPERATOR('|'), [NOTE_USE_OR]);
         return this.push('or', p, p + 1);
       case '=':
@@ -251,17 +286,20 @@ class Lexer {
       this.problem(p, UNKNOWN_OPERATOR(t.slice(p, p + len)), [note]);
       this.push('relop', p, p + len, { op });
     };
-    if (c === '~') return unknown(1, '==', NOTE_USE_EQ_PATTERN);
+    // VAST 2's match operators: `x ~ /re/` is `x == /re/`, `x !~ /re/` is `x != /re/`
+    // (the parser insists on a pattern operand).
+    if (c === '~') return this.push('relop', p, p + 1, { op: '==', match: true });
     if (c === '=') {
       if (c1 === '=')
         return t[p + 2] === '=' ? unknown(3, '==', NOTE_USE_EQ) : this.push('relop', p, p + 2, { op: '==' });
       if (c1 === '~') return unknown(2, '==', NOTE_USE_EQ_PATTERN);
+      if (this.pipeline) return this.push('assign', p, p + 1);
       return unknown(1, '==', NOTE_USE_EQ);
     }
     if (c === '!') {
       if (c1 === '=')
         return t[p + 2] === '=' ? unknown(3, '!=', NOTE_USE_NE) : this.push('relop', p, p + 2, { op: '!=' });
-      if (c1 === '~') return unknown(2, '!=', NOTE_USE_NE_PATTERN);
+      if (c1 === '~') return this.push('relop', p, p + 2, { op: '!=', match: true });
       const w = t.slice(p + 1, p + 3);
       if ((w === 'in' || w === 'ni') && !isWordChar(t[p + 3]))
         return this.push('relop', p, p + 3, { op: `!${w}` as RelOp });
@@ -351,6 +389,8 @@ class Lexer {
     if (letters) {
       const unitEnd = end + letters[0].length;
       if (exp) return this.value(p, end, { type: 'double', value: Number(num) }); // reports the glued letters
+      const scale = SI_SUFFIXES[letters[0]];
+      if (scale !== undefined && !frac) return this.integer(p, unitEnd, num, BigInt(num) * scale);
       const ns = parseDuration(num + letters[0]);
       if (ns === undefined) {
         this.problem(end, UNKNOWN_DURATION_UNIT(letters[0]));
@@ -368,10 +408,15 @@ class Lexer {
       if (spaced && ns !== undefined) return this.value(p, end + spaced[0].length, { type: 'duration', ns });
     }
     if (frac || exp) return this.value(p, end, { type: 'double', value: Number(num) });
-    const value = BigInt(num);
+    this.integer(p, end, num, BigInt(num));
+  }
+
+  /** An integer `[p, end)` of `value`: signed ones are int64, others uint64 (VAST's count). */
+  private integer(p: number, end: number, num: string, value: bigint) {
+    const signed = num[0] === '+' || num[0] === '-';
     const type = signed ? 'int64' : 'uint64';
     if (signed ? value < -MAX_INT64 - 1n || value > MAX_INT64 : value > MAX_UINT64)
-      return this.bad(p, end, INTEGER_OUT_OF_RANGE(num, type));
+      return this.bad(p, end, INTEGER_OUT_OF_RANGE(this.text.slice(p, end), type));
     this.value(p, end, { type, value });
   }
 

@@ -7,13 +7,15 @@
  * unary     := ('!' | 'not') unary | '(' expr ')' | predicate
  * predicate := operand relop operand | literal          (a lone literal is a value predicate)
  * relop     := '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | '!in' | 'not in' | 'ni' | '!ni' | 'not ni'
+ *            | '~' | '!~'                               (VAST 2: `==` / `!=` with a pattern)
  * operand   := field | ':' type | '#' meta | literal
- * literal   := value | 'true' | 'false' | 'null' | '[' (literal (',' literal)*)? ']'
+ * literal   := value | 'true' | 'false' | 'null' | 'nil' | '[' (literal (',' literal)*)? ']'
+ *            | '<' (literal | '_') (',' (literal | '_'))* '>'   (a record; `_` is a wildcard)
  *            | 'now' (('+' | '-') duration)* | duration 'ago' | 'in' duration
  * ```
  *
  * Precedence is `!` > `&&` > `||`; both connectives associate to the left.
- * Reserved words (never field names): `true false null now ago in ni and or not`.
+ * Reserved words (never field names): `true false null nil now ago in ni and or not`.
  * Field names are `[A-Za-z_][A-Za-z0-9_]*` segments joined by `.`.
  *
  * After a syntax error the parser skips to the next connective (or the `)`
@@ -22,6 +24,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { type Expr, flipOp, type Literal, type Operand, type RelOp, type Span } from './ast.js';
 import {
+  EXPECTED_COMMA_OR_RANGLE,
   EXPECTED_COMMA_OR_RBRACKET,
   EXPECTED_DURATION_AFTER,
   EXPECTED_EXPRESSION,
@@ -29,14 +32,17 @@ import {
   EXPECTED_LIST_ITEM,
   EXPECTED_OPERATOR,
   EXPECTED_RBRACKET,
+  EXPECTED_RECORD_ITEM,
   EXPECTED_RPAREN,
   EXPECTED_VALUE_AFTER,
   ExpressionError,
+  MATCH_NEEDS_PATTERN,
   MAX_PROBLEMS,
   NOTE_END_OF_INPUT,
   NOTE_MISSING_CONNECTIVE,
   NOTE_OPENED_AT,
   NOTE_QUOTE_STRING,
+  NOTE_USE_EQ,
   PATTERN_OPERATOR,
   type Problem,
   settle,
@@ -44,6 +50,7 @@ import {
   TOO_MANY_CONNECTIVES,
   toDiagnostic,
   UNEXPECTED,
+  UNKNOWN_OPERATOR,
   where,
 } from './errors.js';
 import { type Token, tokenize } from './lexer.js';
@@ -67,12 +74,43 @@ export type ParseResult = { ok: true; expr: Expr } | { ok: false; diagnostics: D
  */
 export function parseExpression(text: string, opts: ParseOptions = {}): ParseResult {
   const lexed = tokenize(text);
+  return parseTokens(text, lexed.tokens, lexed.problems, opts);
+}
+
+/**
+ * Parses an expression from `tokens` of `text` (a slice of a whole query's
+ * tokens, ending in an `eof` token); spans and diagnostics count in `text`.
+ * `problems` are the lexer's problems within the slice.
+ */
+export function parseTokens(
+  text: string,
+  tokens: readonly Token[],
+  problems: readonly Problem[],
+  opts: ParseOptions = {},
+): ParseResult {
   const now = opts.now ?? BigInt(Date.now()) * 1_000_000n;
-  const parser = new Parser(text, lexed.tokens, now);
+  const parser = new Parser(text, tokens, now);
   const expr = parser.parse();
-  const problems = settle([...lexed.problems, ...parser.problems]);
-  if (problems.length > 0) return { ok: false, diagnostics: problems.map((p) => toDiagnostic(text, p)) };
+  const all = settle([...problems, ...parser.problems]);
+  if (all.length > 0) return { ok: false, diagnostics: all.map((p) => toDiagnostic(text, p)) };
   return { ok: true, expr };
+}
+
+/**
+ * One literal from `tokens` of `text` (ending in an `eof` token), for
+ * operator arguments that take values (`extend f=VALUE`): the literal
+ * syntax is the expression language's. No literal and no problem when the
+ * tokens do not start with one; problems for a bad one or for tokens after it.
+ */
+export function parseLiteralTokens(
+  text: string,
+  tokens: readonly Token[],
+  opts: ParseOptions = {},
+): { literal?: Literal; problems: Problem[] } {
+  const now = opts.now ?? BigInt(Date.now()) * 1_000_000n;
+  const parser = new Parser(text, tokens, now);
+  const lit = parser.literalOnly();
+  return { literal: parser.problems.length === 0 ? lit : undefined, problems: parser.problems };
 }
 
 /** Like `parseExpression`, but throws an `ExpressionError` whose message is the rendered diagnostics. */
@@ -91,7 +129,9 @@ const PLACEHOLDER: Literal = { type: 'null' };
 export const MAX_NESTING = 256;
 /** Most `&&`/`||` in one expression: a chain is a tree as deep as it is long. */
 export const MAX_CONNECTIVES = 1000;
-const RESERVED = new Set(['true', 'false', 'null', 'now', 'ago', 'in', 'ni', 'and', 'or', 'not']);
+const RESERVED = new Set(['true', 'false', 'null', 'nil', 'now', 'ago', 'in', 'ni', 'and', 'or', 'not']);
+/** Reserved words that start a literal. */
+const LITERAL_WORDS = ['true', 'false', 'null', 'nil', 'now'];
 
 const isWord = (t: Token, w: string) => t.kind === 'word' && t.name === w;
 const isAnd = (t: Token) => t.kind === 'and' || isWord(t, 'and');
@@ -100,6 +140,9 @@ const isNot = (t: Token) => t.kind === 'bang' || isWord(t, 'not');
 const isDuration = (t: Token) => t.kind === 'value' && t.literal?.type === 'duration';
 const durationOf = (t: Token) => (t.literal as Extract<Literal, { type: 'duration' }>).ns;
 const span = (start: number, end: number): Span => ({ start, end });
+/** A `<` where an operand is due opens a record literal; its `>` closes it. */
+const isRecordOpen = (t: Token) => t.kind === 'relop' && t.text === '<';
+const isRecordClose = (t: Token) => t.kind === 'relop' && t.text === '>';
 
 class Parser {
   private i = 0;
@@ -151,6 +194,13 @@ class Parser {
       }
       this.advance();
     }
+  }
+
+  /** A literal that must be all of the input; undefined, with no problem, when none starts here. */
+  literalOnly(): Literal | undefined {
+    const lit = this.literal();
+    if (lit && this.peek().kind !== 'eof') this.error(this.peek(), UNEXPECTED(this.peek().text));
+    return lit?.value;
   }
 
   parse(): Expr {
@@ -275,6 +325,8 @@ class Parser {
       this.error(this.peek(), EXPECTED_VALUE_AFTER(opText));
       return this.failed(first.start);
     }
+    if (opStart.match && !(rhs.kind === 'literal' && rhs.value.type === 'pattern'))
+      this.error(opStart, MATCH_NEEDS_PATTERN(opText));
     // VAST: `x == /re/` matches whole strings, `x in /re/` searches; nothing else makes sense.
     const rhsPattern = rhs.kind === 'literal' && rhs.value.type === 'pattern';
     const lhsPattern = lhs.kind === 'literal' && lhs.value.type === 'pattern';
@@ -289,6 +341,12 @@ class Parser {
   /** Consumes a relational operator if one comes next. */
   private relop(): RelOp | undefined {
     const t = this.peek();
+    if (t.kind === 'assign') {
+      // Only a query's lexer makes `=` an assignment; in an expression it is a mistyped `==`.
+      this.error(t, UNKNOWN_OPERATOR('='), [NOTE_USE_EQ]);
+      this.advance();
+      return '==';
+    }
     if (t.kind === 'relop') {
       this.advance();
       return t.op;
@@ -307,14 +365,14 @@ class Parser {
   }
 
   private startsOperand(t: Token): boolean {
-    if (t.kind === 'word')
-      return !RESERVED.has(t.name!) || ['true', 'false', 'null', 'now'].includes(t.name!);
+    if (t.kind === 'word') return !RESERVED.has(t.name!) || LITERAL_WORDS.includes(t.name!);
     return (
       t.kind === 'type' ||
       t.kind === 'meta' ||
       t.kind === 'value' ||
       t.kind === 'lbracket' ||
-      t.kind === 'error'
+      t.kind === 'error' ||
+      isRecordOpen(t)
     );
   }
 
@@ -341,19 +399,11 @@ class Parser {
       case 'error':
         this.advance();
         return done(PLACEHOLDER);
-      case 'lbracket': {
-        // Lists nest (`[[1]]`) and recurse like groups do.
-        if (this.nesting > MAX_NESTING) {
-          this.tooBig(t, TOO_DEEP(MAX_NESTING));
-          return done(PLACEHOLDER);
-        }
-        this.nesting++;
-        try {
-          return this.list();
-        } finally {
-          this.nesting--;
-        }
-      }
+      // Lists and records nest (`[[1]]`, `<<1>, 2>`) and recurse like groups do.
+      case 'lbracket':
+        return this.nested(t, () => this.list());
+      case 'relop':
+        return isRecordOpen(t) ? this.nested(t, () => this.record()) : undefined;
       case 'value': {
         this.advance();
         if (isDuration(t) && isWord(this.peek(), 'ago')) {
@@ -369,6 +419,7 @@ class Parser {
             this.advance();
             return done({ type: 'bool', value: t.name === 'true' });
           case 'null':
+          case 'nil':
             this.advance();
             return done({ type: 'null' });
           case 'now':
@@ -383,6 +434,20 @@ class Parser {
         }
     }
     return undefined;
+  }
+
+  /** A nested literal at `t`, within the nesting limit. */
+  private nested(t: Token, parse: () => { value: Literal; span: Span }): { value: Literal; span: Span } {
+    if (this.nesting > MAX_NESTING) {
+      this.tooBig(t, TOO_DEEP(MAX_NESTING));
+      return { value: PLACEHOLDER, span: span(t.start, t.end) };
+    }
+    this.nesting++;
+    try {
+      return parse();
+    } finally {
+      this.nesting--;
+    }
   }
 
   /** `now`, `now - 1h`, `now+1d-2h`: evaluated against the parser's clock. */
@@ -450,11 +515,44 @@ class Parser {
     }
   }
 
-  /** Recovery inside a list: skips to its `]` (consumed) or to a token that cannot be in a list. */
-  private skipList(): number {
+  /** `<a, _, b>`: a record literal; `_` is a wildcard (an undefined item). */
+  private record(): { value: Literal; span: Span } {
+    const open = this.advance();
+    const items: (Literal | undefined)[] = [];
+    const result = (end: number) => ({
+      value: { type: 'record', items } as Literal,
+      span: span(open.start, end),
+    });
+    const note = () => [NOTE_OPENED_AT('<', where(this.text, open.start))];
     for (;;) {
       const t = this.peek();
-      if (t.kind === 'rbracket') return this.advance().end;
+      if (isWord(t, '_')) {
+        this.advance();
+        items.push(undefined);
+      } else {
+        const item = this.literal();
+        if (!item) {
+          this.error(t, EXPECTED_RECORD_ITEM(t.text), t.kind === 'eof' ? note() : undefined);
+          return result(this.skipList(isRecordClose));
+        }
+        items.push(item.value);
+      }
+      const sep = this.peek();
+      if (sep.kind === 'comma') {
+        this.advance();
+        continue;
+      }
+      if (isRecordClose(sep)) return result(this.advance().end);
+      this.error(sep, EXPECTED_COMMA_OR_RANGLE, note());
+      return result(this.skipList(isRecordClose));
+    }
+  }
+
+  /** Recovery inside a list: skips to its `]` (consumed) or to a token that cannot be in a list. */
+  private skipList(isClose = (t: Token) => t.kind === 'rbracket'): number {
+    for (;;) {
+      const t = this.peek();
+      if (isClose(t)) return this.advance().end;
       if (t.kind === 'eof' || t.kind === 'rparen' || isAnd(t) || isOr(t)) return this.previous()!.end;
       this.advance();
     }

@@ -98,6 +98,8 @@ export function printLiteral(v: Literal): string {
       return `/${v.source}/${v.caseInsensitive ? 'i' : ''}`;
     case 'list':
       return `[${v.items.map(printLiteral).join(', ')}]`;
+    case 'record':
+      return `<${v.items.map((x) => (x === undefined ? '_' : printLiteral(x))).join(', ')}>`;
     case 'null':
       return 'null';
     default:

@@ -1,7 +1,8 @@
 /**
  * The operator contract (STYLE.md §3). A pipeline is text `op args | op args`;
- * `parse.ts` splits it and hands each operator its own argument text, and the
- * operator's `OperatorDef.parse` turns that into a runnable `Operator`.
+ * `parse.ts` lexes the whole query once and hands each operator the tokens of
+ * its arguments, and the operator's `OperatorDef.parse` turns them into a
+ * runnable `Operator`.
  *
  * An operator is a transform from a stream of record batches to a stream of
  * record batches (tenzir's generator-in, generator-out shape). Batches hold
@@ -9,7 +10,9 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import { errorDiagnostic, locate, spanIn, VastError } from '../diagnostics.js';
-import { QUERY_SOURCE } from '../expr/errors.js';
+import type { Expr } from '../expr/ast.js';
+import { type Problem, QUERY_SOURCE } from '../expr/errors.js';
+import type { Token } from '../expr/lexer.js';
 
 /**
  * A compiled expression: one bit per row of `batch`, LSB-first like Arrow
@@ -18,17 +21,27 @@ import { QUERY_SOURCE } from '../expr/errors.js';
  */
 export type Predicate = (batch: RecordBatch) => Uint8Array;
 
-/** What an operator's parser gets besides its argument text. */
+/**
+ * Compiles a `where` expression parsed from `text` (the whole query: spans
+ * and errors count in it). `inputSchemas` is true when every operator before
+ * keeps its input's schemas, so the expression can be type-checked against
+ * the schemas the query reads, as the leading expression is.
+ */
+export type WhereCompiler = (expr: Expr, text: string, inputSchemas: boolean) => Predicate;
+
+/** What an operator's parser gets besides its argument tokens. */
 export interface ParseContext {
-  /** The whole pipeline text, for error locations. */
+  /** The whole query text, for error locations. */
   readonly text: string;
-  /** Offset of the argument text in `text`. */
-  readonly offset: number;
-  /**
-   * Compiles a filter expression (from `src/expr/`); `offset` is where the
-   * expression starts in `text`, so that its errors point into the pipeline.
-   */
-  readonly compileWhere?: (expr: string, offset: number) => Predicate;
+  /** Where the operator's stage ends in `text` (at its `|` or the end): errors about missing arguments point here. */
+  readonly end: number;
+  /** The lexer's problems within the arguments (operators whose arguments are an expression report them). */
+  readonly problems: readonly Problem[];
+  /** Whether every operator before this one keeps its input's schemas (see `WhereCompiler`). */
+  readonly inputSchemas: boolean;
+  /** The clock for relative times in expressions (`now - 1h`), in nanoseconds. */
+  readonly now?: bigint;
+  readonly compileWhere?: WhereCompiler;
 }
 
 export interface Operator {
@@ -48,8 +61,15 @@ export interface OperatorDef {
   readonly name: string;
   /** One line for `vast help`, with the argument syntax. */
   readonly description: string;
-  /** Parses the argument text (everything after the name); throws `OperatorError` on bad arguments. */
-  parse(args: string, ctx: ParseContext): Operator;
+  /**
+   * Its arguments are an expression: the lexer's problems in them are the
+   * operator's to report (with the expression's own), not an `OperatorError`.
+   */
+  readonly expression?: boolean;
+  /** The operator passes events through with their schemas unchanged (`where`, `head`, `sort`). */
+  readonly keepsSchemas?: boolean;
+  /** Parses the argument tokens (everything after the name); throws `OperatorError` on bad arguments. */
+  parse(args: readonly Token[], ctx: ParseContext): Operator;
 }
 
 /**

@@ -1,62 +1,129 @@
 /**
- * Pipeline text: `op args | op args | ...`. This file knows only that shape:
- * it splits at top-level `|` (not inside strings, brackets or regexes), finds
- * each operator by its first word in the registry and lets the operator
- * parse its own arguments (STYLE.md §3).
- *
- * Queries (`vast export json 'EXPR | OP | OP'`) may start with a bare filter
- * expression; `splitQuery` separates it from the pipeline.
+ * Query text: `[EXPR] | op args | op args ...`. The whole text is lexed once
+ * by the expression lexer (in pipeline mode, where `|` separates stages), so
+ * quoting, patterns, values and error positions follow one set of rules.
+ * This file knows only the shape: it cuts the token stream at `|`, parses a
+ * leading expression with the expression parser, finds each operator by its
+ * first word in the registry and lets the operator parse its own argument
+ * tokens (STYLE.md §3).
  */
 import type { RecordBatch } from 'apache-arrow';
-import { type Piece, splitTopLevel, sub, suggest, trim } from './args.js';
-import { type Operator, OperatorError, type ParseContext } from './operator.js';
+import type { Expr } from '../expr/ast.js';
+import { ExpressionError, type Problem } from '../expr/errors.js';
+import { type Token, tokenize } from '../expr/lexer.js';
+import { parseTokens } from '../expr/parser.js';
+import { fail, suggest, withEof } from './args.js';
+import { type Operator, OperatorError, type ParseContext, type WhereCompiler } from './operator.js';
 import { operatorRegistry } from './operators/index.js';
 
 export interface PipelineOptions {
-  /** The expression compiler for `where` (see `ParseContext.compileWhere`). */
-  readonly compileWhere?: ParseContext['compileWhere'];
+  /** The expression compiler for `where` (see `WhereCompiler`). */
+  readonly compileWhere?: WhereCompiler;
+  /** The clock for relative times (`now - 1h`), in nanoseconds since the epoch. */
+  readonly now?: bigint;
 }
 
-const NAME_RE = /^[A-Za-z_][\w-]*/;
+export interface ParsedQuery {
+  /** The leading filter expression; undefined when the query starts with an operator or is blank. */
+  readonly expr?: Expr;
+  readonly pipeline: Operator[];
+}
+
+/** The tokens of one `|`-separated stage, and where it ends in the text. */
+interface Stage {
+  readonly tokens: Token[];
+  readonly end: number;
+  readonly problems: Problem[];
+}
+
+function stages(text: string): Stage[] {
+  const lexed = tokenize(text, { pipeline: true });
+  const out: Stage[] = [];
+  let tokens: Token[] = [];
+  let from = 0;
+  for (const t of lexed.tokens) {
+    if (t.kind !== 'pipe' && t.kind !== 'eof') {
+      tokens.push(t);
+      continue;
+    }
+    const end = t.kind === 'pipe' ? t.start : text.length;
+    const problems = lexed.problems.filter((p) => p.offset >= from && p.offset < end);
+    out.push({ tokens, end, problems });
+    tokens = [];
+    from = t.end;
+  }
+  return out;
+}
+
+/** After an operator's name, these mean the word was a field in an expression (`head == 1`, `top in [...]`). */
+function continuesExpression(t: Token | undefined): boolean {
+  if (!t) return false;
+  if (t.kind === 'relop' || t.kind === 'and' || t.kind === 'or' || t.kind === 'assign') return true;
+  return t.kind === 'word' && ['in', 'ni', 'not', 'and', 'or'].includes(t.name!);
+}
+
+const isOperatorStage = (s: Stage) =>
+  s.tokens[0]?.kind === 'word' &&
+  operatorRegistry.has(s.tokens[0].name!) &&
+  !continuesExpression(s.tokens[1]);
 
 /**
- * Parses the pipeline in `text[start, end)` (all of `text` by default);
- * error locations count in the whole `text`, so a pipeline that follows an
- * expression in a query reports columns of the query. Blank text is the
- * empty pipeline. Throws `OperatorError`.
+ * Parses a query: an optional leading expression, then operators. Error
+ * locations count in the whole `text`. Throws `ExpressionError` for a bad
+ * leading expression (or `where`), `OperatorError` for a bad operator.
  */
-export function parsePipeline(
-  text: string,
-  options: PipelineOptions = {},
-  start = 0,
-  end = text.length,
-): Operator[] {
-  if (text.slice(start, end).trim() === '') return [];
-  return splitTopLevel(text, start, end, (c) => c === '|').map((raw) => {
-    const stage = trim(raw);
-    if (stage.text === '') throw new OperatorError('expected an operator', text, stage.offset, 1);
-    const m = NAME_RE.exec(stage.text);
-    if (!m)
-      throw new OperatorError(
-        `expected an operator name, got '${stage.text.split(/\s/)[0]}'`,
-        text,
-        stage.offset,
-        1,
-      );
-    const name = m[0];
-    const def = operatorRegistry.get(name);
+export function parseQuery(text: string, options: PipelineOptions = {}): ParsedQuery {
+  const all = stages(text);
+  if (all.length === 1 && all[0].tokens.length === 0) return { pipeline: [] };
+  let expr: Expr | undefined;
+  let rest = all;
+  if (!isOperatorStage(all[0])) {
+    const [first] = all;
+    const parsed = parseTokens(text, withEof(first.tokens, first.end), first.problems, { now: options.now });
+    if (!parsed.ok) throw new ExpressionError(text, parsed.diagnostics);
+    expr = parsed.expr;
+    rest = all.slice(1);
+  }
+  return { expr, pipeline: operatorsOf(text, rest, options) };
+}
+
+/** Parses text that is only a pipeline (`op args | ...`, no leading expression); blank text is the empty pipeline. */
+export function parsePipeline(text: string, options: PipelineOptions = {}): Operator[] {
+  const all = stages(text);
+  if (all.length === 1 && all[0].tokens.length === 0) return [];
+  return operatorsOf(text, all, options);
+}
+
+function operatorsOf(text: string, all: readonly Stage[], options: PipelineOptions): Operator[] {
+  let inputSchemas = true;
+  return all.map((stage) => {
+    const [name, ...args] = stage.tokens;
+    const ctx: ParseContext = {
+      text,
+      end: stage.end,
+      problems: stage.problems,
+      inputSchemas,
+      now: options.now,
+      compileWhere: options.compileWhere,
+    };
+    if (!name) throw new OperatorError('expected an operator', text, stage.end, 1);
+    if (name.kind !== 'word') fail(ctx, `expected an operator name, got '${name.text}'`, name);
+    const def = operatorRegistry.get(name.name!);
     if (!def) {
-      const near = suggest(operatorRegistry.keys(), name);
-      throw new OperatorError(
-        `unknown operator '${name}'`,
-        text,
-        stage.offset,
-        name.length,
+      const near = suggest(operatorRegistry.keys(), name.name!);
+      fail(
+        ctx,
+        `unknown operator '${name.name}'`,
+        name,
         near ? [`did you mean '${near}'?`] : [`known operators: ${[...operatorRegistry.keys()].join(', ')}`],
       );
     }
-    const args: Piece = trim(sub(stage, name.length));
-    return def.parse(args.text, { text, offset: args.offset, compileWhere: options.compileWhere });
+    if (!def.expression && stage.problems.length > 0) {
+      const [p] = stage.problems;
+      throw new OperatorError(p.message, text, p.offset, 1, p.notes);
+    }
+    inputSchemas &&= def.keepsSchemas === true;
+    return def.parse(args, ctx);
   });
 }
 
@@ -71,48 +138,4 @@ export function runPipeline(
   input: AsyncIterable<RecordBatch>,
 ): AsyncIterable<RecordBatch> {
   return ops.reduce((stream, op) => op.run(stream), input);
-}
-
-export interface SplitQuery {
-  /** The leading filter expression, trimmed; '' when the query starts with an operator. */
-  readonly expression: string;
-  readonly expressionOffset: number;
-  /** The rest: a pipeline for `parsePipeline(text, opts, pipelineOffset)`; '' when there is none. */
-  readonly pipeline: string;
-  readonly pipelineOffset: number;
-}
-
-/** After an operator's name, these mean the word was a field in an expression (`head == 1`, `top.x > 2`). */
-const EXPRESSION_AFTER_NAME = /^\s*(==|!=|<|>|=~|\.|!?in\b|!?ni\b|&&|\|\||and\b|or\b)/;
-
-/**
- * Splits a query into its leading expression and the pipeline after it. The
- * first `|`-separated segment is an expression unless its first word is a
- * registered operator used as one (`head 5 | ...`).
- */
-export function splitQuery(text: string): SplitQuery {
-  const segments = splitTopLevel(text, 0, text.length, (c) => c === '|');
-  const first = trim(segments[0]);
-  const m = NAME_RE.exec(first.text);
-  const isOperator =
-    m !== null && operatorRegistry.has(m[0]) && !EXPRESSION_AFTER_NAME.test(first.text.slice(m[0].length));
-  if (isOperator || first.text === '') {
-    const all = trim({ text, offset: 0 });
-    return { expression: '', expressionOffset: first.offset, pipeline: all.text, pipelineOffset: all.offset };
-  }
-  if (segments.length === 1)
-    return {
-      expression: first.text,
-      expressionOffset: first.offset,
-      pipeline: '',
-      pipelineOffset: text.length,
-    };
-  const restStart = segments[1].offset;
-  const rest = trim({ text: text.slice(restStart), offset: restStart });
-  return {
-    expression: first.text,
-    expressionOffset: first.offset,
-    pipeline: rest.text,
-    pipelineOffset: rest.offset,
-  };
 }

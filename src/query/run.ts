@@ -8,15 +8,21 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import type * as A from 'apache-arrow';
 import { type Diagnostic, VastError } from '../diagnostics.js';
 import type { Expr } from '../expr/ast.js';
-import { type CompiledQuery, compileQuery, evaluate, type Program, programText } from '../expr/compile.js';
+import {
+  type CompileContext,
+  type CompiledQuery,
+  compileQuery,
+  evaluate,
+  type Program,
+  programText,
+} from '../expr/compile.js';
 import { ExpressionError } from '../expr/errors.js';
 import { bitmapBytes, countSet } from '../expr/kernels/bitmap.js';
-import { parseExpression } from '../expr/parser.js';
 import { printExpression } from '../expr/print.js';
 import { prune, SketchCache } from '../expr/prune.js';
 import { filter } from '../pipeline/batch-ops.js';
-import type { Operator, Predicate } from '../pipeline/operator.js';
-import { parsePipeline, runPipeline, splitQuery } from '../pipeline/parse.js';
+import type { Operator, WhereCompiler } from '../pipeline/operator.js';
+import { parseQuery, runPipeline } from '../pipeline/parse.js';
 import type { SchemaRegistry } from '../schemas/registry.js';
 import type { PartitionEntry } from '../store/catalog.js';
 import { CorruptionError } from '../store/errors.js';
@@ -147,21 +153,26 @@ function programCache(compiled: CompiledQuery): (batch: A.RecordBatch) => Progra
   };
 }
 
-/** Compiles filter expressions inside pipelines (`where`), lazily per batch schema. */
-export function whereCompiler(registry: SchemaRegistry, now?: bigint) {
-  return (text: string, _offset: number): Predicate => {
-    const parsed = parseExpression(text, { now });
-    if (!parsed.ok) fail(text, parsed.diagnostics);
-    const compiled = compileQuery(parsed.expr, text, [], registry);
+/**
+ * Compiles `where` expressions inside pipelines, lazily per batch schema.
+ * Where the input still has the stored schemas (`inputSchemas`), the
+ * expression is type-checked against `schemas` like the leading expression:
+ * unknown fields and type mismatches are errors located in the query.
+ */
+export function whereCompiler(ctx: CompileContext, schemas: readonly Schema[] = []): WhereCompiler {
+  return (expr, text, inputSchemas) => {
+    const compiled = compileQuery(expr, text, inputSchemas ? schemas : [], ctx);
+    if (compiled.diagnostics.length > 0) fail(text, compiled.diagnostics);
     const programOf = programCache(compiled);
     return (batch) => evaluate(programOf(batch), batch);
   };
 }
 
 /**
- * Parses `EXPR | OP | OP` and compiles the expression against the schemas the
- * query may touch; type errors (unknown fields, mismatches) throw with the
- * offending position.
+ * Parses `EXPR | OP | OP` and compiles the expression (and every `where`
+ * that sees the stored events) against the schemas the query may touch; type
+ * errors (unknown fields, mismatches) throw with the offending position in
+ * the whole query.
  */
 export function prepareQuery(
   text: string | undefined,
@@ -170,18 +181,11 @@ export function prepareQuery(
   opts: { now?: bigint } = {},
 ): PreparedQuery {
   const full = text ?? '';
-  const split = splitQuery(full);
-  // Leading padding keeps error columns relative to the whole query text.
-  const exprText =
-    split.expression.trim() === '' ? 'true' : ' '.repeat(split.expressionOffset) + split.expression;
-  const parsed = parseExpression(exprText, { now: opts.now });
-  if (!parsed.ok) fail(exprText, parsed.diagnostics);
-  const compiled = hideInternalSchemas(compileQuery(parsed.expr, exprText, schemas, registry));
-  if (compiled.diagnostics.length > 0) fail(exprText, compiled.diagnostics);
-  const pipeline = split.pipeline
-    ? parsePipeline(full, { compileWhere: whereCompiler(registry, opts.now) }, split.pipelineOffset)
-    : [];
-  return { text: full, expr: parsed.expr, compiled, pipeline };
+  const parsed = parseQuery(full, { now: opts.now, compileWhere: whereCompiler(registry, schemas) });
+  const expr: Expr = parsed.expr ?? { kind: 'true', span: { start: 0, end: 0 } };
+  const compiled = hideInternalSchemas(compileQuery(expr, full, schemas, registry));
+  if (compiled.diagnostics.length > 0) fail(full, compiled.diagnostics);
+  return { text: full, expr, compiled, pipeline: parsed.pipeline };
 }
 
 const schemaOfEntry = (e: PartitionEntry): Schema => ({

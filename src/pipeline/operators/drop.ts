@@ -7,7 +7,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import { resolvePaths } from '../../expr/resolve.js';
 import type { RecordType } from '../../types/type.js';
-import { argsPiece, commaList, fieldName } from '../args.js';
+import { commaList, fieldName } from '../args.js';
 import { layoutKey, normalize, schemaOf } from '../batch-ops.js';
 import { Layout, type LayoutNode } from '../layout.js';
 import type { Operator, OperatorDef } from '../operator.js';
@@ -62,6 +62,6 @@ export const drop: OperatorDef = {
   name: 'drop',
   description: 'drop F, ...: removes these fields',
   parse(args, ctx) {
-    return dropWith(commaList(argsPiece(args, ctx), ctx, 'a field name').map((p) => fieldName(p, ctx)));
+    return dropWith(commaList(args, ctx, 'a field name').map((p) => fieldName(p, ctx)));
   },
 };

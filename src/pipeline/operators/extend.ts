@@ -19,17 +19,15 @@
  * A field the schema already has (same top-level name) is left as it is.
  */
 import * as A from 'apache-arrow';
+import type { Literal } from '../../expr/ast.js';
+import { parseLiteralTokens } from '../../expr/parser.js';
 import { arrowField } from '../../types/arrow.js';
-import { parseDuration } from '../../types/duration.js';
-import { parseIP } from '../../types/ip.js';
-import { parseSubnet } from '../../types/subnet.js';
-import { parseIsoTime } from '../../types/time.js';
 import { basic, list, typeToString, type VastType } from '../../types/type.js';
 import type { Value } from '../../types/values.js';
-import { argsPiece, assignment, commaList, type Piece, splitTopLevel, trim } from '../args.js';
+import { assignment, commaList, fail, sourceOf, type Tokens, withEof } from '../args.js';
 import { gather, layoutKey, normalize, schemaOf } from '../batch-ops.js';
 import { buildColumn } from '../layout.js';
-import { type Operator, type OperatorDef, OperatorError, type ParseContext } from '../operator.js';
+import type { Operator, OperatorDef, ParseContext } from '../operator.js';
 
 export interface Constant {
   readonly name: string;
@@ -39,68 +37,53 @@ export interface Constant {
   readonly text: string;
 }
 
-const PORT_RE = /^(\d{1,5})\/(tcp|udp|icmp|icmp6|sctp|\?|unknown)$/;
-const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-/** Parses a VAST literal; undefined if `text` is none. */
-export function parseLiteral(p: Piece, ctx: ParseContext): { type: VastType; value: Value } | undefined {
-  const text = p.text;
-  if (text.startsWith('"')) {
-    try {
-      return { type: basic('string'), value: JSON.parse(text) as string };
-    } catch {
+/**
+ * The column type and value of an expression literal; undefined for what a
+ * column cannot hold; `why` explains a list that has no one element type.
+ */
+function typedValue(
+  lit: Literal,
+  why: (message: string) => never,
+): { type: VastType; value: Value } | undefined {
+  switch (lit.type) {
+    case 'bool':
+    case 'int64':
+    case 'uint64':
+    case 'double':
+    case 'string':
+      return { type: basic(lit.type), value: lit.value };
+    case 'duration':
+    case 'time':
+      return { type: basic(lit.type), value: lit.ns };
+    case 'ip':
+      return { type: basic('ip'), value: { ip: lit.bytes } };
+    case 'subnet':
+      return { type: basic('subnet'), value: { subnet: lit.bytes, length: lit.length } };
+    case 'port':
+      return { type: basic('port'), value: lit.port };
+    case 'list': {
+      if (lit.items.length === 0) why('cannot infer the type of an empty list');
+      const typed = lit.items.map((x) => typedValue(x, why));
+      if (typed.some((t) => t === undefined)) return undefined;
+      const types = [...new Set(typed.map((t) => typeToString(t!.type)))];
+      if (types.length > 1) why(`list elements must have one type: ${types[0]} and ${types[1]}`);
+      return { type: list(typed[0]!.type), value: typed.map((t) => t!.value) };
+    }
+    default:
       return undefined;
-    }
   }
-  if (text === 'true' || text === 'false') return { type: basic('bool'), value: text === 'true' };
-  if (text.startsWith('[') && text.endsWith(']')) {
-    const inner = trim({ text: text.slice(1, -1), offset: p.offset + 1 });
-    if (inner.text === '')
-      throw new OperatorError('cannot infer the type of an empty list', ctx.text, p.offset, text.length);
-    const items = splitTopLevel(
-      ctx.text,
-      inner.offset,
-      inner.offset + inner.text.length,
-      (c) => c === ',',
-    ).map(trim);
-    let element: VastType | undefined;
-    const values: Value[] = [];
-    for (const item of items) {
-      const lit = parseLiteral(item, ctx);
-      if (!lit)
-        throw new OperatorError(`invalid value '${item.text}'`, ctx.text, item.offset, item.text.length || 1);
-      if (element && typeToString(element) !== typeToString(lit.type))
-        throw new OperatorError(
-          `list elements must have one type: ${typeToString(element)} and ${typeToString(lit.type)}`,
-          ctx.text,
-          item.offset,
-          item.text.length,
-        );
-      element = lit.type;
-      values.push(lit.value);
-    }
-    return { type: list(element!), value: values };
-  }
-  if (text.includes('/')) {
-    const port = PORT_RE.exec(text);
-    if (port && Number(port[1]) <= 65535) return { type: basic('port'), value: Number(port[1]) };
-    const net = parseSubnet(text);
-    return net ? { type: basic('subnet'), value: { subnet: net.address, length: net.length } } : undefined;
-  }
-  const ip = /^[\d.]+$|:/.test(text) ? parseIP(text) : undefined;
-  if (ip) return { type: basic('ip'), value: { ip } };
-  const time = parseIsoTime(text);
-  if (time !== undefined) return { type: basic('time'), value: time };
-  const duration = parseDuration(text);
-  if (duration !== undefined) return { type: basic('duration'), value: duration };
-  if (/^\d+$/.test(text))
-    return BigInt(text) < 2n ** 64n ? { type: basic('uint64'), value: BigInt(text) } : undefined;
-  if (/^[+-]\d+$/.test(text)) {
-    const v = BigInt(text);
-    return v >= -(2n ** 63n) && v < 2n ** 63n ? { type: basic('int64'), value: v } : undefined;
-  }
-  if (NUMBER_RE.test(text)) return { type: basic('double'), value: Number(text) };
-  return undefined;
+}
+
+/** Parses the value of `f=VALUE` with the expression language's literal syntax. */
+function parseConstant(tokens: Tokens, ctx: ParseContext): { type: VastType; value: Value } {
+  const { literal, problems } = parseLiteralTokens(ctx.text, withEof(tokens, ctx.end), { now: ctx.now });
+  if (problems.length > 0) fail(ctx, problems[0].message, problems[0].offset, problems[0].notes);
+  const typed = literal && typedValue(literal, (message) => fail(ctx, message, tokens));
+  if (!typed)
+    fail(ctx, `invalid value '${sourceOf(tokens, ctx)}'`, tokens, [
+      'values are strings "x", numbers, true/false, durations (10s), times (2020-01-01), ips, subnets, ports (80/tcp) or lists',
+    ]);
+  return typed;
 }
 
 /** A single-row column per constant, repeated per batch with `gather`. */
@@ -151,34 +134,17 @@ export const extend: OperatorDef = {
   description: 'extend F=VALUE, ...: adds constant fields (type from the value syntax)',
   parse(args, ctx) {
     const seen = new Set<string>();
-    const constants = commaList(argsPiece(args, ctx), ctx, 'F=VALUE').map((p): Constant => {
+    const constants = commaList(args, ctx, 'F=VALUE').map((p): Constant => {
       const a = assignment(p);
-      if (!a) throw new OperatorError(`expected F=VALUE, got '${p.text}'`, ctx.text, p.offset, p.text.length);
-      const name = a.name.text;
-      if (!/^[A-Za-z_]\w*$/.test(name))
-        throw new OperatorError(
-          `expected a top-level field name, got '${name}'`,
-          ctx.text,
-          a.name.offset,
-          name.length,
-        );
-      if (seen.has(name))
-        throw new OperatorError(`field '${name}' is extended twice`, ctx.text, a.name.offset, name.length);
+      if (!a) fail(ctx, `expected F=VALUE, got '${sourceOf(p, ctx)}'`, p);
+      const [n] = a.name;
+      if (a.name.length !== 1 || n.kind !== 'word' || n.name!.includes('.'))
+        fail(ctx, `expected a top-level field name, got '${sourceOf(a.name, ctx)}'`, a.name);
+      const name = n.name!;
+      if (seen.has(name)) fail(ctx, `field '${name}' is extended twice`, n);
       seen.add(name);
-      if (a.value.text === '')
-        throw new OperatorError(`expected a value for '${name}'`, ctx.text, a.value.offset, 1);
-      const lit = parseLiteral(a.value, ctx);
-      if (!lit)
-        throw new OperatorError(
-          `invalid value '${a.value.text}'`,
-          ctx.text,
-          a.value.offset,
-          a.value.text.length,
-          [
-            'values are strings "x", numbers, true/false, durations (10s), times (2020-01-01), ips, subnets, ports (80/tcp) or lists',
-          ],
-        );
-      return { name, ...lit, text: a.value.text };
+      if (a.value.length === 0) fail(ctx, `expected a value for '${name}'`, n.end + 1);
+      return { name, ...parseConstant(a.value, ctx), text: sourceOf(a.value, ctx) };
     });
     return extendWith(constants);
   },

@@ -4,7 +4,7 @@
  * upstream iterators (a store scan stops reading partitions).
  */
 import type { RecordBatch } from 'apache-arrow';
-import { argsPiece, count, noMore, words } from '../args.js';
+import { count, noMore } from '../args.js';
 import { sliceRows } from '../batch-ops.js';
 import type { Operator, OperatorDef } from '../operator.js';
 
@@ -33,8 +33,8 @@ export function headWith(n: number): Operator {
 export const head: OperatorDef = {
   name: 'head',
   description: 'head [N]: the first N events (default 10)',
-  parse(args, ctx) {
-    const [first, ...rest] = words(argsPiece(args, ctx), ctx);
+  keepsSchemas: true,
+  parse([first, ...rest], ctx) {
     noMore(rest, ctx);
     return headWith(first ? count(first, ctx) : 10);
   },

@@ -8,10 +8,10 @@
 import type { RecordBatch } from 'apache-arrow';
 import { resolvePaths } from '../../expr/resolve.js';
 import type { RecordType } from '../../types/type.js';
-import { argsPiece, assignment, commaList, fieldName, sub } from '../args.js';
+import { assignment, commaList, fail, fieldName, sourceOf } from '../args.js';
 import { layoutKey, normalize, schemaOf } from '../batch-ops.js';
 import { identityNodes, Layout, type LayoutNode } from '../layout.js';
-import { type Operator, type OperatorDef, OperatorError, OperatorRuntimeError } from '../operator.js';
+import { type Operator, type OperatorDef, OperatorRuntimeError } from '../operator.js';
 
 export interface Renaming {
   /** The new last segment (for fields) or schema name. */
@@ -80,23 +80,22 @@ export const rename: OperatorDef = {
   name: 'rename',
   description: 'rename NEW=OLD, ...: renames fields in place (NEW=:OLD renames a schema)',
   parse(args, ctx) {
-    const renamings = commaList(argsPiece(args, ctx), ctx, 'NEW=OLD').map((p): Renaming => {
+    const renamings = commaList(args, ctx, 'NEW=OLD').map((p): Renaming => {
       const a = assignment(p);
-      if (!a) throw new OperatorError(`expected NEW=OLD, got '${p.text}'`, ctx.text, p.offset, p.text.length);
-      if (a.value.text.startsWith(':')) {
-        const from = fieldName(sub(a.value, 1), ctx);
+      if (!a) fail(ctx, `expected NEW=OLD, got '${sourceOf(p, ctx)}'`, p);
+      // `NEW=:OLD` renames a schema; the lexer read `:OLD` as a type extractor.
+      if (a.value.length === 1 && a.value[0].kind === 'type') {
         const to = fieldName(a.name, ctx);
-        return { to, from, schema: true, text: to };
+        return { to, from: a.value[0].text.slice(1), schema: true, text: to };
       }
       const text = fieldName(a.name, ctx);
       const from = fieldName(a.value, ctx);
       const dot = text.lastIndexOf('.');
       if (dot >= 0 && (from.lastIndexOf('.') !== dot || from.slice(0, dot) !== text.slice(0, dot)))
-        throw new OperatorError(
+        fail(
+          ctx,
           `the new name replaces the last segment of '${from}' and cannot move it to another record`,
-          ctx.text,
-          a.name.offset,
-          text.length,
+          a.name,
         );
       return { to: text.slice(dot + 1), from, text };
     });

@@ -11,7 +11,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import { resolvePaths } from '../../expr/resolve.js';
 import type { RecordType } from '../../types/type.js';
-import { argsPiece, commaList, fieldName } from '../args.js';
+import { commaList, fieldName } from '../args.js';
 import { indexPath, layoutKey, normalize, schemaOf } from '../batch-ops.js';
 import { Layout, type LayoutNode } from '../layout.js';
 import type { Operator, OperatorDef } from '../operator.js';
@@ -77,6 +77,6 @@ export const select: OperatorDef = {
   name: 'select',
   description: 'select F, ...: keeps only these fields (events with none of them are dropped)',
   parse(args, ctx) {
-    return selectWith(commaList(argsPiece(args, ctx), ctx, 'a field name').map((p) => fieldName(p, ctx)));
+    return selectWith(commaList(args, ctx, 'a field name').map((p) => fieldName(p, ctx)));
   },
 };

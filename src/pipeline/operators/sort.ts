@@ -12,9 +12,9 @@ import * as A from 'apache-arrow';
 import { resolvePaths } from '../../expr/resolve.js';
 import { fieldAt } from '../../types/type.js';
 import { stringAt } from '../../types/values.js';
-import { argsPiece, commaList, fieldName, noMore, words } from '../args.js';
+import { commaList, fail, fieldName, noMore } from '../args.js';
 import { dataAt, gather, indexPath, layoutKey, normalize, schemaOf } from '../batch-ops.js';
-import { type Operator, type OperatorDef, OperatorError } from '../operator.js';
+import type { Operator, OperatorDef } from '../operator.js';
 import { compareRows, compareStrings, isNullAt, type OrderColumn, orderColumn } from '../order.js';
 
 export interface SortKey {
@@ -208,18 +208,13 @@ export function sortWith(keys: readonly SortKey[]): Operator {
 export const sort: OperatorDef = {
   name: 'sort',
   description: 'sort F [asc|desc], ...: orders events (stable, nulls last); buffers all input',
+  keepsSchemas: true,
   parse(args, ctx) {
-    const keys = commaList(argsPiece(args, ctx), ctx, 'a field name').map((p): SortKey => {
-      const [f, dir, ...rest] = words(p, ctx);
+    const keys = commaList(args, ctx, 'a field name').map(([f, dir, ...rest]): SortKey => {
       noMore(rest, ctx);
       const field = fieldName(f, ctx);
       if (dir && dir.text !== 'asc' && dir.text !== 'desc')
-        throw new OperatorError(
-          `expected 'asc' or 'desc', got '${dir.text}'`,
-          ctx.text,
-          dir.offset,
-          dir.text.length,
-        );
+        fail(ctx, `expected 'asc' or 'desc', got '${dir.text}'`, dir);
       return { field, desc: dir?.text === 'desc' };
     });
     return sortWith(keys);

@@ -20,33 +20,16 @@
  *   reference to the key column of the batch that opened it.
  */
 import * as A from 'apache-arrow';
+import type { Token } from '../../expr/lexer.js';
 import { resolvePaths } from '../../expr/resolve.js';
 import { arrowType } from '../../types/arrow.js';
-import { parseDuration } from '../../types/duration.js';
 import { basic, fieldAt, typeToString, type VastType } from '../../types/type.js';
 import { type AggregateDef, type Aggregator, aggregateRegistry } from '../aggregates/index.js';
-import {
-  argsPiece,
-  assignment,
-  commaList,
-  fieldName,
-  noMore,
-  type Piece,
-  sub,
-  suggest,
-  trim,
-  words,
-} from '../args.js';
+import { assignment, commaList, fail, fieldName, isWord, sourceOf, suggest, type Tokens } from '../args.js';
 import { dataAt, gather, indexPath, layoutKey, normalize, schemaOf } from '../batch-ops.js';
 import { KeyBuffer, type KeyWriter, keyEncoder, keyWriter } from '../keys.js';
 import { makeBatch, type OutputColumn } from '../layout.js';
-import {
-  type Operator,
-  type OperatorDef,
-  OperatorError,
-  OperatorRuntimeError,
-  type ParseContext,
-} from '../operator.js';
+import { type Operator, type OperatorDef, OperatorRuntimeError, type ParseContext } from '../operator.js';
 
 export interface AggregateSpec {
   /** Output field name. */
@@ -314,79 +297,62 @@ export function summarizeWith(spec: SummarizeSpec): Operator {
   };
 }
 
-function duration(p: Piece, ctx: ParseContext): Duration {
-  const ns = parseDuration(p.text);
-  if (ns === undefined || ns <= 0n)
-    throw new OperatorError(
-      `expected a positive duration like 1h, got '${p.text}'`,
-      ctx.text,
-      p.offset,
-      p.text.length || 1,
-    );
-  return { ns, text: p.text };
+function duration(tokens: Tokens, ctx: ParseContext): Duration {
+  const [t] = tokens;
+  const lit = tokens.length === 1 && t.kind === 'value' ? t.literal : undefined;
+  if (lit?.type !== 'duration' || lit.ns <= 0n)
+    fail(ctx, `expected a positive duration like 1h, got '${sourceOf(tokens, ctx)}'`, tokens);
+  return { ns: lit.ns, text: t.text };
 }
 
-const NAME_RE = /^[A-Za-z_][\w.]*$/;
-
-function outputName(p: Piece, ctx: ParseContext): string {
-  if (!NAME_RE.test(p.text) || p.text.endsWith('.'))
-    throw new OperatorError(
-      `expected an output field name, got '${p.text}'`,
-      ctx.text,
-      p.offset,
-      p.text.length || 1,
-    );
-  return p.text;
+function outputName(tokens: Tokens, ctx: ParseContext): string {
+  if (tokens.length !== 1 || tokens[0].kind !== 'word')
+    fail(ctx, `expected an output field name, got '${sourceOf(tokens, ctx)}'`, tokens);
+  return tokens[0].name!;
 }
 
-function parseAggregate(p: Piece, ctx: ParseContext): AggregateSpec {
+/** `NAME(ARGS)`: the name token and the tokens between the parentheses; undefined for anything else. */
+function call(tokens: Tokens): { name: Token; args: Token[] } | undefined {
+  const [name, open] = tokens;
+  const close = tokens[tokens.length - 1];
+  if (name?.kind !== 'word' || open?.kind !== 'lparen' || close.kind !== 'rparen' || tokens.length < 3)
+    return undefined;
+  return { name, args: tokens.slice(2, -1) };
+}
+
+function parseAggregate(p: Tokens, ctx: ParseContext): AggregateSpec {
   const a = assignment(p);
   const value = a ? a.value : p;
-  const m = /^([A-Za-z_]\w*)\s*\(([\s\S]*)\)$/.exec(value.text);
-  if (!m)
-    throw new OperatorError(
-      `expected an aggregation like count() or sum(field), got '${value.text}'`,
-      ctx.text,
-      value.offset,
-      value.text.length || 1,
-    );
-  const fn = aggregateRegistry.get(m[1]);
+  const c = call(value);
+  if (!c)
+    fail(ctx, `expected an aggregation like count() or sum(field), got '${sourceOf(value, ctx)}'`, value);
+  const fn = aggregateRegistry.get(c.name.name!);
   if (!fn) {
-    const near = suggest(aggregateRegistry.keys(), m[1]);
-    throw new OperatorError(
-      `unknown aggregation function '${m[1]}'`,
-      ctx.text,
-      value.offset,
-      m[1].length,
+    const near = suggest(aggregateRegistry.keys(), c.name.name!);
+    fail(
+      ctx,
+      `unknown aggregation function '${c.name.name}'`,
+      c.name,
       near ? [`did you mean '${near}'?`] : [`known functions: ${[...aggregateRegistry.keys()].join(', ')}`],
     );
   }
-  const inner = trim(sub(value, value.text.indexOf('(') + 1, value.text.length - 1));
-  const field = inner.text === '' ? undefined : fieldName(inner, ctx);
+  const field = c.args.length === 0 ? undefined : fieldName(c.args, ctx);
   if (fn.field === 'required' && field === undefined)
-    throw new OperatorError(
-      `${fn.name}() needs a field, as in ${fn.name}(bytes)`,
-      ctx.text,
-      value.offset,
-      value.text.length,
-    );
-  if (fn.field === 'none' && field !== undefined)
-    throw new OperatorError(`${fn.name}() takes no field`, ctx.text, inner.offset, inner.text.length);
+    fail(ctx, `${fn.name}() needs a field, as in ${fn.name}(bytes)`, value);
+  if (fn.field === 'none' && field !== undefined) fail(ctx, `${fn.name}() takes no field`, c.args);
   const name = a ? outputName(a.name, ctx) : `${fn.name}(${field ?? ''})`;
   return { name, alias: a !== undefined, fn, field };
 }
 
-function parseGroup(p: Piece, ctx: ParseContext): GroupSpec {
+function parseGroup(p: Tokens, ctx: ParseContext): GroupSpec {
   const a = assignment(p);
   const value = a ? a.value : p;
-  const m = /^round\s*\(([\s\S]*)\)$/.exec(value.text);
+  const c = call(value);
   let field: string;
   let bucket: Duration | undefined;
-  if (m) {
-    const inner = sub(value, value.text.indexOf('(') + 1, value.text.length - 1);
-    const args = commaList(inner, ctx, 'round(FIELD, DURATION)');
-    if (args.length !== 2)
-      throw new OperatorError('expected round(FIELD, DURATION)', ctx.text, value.offset, value.text.length);
+  if (c && isWord(c.name, 'round')) {
+    const args = commaList(c.args, ctx, 'round(FIELD, DURATION)');
+    if (args.length !== 2) fail(ctx, 'expected round(FIELD, DURATION)', value);
     field = fieldName(args[0], ctx);
     bucket = duration(args[1], ctx);
   } else field = fieldName(value, ctx);
@@ -395,54 +361,36 @@ function parseGroup(p: Piece, ctx: ParseContext): GroupSpec {
 }
 
 /** Parses `AGG, ... [by KEY, ...] [resolution D]` (shared with nothing else, exported for tests). */
-export function parseSummarize(args: string, ctx: ParseContext): SummarizeSpec {
-  const all = argsPiece(args, ctx);
-  const ws = words(all, ctx);
-  const by = ws.findIndex((w) => w.text === 'by');
-  const res = ws.findIndex((w) => w.text === 'resolution');
+export function parseSummarize(args: Tokens, ctx: ParseContext): SummarizeSpec {
+  const by = args.findIndex((t) => isWord(t, 'by'));
+  const res = args.findIndex((t) => isWord(t, 'resolution'));
   let resolution: Duration | undefined;
-  let keysEnd = all.text.length;
+  let keysEnd = args.length;
   if (res >= 0) {
-    if (by < 0 || res < by)
-      throw new OperatorError(
-        "'resolution' needs group fields: by FIELD resolution D",
-        ctx.text,
-        ws[res].offset,
-        10,
-      );
-    const d = ws[res + 1];
-    if (!d) throw new OperatorError('expected a duration after resolution', ctx.text, ws[res].offset + 10, 1);
-    noMore(ws.slice(res + 2), ctx);
-    resolution = duration(d, ctx);
-    keysEnd = ws[res].offset - all.offset;
+    if (by < 0 || res < by) fail(ctx, "'resolution' needs group fields: by FIELD resolution D", args[res]);
+    if (res + 1 >= args.length) fail(ctx, 'expected a duration after resolution', ctx.end);
+    resolution = duration(args.slice(res + 1), ctx);
+    keysEnd = res;
   }
-  const aggPart = trim(sub(all, 0, by < 0 ? keysEnd : ws[by].offset - all.offset));
-  if (aggPart.text === '')
-    throw new OperatorError(
+  const aggPart = args.slice(0, by < 0 ? keysEnd : by);
+  if (aggPart.length === 0)
+    fail(
+      ctx,
       'summarize needs an aggregation, as in count() or sum(bytes)',
-      ctx.text,
-      aggPart.offset,
-      1,
+      args.length > 0 ? args[0] : ctx.end,
     );
   const aggPieces = commaList(aggPart, ctx, 'an aggregation');
   const aggregates = aggPieces.map((p) => parseAggregate(p, ctx));
-  let groupPieces: Piece[] = [];
+  let groupPieces: Token[][] = [];
   if (by >= 0) {
-    const keyPart = trim(sub(all, ws[by].offset - all.offset + 2, keysEnd));
-    if (keyPart.text === '')
-      throw new OperatorError("expected a field after 'by'", ctx.text, ws[by].offset, 2);
+    const keyPart = args.slice(by + 1, keysEnd);
+    if (keyPart.length === 0) fail(ctx, "expected a field after 'by'", args[by]);
     groupPieces = commaList(keyPart, ctx, 'a field');
   }
   const groups = groupPieces.map((p) => parseGroup(p, ctx));
   // Output names must be unique; group names nest, so `a` and `a.b` clash too.
-  const clash = (p: Piece, name: string): never => {
-    throw new OperatorError(
-      `output field '${name}' is defined twice; name one with NAME=...`,
-      ctx.text,
-      p.offset,
-      p.text.length,
-    );
-  };
+  const clash = (p: Tokens, name: string): never =>
+    fail(ctx, `output field '${name}' is defined twice; name one with NAME=...`, p);
   const groupNames: string[] = [];
   groups.forEach((g, k) => {
     if (groupNames.some((n) => n === g.name || n.startsWith(`${g.name}.`) || g.name.startsWith(`${n}.`)))

@@ -4,7 +4,7 @@
  * input runs, and emits them when it ends.
  */
 import type { RecordBatch } from 'apache-arrow';
-import { argsPiece, count, noMore, words } from '../args.js';
+import { count, noMore } from '../args.js';
 import { sliceRows } from '../batch-ops.js';
 import type { Operator, OperatorDef } from '../operator.js';
 
@@ -38,8 +38,8 @@ export function tailWith(n: number): Operator {
 export const tail: OperatorDef = {
   name: 'tail',
   description: 'tail [N]: the last N events (default 10); buffers them until the input ends',
-  parse(args, ctx) {
-    const [first, ...rest] = words(argsPiece(args, ctx), ctx);
+  keepsSchemas: true,
+  parse([first, ...rest], ctx) {
     noMore(rest, ctx);
     return tailWith(first ? count(first, ctx) : 10);
   },

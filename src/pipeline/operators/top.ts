@@ -6,9 +6,10 @@
  * by f | sort count desc | head N`, and buffers the groups like summarize.
  */
 import type { RecordBatch } from 'apache-arrow';
+import type { Token } from '../../expr/lexer.js';
 import { count as countAggregate } from '../aggregates/count.js';
-import { argsPiece, count, fieldName, noMore, words } from '../args.js';
-import { type Operator, type OperatorDef, OperatorError, type ParseContext } from '../operator.js';
+import { count, fail, fieldName, noMore } from '../args.js';
+import type { Operator, OperatorDef, ParseContext } from '../operator.js';
 import { headWith } from './head.js';
 import { sortWith } from './sort.js';
 import { summarizeWith } from './summarize.js';
@@ -31,18 +32,12 @@ export function frequencyWith(name: 'top' | 'rare', field: string, n: number): O
 }
 
 /** Parses `FIELD [N]`. */
-export function parseFrequency(name: 'top' | 'rare', args: string, ctx: ParseContext): Operator {
-  const [f, n, ...rest] = words(argsPiece(args, ctx), ctx);
-  if (!f) throw new OperatorError(`${name} needs a field`, ctx.text, ctx.offset, 1);
+export function parseFrequency(name: 'top' | 'rare', args: readonly Token[], ctx: ParseContext): Operator {
+  const [f, n, ...rest] = args;
+  if (!f) fail(ctx, `${name} needs a field`, ctx.end);
   noMore(rest, ctx);
   const field = fieldName(f, ctx);
-  if (field === 'count')
-    throw new OperatorError(
-      `${name} writes its counts to a field 'count'`,
-      ctx.text,
-      f.offset,
-      f.text.length,
-    );
+  if (field === 'count') fail(ctx, `${name} writes its counts to a field 'count'`, f);
   return frequencyWith(name, field, n ? count(n, ctx) : 10);
 }
 

@@ -7,7 +7,7 @@
  * distinct events: one hash key (`keys.ts`) each.
  */
 import type { RecordBatch } from 'apache-arrow';
-import { argsPiece, noMore, words } from '../args.js';
+import { noMore } from '../args.js';
 import { filter, layoutKey, normalize, schemaOf } from '../batch-ops.js';
 import { KeyBuffer, keyWriter } from '../keys.js';
 import type { Operator, OperatorDef } from '../operator.js';
@@ -51,7 +51,7 @@ export const unique: OperatorDef = {
   name: 'unique',
   description: 'unique: drops events equal to an earlier event of the same schema',
   parse(args, ctx) {
-    noMore(words(argsPiece(args, ctx), ctx), ctx);
+    noMore(args, ctx);
     return uniqueWith();
   },
 };

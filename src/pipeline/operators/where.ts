@@ -1,13 +1,16 @@
 /**
- * `where EXPR`: keeps the events matching a filter expression. Parsing
- * delegates to the expression compiler the caller passes in the context;
+ * `where EXPR`: keeps the events matching a filter expression. The
+ * expression is parsed from the query's tokens by the expression parser;
+ * compiling it is the job of the compiler the caller passes in the context;
  * `whereWith` (arquero's `_filter`) takes an already compiled predicate, so
  * detection and live queries reuse the fast path without re-parsing.
  */
 import type { RecordBatch } from 'apache-arrow';
-import { argsPiece, trim } from '../args.js';
+import { ExpressionError } from '../../expr/errors.js';
+import { parseTokens } from '../../expr/parser.js';
+import { fail, sourceOf, withEof } from '../args.js';
 import { filter, normalize } from '../batch-ops.js';
-import { type Operator, type OperatorDef, OperatorError, type Predicate } from '../operator.js';
+import type { Operator, OperatorDef, Predicate } from '../operator.js';
 
 /**
  * The `where` operator for a compiled predicate; `expression` is its text
@@ -32,11 +35,13 @@ export function whereWith(predicate: Predicate, expression?: string): Operator {
 export const where: OperatorDef = {
   name: 'where',
   description: 'where EXPR: keeps the events matching the expression',
+  expression: true,
+  keepsSchemas: true,
   parse(args, ctx) {
-    const expr = trim(argsPiece(args, ctx));
-    if (!ctx.compileWhere)
-      throw new OperatorError('where needs an expression compiler', ctx.text, ctx.offset, 1);
-    if (expr.text === '') throw new OperatorError('where needs an expression', ctx.text, expr.offset, 1);
-    return whereWith(ctx.compileWhere(expr.text, expr.offset), expr.text);
+    if (!ctx.compileWhere) fail(ctx, 'where needs an expression compiler', args);
+    if (args.length === 0) fail(ctx, 'where needs an expression', ctx.end);
+    const parsed = parseTokens(ctx.text, withEof(args, ctx.end), ctx.problems, { now: ctx.now });
+    if (!parsed.ok) throw new ExpressionError(ctx.text, parsed.diagnostics);
+    return whereWith(ctx.compileWhere(parsed.expr, ctx.text, ctx.inputSchemas), sourceOf(args, ctx));
   },
 };

@@ -337,8 +337,6 @@ describe('lexer: problems', () => {
       "unknown operator '&'",
       "unknown operator '=~'",
       "unknown operator '|'",
-      "unknown operator '~'",
-      "unknown operator '!~'",
       "unknown operator '==='",
       "unknown operator '!=='",
     ]);

@@ -451,8 +451,8 @@ describe('errors', () => {
       },
     ]);
     expect(errors('x = 1')).toEqual(["1:3 unknown operator '='"]);
-    expect(errors('x ~ /a/')).toEqual(["1:3 unknown operator '~'"]);
-    expect(errors('x !~ /a/')).toEqual(["1:3 unknown operator '!~'"]);
+    expect(errors('x ~ "a"')).toEqual(["1:3 '~' needs a pattern on its right (x ~ /re/)"]);
+    expect(errors('x !~ 1')).toEqual(["1:3 '!~' needs a pattern on its right (x !~ /re/)"]);
     expect(errors('x === 1')).toEqual(["1:3 unknown operator '==='"]);
     expect(errors('x !== 1')).toEqual(["1:3 unknown operator '!=='"]);
     expect(errors('x == 1 & y == 2')).toEqual(["1:8 unknown operator '&'"]);
@@ -520,7 +520,6 @@ describe('errors', () => {
     expect(notes('x == 1 & y == 2')).toEqual([["did you mean '&&'?"]]);
     expect(notes('x === 1')).toEqual([["to compare, write '=='"]]);
     expect(notes('x !== 1')).toEqual([["to compare, write '!='"]]);
-    expect(notes('x !~ /a/')).toEqual([['to exclude a pattern, write x != /re/']]);
     expect(notes('x == 1 | y == 2')).toEqual([["did you mean '||'?"]]);
   });
 

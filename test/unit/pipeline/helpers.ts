@@ -1,12 +1,13 @@
 /**
  * Helpers for the pipeline tests: batches from JSON rows, running operators,
  * reading results back as plain values (ips and subnets as text, times and
- * integers as bigint), and a tiny `where` compiler standing in for src/expr.
+ * integers as bigint).
  */
 import type * as A from 'apache-arrow';
 import { schemaOf } from '../../../src/pipeline/batch-ops.js';
-import { type Operator, OperatorError, type Predicate } from '../../../src/pipeline/operator.js';
+import type { Operator, OperatorError } from '../../../src/pipeline/operator.js';
 import { parsePipeline, runPipeline } from '../../../src/pipeline/parse.js';
+import { whereCompiler } from '../../../src/query/run.js';
 import { BatchBuilder } from '../../../src/types/batch-builder.js';
 import { formatIP } from '../../../src/types/ip.js';
 import { parseType } from '../../../src/types/parse-type.js';
@@ -63,38 +64,10 @@ export function tagged(batches: readonly A.RecordBatch[]): { [k: string]: Plain 
   return batches.flatMap((b) => rowsOf(b).map((r) => ({ '#schema': schemaOf(b).name, ...r })));
 }
 
-/**
- * A stand-in for the expression compiler: `FIELD OP VALUE` with OP in
- * `== != < >` and VALUE a number, a "string" or a /regex/, compared on `valueAt`.
- */
-export function compileWhere(expr: string, offset: number): Predicate {
-  const m = /^([\w.]+)\s*(==|!=|<|>)\s*(.+)$/.exec(expr);
-  if (!m) throw new OperatorError(`cannot compile '${expr}'`, expr, 0);
-  const [, field, op, lit] = m;
-  const re = /^\/(.*)\/$/.exec(lit);
-  const want: string | bigint = re ? '' : lit.startsWith('"') ? JSON.parse(lit) : BigInt(lit);
-  void offset;
-  return (b) => {
-    const type = schemaOf(b).type;
-    const out = new Uint8Array((b.numRows + 7) >> 3);
-    for (let i = 0; i < b.numRows; i++) {
-      let v = valueAt(b.data, type, i) as Value;
-      for (const seg of field.split('.'))
-        v = v && typeof v === 'object' ? ((v as Record<string, Value>)[seg] ?? null) : null;
-      if (v === null) continue;
-      const x = typeof v === 'number' ? BigInt(v) : v;
-      if (re) {
-        if (typeof x === 'string' && new RegExp(re[1]).test(x) === (op === '==')) out[i >> 3] |= 1 << (i & 7);
-        continue;
-      }
-      const ok = op === '==' ? x === want : op === '!=' ? x !== want : op === '<' ? x < want : x > want;
-      if (ok) out[i >> 3] |= 1 << (i & 7);
-    }
-    return out;
-  };
-}
+/** The query engine's `where` compiler, with no stored schemas (nothing to type-check against). */
+export const compileWhere = whereCompiler({ aliases: new Map() });
 
-/** Parses a pipeline with the stand-in compiler. */
+/** Parses a pipeline with the real `where` compiler. */
 export function parse(text: string): Operator[] {
   return parsePipeline(text, { compileWhere });
 }

@@ -1,24 +1,26 @@
 import { describe, expect, it } from 'vitest';
+import { ExpressionError } from '../../../src/expr/errors.js';
+import { printExpression } from '../../../src/expr/print.js';
 import { aggregates, makeAggregateRegistry } from '../../../src/pipeline/aggregates/index.js';
-import { splitTopLevel } from '../../../src/pipeline/args.js';
 import { OperatorError } from '../../../src/pipeline/operator.js';
 import { head } from '../../../src/pipeline/operators/head.js';
 import { makeOperatorRegistry, operators } from '../../../src/pipeline/operators/index.js';
-import { parsePipeline, printPipeline, splitQuery } from '../../../src/pipeline/parse.js';
+import { parseQuery, printPipeline } from '../../../src/pipeline/parse.js';
 import { compileWhere, errorOf, parse } from './helpers.js';
 
 describe('parsePipeline', () => {
-  it('splits at top-level bars only', () => {
-    const text = 'where s == "a|b" | extend l=["x|y", "z"] | where s == /a|b/ | head 1';
-    const pieces = splitTopLevel(text, 0, text.length, (c) => c === '|').map((p) => p.text.trim());
-    expect(pieces).toEqual(['where s == "a|b"', 'extend l=["x|y", "z"]', 'where s == /a|b/', 'head 1']);
-    expect(parse(text).map((op) => op.name)).toEqual(['where', 'extend', 'where', 'head']);
+  it('splits at pipes only: bars in strings and patterns, and ||, stay inside their tokens', () => {
+    const text = 'where s == "a|b" || s == "c" | extend l=["x|y", "z"] | where s == /a|b/ | head 1';
+    expect(printPipeline(parse(text))).toBe(
+      'where s == "a|b" || s == "c" | extend l=["x|y", "z"] | where s == /a|b/ | head 1',
+    );
     expect(parse('  ')).toEqual([]);
   });
 
-  it('keeps subnets apart from regexes', () => {
-    const text = 'extend n=10.0.0.0/8 | extend m=10.1.0.0/16';
-    expect(splitTopLevel(text, 0, text.length, (c) => c === '|').length).toBe(2);
+  it('keeps subnets apart from patterns', () => {
+    expect(printPipeline(parse('extend n=10.0.0.0/8 | extend m=10.1.0.0/16'))).toBe(
+      'extend n=10.0.0.0/8 | extend m=10.1.0.0/16',
+    );
   });
 
   it('round-trips every operator through toString', () => {
@@ -80,64 +82,85 @@ describe('parsePipeline', () => {
     );
     expect(errorOf(() => parse('select a,, b')).message).toBe('expected a field name at 1:10');
     expect(errorOf(() => parse('head 1 | | tail')).message).toBe('expected an operator at 1:10');
-    expect(errorOf(() => parse('where x == "open')).message).toBe('unterminated string at 1:12');
-    expect(errorOf(() => parse('extend a=[1, 2')).message).toBe("unclosed '[' at 1:10");
+    expect(errorOf(() => parse('where x == "open')).diagnostic).toMatchObject({
+      message: 'unterminated string',
+      location: { line: 1, column: 12 },
+    });
+    expect(errorOf(() => parse('extend a=[1, 2')).message).toBe(
+      "expected ']' at 1:15 (the '[' at 1:10 is still open; reached the end of the expression)",
+    );
+    expect(errorOf(() => parse('extend a="x\\q"')).message).toBe("invalid escape sequence '\\q' at 1:12");
     expect(errorOf(() => parse('unique now')).message).toBe("unexpected argument 'now' at 1:8");
     expect(errorOf(() => parse('select "x"')).message).toBe(`expected a field name, got '"x"' at 1:8`);
+    expect(errorOf(() => parse('select a,')).message).toBe('expected a field name at 1:10');
   });
 
   it('locates errors in pipelines that follow an expression, on any line', () => {
     const query = '#schema == "zeek.conn"\n| head nope';
-    const q = splitQuery(query);
-    const e = errorOf(() => parsePipeline(query, { compileWhere }, q.pipelineOffset));
+    const e = errorOf(() => parseQuery(query, { compileWhere }));
     expect(e.diagnostic?.location).toEqual({ source: 'query', line: 2, column: 8, length: 4 });
+  });
+
+  it('locates errors of a where expression in the whole query', () => {
+    const e = errorOf(() => parseQuery('x == 1 | where foo ==', { compileWhere }));
+    expect(e).toBeInstanceOf(ExpressionError);
+    expect(e.diagnostic).toMatchObject({
+      message: "expected a value after '=='",
+      location: { line: 1, column: 22 },
+    });
+    const bad = errorOf(() => parseQuery('x == 1 | where y == 10.0.0.300', { compileWhere }));
+    expect(bad.diagnostic).toMatchObject({
+      message: "invalid IP address '10.0.0.300'",
+      location: { line: 1, column: 21 },
+    });
   });
 });
 
-describe('splitQuery', () => {
+describe('parseQuery', () => {
+  const split = (text: string) => {
+    const q = parseQuery(text, { compileWhere });
+    return { expression: q.expr && printExpression(q.expr), pipeline: printPipeline(q.pipeline) };
+  };
+
   it('separates a leading expression from the pipeline', () => {
-    const text = '#schema == "zeek.conn" | head 5';
-    const q = splitQuery(text);
-    expect(q).toEqual({
+    expect(split('#schema == "zeek.conn" | head 5')).toEqual({
       expression: '#schema == "zeek.conn"',
-      expressionOffset: 0,
       pipeline: 'head 5',
-      pipelineOffset: 25,
     });
-    expect(text.slice(q.pipelineOffset)).toBe('head 5');
+    expect(split('   ')).toEqual({ expression: undefined, pipeline: '' });
   });
 
   it('sees an operator first word as the start of the pipeline', () => {
-    expect(splitQuery('head 5')).toEqual({
-      expression: '',
-      expressionOffset: 0,
-      pipeline: 'head 5',
-      pipelineOffset: 0,
-    });
-    expect(splitQuery('  sort ts | head').pipeline).toBe('sort ts | head');
+    expect(split('head 5')).toEqual({ expression: undefined, pipeline: 'head 5' });
+    expect(split('  sort ts | head').pipeline).toBe('sort ts | head 10');
     // A field that happens to be named like an operator is still an expression.
-    expect(splitQuery('top == 1 | head').expression).toBe('top == 1');
-    expect(splitQuery('head.x > 2').expression).toBe('head.x > 2');
+    expect(split('top == 1 | head').expression).toBe('top == 1');
+    expect(split('head.x > 2').expression).toBe('head.x > 2');
+    expect(split('sort in [1, 2]').expression).toBe('sort in [1, 2]');
   });
 
-  it('ignores bars inside strings and regexes', () => {
-    expect(splitQuery('query == "a|b" | head 1')).toMatchObject({
-      expression: 'query == "a|b"',
-      pipeline: 'head 1',
-    });
-    expect(splitQuery('query == /a|b/i | top query')).toMatchObject({
+  it('ignores bars inside strings and patterns', () => {
+    expect(split('query == "a|b" | head 1')).toEqual({ expression: 'query == "a|b"', pipeline: 'head 1' });
+    expect(split('query == /a|b/i | top query')).toEqual({
       expression: 'query == /a|b/i',
-      pipeline: 'top query',
-      pipelineOffset: 18,
+      pipeline: 'top query 10',
     });
-    expect(splitQuery('/evil|bad/')).toMatchObject({ expression: '/evil|bad/', pipeline: '' });
-    expect(splitQuery('10.0.0.0/8 || 192.168.0.0/16')).toMatchObject({
+    expect(split('/evil|bad/')).toEqual({ expression: '/evil|bad/', pipeline: '' });
+    expect(split('10.0.0.0/8 || 192.168.0.0/16')).toEqual({
       expression: '10.0.0.0/8 || 192.168.0.0/16',
       pipeline: '',
     });
-    expect(splitQuery('x == 1 || y == /a|b/ | head')).toMatchObject({
+    expect(split('x == 1 || y == /a|b/ | head')).toEqual({
       expression: 'x == 1 || y == /a|b/',
-      pipeline: 'head',
+      pipeline: 'head 10',
+    });
+  });
+
+  it('reports a mistyped = in the leading expression as the expression language does', () => {
+    expect(errorOf(() => parseQuery('x = 1 | head')).diagnostic).toMatchObject({
+      message: "unknown operator '='",
+      location: { line: 1, column: 3 },
+      notes: ["to compare, write '=='"],
     });
   });
 });
