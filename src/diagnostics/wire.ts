@@ -16,7 +16,7 @@ const LocationWire = z.object({
   length: z.number().int().positive().optional(),
 });
 
-const DiagnosticWire = z.object({
+export const DiagnosticWire = z.object({
   severity: z.enum(['error', 'warning', 'note']),
   message: z.string(),
   location: LocationWire.optional(),
