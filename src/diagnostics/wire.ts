@@ -16,7 +16,7 @@ const LocationWire = z.object({
   length: z.number().int().positive().optional(),
 });
 
-const DiagnosticWire = z.object({
+export const DiagnosticWire = z.object({
   severity: z.enum(['error', 'warning', 'note']),
   message: z.string(),
   location: LocationWire.optional(),
@@ -27,9 +27,9 @@ const DiagnosticWire = z.object({
 });
 
 /**
- * An error answer: `error` is the problem in one line (for clients that only
- * show text), `diagnostics` the structured details. Routes may add fields (an
- * import's partial report), hence loose.
+ * An error answer: `error` is the error's message, for clients that only show
+ * text (for a query, the rendered diagnostics); `diagnostics` are the structured
+ * details, at least one. Routes may add fields (an import's partial report), hence loose.
  */
 export const ErrorBody = z.looseObject({
   error: z.string(),

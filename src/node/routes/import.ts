@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type * as A from 'apache-arrow';
 import { z } from 'zod';
+import { DiagnosticWire } from '../../diagnostics/wire.js';
 import { type Diagnostic, InputError, VastError } from '../../diagnostics.js';
 import { findFormat } from '../../formats/index.js';
 import { InputLimitError, readBatches } from '../../formats/read.js';
@@ -41,7 +42,9 @@ export const importEvents = defineRoute({
   response: z.object({
     events: z.number().int().meta({ description: 'events stored (with a batch id: by the first request)' }),
     errors: z.number().int().meta({ description: 'rows or lines skipped' }),
-    diagnostics: z.array(z.string()).meta({ description: 'the first 20 problems, with line and column' }),
+    diagnostics: z
+      .array(DiagnosticWire)
+      .meta({ description: 'the first 20 problems, each with its source, line and column' }),
     duplicate: z.boolean().optional().meta({ description: 'with a batch id: already imported before' }),
   }),
   rawBody: ['application/octet-stream', ARROW_STREAM],

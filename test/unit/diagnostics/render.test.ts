@@ -1,6 +1,6 @@
 /**
  * The one renderer, on diagnostics from every producer: the expression parser
- * and compiler (a span in the query), pipelines, readers (file:line:column, no
+ * and compiler (a span in the query; pipelines: test/unit/pipeline/parse.test.ts), readers (file:line:column, no
  * source line) and plain errors. Expected strings are golden: the layout is
  * rustc's (`-->` location, numbered source line, carets, `= note`/`= hint`).
  */
@@ -17,7 +17,6 @@ import {
 } from '../../../src/diagnostics.js';
 import { compileQuery } from '../../../src/expr/compile.js';
 import { mustParseExpression, parseExpression } from '../../../src/expr/parser.js';
-import { parsePipeline } from '../../../src/pipeline/parse.js';
 import { parseType } from '../../../src/types/parse-type.js';
 import type { RecordType, Schema } from '../../../src/types/type.js';
 
@@ -102,27 +101,6 @@ describe('expressions', () => {
         '1 | orig_hh == 10.0.0.1',
         '  | ^^^^^^^',
         "  = hint: did you mean 'id.orig_h'?",
-      ].join('\n'),
-    );
-  });
-});
-
-describe('pipelines', () => {
-  test('an operator error points into the whole query, with its span', () => {
-    let err: unknown;
-    try {
-      parsePipeline('head 5 | dorp x', {});
-    } catch (e) {
-      err = e;
-    }
-    expect(renderError(err)).toBe(
-      [
-        "error: unknown operator 'dorp'",
-        ' --> query:1:10',
-        '  |',
-        '1 | head 5 | dorp x',
-        '  |          ^^^^',
-        "  = note: did you mean 'drop'?",
       ].join('\n'),
     );
   });
