@@ -32,7 +32,8 @@ import {
 } from '../types/arrow.js';
 import { makeColumnBuilder } from '../types/builder.js';
 import { formatIP } from '../types/ip.js';
-import { exactDuration, layoutKey } from '../types/print-value.js';
+import { layoutKey } from '../types/layout.js';
+import { exactDuration } from '../types/print-value.js';
 import { formatSubnet } from '../types/subnet.js';
 import { formatTime } from '../types/time.js';
 import { basic, type RecordField, record, type VastType } from '../types/type.js';

@@ -132,3 +132,15 @@ export function vastSchema(s: A.Schema): Schema {
 export function schemaName(batch: A.RecordBatch): string {
   return batch.schema.metadata.get(SCHEMA_NAME_KEY) ?? 'unknown';
 }
+
+const recordTypes = new WeakMap<A.Schema, RecordType>();
+
+/** The VAST record type of a batch's rows, recovered once per Arrow schema. */
+export function batchType(batch: A.RecordBatch): RecordType {
+  let t = recordTypes.get(batch.schema);
+  if (!t) {
+    t = vastSchema(batch.schema).type;
+    recordTypes.set(batch.schema, t);
+  }
+  return t;
+}

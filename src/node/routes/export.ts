@@ -82,7 +82,7 @@ async function exportEvents(
       }
     }
   }
-  const chunks = (arrowOut ? selfContainedStreams(guarded()) : writeJson(guarded(), { options: {} }))[
+  const chunks = (arrowOut ? selfContainedStreams(guarded()) : writeJson(guarded(), { options: { nested: p.nested } }))[
     Symbol.asyncIterator
   ]();
   let out: Readable | undefined;
