@@ -147,6 +147,23 @@ describeDatasets('writers on zeek/conn.log', () => {
     }
   });
 
+  test('json: the flattened output reads back under its schema, every value as written', async () => {
+    const { json } = await import('../../../src/formats/json/index.js');
+    const { readAll } = await import('../../helpers/read.js');
+    const batches = await readConnLog();
+    const out = await writeText(writeJson, batches);
+    const back = await readAll(json, { text: out }, { schema: 'zeek.conn' });
+    expect(back.diagnostics).toEqual([]);
+    expect(back.rows).toBe(batches.reduce((n, b) => n + b.numRows, 0));
+    // Dotted keys went into the nested `id` record, not into new top-level fields.
+    expect(back.batches[0].schema.fields.map((f) => f.name)).not.toContain('id.orig_h');
+    // The registry schema has more fields (local_resp, community_id): they read as null.
+    const again = (await writeText(writeJson, back.batches))
+      .replaceAll(',"local_resp":null', '')
+      .replaceAll(',"community_id":null', '');
+    expect(again).toBe(out);
+  });
+
   test('csv: one header, one line per event', async () => {
     const batches = await readConnLog();
     const out = await writeText(writeCsv, batches);
