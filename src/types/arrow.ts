@@ -11,6 +11,8 @@ export const EXTENSION_KEY = 'ARROW:extension:name';
 export const ALIAS_KEY = 'vast.alias';
 export const SCHEMA_NAME_KEY = 'vast.schema';
 export const SCHEMA_TIMESTAMP_KEY = 'vast.timestamp';
+/** VAST 2's key for the name of a schema (schema metadata) or of an alias type (field metadata). */
+export const VAST_NAME_KEY = 'VAST:name:0';
 
 const EXT = {
   ip: 'vast.ip',
@@ -86,7 +88,11 @@ export function vastType(field: A.Field): VastType {
   const ext = field.metadata.get(EXTENSION_KEY);
   const alias = field.metadata.get(ALIAS_KEY);
   const t = vastTypeOf(field.type, ext);
-  return alias ? { ...t, alias } : t;
+  if (alias) return { ...t, alias };
+  // VAST 2's Arrow (and `export arrow`, see `formats/arrow-vast.ts`): ports are counts named `port`.
+  const vastName = field.metadata.get(VAST_NAME_KEY);
+  if (vastName === 'port' && t.kind === 'uint64') return basic('port');
+  return t;
 }
 
 function vastTypeOf(type: A.DataType, ext: string | undefined): VastType {
@@ -99,6 +105,13 @@ function vastTypeOf(type: A.DataType, ext: string | undefined): VastType {
       return basic('duration');
     case EXT.port:
       return basic('port');
+    // VAST 2's extension types.
+    case 'vast.address':
+      return basic('ip');
+    case 'vast.subnet':
+      return basic('subnet');
+    case 'vast.enumeration':
+      return { kind: 'enum' };
   }
   if (A.DataType.isBool(type)) return basic('bool');
   if (A.DataType.isInt(type)) return basic(type.isSigned ? 'int64' : 'uint64');
@@ -122,7 +135,7 @@ function vastTypeOf(type: A.DataType, ext: string | undefined): VastType {
 export function vastSchema(s: A.Schema): Schema {
   const type: RecordType = record(s.fields.map((f) => ({ name: f.name, type: vastType(f) })));
   return {
-    name: s.metadata.get(SCHEMA_NAME_KEY) ?? 'unknown',
+    name: s.metadata.get(SCHEMA_NAME_KEY) ?? s.metadata.get(VAST_NAME_KEY) ?? 'unknown',
     type,
     timestamp: s.metadata.get(SCHEMA_TIMESTAMP_KEY),
   };

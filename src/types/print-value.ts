@@ -420,7 +420,12 @@ interface FlatColumn {
 }
 
 /** The non-record fields of `t`, depth first, with dotted names. */
-function flatColumns(data: A.Data, t: RecordType, prefix = '', parents: readonly A.Data[] = []): FlatColumn[] {
+function flatColumns(
+  data: A.Data,
+  t: RecordType,
+  prefix = '',
+  parents: readonly A.Data[] = [],
+): FlatColumn[] {
   const out: FlatColumn[] = [];
   t.fields.forEach((f, k) => {
     const child = data.children[k];
@@ -470,8 +475,7 @@ function printRecord(
     : t.fields.map((f, k) => ({ name: f.name, data: data.children[k], type: f.type, parents: [] }));
   const columns = fields.map((f) => {
     const col = printColumn(f.data, f.type, style, start, end, opts);
-    for (const p of f.parents)
-      for (let r = 0; r < n; r++) if (!isValid(p, start + r)) col[r] = undefined;
+    for (const p of f.parents) for (let r = 0; r < n; r++) if (!isValid(p, start + r)) col[r] = undefined;
     return col;
   });
   const m = columns.length;
