@@ -66,7 +66,9 @@ export function registerExec(program: Command): void {
       }
     }
     const sink = openSink(flags.write);
-    for await (const chunk of writer.write!(runPipeline(q.pipeline, filtered()), { options: writerOptions(flags) })) {
+    for await (const chunk of writer.write!(runPipeline(q.pipeline, filtered()), {
+      options: writerOptions(flags),
+    })) {
       await sink.write(chunk);
       if (sink.closed) break;
     }

@@ -16,7 +16,10 @@ export function addOutputFlags(cmd: Command): Command {
   return cmd
     .option('--nested', 'json: records as nested objects instead of flattened dotted keys ("id.orig_h")')
     .option('--omit-nulls', 'json: leave out fields whose value is null')
-    .option('--numeric-durations', 'json: durations as seconds (a number) instead of VAST literals ("1.63ms")');
+    .option(
+      '--numeric-durations',
+      'json: durations as seconds (a number) instead of VAST literals ("1.63ms")',
+    );
 }
 
 /** The writer options the flags ask for. */

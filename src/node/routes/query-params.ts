@@ -12,6 +12,7 @@ export const QueryParams = z.object({
   unified: flag.meta({ description: 'historical events, then new ones, without gaps or duplicates' }),
   format: text.meta({ description: 'json (NDJSON, the default) or arrow (an Arrow IPC stream)' }),
   nested: flag.meta({
-    description: 'NDJSON: records as nested objects instead of flattened dotted keys ("id.orig_h"), as VAST 2 wrote',
+    description:
+      'NDJSON: records as nested objects instead of flattened dotted keys ("id.orig_h"), as VAST 2 wrote',
   }),
 });

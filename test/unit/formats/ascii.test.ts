@@ -54,7 +54,7 @@ describe('ascii writer', () => {
       ts: '1258589760.886949',
       uid: '7NswgvxBKYh',
       id: { orig_h: '192.168.1.1', orig_p: 67, resp_h: '192.168.1.104', resp_p: 68 },
-      duration: 0.001630,
+      duration: 0.00163,
       local_orig: null,
       missed_bytes: 0,
       tunnel_parents: [],

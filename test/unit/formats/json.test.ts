@@ -309,7 +309,8 @@ describe('json reader: inference', () => {
   });
 
   test('--schema takes flat dotted keys for nested fields (VAST 2 JSON as export json writes it)', async () => {
-    const text = '{"ts":"2009-11-18T21:01:53.173350","uid":"tS3vjKMCHqj","id.orig_h":"192.168.1.1","id.orig_p":67}\n';
+    const text =
+      '{"ts":"2009-11-18T21:01:53.173350","uid":"tS3vjKMCHqj","id.orig_h":"192.168.1.1","id.orig_p":67}\n';
     const { batches, diagnostics } = await readAll(json, { text }, { schema: 'zeek.conn' });
     expect(diagnostics).toEqual([]);
     expect(batches[0].schema.fields.map((f) => f.name)).not.toContain('id.orig_h');

@@ -57,7 +57,9 @@ describe('json writer', () => {
   });
 
   test('omit-nulls leaves null fields out, flattened or nested', async () => {
-    const lines = (await writeText(writeJson, [allTypesBatch()], { 'omit-nulls': true })).trimEnd().split('\n');
+    const lines = (await writeText(writeJson, [allTypesBatch()], { 'omit-nulls': true }))
+      .trimEnd()
+      .split('\n');
     expect(lines[2]).toBe(
       '{"ts":"1970-01-01T00:00:00.000000001","uid":"","id.resp_h":"fe80::1","id.resp_p":443,"pairs":[]}',
     );

@@ -2,6 +2,7 @@ import * as A from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
 import { arrowSchema } from '../../../src/types/arrow.js';
 import { BatchBuilder } from '../../../src/types/batch-builder.js';
+import { layoutKey } from '../../../src/types/layout.js';
 import {
   exactDuration,
   type PrintStyle,
@@ -10,7 +11,6 @@ import {
   secondsText,
   timeFormatter,
 } from '../../../src/types/print-value.js';
-import { layoutKey } from '../../../src/types/layout.js';
 import { formatTime } from '../../../src/types/time.js';
 import { basic, list, record, type VastType } from '../../../src/types/type.js';
 import { valueAt } from '../../../src/types/values.js';
