@@ -3,6 +3,10 @@
  * one that loses nothing (field metadata `ARROW:extension:name`, `vast.alias`
  * and the schema name `vast.schema` travel with the schema message).
  *
+ * What is written carries VAST 2's Arrow names and types too (`VAST:name:0`,
+ * `vast.address`, `duration[ns]`, ...; see `arrow-vast.ts`), and reading
+ * takes them, so VAST's Arrow and vast's read the same.
+ *
  * Writing: an Arrow IPC *stream* (`application/vnd.apache.arrow.stream`).
  * One stream holds one schema, so when the layout changes (another schema,
  * see `layoutKey`, or other enum dictionary ids) the current stream ends with
@@ -32,12 +36,14 @@ import {
 } from '../types/arrow.js';
 import { makeColumnBuilder } from '../types/builder.js';
 import { formatIP } from '../types/ip.js';
-import { exactDuration, layoutKey } from '../types/print-value.js';
+import { layoutKey } from '../types/layout.js';
+import { exactDuration } from '../types/print-value.js';
 import { formatSubnet } from '../types/subnet.js';
 import { formatTime } from '../types/time.js';
 import { basic, type RecordField, record, type VastType } from '../types/type.js';
 import { isValid, stringAt, subnetAt } from '../types/values.js';
 import { batchBufferProblem } from './arrow-buffers.js';
+import { vast2Batch } from './arrow-vast.js';
 import type { FormatDef, Reader, Writer } from './format.js';
 
 /**
@@ -81,7 +87,8 @@ export const writeArrow: Writer = async function* (batches, ctx) {
   let writer: A.RecordBatchStreamWriter | undefined;
   let sink: ChunkSink | undefined;
   let layout: string | undefined;
-  for await (const batch of batches) {
+  for await (const stored of batches) {
+    const batch = vast2Batch(stored);
     const key = layoutKey(batch.schema, true);
     if (!writer || !sink || key !== layout) {
       // A new layout: end the current stream and start another one after it.

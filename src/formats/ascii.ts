@@ -1,22 +1,27 @@
 /**
- * VAST's human-readable output: one line per event, the event as a record in
- * VAST's data syntax:
+ * VAST's human-readable output, as VAST 2's ascii writer printed it: one line
+ * per event, its values (no field names) in VAST's data syntax, nested
+ * records flattened into the line:
  *
- * `<ts=2009-11-18T08:00:21.486539Z, uid="Pii6cUUq1v4", id=<orig_h=192.168.1.102, orig_p=68, ...>, duration=163.82ms, ...>`
+ * `<2009-11-18T21:01:53.173350, "tS3vjKMCHqj", 192.168.1.1, 67, 192.168.1.104, 68, "udp", nil, 1.63ms, ...>`
  *
  * Conventions (the `ascii` style of `types/print-value.ts`): null is `nil`,
- * bools `T`/`F`, durations in an adaptive unit with at most two decimals,
- * times ISO 8601 in UTC with trailing zeros trimmed, strings quoted, enums
- * bare, lists `[a, b]`, maps `{k -> v}`, ports as numbers. Write only.
+ * bools `T`/`F`, ints signed (`+5`), durations in an adaptive unit with two
+ * decimals (`1.63ms`, `2.18m`), times with six fraction digits and no zone,
+ * strings quoted with `\"` and `\xHH` escapes, enums bare, lists `[a, b]`,
+ * maps `{k -> v}`, records inside lists `<"a": +1>`, ports as numbers.
+ * Write only.
  */
-import { batchType, CHUNK_ROWS, printColumn } from '../types/print-value.js';
+import { batchType } from '../types/arrow.js';
+import { CHUNK_ROWS, printColumn } from '../types/print-value.js';
 import type { FormatDef, Writer } from './format.js';
 
 export const writeAscii: Writer = async function* (batches) {
   for await (const batch of batches) {
     const t = batchType(batch);
     for (let start = 0; start < batch.numRows; start += CHUNK_ROWS) {
-      const rows = printColumn(batch.data, t, 'ascii', start, Math.min(batch.numRows, start + CHUNK_ROWS));
+      const end = Math.min(batch.numRows, start + CHUNK_ROWS);
+      const rows = printColumn(batch.data, t, 'ascii', start, end, { flatten: true });
       for (let i = 0; i < rows.length; i++) rows[i] ??= 'nil';
       yield `${rows.join('\n')}\n`;
     }
@@ -25,7 +30,7 @@ export const writeAscii: Writer = async function* (batches) {
 
 export const ascii: FormatDef = {
   name: 'ascii',
-  description: "VAST's human-readable event lines: <field=value, ...>",
+  description: "VAST's human-readable event lines: <value, value, ...>",
   extensions: [],
   write: writeAscii,
 };

@@ -13,6 +13,8 @@ export const ALIAS_KEY = 'vast.alias';
 export const ALIAS_OF_KEY = 'vast.alias_of';
 export const SCHEMA_NAME_KEY = 'vast.schema';
 export const SCHEMA_TIMESTAMP_KEY = 'vast.timestamp';
+/** VAST 2's key for the name of a schema (schema metadata) or of an alias type (field metadata). */
+export const VAST_NAME_KEY = 'VAST:name:0';
 
 const EXT = {
   ip: 'vast.ip',
@@ -90,8 +92,11 @@ export function vastType(field: A.Field): VastType {
   const alias = field.metadata.get(ALIAS_KEY);
   const aliasOf = field.metadata.get(ALIAS_OF_KEY);
   const t = vastTypeOf(field.type, ext);
-  if (!alias) return t;
-  return aliasOf ? { ...t, alias, aliasOf: aliasOf.split(',') } : { ...t, alias };
+  if (alias) return aliasOf ? { ...t, alias, aliasOf: aliasOf.split(',') } : { ...t, alias };
+  // VAST 2's Arrow (and `export arrow`, see `formats/arrow-vast.ts`): ports are counts named `port`.
+  const vastName = field.metadata.get(VAST_NAME_KEY);
+  if (vastName === 'port' && t.kind === 'uint64') return basic('port');
+  return t;
 }
 
 function vastTypeOf(type: A.DataType, ext: string | undefined): VastType {
@@ -104,6 +109,13 @@ function vastTypeOf(type: A.DataType, ext: string | undefined): VastType {
       return basic('duration');
     case EXT.port:
       return basic('port');
+    // VAST 2's extension types.
+    case 'vast.address':
+      return basic('ip');
+    case 'vast.subnet':
+      return basic('subnet');
+    case 'vast.enumeration':
+      return { kind: 'enum' };
   }
   if (A.DataType.isBool(type)) return basic('bool');
   if (A.DataType.isInt(type)) return basic(type.isSigned ? 'int64' : 'uint64');
@@ -137,7 +149,7 @@ export function vastSchema(s: A.Schema): Schema {
   if (!out) {
     const type: RecordType = record(s.fields.map((f) => ({ name: f.name, type: vastType(f) })));
     out = {
-      name: s.metadata.get(SCHEMA_NAME_KEY) ?? 'unknown',
+      name: s.metadata.get(SCHEMA_NAME_KEY) ?? s.metadata.get(VAST_NAME_KEY) ?? 'unknown',
       type,
       timestamp: s.metadata.get(SCHEMA_TIMESTAMP_KEY),
     };
@@ -149,4 +161,9 @@ export function vastSchema(s: A.Schema): Schema {
 /** The schema name carried by a batch (set by every reader). */
 export function schemaName(batch: A.RecordBatch): string {
   return batch.schema.metadata.get(SCHEMA_NAME_KEY) ?? 'unknown';
+}
+
+/** The VAST record type of a batch's rows (cached per Arrow schema by `vastSchema`). */
+export function batchType(batch: A.RecordBatch): RecordType {
+  return vastSchema(batch.schema).type;
 }

@@ -64,31 +64,39 @@ export function secondsToNs(seconds: number): bigint {
   return BigInt(Math.round(seconds * 1e9));
 }
 
-const ADAPTIVE: [number, string][] = [
-  [86400e9, 'd'],
-  [3600e9, 'h'],
-  [60e9, 'min'],
-  [1e9, 's'],
-  [1e6, 'ms'],
-  [1e3, 'us'],
+/** VAST's adaptive units, largest first; minutes are `m`, as VAST printed them. */
+const ADAPTIVE: readonly [bigint, string][] = [
+  [86_400_000_000_000n, 'd'],
+  [3_600_000_000_000n, 'h'],
+  [60_000_000_000n, 'm'],
+  [1_000_000_000n, 's'],
+  [1_000_000n, 'ms'],
+  [1_000n, 'us'],
 ];
 
 /**
- * Prints in the largest unit that keeps the value >= 1, with at most two
- * decimals, as VAST's ascii writer does: `1.63ms`, `3.78s`, `2h`, `0ns`.
+ * VAST 2's human-readable duration (its `duration_printer`, adaptive policy):
+ * the largest unit that keeps the value >= 1, two decimals of which one
+ * trailing zero is dropped: `1.63ms`, `306.3ms`, `2.18m`, `2.0h`, `0.0ns`.
+ * Rounding is exact (half up on the nanosecond count) where VAST went
+ * through a double; the two differ only on exact ties.
  */
 export function formatDuration(ns: bigint): string {
   const neg = ns < 0n;
-  const abs = Number(neg ? -ns : ns);
-  let text = `${abs}ns`;
-  for (const [unit, name] of ADAPTIVE) {
-    if (abs >= unit) {
-      const v = Math.round((abs / unit) * 100) / 100;
-      text = `${v}${name}`;
+  const abs = neg ? -ns : ns;
+  let unit = 1n;
+  let name = 'ns';
+  for (const [u, n] of ADAPTIVE) {
+    if (abs >= u) {
+      unit = u;
+      name = n;
       break;
     }
   }
-  return neg ? `-${text}` : text;
+  const hundredths = (abs * 100n + unit / 2n) / unit;
+  let text = `${hundredths / 100n}.${(hundredths % 100n).toString().padStart(2, '0')}`;
+  if (text.endsWith('0')) text = text.slice(0, -1);
+  return `${neg ? '-' : ''}${text}${name}`;
 }
 
 /** Prints nanoseconds as decimal seconds with exactly `digits` fraction digits (Zeek TSV: 6). */

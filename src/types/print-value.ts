@@ -4,33 +4,37 @@
  * picks one formatter per column (by VAST type and style) and loops over the
  * rows; nested values print their children column-wise too, then assemble.
  *
- * Styles and their conventions:
+ * Styles and their conventions (`json` and `ascii` as VAST 2 printed them; its
+ * `data_view_printer`, `duration_printer`, `time_point_printer` and `json_printer`):
  *
- * | type     | `json`                                  | `csv`                            | `ascii` (VAST's human form)     |
- * |----------|-----------------------------------------|----------------------------------|---------------------------------|
- * | null     | `null` (or the field is omitted)        | empty                            | `nil`                           |
- * | bool     | `true` / `false`                        | `true` / `false`                 | `T` / `F`                       |
- * | int/uint | exact digits, also above 2^53           | exact digits                     | exact digits                    |
- * | double   | shortest round-trip; NaN/±Inf → `null`  | shortest round-trip, `NaN`       | as csv, integral ones as `1.0`  |
- * | duration | number of seconds, exact (`0.00163`)    | exact with unit (`1.234567ms`)   | adaptive, 2 decimals (`1.63ms`) |
- * | time     | `"2009-11-18T08:00:21.486539Z"`         | ISO 8601, trimmed fraction       | ISO 8601, trimmed fraction      |
- * | string   | JSON string                             | raw (the CSV writer quotes)      | quoted and escaped like JSON    |
- * | ip       | `"10.0.0.1"`, `"2001:db8::1"`           | text                             | text                            |
- * | subnet   | `"10.0.0.0/8"`                          | text                             | text                            |
- * | port     | number                                  | number                           | number                          |
- * | enum     | JSON string                             | raw name                         | raw name                        |
- * | list     | `[a,b]`                                 | `[a, b]` (null elements empty)   | `[a, b]`                        |
- * | map      | `{"k":v}` (keys as their text)          | `{k -> v}`                       | `{k -> v}`                      |
- * | record   | `{"a":1}`                               | `<a=1, b=2>` (only inside lists) | `<a=1, b=2>`                    |
+ * | type     | `json`                                 | `csv`                            | `ascii` (VAST's data syntax)      |
+ * |----------|----------------------------------------|----------------------------------|-----------------------------------|
+ * | null     | `null` (or the field is omitted)       | empty                            | `nil`                             |
+ * | bool     | `true` / `false`                       | `true` / `false`                 | `T` / `F`                         |
+ * | int64    | exact digits, also above 2^53          | exact digits                     | always signed: `+5`, `-5`         |
+ * | uint64   | exact digits                           | exact digits                     | exact digits                      |
+ * | double   | shortest round-trip, integral `1.0`;   | shortest round-trip, `NaN`       | up to 10 decimals, trailing zeros |
+ * |          | NaN/±Inf → `null`                      |                                  | trimmed, at least `1.0`           |
+ * | duration | `"1.63ms"` (seconds with numericDurations) | exact with unit (`1.234567ms`) | `1.63ms`, `2.18m`, `306.3ms`      |
+ * | time     | `"2009-11-18T21:01:53.173350"`         | ISO 8601 `Z`, trimmed fraction   | `2009-11-18T21:01:53.173350`      |
+ * | string   | JSON string                            | raw (the CSV writer quotes)      | `"..."`, `\"` and `\xHH` escapes  |
+ * | ip       | `"10.0.0.1"`, `"2001:db8::1"`          | text                             | text                              |
+ * | subnet   | `"10.0.0.0/8"`                         | text                             | text                              |
+ * | port     | number                                 | number                           | number                            |
+ * | enum     | JSON string                            | raw name                         | quoted like a string              |
+ * | list     | `[a,b]`                                | `[a, b]` (null elements empty)   | `[a, b]`                          |
+ * | map      | `{"k":v}` (keys as their text)         | `{k -> v}`                       | `{k -> v}`                        |
+ * | record   | `{"a":1}`; flattened `{"id.orig_h":..}`| `<a=1, b=2>` (only inside lists) | top level: values only `<1, 2>`;  |
+ * |          |                                        |                                  | in lists `<"a": +1, "b": 2>`      |
  *
- * Durations in JSON are seconds, Zeek JSON's convention for `interval`, and
- * exact: the decimal text is computed from the nanosecond count, not through a
- * double. In CSV they keep their unit but lose nothing (`1.234567ms`, `90min`),
- * so they parse back exactly with `parseDuration`; ascii rounds to two
- * decimals for people, as VAST did.
+ * Times print as VAST 2 did, with exactly six fraction digits and no zone;
+ * where a value has nanoseconds (pcap, Arrow input), three more digits follow
+ * instead of truncating them as VAST did. Durations round to two decimals for
+ * people; CSV keeps them exact (`1.234567ms`, `90min`) so they parse back
+ * exactly with `parseDuration`, and JSON's `numericDurations` gives exact
+ * seconds (Zeek JSON's convention for `interval`).
  */
 import type * as A from 'apache-arrow';
-import { vastSchema } from './arrow.js';
 import { formatDuration } from './duration.js';
 import { formatIP } from './ip.js';
 import { formatSubnet } from './subnet.js';
@@ -43,6 +47,14 @@ export type PrintStyle = 'json' | 'csv' | 'ascii';
 export interface PrintOptions {
   /** JSON: leave out record fields whose value is null instead of writing `null`. */
   readonly omitNulls?: boolean;
+  /**
+   * Records inside records print as one level: in JSON with dotted keys
+   * (`"id.orig_h"`), in ascii as their values in line. A null record makes
+   * its leaves null, as in VAST 2's flattened table slices.
+   */
+  readonly flatten?: boolean;
+  /** JSON: durations as exact seconds (a number) instead of VAST literals (`"1.63ms"`). */
+  readonly numericDurations?: boolean;
 }
 
 /**
@@ -87,7 +99,7 @@ export function printColumn(
     case 'record':
       return printRecord(data, t, style, start, end, opts);
     default: {
-      const fmt = scalarFormat(data, t, style);
+      const fmt = scalarFormat(data, t, style, opts);
       const out: PrintedColumn = new Array(end - start);
       if (data.nullCount === 0) {
         for (let i = start; i < end; i++) out[i - start] = fmt(i);
@@ -105,32 +117,37 @@ export function printValue(data: A.Data, t: VastType, i: number, style: PrintSty
 }
 
 /** The formatter of a non-nested column, chosen once per column. */
-function scalarFormat(data: A.Data, t: VastType, style: PrintStyle): Format {
+function scalarFormat(data: A.Data, t: VastType, style: PrintStyle, opts: PrintOptions): Format {
   const json = style === 'json';
+  const ascii = style === 'ascii';
   switch (t.kind) {
     case 'bool':
-      return style === 'ascii'
-        ? (i) => (boolAt(data, i) ? 'T' : 'F')
-        : (i) => (boolAt(data, i) ? 'true' : 'false');
-    case 'int64':
+      return ascii ? (i) => (boolAt(data, i) ? 'T' : 'F') : (i) => (boolAt(data, i) ? 'true' : 'false');
+    case 'int64': {
+      const digits = int64Format(data, false);
+      // VAST's data syntax tells int from count by the sign: `+5` is an int, `5` a count.
+      return ascii ? (i) => (bigintAt(data, i) < 0n ? digits(i) : `+${digits(i)}`) : digits;
+    }
     case 'uint64':
-      return int64Format(data, t.kind === 'uint64');
+      return int64Format(data, true);
     case 'double': {
       const v = data.values as Float64Array;
-      if (json) return (i) => (Number.isFinite(v[i]) ? String(v[i]) : 'null');
+      if (json) return (i) => jsonDouble(v[i]);
       if (style === 'csv') return (i) => String(v[i]);
       return (i) => asciiDouble(v[i]);
     }
     case 'duration':
-      if (json) return (i) => secondsText(bigintAt(data, i));
+      if (json && opts.numericDurations) return (i) => secondsText(bigintAt(data, i));
+      if (json) return (i) => `"${formatDuration(bigintAt(data, i))}"`;
       if (style === 'csv') return (i) => exactDuration(bigintAt(data, i));
       return (i) => formatDuration(bigintAt(data, i));
     case 'time': {
-      const text = timeFormatter();
+      const text = timeFormatter(style === 'csv' ? 'iso' : 'vast');
       return json ? (i) => `"${text(bigintAt(data, i))}"` : (i) => text(bigintAt(data, i));
     }
     case 'string':
-      return style === 'csv' ? (i) => stringAt(data, i) : (i) => JSON.stringify(stringAt(data, i));
+      if (style === 'csv') return (i) => stringAt(data, i);
+      return json ? (i) => JSON.stringify(stringAt(data, i)) : (i) => asciiString(stringAt(data, i));
     case 'ip': {
       const bytes = data.values as Uint8Array;
       return json ? (i) => `"${formatIP(bytes, i * 16)}"` : (i) => formatIP(bytes, i * 16);
@@ -156,7 +173,8 @@ function scalarFormat(data: A.Data, t: VastType, style: PrintStyle): Format {
         let s = memo[k];
         if (s === undefined) {
           const name = enumAt(data, i);
-          s = json ? JSON.stringify(name) : name;
+          // ascii quotes them as VAST 2 printed Zeek's enums (it read them as strings).
+          s = json ? JSON.stringify(name) : style === 'ascii' ? asciiString(name) : name;
           memo[k] = s;
         }
         return s;
@@ -175,11 +193,17 @@ const NS_PER_S = 1_000_000_000n;
 const two = (n: number) => (n < 10 ? `0${n}` : String(n));
 
 /**
- * `formatTime` for a column: the same text, but the date part is computed once
- * per day instead of through `Date` for every value (times in a batch are
- * mostly of one day, and `formatTime` was the costliest printer).
+ * A time printer for a column, with the date part computed once per day
+ * instead of through `Date` for every value (times in a batch are mostly of
+ * one day, and printing them was the costliest part of writing).
+ *
+ * - `iso` (`formatTime`'s text): `2009-11-18T08:00:21.486539Z`, trailing
+ *   fraction zeros trimmed, no fraction for whole seconds.
+ * - `vast` (VAST 2's `time_point_printer`): no zone and always six fraction
+ *   digits, `2009-11-18T08:00:21.486539` and `...:21.000000`; values with
+ *   nanoseconds keep them (`.000000001`) where VAST truncated.
  */
-export function timeFormatter(): (ns: bigint) => string {
+export function timeFormatter(style: 'iso' | 'vast' = 'iso'): (ns: bigint) => string {
   let lastDay = Number.NaN;
   let dayText = '';
   return (ns) => {
@@ -196,16 +220,18 @@ export function timeFormatter(): (ns: bigint) => string {
       dayText = formatTime(BigInt(day) * 86_400n * NS_PER_S).slice(0, 11); // 2009-11-18T
     }
     const sod = s - day * 86400;
-    let text = `${dayText}${two(Math.floor(sod / 3600))}:${two(Math.floor(sod / 60) % 60)}:${two(sod % 60)}`;
-    if (frac !== 0) {
-      let digits = 9;
-      while (frac % 10 === 0) {
-        frac /= 10;
-        digits--;
-      }
-      text += `.${String(frac).padStart(digits, '0')}`;
+    const text = `${dayText}${two(Math.floor(sod / 3600))}:${two(Math.floor(sod / 60) % 60)}:${two(sod % 60)}`;
+    if (style === 'vast') {
+      const digits = String(frac).padStart(9, '0');
+      return `${text}.${frac % 1000 === 0 ? digits.slice(0, 6) : digits}`;
     }
-    return `${text}Z`;
+    if (frac === 0) return `${text}Z`;
+    let digits = 9;
+    while (frac % 10 === 0) {
+      frac /= 10;
+      digits--;
+    }
+    return `${text}.${String(frac).padStart(digits, '0')}Z`;
   };
 }
 
@@ -227,11 +253,40 @@ function int64Format(data: A.Data, unsigned: boolean): Format {
   };
 }
 
-/** Doubles for people: shortest round-trip text, integral values keep a `.0` so they read as reals. */
+/**
+ * Doubles as VAST's `real_printer` (ascii): up to ten decimals, rounded,
+ * trailing zeros trimmed but at least one kept: `1.0`, `0.1`, `0.3` for
+ * 0.1 + 0.2. Non-finite values have no such form and print as JS does.
+ */
 function asciiDouble(v: number): string {
+  if (!Number.isFinite(v) || Math.abs(v) >= 1e21) return String(v);
+  const s = v.toFixed(10).replace(/0+$/, '');
+  return s.endsWith('.') ? `${s}0` : s;
+}
+
+/** Doubles in JSON as VAST wrote them: integral ones as `1.0` so they read back as reals. */
+function jsonDouble(v: number): string {
+  if (!Number.isFinite(v)) return 'null';
   const s = String(v);
   return Number.isInteger(v) && !s.includes('e') ? `${s}.0` : s;
 }
+
+/**
+ * Strings in VAST's data syntax (its `make_extra_print_escaper("\"")`): in
+ * quotes, `"` escaped with a backslash, every byte outside printable ASCII
+ * (controls, and each byte of a multi-byte UTF-8 character) as `\xHH`.
+ */
+export function asciiString(s: string): string {
+  if (PLAIN_ASCII.test(s)) return `"${s}"`;
+  let out = '"';
+  for (const byte of Buffer.from(s, 'utf8')) {
+    if (byte === 0x22) out += '\\"';
+    else if (byte >= 0x20 && byte < 0x7f) out += String.fromCharCode(byte);
+    else out += `\\x${byte.toString(16).padStart(2, '0')}`;
+  }
+  return `${out}"`;
+}
+const PLAIN_ASCII = /^[\x20\x21\x23-\x7e]*$/;
 
 /** Nanoseconds as exact decimal seconds, trailing fraction zeros trimmed: `0.00163`, `5`, `-1.5`. */
 export function secondsText(ns: bigint): string {
@@ -291,7 +346,7 @@ function printList(
   // children are not sliced: their rows are the raw value offsets.
   const first = listRange(data, start)[0];
   const last = listRange(data, end - 1)[1];
-  const items = printColumn(data.children[0], element, style, first, last, opts);
+  const items = printColumn(data.children[0], element, style, first, last, nestedOptions(style, opts));
   const nil = nullText(style);
   const sep = style === 'json' ? ',' : ', ';
   const offsets = data.valueOffsets as Int32Array;
@@ -324,8 +379,9 @@ function printMap(
   const [keyData, valueData] = entries.children;
   const first = listRange(data, start)[0];
   const last = listRange(data, end - 1)[1];
-  const keys = printColumn(keyData, keyType, style, first, last, opts);
-  const values = printColumn(valueData, valueType, style, first, last, opts);
+  const inner = nestedOptions(style, opts);
+  const keys = printColumn(keyData, keyType, style, first, last, inner);
+  const values = printColumn(valueData, valueType, style, first, last, inner);
   const json = style === 'json';
   const nil = nullText(style);
   const offsets = data.valueOffsets as Int32Array;
@@ -347,6 +403,59 @@ function printMap(
   return out;
 }
 
+/**
+ * Options for values inside lists and maps: ascii prints records there with
+ * their field names (VAST's `record_view_printer`), JSON flattens them too.
+ */
+function nestedOptions(style: PrintStyle, opts: PrintOptions): PrintOptions {
+  return style === 'ascii' && opts.flatten ? { ...opts, flatten: false } : opts;
+}
+
+/** A leaf column of a flattened record, with the records above it whose nulls hide it. */
+interface FlatColumn {
+  readonly name: string;
+  readonly data: A.Data;
+  readonly type: VastType;
+  readonly parents: readonly A.Data[];
+}
+
+/** The non-record fields of `t`, depth first, with dotted names. */
+function flatColumns(
+  data: A.Data,
+  t: RecordType,
+  prefix = '',
+  parents: readonly A.Data[] = [],
+): FlatColumn[] {
+  const out: FlatColumn[] = [];
+  t.fields.forEach((f, k) => {
+    const child = data.children[k];
+    const name = prefix + f.name;
+    if (f.type.kind === 'record') {
+      const above = child.nullCount === 0 ? parents : [...parents, child];
+      out.push(...flatColumns(child, f.type, `${name}.`, above));
+    } else out.push({ name, data: child, type: f.type, parents });
+  });
+  return out;
+}
+
+/** Where the record's fields go in its text, per style. */
+interface RecordSyntax {
+  readonly open: string;
+  readonly close: string;
+  readonly sep: string;
+  /** The text before a value: its quoted name, or nothing for ascii's values-only lines. */
+  readonly label: (name: string) => string;
+}
+
+function recordSyntax(style: PrintStyle, flat: boolean): RecordSyntax {
+  if (style === 'json') return { open: '{', close: '}', sep: ',', label: (n) => `${JSON.stringify(n)}:` };
+  if (style === 'ascii')
+    return flat
+      ? { open: '<', close: '>', sep: ', ', label: () => '' }
+      : { open: '<', close: '>', sep: ', ', label: (n) => `${asciiString(n)}: ` };
+  return { open: '<', close: '>', sep: ', ', label: (n) => `${n}=` };
+}
+
 function printRecord(
   data: A.Data,
   t: RecordType,
@@ -356,23 +465,26 @@ function printRecord(
   opts: PrintOptions,
 ): PrintedColumn {
   const n = end - start;
-  const fields = t.fields;
-  const json = style === 'json';
-  const omitNulls = json && opts.omitNulls === true;
+  const flat = opts.flatten === true;
+  const omitNulls = style === 'json' && opts.omitNulls === true;
   const nil = nullText(style);
-  const open = json ? '{' : '<';
-  const close = json ? '}' : '>';
-  const sep = json ? ',' : ', ';
-  const names = fields.map((f) => (json ? `${JSON.stringify(f.name)}:` : `${f.name}=`));
+  const { open, close, sep, label } = recordSyntax(style, flat);
   // Row i of a struct is row i of its children (see `values.ts`).
-  const columns = fields.map((f, k) => printColumn(data.children[k], f.type, style, start, end, opts));
+  const fields: FlatColumn[] = flat
+    ? flatColumns(data, t)
+    : t.fields.map((f, k) => ({ name: f.name, data: data.children[k], type: f.type, parents: [] }));
+  const columns = fields.map((f) => {
+    const col = printColumn(f.data, f.type, style, start, end, opts);
+    for (const p of f.parents) for (let r = 0; r < n; r++) if (!isValid(p, start + r)) col[r] = undefined;
+    return col;
+  });
   const m = columns.length;
   const out: PrintedColumn = new Array(n);
   const hasNulls = data.nullCount !== 0;
   // One array of [prefix, value, prefix, value, ..., close] joined per row: joining
   // beats `+=`, which builds a rope per row that V8 must flatten (and collect) later.
-  const prefixes = names.map((name, k) => (k === 0 ? open : sep) + name);
-  const firstPrefixes = names.map((name) => open + name);
+  const prefixes = fields.map((f, k) => (k === 0 ? open : sep) + label(f.name));
+  const firstPrefixes = fields.map((f) => open + label(f.name));
   const parts: string[] = new Array(2 * m + 1);
   for (let r = 0; r < n; r++) {
     if (hasNulls && !isValid(data, start + r)) continue;
@@ -394,37 +506,4 @@ function printRecord(
     }
   }
   return out;
-}
-
-const layoutKeys = new WeakMap<A.Schema, string>();
-
-/**
- * A text that is equal for two Arrow schemas exactly when batches of one can
- * be written under the other's header: schema metadata (the VAST schema name),
- * field names, types and field metadata. arrow-js's own `compareSchemas`
- * ignores metadata, so `zeek.conn` and a look-alike would merge. With
- * `dictionaryIds`, enum dictionary ids count too (Arrow IPC streams need them).
- */
-export function layoutKey(schema: A.Schema, dictionaryIds = false): string {
-  if (!dictionaryIds) {
-    const cached = layoutKeys.get(schema);
-    if (cached !== undefined) return cached;
-  }
-  const meta = (m: Map<string, string>) =>
-    [...m].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`);
-  const field = (f: A.Field): unknown => [
-    f.name,
-    String(f.type),
-    dictionaryIds && 'id' in f.type ? f.type.id : null,
-    meta(f.metadata),
-    (f.type.children ?? []).map(field),
-  ];
-  const key = JSON.stringify([meta(schema.metadata), schema.fields.map(field)]);
-  if (!dictionaryIds) layoutKeys.set(schema, key);
-  return key;
-}
-
-/** The VAST record type of a batch's rows (cached per Arrow schema by `vastSchema`). */
-export function batchType(batch: A.RecordBatch): RecordType {
-  return vastSchema(batch.schema).type;
 }

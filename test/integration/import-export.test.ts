@@ -48,9 +48,25 @@ describe('import zeek, export zeek/json (bundled conn.log)', () => {
     const r = vast(['export', 'json', '-d', t.db]);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(grepCount(CONN));
+    // VAST 2's JSON: flattened keys, times with six digits and no zone, durations as literals.
     const first = JSON.parse(lines[0]);
+    expect(first['id.orig_h']).toBe('192.168.1.102');
+    expect(first.ts).toBe('2009-11-18T08:00:21.486539');
+    expect(first.duration).toBe('163.82ms');
+  });
+
+  it('exports nested JSON with --nested, and durations as seconds with --numeric-durations', () => {
+    const r = vast(['export', 'json', '-n', '1', '--nested', '--numeric-durations', '-d', t.db]);
+    const first = JSON.parse(r.stdout);
     expect(first.id.orig_h).toBe('192.168.1.102');
-    expect(first.ts).toBe('2009-11-18T08:00:21.486539Z');
+    expect(first.duration).toBe(0.16382);
+  });
+
+  it('exports ascii as VAST 2 printed it: values only', () => {
+    const r = vast(['export', 'ascii', '-n', '1', '-d', t.db]);
+    expect(r.stdout).toBe(
+      '<2009-11-18T08:00:21.486539, "Pii6cUUq1v4", 192.168.1.102, 68, 192.168.1.1, 67, "udp", nil, 163.82ms, 301, 300, "SF", nil, 0, "Dd", 1, 329, 1, 328, []>\n',
+    );
   });
 
   it('stops early with -n', () => {

@@ -279,6 +279,17 @@ describe('the HTTP API refuses bad requests clearly', () => {
     expect(status.events + status.buffered).toBe(DATA.length - 1);
   });
 
+  it('exports NDJSON as VAST 2 wrote it (dotted keys), nested records with nested=true', async () => {
+    const expr = encodeURIComponent('uid == "Pii6cUUq1v4"');
+    const flat = JSON.parse(await (await call(`/api/v0/export?expression=${expr}`)).text());
+    expect(flat['id.orig_h']).toBe('192.168.1.102');
+    expect(flat.duration).toBe('163.82ms');
+    expect(flat.ts).toBe('2009-11-18T08:00:21.486539');
+    const nested = JSON.parse(await (await call(`/api/v0/export?nested=true&expression=${expr}`)).text());
+    expect(nested.id).toEqual({ orig_h: '192.168.1.102', orig_p: 68, resp_h: '192.168.1.1', resp_p: 67 });
+    expect(nested['id.orig_h']).toBeUndefined();
+  });
+
   it('404 for unknown source ids, queries and endpoints; 400 for unknown sources', async () => {
     const kill = await call('/api/v0/sources/nope-1', { method: 'DELETE' });
     expect(kill.status).toBe(404);

@@ -13,9 +13,10 @@ import { batchSelector, prepareQuery } from '../../query/run.js';
 import { schemaRegistry } from '../../schemas/load.js';
 import { addDbFlag, dbDir } from '../flags/db.js';
 import { addInputFlags, formatExtras, type InputFlags } from '../flags/input.js';
+import { addOutputFlags, type OutputFlags, writerOptions } from '../flags/output.js';
 import { openSink } from '../output.js';
 
-interface ExecFlags extends InputFlags {
+interface ExecFlags extends InputFlags, OutputFlags {
   format?: string;
   output: string;
   write?: string;
@@ -42,7 +43,7 @@ export function registerExec(program: Command): void {
     .option('-f, --format <name>', 'input format (default: from the file extension)')
     .option('-o, --output <name>', 'output format', 'json')
     .option('-w, --write <file>', 'write to a file instead of standard output');
-  addDbFlag(addInputFlags(cmd)).action(async (query: string, flags: ExecFlags) => {
+  addDbFlag(addOutputFlags(addInputFlags(cmd))).action(async (query: string, flags: ExecFlags) => {
     const format = inputFormat(flags);
     const writer = findFormat(flags.output, 'write');
     const registry = schemaRegistry(dbDir(cmd));
@@ -65,7 +66,9 @@ export function registerExec(program: Command): void {
       }
     }
     const sink = openSink(flags.write);
-    for await (const chunk of writer.write!(runPipeline(q.pipeline, filtered()), { options: {} })) {
+    for await (const chunk of writer.write!(runPipeline(q.pipeline, filtered()), {
+      options: writerOptions(flags),
+    })) {
       await sink.write(chunk);
       if (sink.closed) break;
     }

@@ -8,9 +8,10 @@ import { Store } from '../../store/store.js';
 import { addDbFlag, dbDir } from '../flags/db.js';
 import { addEndpointFlags, nodeClient } from '../flags/endpoint.js';
 import { positiveInt } from '../flags/input.js';
+import { addOutputFlags, type OutputFlags, writerOptions } from '../flags/output.js';
 import { openSink } from '../output.js';
 
-interface ExportFlags {
+interface ExportFlags extends OutputFlags {
   maxEvents?: number;
   write?: string;
   explain?: boolean;
@@ -35,7 +36,7 @@ export function registerExport(program: Command): void {
     )
     .option('--unified', 'historical matches, then live ones, without gaps or duplicates (needs a node)')
     .option('--explain', 'print the query plan and what the run did to standard error');
-  addEndpointFlags(addDbFlag(cmd)).action(
+  addEndpointFlags(addDbFlag(addOutputFlags(cmd))).action(
     async (formatName: string, query: string | undefined, flags: ExportFlags) => {
       const format = findFormat(formatName, 'write');
       const client = await nodeClient(cmd);
@@ -70,7 +71,7 @@ export function registerExport(program: Command): void {
         abort.abort();
         process.stdout.write('', () => process.exit(0));
       });
-      for await (const chunk of format.write!(batches, { options: {} })) {
+      for await (const chunk of format.write!(batches, { options: writerOptions(flags) })) {
         await sink.write(chunk);
         if (sink.closed) break;
       }

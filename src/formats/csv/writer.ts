@@ -12,7 +12,9 @@
  * when it holds a comma, a double quote, CR or LF; quotes inside are doubled.
  */
 import type * as A from 'apache-arrow';
-import { batchType, CHUNK_ROWS, layoutKey, printColumn } from '../../types/print-value.js';
+import { batchType } from '../../types/arrow.js';
+import { layoutKey } from '../../types/layout.js';
+import { CHUNK_ROWS, printColumn } from '../../types/print-value.js';
 import type { RecordType, VastType } from '../../types/type.js';
 import { isValid } from '../../types/values.js';
 import type { Writer } from '../format.js';

@@ -612,6 +612,9 @@ function appendIp(s: Slot, v: string): boolean {
   if (n >= 7 && n <= 15) {
     if (!s.lastBytes) s.lastBytes = new Uint8Array(16);
     const out = s.lastBytes;
+    // The loop overwrites the memo's bytes before it knows whether `v` is a dotted quad: an
+    // IPv6 address in between made the next repeat of the last IPv4 address read as null.
+    s.last = undefined;
     let quad = true;
     for (let i = 0; i < n && quad; i++) {
       const c = v.charCodeAt(i);

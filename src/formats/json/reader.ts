@@ -472,7 +472,9 @@ export async function* readJsonEvents(
  */
 export const readJson: Reader = (input, ctx) =>
   readJsonEvents(input, ctx, {
-    layout: {},
+    // Events typed by a schema also take flat dotted keys (`"id.orig_h"`) for its nested
+    // fields, as VAST's JSON reader did: what `export json` writes imports back.
+    layout: { dottedKeys: ctx.options.schema !== undefined || ctx.options.selector !== undefined },
     route: selectorRoute(ctx.options),
     routing: selectorRouting(ctx.options),
   });

@@ -82,9 +82,9 @@ async function exportEvents(
       }
     }
   }
-  const chunks = (arrowOut ? selfContainedStreams(guarded()) : writeJson(guarded(), { options: {} }))[
-    Symbol.asyncIterator
-  ]();
+  const chunks = (
+    arrowOut ? selfContainedStreams(guarded()) : writeJson(guarded(), { options: { nested: p.nested } })
+  )[Symbol.asyncIterator]();
   let out: Readable | undefined;
   const ended = running.track(t.name);
   // A client that goes away cancels the scan itself, not just the output stream.

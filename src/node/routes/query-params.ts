@@ -11,4 +11,8 @@ export const QueryParams = z.object({
   continuous: flag.meta({ description: 'only new events, until the client disconnects' }),
   unified: flag.meta({ description: 'historical events, then new ones, without gaps or duplicates' }),
   format: text.meta({ description: 'json (NDJSON, the default) or arrow (an Arrow IPC stream)' }),
+  nested: flag.meta({
+    description:
+      'NDJSON: records as nested objects instead of flattened dotted keys ("id.orig_h"), as VAST 2 wrote',
+  }),
 });

@@ -127,7 +127,8 @@ export const nextPage = defineRoute({
       (async function* () {
         yield* picked;
       })(),
-      { options: {} },
+      // The events are objects in a JSON answer, so they keep their nesting.
+      { options: { nested: true } },
     )) {
       for (const line of String(chunk).split('\n')) if (line) events.push(JSON.parse(line));
     }

@@ -51,6 +51,40 @@ describe('arrow round trip', () => {
     expect(canonicalBatch(batches[0])).toBe(batches[0]);
   });
 
+  test("written with VAST 2's names and types: VAST:name:0, vast.address/subnet/enumeration, duration[ns], ports as counts", async () => {
+    const bytes = await writeBytes([allTypesBatch()]);
+    // Read raw with arrow-js (no canonicalBatch): what any Arrow tool sees.
+    const [batch] = await A.RecordBatchReader.from(bytes).readAll();
+    expect(batch.schema.metadata.get('VAST:name:0')).toBe('test.all');
+    const field = (path: string) => {
+      let f: A.Field | undefined;
+      let fields = batch.schema.fields;
+      for (const seg of path.split('.')) {
+        f = fields.find((x) => x.name === seg);
+        fields = (f?.type.children ?? []) as A.Field[];
+      }
+      return f!;
+    };
+    const ext = (path: string) => field(path).metadata.get(EXTENSION_KEY);
+    expect(ext('id.orig_h')).toBe('vast.address');
+    expect(ext('net')).toBe('vast.subnet');
+    expect(ext('net.address')).toBe('vast.address');
+    expect(ext('proto')).toBe('vast.enumeration');
+    expect(ext('ips.item')).toBe('vast.address');
+    expect(String(field('duration').type)).toBe('Duration<NANOSECOND>');
+    expect(ext('duration')).toBeUndefined();
+    expect(String(field('id.orig_p').type)).toBe('Uint64');
+    expect(field('id.orig_p').metadata.get('VAST:name:0')).toBe('port');
+    // The values are the same: durations in nanoseconds, ports widened.
+    const d = batch.getChild('duration')!;
+    expect(d.get(0)).toBe(163_820_000n);
+    expect(d.get(2)).toBeNull();
+    const id = batch.getChild('id')!;
+    expect(id.get(0)!.toJSON().orig_p).toBe(68n);
+    expect(id.get(2)!.toJSON().orig_p).toBeNull();
+    expect(id.get(2)!.toJSON().resp_p).toBe(443n);
+  });
+
   test('aliases survive', async () => {
     const schema = {
       name: 'alias.test',

@@ -300,6 +300,26 @@ describe('json reader: inference', () => {
     expect(schemaName(custom.batches[0])).toBe('my.events');
   });
 
+  test('an IPv4 address repeated after an IPv6 one in the same column reads as itself', async () => {
+    // The reader memoises the last IPv4 address of a column; an IPv6 value used to clobber it.
+    const text = ['224.0.0.251', 'ff02::fb', '224.0.0.251', '10.0.0.1'].map((a) => `{"a":"${a}"}\n`).join('');
+    const { batches, diagnostics } = await readAll(json, { text });
+    expect(diagnostics).toEqual([]);
+    expect(rowsOf(batches).map((r) => r.a)).toEqual(['224.0.0.251', 'ff02::fb', '224.0.0.251', '10.0.0.1']);
+  });
+
+  test('--schema takes flat dotted keys for nested fields (VAST 2 JSON as export json writes it)', async () => {
+    const text =
+      '{"ts":"2009-11-18T21:01:53.173350","uid":"tS3vjKMCHqj","id.orig_h":"192.168.1.1","id.orig_p":67}\n';
+    const { batches, diagnostics } = await readAll(json, { text }, { schema: 'zeek.conn' });
+    expect(diagnostics).toEqual([]);
+    expect(batches[0].schema.fields.map((f) => f.name)).not.toContain('id.orig_h');
+    const [row] = rowsOf(batches);
+    expect(at(row, 'id.orig_h')).toBe('192.168.1.1');
+    expect(at(row, 'id.orig_p')).toBe(67);
+    expect(row.ts).toBe('2009-11-18T21:01:53.17335Z');
+  });
+
   test('--selector names schemas by a field value', async () => {
     const text = '{"type":"a","x":1}\n{"type":"b","y":"z"}\n{"type":"a","x":2}\n{"x":3}\n';
     const { batches, diagnostics } = await readAll(json, { text }, { selector: 'type:my' });

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { validate } from '../../../src/node/http.js';
 import { openApiDocument } from '../../../src/node/openapi-document.js';
+import { exportGet } from '../../../src/node/routes/export.js';
 import { importEvents } from '../../../src/node/routes/import.js';
 import { ROUTES } from '../../../src/node/routes/index.js';
 import { nextPage } from '../../../src/node/routes/query.js';
@@ -91,5 +92,12 @@ describe('route registry', () => {
       'role',
       'expires',
     ]);
+  });
+
+  it('export takes nested (NDJSON records as objects) as a flag', () => {
+    expect(validate(exportGet.query!, { nested: 'true' })).toMatchObject({ nested: true });
+    expect(validate(exportGet.query!, { nested: 'false' })).toMatchObject({ nested: false });
+    const exp = openApiDocument(ROUTES).paths['/api/v0/export'].get as { parameters: { name: string }[] };
+    expect(exp.parameters.map((p) => p.name)).toContain('nested');
   });
 });

@@ -2,9 +2,9 @@ import * as A from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
 import { arrowSchema } from '../../../src/types/arrow.js';
 import { BatchBuilder } from '../../../src/types/batch-builder.js';
+import { layoutKey } from '../../../src/types/layout.js';
 import {
   exactDuration,
-  layoutKey,
   type PrintStyle,
   printColumn,
   printValue,
@@ -49,11 +49,11 @@ describe('printColumn per type and style', () => {
     expect(print(basic('uint64'), uints, 'ascii')).toEqual(uints);
   });
 
-  test('double: shortest round trip; NaN and infinities are null in JSON', () => {
+  test('double: shortest round trip (integral ones as 1.0); NaN and infinities are null in JSON', () => {
     const values = [0.1, 1, -2.5, 1e21, 5e-324, 'nan', 'inf', '-inf'];
     expect(print(basic('double'), values, 'json')).toEqual([
       '0.1',
-      '1',
+      '1.0',
       '-2.5',
       '1e+21',
       '5e-324',
@@ -71,12 +71,26 @@ describe('printColumn per type and style', () => {
       'Infinity',
       '-Infinity',
     ]);
-    expect(print(basic('double'), [1, 0.25], 'ascii')).toEqual(['1.0', '0.25']);
+    // VAST's real_printer: ten decimals at most, trailing zeros trimmed, at least one kept.
+    expect(print(basic('double'), [1, 0.25, 0.1 + 0.2, -0.05, 123456.789, 1e-11], 'ascii')).toEqual([
+      '1.0',
+      '0.25',
+      '0.3',
+      '-0.05',
+      '123456.789',
+      '0.0',
+    ]);
   });
 
-  test('duration: JSON seconds (exact), CSV exact with unit, ascii adaptive', () => {
+  test('duration: JSON and ascii as VAST literals, numeric seconds (exact), CSV exact with unit', () => {
     const d = ['163.82ms', '3.78s', '1234567ns', '90min', '2h', '0ns', '-1.5s', '3d', '1.000000001s'];
-    expect(print(basic('duration'), d, 'json')).toEqual([
+    const literals = ['163.82ms', '3.78s', '1.23ms', '1.5h', '2.0h', '0.0ns', '-1.5s', '3.0d', '1.0s'];
+    expect(print(basic('duration'), d, 'json')).toEqual(literals.map((x) => `"${x}"`));
+    expect(print(basic('duration'), d, 'ascii')).toEqual(literals);
+    const b = new BatchBuilder({ name: 't', type: record([{ name: 'x', type: basic('duration') }]) });
+    for (const v of d) b.appendJson({ x: v });
+    const data = b.finish().data.children[0];
+    expect(printColumn(data, basic('duration'), 'json', 0, d.length, { numericDurations: true })).toEqual([
       '0.16382',
       '3.78',
       '0.001234567',
@@ -98,30 +112,46 @@ describe('printColumn per type and style', () => {
       '3d',
       '1.000000001s',
     ]);
-    expect(print(basic('duration'), ['1.63ms', '3.78s', '2h', '0ns'], 'ascii')).toEqual([
-      '1.63ms',
-      '3.78s',
-      '2h',
-      '0ns',
-    ]);
+    // Strings VAST 2 printed for Zeek conn durations (integration reference node-zeek-conn-log):
+    // two decimals, one trailing zero dropped, minutes as `m`.
+    expect(
+      print(basic('duration'), ['34.549999s', '71.4s', '306.3ms', '16.1s', '130.8s', '0.001630s'], 'ascii'),
+    ).toEqual(['34.55s', '1.19m', '306.3ms', '16.1s', '2.18m', '1.63ms']);
   });
 
-  test('time: ISO 8601 UTC, fraction trimmed', () => {
+  test('time: VAST 2 (six fraction digits, no zone) in json and ascii, ISO 8601 trimmed in csv', () => {
     const t = [
       '2009-11-18T08:00:21.486539Z',
       '2020-01-01T00:00:00Z',
       '1970-01-01T00:00:00.000000001Z',
       '2020-01-01T00:00:00.5Z',
+      '1969-12-31T23:59:59.999999999Z',
     ];
-    expect(print(basic('time'), t, 'json')).toEqual(t.map((x) => `"${x}"`));
+    const vast = [
+      '2009-11-18T08:00:21.486539',
+      '2020-01-01T00:00:00.000000',
+      '1970-01-01T00:00:00.000000001',
+      '2020-01-01T00:00:00.500000',
+      '1969-12-31T23:59:59.999999999',
+    ];
+    expect(print(basic('time'), t, 'json')).toEqual(vast.map((x) => `"${x}"`));
     expect(print(basic('time'), t, 'csv')).toEqual(t);
-    expect(print(basic('time'), t, 'ascii')).toEqual(t);
+    expect(print(basic('time'), t, 'ascii')).toEqual(vast);
   });
 
-  test('string: JSON-escaped in json and ascii, raw in csv', () => {
+  test('string: JSON-escaped in json, VAST-escaped in ascii, raw in csv', () => {
     const s = ['plain', 'say "hi"', 'tab\there', 'line\nbreak', 'back\\slash', 'ünïcödé', ''];
     expect(print(basic('string'), s, 'json')).toEqual(s.map((x) => JSON.stringify(x)));
-    expect(print(basic('string'), s, 'ascii')).toEqual(s.map((x) => JSON.stringify(x)));
+    // VAST's print escaper: `"` backslashed, bytes outside printable ASCII as \xHH, backslash as is.
+    expect(print(basic('string'), s, 'ascii')).toEqual([
+      '"plain"',
+      '"say \\"hi\\""',
+      '"tab\\x09here"',
+      '"line\\x0abreak"',
+      '"back\\slash"',
+      '"\\xc3\\xbcn\\xc3\\xafc\\xc3\\xb6d\\xc3\\xa9"',
+      '""',
+    ]);
     expect(print(basic('string'), s, 'csv')).toEqual(s);
   });
 
@@ -157,7 +187,7 @@ describe('printColumn per type and style', () => {
       '"tcp"',
       undefined,
     ]);
-    expect(print({ kind: 'enum' }, ['tcp', 'udp'], 'ascii')).toEqual(['tcp', 'udp']);
+    expect(print({ kind: 'enum' }, ['tcp', 'udp'], 'ascii')).toEqual(['"tcp"', '"udp"']);
   });
 
   test('lists with null elements', () => {
@@ -167,6 +197,7 @@ describe('printColumn per type and style', () => {
     expect(print(t, v, 'ascii')).toEqual(['[10.0.0.1, nil, ::1]', '[]', undefined]);
     expect(print(t, v, 'csv')).toEqual(['[10.0.0.1, , ::1]', '[]', undefined]);
     expect(print(list(list(basic('int64'))), [[[1, 2], [], null]], 'json')).toEqual(['[[1,2],[],null]']);
+    expect(print(list(basic('int64')), [[1, -2, 0]], 'ascii')).toEqual(['[+1, -2, +0]']);
   });
 
   test('records, nested, with nulls', () => {
@@ -176,7 +207,45 @@ describe('printColumn per type and style', () => {
     ]);
     const v = [{ a: 1, r: { s: 'x' } }, { a: null, r: null }, null];
     expect(print(t, v, 'json')).toEqual(['{"a":1,"r":{"s":"x"}}', '{"a":null,"r":null}', undefined]);
-    expect(print(t, v, 'ascii')).toEqual(['<a=1, r=<s="x">>', '<a=nil, r=nil>', undefined]);
+    expect(print(t, v, 'ascii')).toEqual(['<"a": +1, "r": <"s": "x">>', '<"a": nil, "r": nil>', undefined]);
+  });
+
+  test('flattened records: dotted JSON keys, ascii values only; a null record nulls its leaves', () => {
+    const t = record([
+      { name: 'a', type: basic('int64') },
+      {
+        name: 'r',
+        type: record([
+          { name: 's', type: basic('string') },
+          { name: 'q', type: record([{ name: 'n', type: basic('uint64') }]) },
+        ]),
+      },
+      { name: 'l', type: list(record([{ name: 'k', type: record([{ name: 'v', type: basic('bool') }]) }])) },
+    ]);
+    const v = [
+      { a: 1, r: { s: 'x', q: { n: 7 } }, l: [{ k: { v: true } }] },
+      { a: null, r: null, l: [] },
+      { a: 2, r: { s: null, q: null }, l: null },
+    ];
+    const b = new BatchBuilder({ name: 't', type: record([{ name: 'x', type: t }]) });
+    for (const x of v) expect(b.appendJson({ x })).toBe(true);
+    const data = b.finish().data.children[0];
+    expect(printColumn(data, t, 'json', 0, 3, { flatten: true })).toEqual([
+      '{"a":1,"r.s":"x","r.q.n":7,"l":[{"k.v":true}]}',
+      '{"a":null,"r.s":null,"r.q.n":null,"l":[]}',
+      '{"a":2,"r.s":null,"r.q.n":null,"l":null}',
+    ]);
+    expect(printColumn(data, t, 'json', 0, 3, { flatten: true, omitNulls: true })).toEqual([
+      '{"a":1,"r.s":"x","r.q.n":7,"l":[{"k.v":true}]}',
+      '{"l":[]}',
+      '{"a":2}',
+    ]);
+    // Records inside lists keep their names in ascii, as VAST's record_view_printer printed them.
+    expect(printColumn(data, t, 'ascii', 0, 3, { flatten: true })).toEqual([
+      '<+1, "x", 7, [<"k": <"v": T>>]>',
+      '<nil, nil, nil, []>',
+      '<+2, nil, nil, nil>',
+    ]);
   });
 
   test('maps: JSON objects with text keys, VAST {k -> v} otherwise', () => {

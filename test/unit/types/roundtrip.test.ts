@@ -202,11 +202,15 @@ describe('value text forms', () => {
     expect(parseEpochSeconds('-1.5')).toBe(-1_500_000_000n);
   });
 
-  it('prints durations adaptively and as fixed seconds', () => {
+  it('prints durations adaptively (as VAST 2) and as fixed seconds', () => {
     expect(formatDuration(1_630_000n)).toBe('1.63ms');
     expect(formatDuration(3_780_000_000n)).toBe('3.78s');
-    expect(formatDuration(7_200_000_000_000n)).toBe('2h');
-    expect(formatDuration(0n)).toBe('0ns');
+    expect(formatDuration(7_200_000_000_000n)).toBe('2.0h');
+    expect(formatDuration(0n)).toBe('0.0ns');
+    expect(formatDuration(-1_500_000_000n)).toBe('-1.5s');
+    expect(formatDuration(71_400_000_000n)).toBe('1.19m');
+    // What VAST prints parses back, to within its two decimals.
+    expect(parseDuration(formatDuration(71_400_000_000n))).toBe(71_400_000_000n);
     expect(formatSecondsFixed(163_820_000n)).toBe('0.163820');
     expect(formatSecondsFixed(-147_369_000n)).toBe('-0.147369');
     expect(parseDuration('5min')).toBe(300_000_000_000n);
