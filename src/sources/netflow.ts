@@ -16,6 +16,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { UsageError, VastError } from '../diagnostics.js';
 import { NetflowDecoder } from '../formats/netflow/index.js';
+import { parseHostPort } from '../util/host-port.js';
 import { BatchPump, rateLimited } from './lifecycle.js';
 import type { RunningSource, SourceContext, SourceDef, SourceOptions, SourceStatus } from './source.js';
 
@@ -34,14 +35,19 @@ interface Endpoint {
   readonly port: number;
 }
 
-/** `host:port`, `[v6]:port` or `:port`, with an optional `udp://`. */
+/** `host:port`, `[v6]:port` or `:port`, with an optional `udp://` or `/udp`. */
 export function parseUdpEndpoint(text: string, defaultPort: number): Endpoint {
-  const t = text.startsWith('udp://') ? text.slice(6) : text;
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]*))(?::(\d{1,5}))?$/.exec(t);
-  const port = m?.[3] === undefined ? defaultPort : Number(m[3]);
-  if (!m || port > 65535)
-    throw new UsageError(`invalid listen address '${text}' (expected host:port or [ipv6]:port)`);
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+  const { host, port, transport } = parseHostPort(text, {
+    schemes: ['udp'],
+    transportSuffix: true,
+    defaultPort,
+    defaultHost: '0.0.0.0',
+    what: 'listen address',
+    expected: 'host:port or [ipv6]:port',
+  });
+  if (transport === 'tcp')
+    throw new UsageError(`invalid listen address '${text}': NetFlow comes over UDP only`);
+  return { host, port };
 }
 
 export const netflowSource: SourceDef = {

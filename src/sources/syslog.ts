@@ -26,6 +26,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import { UsageError, VastError } from '../diagnostics.js';
 import { SyslogParser } from '../formats/syslog.js';
+import { formatHostPort, parseHostPort } from '../util/host-port.js';
 import { BatchPump, rateLimited } from './lifecycle.js';
 import type { RunningSource, SourceContext, SourceDef, SourceOptions, SourceStatus } from './source.js';
 
@@ -45,13 +46,19 @@ interface Listen {
   readonly port: number;
 }
 
-/** `udp://host:port`, `tcp://[v6]:port`, or `host:port` (UDP). */
+/** `udp://host:port`, `tcp://[v6]:port`, `host:port/tcp` (VAST's spelling) or `host:port` (UDP). */
 export function parseListen(text: string): Listen {
-  const m = /^(?:(udp|tcp):\/\/)?(?:\[([^\]]+)\]|([^:[\]/]*))(?::(\d{1,5}))?$/.exec(text);
-  const port = m?.[4] === undefined ? 5514 : Number(m[4]);
-  if (!m || port > 65535)
-    throw new UsageError(`invalid listen address '${text}' (expected udp://host:port or tcp://host:port)`);
-  return { transport: (m[1] as 'udp' | 'tcp' | undefined) ?? 'udp', host: m[2] ?? (m[3] || '0.0.0.0'), port };
+  const { host, port, scheme, transport } = parseHostPort(text, {
+    schemes: ['udp', 'tcp'],
+    transportSuffix: true,
+    defaultPort: 5514,
+    defaultHost: '0.0.0.0',
+    what: 'listen address',
+    expected: 'udp://host:port, tcp://host:port or host:port/tcp',
+  });
+  if (scheme !== undefined && transport !== undefined && scheme !== transport)
+    throw new UsageError(`invalid listen address '${text}': ${scheme}:// and /${transport} disagree`);
+  return { transport: (scheme as 'udp' | 'tcp' | undefined) ?? transport ?? 'udp', host, port };
 }
 
 const NL = 10;
@@ -265,9 +272,8 @@ async function startSyslog(options: SourceOptions, ctx: SourceContext): Promise<
     },
   });
 
-  const wrapHost = (h: string) => (isIPv6(h) ? `[${h}]` : h);
   const listenError = (e: Error) =>
-    new VastError(`syslog: cannot listen on ${transport}://${wrapHost(host)}:${port}: ${e.message}`);
+    new VastError(`syslog: cannot listen on ${transport}://${formatHostPort(host, port)}: ${e.message}`);
 
   if (transport === 'udp') {
     const socket: UdpSocket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
@@ -276,11 +282,11 @@ async function startSyslog(options: SourceOptions, ctx: SourceContext): Promise<
       socket.bind(port, host, () => resolve());
     });
     const a = socket.address();
-    endpoint = `udp://${wrapHost(a.address)}:${a.port}`;
+    endpoint = `udp://${formatHostPort(a.address, a.port)}`;
     socket.on('message', (msg, rinfo) => {
       if (pump.stopped) return;
       bytes += msg.length;
-      if (msg.length > maxMessage) return tooLong(msg.length, `${wrapHost(rinfo.address)}:${rinfo.port}`);
+      if (msg.length > maxMessage) return tooLong(msg.length, formatHostPort(rinfo.address, rinfo.port));
       if (!pump.busy) return message(msg, 0, msg.length);
       if (queue.length >= maxPending) dropped++;
       else queue.push(msg);
@@ -295,7 +301,7 @@ async function startSyslog(options: SourceOptions, ctx: SourceContext): Promise<
     close = () => new Promise<void>((r) => socket.close(() => r()));
   } else {
     const server: Server = createServer((sock) => {
-      const from = `${wrapHost(sock.remoteAddress ?? '?')}:${sock.remotePort}`;
+      const from = formatHostPort(sock.remoteAddress ?? '?', sock.remotePort ?? 0);
       const framer = new TcpFramer(maxMessage, message, (n, atLeast) => tooLong(n, from, atLeast));
       connections.set(sock, framer);
       if (pump.busy) sock.pause();
@@ -330,7 +336,7 @@ async function startSyslog(options: SourceOptions, ctx: SourceContext): Promise<
       server.listen(port, host, () => resolve());
     });
     const a = server.address() as { address: string; port: number };
-    endpoint = `tcp://${wrapHost(a.address)}:${a.port}`;
+    endpoint = `tcp://${formatHostPort(a.address, a.port)}`;
     close = () =>
       new Promise<void>((r) => {
         for (const [sock, framer] of connections) {

@@ -22,6 +22,7 @@ import type * as A from 'apache-arrow';
 import type { Diagnostic } from '../../diagnostics.js';
 import { BatchBuilder } from '../../types/batch-builder.js';
 import { formatIP, parseIPInto } from '../../types/ip.js';
+import { formatHostPort, parseHostPort } from '../../util/host-port.js';
 import { C, FlowRow, NETFLOW_SCHEMA } from './fields.js';
 import { decodeIpfix } from './ipfix.js';
 import { type RecordTimes, type Session, TemplateCache } from './templates.js';
@@ -174,15 +175,16 @@ export class NetflowDecoder implements Session {
 
   private setExporter(exporter: string): void {
     this.exporter = exporter;
-    const colon = exporter.lastIndexOf(':');
-    let host = colon > 0 && exporter.indexOf(':') === colon ? exporter.slice(0, colon) : exporter;
-    if (exporter.startsWith('[')) host = exporter.slice(1, exporter.indexOf(']'));
+    // A bare address (no port) names an exporter too: a file of packets from one known sender.
+    let host = exporter;
+    try {
+      host = parseHostPort(exporter).host;
+    } catch {}
     this.exporterValid = parseIPInto(host, this.exporterIp, 0);
   }
 }
 
 /** `ip:port` as exporters are named: `10.0.0.1:2055`, `[2001:db8::1]:2055`. */
 export function exporterName(ip: Uint8Array, off: number, port: number): string {
-  const text = formatIP(ip, off);
-  return text.includes(':') ? `[${text}]:${port}` : `${text}:${port}`;
+  return formatHostPort(formatIP(ip, off), port);
 }
