@@ -5,11 +5,12 @@
 import { randomBytes } from 'node:crypto';
 import type * as A from 'apache-arrow';
 import type { Logger } from 'pino';
-import { formatDiagnostic, VastError } from '../diagnostics.js';
+import { formatDiagnostic, UsageError, VastError } from '../diagnostics.js';
+import { parseOptionArgs } from '../formats/options.js';
 import { batchSelector, prepareQuery } from '../query/run.js';
 import { findSource, sources } from '../sources/index.js';
 import { SourcePolicy, SourceRefusal } from '../sources/policy.js';
-import type { RunningSource, SourceDef, SourceOption, SourceOptions } from '../sources/source.js';
+import type { RunningSource, SourceDef, SourceOptions } from '../sources/source.js';
 import type { SchemaRegistry } from '../types/registry.js';
 import type { NodeConfig } from './config.js';
 import type { Tenant } from './tenant.js';
@@ -42,61 +43,10 @@ export function parseSourceArgs(
   def: SourceDef,
   args: readonly string[],
 ): { options: SourceOptions; expression?: string } {
-  const options: Record<string, string | number | boolean | undefined> = {};
-  for (const o of def.options) if (o.default !== undefined) options[o.name] = o.default;
-  const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const long = /^--([\w-]+)(?:=(.*))?$/.exec(a);
-    const short = /^-(\w)$/.exec(a);
-    const opt = long
-      ? def.options.find((o) => o.name === long[1])
-      : short
-        ? def.options.find((o) => o.short === short[1])
-        : undefined;
-    if (!long && !short) {
-      rest.push(a);
-      continue;
-    }
-    if (!opt) {
-      const known = def.options.map((o) => `--${o.name}${o.short ? `/-${o.short}` : ''}`).join(', ');
-      throw new VastError(`unknown option '${a}' for source '${def.name}' (options: ${known})`);
-    }
-    if (opt.kind === 'boolean') {
-      options[opt.name] = long?.[2] === undefined ? true : long[2] !== 'false';
-      continue;
-    }
-    const value = long?.[2] ?? args[++i];
-    if (value === undefined) throw new VastError(`option '${a}' of source '${def.name}' needs a value`);
-    options[opt.name] = opt.kind === 'number' ? numberOption(def, opt, a, value) : value;
-  }
-  for (const o of def.options)
-    if (o.required && options[o.name] === undefined)
-      throw new VastError(`source '${def.name}' needs --${o.name}`);
+  const { values, rest } = parseOptionArgs(`source '${def.name}'`, def.options, args);
   if (rest.length > 1)
-    throw new VastError(`unexpected arguments for source '${def.name}': ${rest.join(' ')}`);
-  return { options, expression: rest[0] };
-}
-
-/** A number option's value: an integer within the option's bounds, else a usage error naming them. */
-function numberOption(def: SourceDef, opt: SourceOption, flag: string, value: string): number {
-  const n = Number(value);
-  const min = opt.min ?? Number.MIN_SAFE_INTEGER;
-  const max = opt.max ?? Number.MAX_SAFE_INTEGER;
-  if (value.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) {
-    const range =
-      opt.min !== undefined && opt.max !== undefined
-        ? ` from ${opt.min} to ${opt.max}`
-        : opt.min !== undefined
-          ? ` of at least ${opt.min}`
-          : opt.max !== undefined
-            ? ` of at most ${opt.max}`
-            : '';
-    throw new VastError(
-      `option '${flag}' of source '${def.name}' expects an integer${range} (${opt.description}), got '${value}'`,
-    );
-  }
-  return n;
+    throw new UsageError(`unexpected arguments for source '${def.name}': ${rest.join(' ')}`);
+  return { options: values, expression: rest[0] };
 }
 
 /** The operator's settings for sources, from the node's configuration. */
@@ -158,9 +108,9 @@ export class Components {
     this.starting.set(tenant.name, (this.starting.get(tenant.name) ?? 0) + 1);
     try {
       // Every declared path is checked here, so no source can read a file the operator did not allow.
-      for (const o of def.options)
-        if (o.kind === 'path' && options[o.name] !== undefined)
-          await this.policy.readable(def.name, String(options[o.name]));
+      for (const [n, o] of Object.entries(def.options))
+        if (o.kind === 'path' && options[n] !== undefined)
+          await this.policy.readable(def.name, String(options[n]));
       return await this.start(def, tenant, { options, expression, args, select });
     } finally {
       const n = (this.starting.get(tenant.name) ?? 1) - 1;

@@ -16,6 +16,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { UsageError, VastError } from '../diagnostics.js';
 import { NetflowDecoder } from '../formats/netflow/index.js';
+import { option } from '../formats/options.js';
 import { parseHostPort } from '../util/host-port.js';
 import { BatchPump, rateLimited } from './lifecycle.js';
 import type { RunningSource, SourceContext, SourceDef, SourceOptions, SourceStatus } from './source.js';
@@ -53,48 +54,29 @@ export function parseUdpEndpoint(text: string, defaultPort: number): Endpoint {
 export const netflowSource: SourceDef = {
   name: 'netflow',
   description: 'NetFlow v5/v9 and IPFIX collector on a UDP socket',
-  options: [
-    {
-      name: 'listen',
+  options: {
+    listen: option.string('UDP address to bind: host:port or [ipv6]:port', {
       short: 'l',
-      kind: 'string',
       default: '127.0.0.1:2055',
-      description: 'UDP address to bind: host:port or [ipv6]:port',
-    },
-    {
-      name: 'batch-size',
-      kind: 'number',
-      default: 65_536,
-      min: 1,
-      max: 1_048_576,
-      description: 'flows per batch',
-    },
-    {
-      name: 'flush-interval',
-      kind: 'number',
+    }),
+    'batch-size': option.integer('flows per batch', { default: 65_536, min: 1, max: 1_048_576 }),
+    // Below 50 ms the flush timer would keep the node busy.
+    'flush-interval': option.integer('milliseconds after which a partial batch is emitted', {
       default: 1000,
-      // Below 50 ms the flush timer would keep the node busy.
       min: 50,
       max: 3_600_000,
-      description: 'milliseconds after which a partial batch is emitted',
-    },
-    {
-      name: 'max-pending',
-      kind: 'number',
+    }),
+    'max-pending': option.integer('datagrams queued while a batch is handed over; more are dropped', {
       default: 10_000,
       min: 0,
       max: 1_000_000,
-      description: 'datagrams queued while a batch is handed over; more are dropped',
-    },
-    {
-      name: 'receive-buffer',
-      kind: 'number',
+    }),
+    'receive-buffer': option.integer('socket receive buffer in bytes (capped by the OS)', {
       default: 4 * 1024 * 1024,
       min: 0,
       max: 256 * 1024 * 1024,
-      description: 'socket receive buffer in bytes (capped by the OS)',
-    },
-  ],
+    }),
+  },
   start: startNetflow,
 };
 

@@ -25,6 +25,7 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import { UsageError, VastError } from '../diagnostics.js';
+import { option } from '../formats/options.js';
 import { SyslogParser } from '../formats/syslog.js';
 import { formatHostPort, parseHostPort } from '../util/host-port.js';
 import { BatchPump, rateLimited } from './lifecycle.js';
@@ -165,56 +166,30 @@ export class TcpFramer {
 export const syslogSource: SourceDef = {
   name: 'syslog',
   description: 'syslog receiver (RFC 5424 and RFC 3164) over UDP or TCP',
-  options: [
-    {
-      name: 'listen',
+  options: {
+    listen: option.string('udp://host:port or tcp://host:port', {
       short: 'l',
-      kind: 'string',
       default: 'udp://127.0.0.1:5514',
-      description: 'udp://host:port or tcp://host:port',
-    },
-    {
-      name: 'batch-size',
-      kind: 'number',
-      default: 65_536,
-      min: 1,
-      max: 1_048_576,
-      description: 'events per batch',
-    },
-    {
-      name: 'flush-interval',
-      kind: 'number',
+    }),
+    'batch-size': option.integer('events per batch', { default: 65_536, min: 1, max: 1_048_576 }),
+    // Below 50 ms the flush timer would keep the node busy.
+    'flush-interval': option.integer('milliseconds after which a partial batch is emitted', {
       default: 1000,
-      // Below 50 ms the flush timer would keep the node busy.
       min: 50,
       max: 3_600_000,
-      description: 'milliseconds after which a partial batch is emitted',
-    },
-    {
-      name: 'max-message-size',
-      kind: 'number',
+    }),
+    'max-message-size': option.integer('longest message in bytes; longer ones are dropped', {
       default: 65_536,
       min: 1,
       max: 16_777_216,
-      description: 'longest message in bytes; longer ones are dropped',
-    },
-    {
-      name: 'max-connections',
-      kind: 'number',
-      default: 256,
-      min: 1,
-      max: 65_535,
-      description: 'most TCP connections at once',
-    },
-    {
-      name: 'max-pending',
-      kind: 'number',
+    }),
+    'max-connections': option.integer('most TCP connections at once', { default: 256, min: 1, max: 65_535 }),
+    'max-pending': option.integer('UDP datagrams queued while a batch is handed over', {
       default: 10_000,
       min: 0,
       max: 1_000_000,
-      description: 'UDP datagrams queued while a batch is handed over',
-    },
-  ],
+    }),
+  },
   start: startSyslog,
 };
 

@@ -19,16 +19,15 @@ async function requireNode(cmd: Command): Promise<NodeClient> {
  */
 async function absolutePaths(name: string, args: readonly string[]): Promise<string[]> {
   const { findSource } = await import('../../sources/index.js');
-  const paths = (findSource(name)?.options ?? []).filter((o) => o.kind === 'path');
+  const paths = Object.entries(findSource(name)?.options ?? {}).filter(([, o]) => o.kind === 'path');
   const out = [...args];
   for (let i = 0; i < out.length; i++) {
     const a = out[i];
     const o = paths.find(
-      (p) =>
-        a === `--${p.name}` || (p.short !== undefined && a === `-${p.short}`) || a.startsWith(`--${p.name}=`),
+      ([n, p]) => a === `--${n}` || (p.short !== undefined && a === `-${p.short}`) || a.startsWith(`--${n}=`),
     );
     if (!o) continue;
-    if (a.includes('=')) out[i] = `--${o.name}=${resolve(a.slice(o.name.length + 3))}`;
+    if (a.includes('=')) out[i] = `--${o[0]}=${resolve(a.slice(o[0].length + 3))}`;
     else if (i + 1 < out.length) out[i + 1] = resolve(out[++i]);
   }
   return out;
