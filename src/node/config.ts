@@ -57,6 +57,8 @@ export const ConfigSchema = z
     'source-paths': z.array(z.string().min(1)).default([]),
     /** Addresses syslog and netflow listeners may bind. */
     'source-bind-addresses': z.array(z.string().min(1)).default(['127.0.0.1', '::1']),
+    /** Commands run once the node is up (VAST's `vast.start.commands`): `spawn source zeek -r conn.log`. */
+    'start-commands': z.array(z.string().min(1)).default([]),
     /** Sources one tenant may have at once (finished ones count until killed). */
     'max-sources-per-tenant': z.number().int().positive().default(16),
     /** TLS: the server's certificate chain and private key (PEM); both or neither. */
