@@ -14,7 +14,7 @@ import type { OptionDef } from './options.js';
 import { parquet } from './parquet.js';
 import { pcap } from './pcap/index.js';
 import { suricata } from './suricata.js';
-import { syslog } from './syslog.js';
+import { syslog } from './syslog/index.js';
 import { zeek } from './zeek/index.js';
 import { zeekJson } from './zeek-json.js';
 

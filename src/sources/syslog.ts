@@ -26,7 +26,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import { UsageError, VastError } from '../diagnostics.js';
 import { option } from '../formats/options.js';
-import { SyslogParser } from '../formats/syslog.js';
+import { SyslogParser } from '../formats/syslog/index.js';
 import { formatHostPort, parseHostPort } from '../util/host-port.js';
 import { BatchPump, rateLimited } from './lifecycle.js';
 import type { RunningSource, SourceContext, SourceDef, SourceOptions, SourceStatus } from './source.js';
