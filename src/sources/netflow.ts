@@ -88,7 +88,7 @@ async function startNetflow(options: SourceOptions, ctx: SourceContext): Promise
   const flushInterval = Number(options['flush-interval'] ?? 1000);
   const maxPending = Number(options['max-pending'] ?? 10_000);
   const report = rateLimited((d) => ctx.report(d));
-  const decoder = new NetflowDecoder({ batchSize, report });
+  const decoder = new NetflowDecoder({ batchSize, report, schemas: ctx.schemas });
 
   const socket: Socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
   await new Promise<void>((resolve, reject) => {

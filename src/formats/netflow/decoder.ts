@@ -22,8 +22,9 @@ import type * as A from 'apache-arrow';
 import type { Diagnostic } from '../../diagnostics.js';
 import { BatchBuilder } from '../../types/batch-builder.js';
 import { formatIP, parseIPInto } from '../../types/ip.js';
+import type { SchemaRegistry } from '../../types/registry.js';
 import { formatHostPort, parseHostPort } from '../../util/host-port.js';
-import { C, FlowRow, NETFLOW_SCHEMA } from './fields.js';
+import { C, FlowRow, netflowSchema } from './fields.js';
 import { decodeIpfix } from './ipfix.js';
 import { type RecordTimes, type Session, TemplateCache } from './templates.js';
 import { decodeV5 } from './v5.js';
@@ -38,6 +39,8 @@ export interface NetflowDecoderOptions {
   readonly file?: string;
   /** Most templates kept across all exporters (default 65,536). */
   readonly maxTemplates?: number;
+  /** Where `netflow.flow` comes from (default: the shipped schemas/netflow.yaml). */
+  readonly schemas?: SchemaRegistry;
 }
 
 /** Counters of what the decoder saw. */
@@ -64,13 +67,14 @@ export class NetflowDecoder implements Session {
   exporter = '';
   private exporterIp = new Uint8Array(16);
   private exporterValid = false;
-  private readonly builder = new BatchBuilder(NETFLOW_SCHEMA);
+  private readonly builder: BatchBuilder;
   private readonly full: A.RecordBatch[] = [];
   private readonly batchSize: number;
   private readonly sysInits = new Map<string, number>();
   private readonly warned = new Set<string>();
 
   constructor(private readonly opts: NetflowDecoderOptions = {}) {
+    this.builder = new BatchBuilder(netflowSchema(opts.schemas));
     this.batchSize = opts.batchSize ?? 65_536;
     this.templates = new TemplateCache(opts.maxTemplates);
     this.row.bind(this.builder.leaves);

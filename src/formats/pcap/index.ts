@@ -47,7 +47,7 @@ import { isPcapMagic, PCAPNG_SHB, u32 } from './pcap-file.js';
 import type { PcapOptions } from './rows.js';
 
 export { PcapDecoder } from './decoder.js';
-export { PCAP_PACKET_SCHEMA, type PcapOptions } from './rows.js';
+export type { PcapOptions } from './rows.js';
 
 type RawOptions = Readonly<Record<string, string | number | boolean | undefined>> | undefined;
 
