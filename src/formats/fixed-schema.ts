@@ -13,7 +13,7 @@ import { leaves, type Schema, typeToString } from '../types/type.js';
 let shipped: SchemaRegistry | undefined;
 
 /** The shipped schemas, loaded once, for parsers that were given no registry. */
-export function shippedSchemas(): SchemaRegistry {
+function shippedSchemas(): SchemaRegistry {
   shipped ??= loadRegistry();
   return shipped;
 }

@@ -75,7 +75,7 @@ export const option = {
 };
 
 /** The flag as users type it: `-r, --read FILE`. */
-export function optionSpelling(name: string, def: OptionDef): string {
+function optionSpelling(name: string, def: OptionDef): string {
   const value =
     def.kind === 'boolean' ? '' : def.kind === 'path' ? ' FILE' : def.kind === 'integer' ? ' N' : ' VALUE';
   return `${def.short ? `-${def.short}, ` : ''}--${name}${value}`;
@@ -116,14 +116,14 @@ export function optionValue(
 }
 
 /** The declared defaults. */
-export function optionDefaults(defs: OptionDefs): Record<string, string | number | boolean | undefined> {
+function optionDefaults(defs: OptionDefs): Record<string, string | number | boolean | undefined> {
   const out: Record<string, string | number | boolean | undefined> = {};
   for (const [name, d] of Object.entries(defs)) if (d.default !== undefined) out[name] = d.default;
   return out;
 }
 
 /** Throws for a required option without a value. */
-export function checkRequired(owner: string, defs: OptionDefs, values: OptionValues): void {
+function checkRequired(owner: string, defs: OptionDefs, values: OptionValues): void {
   for (const [name, d] of Object.entries(defs))
     if (d.required && values[name] === undefined) throw new UsageError(`${owner} needs --${name}`);
 }

@@ -174,6 +174,26 @@ describe('a node running format sources', () => {
     expect(vast(['kill', r.stdout.trim()], { env: env() }).status).toBe(0);
   });
 
+  it('takes named options over HTTP, checked by the same declarations', async () => {
+    const post = (body: unknown) =>
+      fetch(node.url('/api/v0/sources'), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const port = await freePort();
+    const ok = await post({ source: 'zeek', options: { listen: `127.0.0.1:${port}` } });
+    expect(ok.status).toBe(200);
+    const { id } = (await ok.json()) as { id: string };
+    expect((await sources()).find((x) => x.id === id)?.endpoint).toBe(`tcp://127.0.0.1:${port}`);
+    expect(vast(['kill', id], { env: env() }).status).toBe(0);
+    const bad = await post({ source: 'file', options: { read: conn, poll: 1 } });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toBe(
+      "option '--poll=1' of source 'file' expects an integer from 50 to 60000 (milliseconds between checks for new data), got '1'",
+    );
+  });
+
   it('refuses bad arguments with what was expected', () => {
     const neither = spawn(['zeek']);
     expect(neither.status).toBe(1);

@@ -17,7 +17,7 @@ const isHelp = (a: string | undefined) => a === '--help' || a === '-h' || a === 
  * The source's path options made absolute against this shell's directory:
  * the node runs elsewhere, and a relative path would mean its directory.
  */
-export function absolutePaths(def: SourceDef, args: readonly string[]): string[] {
+function absolutePaths(def: SourceDef, args: readonly string[]): string[] {
   const paths = Object.entries(def.options).filter(([, o]) => o.kind === 'path');
   const out = [...args];
   for (let i = 0; i < out.length; i++) {
@@ -33,12 +33,12 @@ export function absolutePaths(def: SourceDef, args: readonly string[]): string[]
 }
 
 /** `vast spawn source NAME --help`. */
-export function sourceHelp(def: SourceDef): string {
+function sourceHelp(def: SourceDef): string {
   return `Usage: vast spawn source ${def.name} [options] [EXPR]\n\n${def.description}; EXPR keeps only matching events.\n\nOptions:\n${optionHelp(def.options)}\n`;
 }
 
 /** `vast spawn source --help`: every source with its description. */
-export function sourceList(sources: readonly SourceDef[]): string {
+function sourceList(sources: readonly SourceDef[]): string {
   const width = Math.max(...sources.map((s) => s.name.length));
   return `Usage: vast spawn source <name> [options] [EXPR]\n\nSources (vast spawn source NAME --help for their options):\n${sources
     .map((s) => `  ${s.name.padEnd(width)}  ${s.description}`)
