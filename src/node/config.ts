@@ -9,12 +9,22 @@ import YAML from 'yaml';
 import { z } from 'zod';
 import { userConfigDir } from '../cli/schemas.js';
 import { VastError } from '../diagnostics.js';
+import { parseHostPort } from '../util/host-port.js';
 
 import { DEFAULT_ENDPOINT } from './endpoint.js';
 
-const endpoint = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:42000');
+/** Checked by the one host:port parser (util/host-port.ts), so `vast start -e` and the config agree. */
+const endpoint = z.string().refine(
+  (v) => {
+    try {
+      parseHostPort(v);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'expected HOST:PORT, e.g. 127.0.0.1:42000' },
+);
 
 export const ConfigSchema = z
   .object({

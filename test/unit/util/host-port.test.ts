@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/node/config.js';
 import { parseClientEndpoint, parseEndpoint } from '../../../src/node/endpoint.js';
 import { parseUdpEndpoint } from '../../../src/sources/netflow.js';
 import { parseListen } from '../../../src/sources/syslog.js';
@@ -64,6 +65,13 @@ describe('every host:port in the code base goes through it', () => {
     });
     expect(parseClientEndpoint('127.0.0.1:42000').tls).toBeUndefined();
     expect(() => parseClientEndpoint('ftp://x:1')).toThrow("unknown scheme 'ftp'");
+  });
+
+  it('the node configuration', () => {
+    expect(loadConfig({ endpoint: '[::1]:42001' }, { env: {} }).endpoint).toBe('[::1]:42001');
+    expect(() => loadConfig({ endpoint: '127.0.0.1:99999' }, { env: {} })).toThrow(
+      "invalid configuration: 'endpoint' (from command line): expected HOST:PORT, e.g. 127.0.0.1:42000",
+    );
   });
 
   it('source listen addresses, with VAST-style /udp and /tcp', () => {
