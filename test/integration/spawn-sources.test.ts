@@ -194,6 +194,25 @@ describe('a node running format sources', () => {
     );
   });
 
+  it('takes reader options as import parameters, only for their format', async () => {
+    const post = (q: string) =>
+      fetch(node.url(`/api/v0/import?${q}`), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+        body: readFileSync(conn),
+      });
+    const wrong = await post('format=zeek&cutoff=5');
+    expect(wrong.status).toBe(400);
+    expect(((await wrong.json()) as { error: string }).error).toBe(
+      "option 'cutoff' is for format pcap, not 'zeek'",
+    );
+    const bad = await post('format=pcap&cutoff=lots');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(
+      /^option 'cutoff' of format 'pcap' expects an integer of at least 0 \(keep only the first N payload bytes/,
+    );
+  });
+
   it('refuses bad arguments with what was expected', () => {
     const neither = spawn(['zeek']);
     expect(neither.status).toBe(1);
