@@ -139,7 +139,7 @@ export class Components {
         this.log.error({ source: p.id, err: (e as Error).message }, 'cannot resume source; dropped');
       }
     }
-    if (list.length > 0) this.save();
+    if (list.length > 0) this.saveQuietly();
   }
 
   /** A fresh id: random, so that it neither reveals other tenants' activity nor can be guessed. */
@@ -257,7 +257,7 @@ export class Components {
         this.saveQuietly();
       },
     );
-    if (spec.persist) this.save();
+    if (spec.persist) this.saveQuietly();
     log.info({ args }, 'source started');
     return id;
   }
