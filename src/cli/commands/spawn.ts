@@ -55,6 +55,8 @@ export function registerSpawn(program: Command, requireNode: (cmd: Command) => P
       .argument('[name]', 'the source: any import format, or file (see vast spawn source --help)')
       .argument('[args...]', 'the source options and an optional filter expression')
       .allowUnknownOption()
+      // Everything after `source` is the source's (pcap's -e is its flow expiry, not the endpoint).
+      .passThroughOptions()
       .helpOption(false),
   );
   spawn.action(async (kind: string | undefined, name: string | undefined, args: string[]) => {
