@@ -76,6 +76,12 @@ describe('spawn source help needs no node', () => {
     );
   });
 
+  it("options after 'source' are the source's: pcap's -e is its flow expiry, not the endpoint", () => {
+    const r = vast(['spawn', 'source', 'pcap', '-r', 'x.pcap', '-e', '5s']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('no node is running at 127.0.0.1:1');
+  });
+
   it('import --help lists every readable format and the pcap options from their declarations', () => {
     const r = vast(['import', '--help']);
     expect(r.stdout.replace(/\s+/g, ' ')).toContain(
