@@ -146,6 +146,23 @@ describe('a node running format sources', () => {
     expect(count()).toBe(before + alerts);
   });
 
+  it('a listening source reads a file once with -r too (vast spawn source syslog -r FILE)', async () => {
+    const file = join(t.dir, 'messages.log');
+    const lines = [
+      "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - BOM'su root' failed",
+      '<13>Oct 11 22:14:15 host app[42]: hello',
+      'Oct 11 22:14:16 host app: world',
+    ];
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const r = spawn(['syslog', '-r', file]);
+    expect(r.status, r.stderr).toBe(0);
+    await waitFor('syslog events', () =>
+      count('#schema == "syslog.rfc5424"') === 1 && count('#schema == "syslog.rfc3164"') === 2
+        ? true
+        : undefined,
+    );
+  });
+
   it('listens on TCP: each connection is its own Zeek stream with its header', async () => {
     const before = count('proto == "udp"');
     const port = await freePort();
