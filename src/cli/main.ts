@@ -22,6 +22,8 @@ function buildProgram(): Command {
     .description('security telemetry engine: import Zeek, Suricata, JSON and CSV; store compactly; hunt fast')
     .version(pkg.version, '--version')
     .showHelpAfterError()
+    // Options before a command are the program's, after it the command's (as in VAST); spawn passes its own on.
+    .enablePositionalOptions()
     .exitOverride();
   addDbFlag(program);
   program

@@ -5,6 +5,7 @@
 import type * as A from 'apache-arrow';
 import type { Diagnostic } from '../diagnostics.js';
 import type { SchemaRegistry } from '../schemas/registry.js';
+import type { OptionDefs } from './options.js';
 
 export interface ReaderContext {
   /** The input's name for messages: the path given with `-r`, or `<stdin>`. */
@@ -69,6 +70,12 @@ export interface FormatDef {
   readonly extensions: readonly string[];
   /** Whether the first bytes of an input look like this format. */
   readonly detect?: (head: Uint8Array) => boolean;
+  /**
+   * The reader's own options (pcap's `--cutoff`), declared once: `vast import`
+   * flags, HTTP import parameters and `vast spawn source` arguments come from
+   * here, and the reader gets their values in `ReaderOptions.extra`.
+   */
+  readonly options?: OptionDefs;
   readonly read?: Reader;
   readonly write?: Writer;
 }

@@ -1,16 +1,28 @@
 /**
  * The node's registry of running sources (`vast spawn source ...`,
  * `vast kill <id>`, the sources part of `vast status`).
+ *
+ * Spawned sources survive a restart: each running one is recorded in
+ * `<db>/sources.json` (id, tenant, source, arguments) and spawned again with
+ * the same id when the node starts (`resume`). A source leaves the file when
+ * it is killed or ends by itself (a `-r FILE` read to its end), not when the
+ * node stops. A source resumed reads its input anew: a file source from its
+ * start (its `--from-start=false` from the end).
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type * as A from 'apache-arrow';
 import type { Logger } from 'pino';
-import { renderDiagnostic, VastError } from '../diagnostics.js';
+import { z } from 'zod';
+import { renderDiagnostic, UsageError, VastError } from '../diagnostics.js';
+import { parseOptionArgs } from '../formats/options.js';
 import { batchSelector, prepareQuery } from '../query/run.js';
 import type { SchemaRegistry } from '../schemas/registry.js';
 import { findSource, sources } from '../sources/index.js';
 import { SourcePolicy, SourceRefusal } from '../sources/policy.js';
-import type { RunningSource, SourceDef, SourceOption, SourceOptions } from '../sources/source.js';
+import type { RunningSource, SourceDef, SourceOptions } from '../sources/source.js';
+import { writeFileAtomic } from '../store/fs-util.js';
 import type { NodeConfig } from './config.js';
 import type { Tenant } from './tenant.js';
 
@@ -30,7 +42,19 @@ export interface SourceInfo {
   endpoint?: string;
 }
 
+/** A spawned source as `sources.json` records it. */
+const PersistedSource = z.object({
+  id: z.string(),
+  tenant: z.string(),
+  source: z.string(),
+  args: z.array(z.string()),
+});
+type PersistedSource = z.infer<typeof PersistedSource>;
+const SOURCES_FILE = 'sources.json';
+
 interface Entry {
+  /** Whether it is in sources.json (sources of start commands are not: the command spawns them again). */
+  persist: boolean;
   info: Omit<SourceInfo, 'events' | 'bytes' | 'errors' | 'eventsPerSecond' | 'endpoint'>;
   running: RunningSource;
   abort: AbortController;
@@ -42,61 +66,10 @@ export function parseSourceArgs(
   def: SourceDef,
   args: readonly string[],
 ): { options: SourceOptions; expression?: string } {
-  const options: Record<string, string | number | boolean | undefined> = {};
-  for (const o of def.options) if (o.default !== undefined) options[o.name] = o.default;
-  const rest: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    const long = /^--([\w-]+)(?:=(.*))?$/.exec(a);
-    const short = /^-(\w)$/.exec(a);
-    const opt = long
-      ? def.options.find((o) => o.name === long[1])
-      : short
-        ? def.options.find((o) => o.short === short[1])
-        : undefined;
-    if (!long && !short) {
-      rest.push(a);
-      continue;
-    }
-    if (!opt) {
-      const known = def.options.map((o) => `--${o.name}${o.short ? `/-${o.short}` : ''}`).join(', ');
-      throw new VastError(`unknown option '${a}' for source '${def.name}' (options: ${known})`);
-    }
-    if (opt.kind === 'boolean') {
-      options[opt.name] = long?.[2] === undefined ? true : long[2] !== 'false';
-      continue;
-    }
-    const value = long?.[2] ?? args[++i];
-    if (value === undefined) throw new VastError(`option '${a}' of source '${def.name}' needs a value`);
-    options[opt.name] = opt.kind === 'number' ? numberOption(def, opt, a, value) : value;
-  }
-  for (const o of def.options)
-    if (o.required && options[o.name] === undefined)
-      throw new VastError(`source '${def.name}' needs --${o.name}`);
+  const { values, rest } = parseOptionArgs(`source '${def.name}'`, def.options, args);
   if (rest.length > 1)
-    throw new VastError(`unexpected arguments for source '${def.name}': ${rest.join(' ')}`);
-  return { options, expression: rest[0] };
-}
-
-/** A number option's value: an integer within the option's bounds, else a usage error naming them. */
-function numberOption(def: SourceDef, opt: SourceOption, flag: string, value: string): number {
-  const n = Number(value);
-  const min = opt.min ?? Number.MIN_SAFE_INTEGER;
-  const max = opt.max ?? Number.MAX_SAFE_INTEGER;
-  if (value.trim() === '' || !Number.isSafeInteger(n) || n < min || n > max) {
-    const range =
-      opt.min !== undefined && opt.max !== undefined
-        ? ` from ${opt.min} to ${opt.max}`
-        : opt.min !== undefined
-          ? ` of at least ${opt.min}`
-          : opt.max !== undefined
-            ? ` of at most ${opt.max}`
-            : '';
-    throw new VastError(
-      `option '${flag}' of source '${def.name}' expects an integer${range} (${opt.description}), got '${value}'`,
-    );
-  }
-  return n;
+    throw new UsageError(`unexpected arguments for source '${def.name}': ${rest.join(' ')}`);
+  return { options: values, expression: rest[0] };
 }
 
 /** The operator's settings for sources, from the node's configuration. */
@@ -115,6 +88,9 @@ export class Components {
   private readonly starting = new Map<string, number>();
   private readonly policy: SourcePolicy;
   private readonly maxPerTenant: number;
+  private readonly file: string;
+  /** Set when the node stops: sources end, but stay in sources.json to be resumed. */
+  private stopping = false;
 
   constructor(
     private readonly registry: SchemaRegistry,
@@ -123,6 +99,47 @@ export class Components {
   ) {
     this.policy = sourcePolicy(config);
     this.maxPerTenant = config['max-sources-per-tenant'];
+    this.file = join(config.db, SOURCES_FILE);
+  }
+
+  /** What sources.json holds; a damaged file is logged and treated as empty (the sources are lost, the node starts). */
+  private persisted(): PersistedSource[] {
+    if (!existsSync(this.file)) return [];
+    try {
+      return z.array(PersistedSource).parse(JSON.parse(readFileSync(this.file, 'utf8')));
+    } catch (e) {
+      this.log.error(
+        { file: this.file, err: (e as Error).message },
+        'cannot read the spawned sources; none resumed',
+      );
+      return [];
+    }
+  }
+
+  /** Rewrites sources.json from the running persisted sources. */
+  private save(): void {
+    if (this.stopping) return;
+    const list: PersistedSource[] = [...this.entries.values()]
+      .filter((e) => e.persist && e.info.state === 'running')
+      .map((e) => ({ id: e.info.id, tenant: e.info.tenant, source: e.info.source, args: e.info.args }));
+    writeFileAtomic(this.file, `${JSON.stringify(list, null, 2)}\n`);
+  }
+
+  /**
+   * Spawns the sources recorded in sources.json again, with their ids; one
+   * that cannot start (its file gone, its port taken) is logged and dropped.
+   */
+  async resume(tenantOf: (name: string) => Promise<Tenant>): Promise<void> {
+    const list = this.persisted();
+    for (const p of list) {
+      try {
+        await this.spawn(await tenantOf(p.tenant), p.source, p.args, { id: p.id });
+        this.log.info({ source: p.id }, 'source resumed');
+      } catch (e) {
+        this.log.error({ source: p.id, err: (e as Error).message }, 'cannot resume source; dropped');
+      }
+    }
+    if (list.length > 0) this.saveQuietly();
   }
 
   /** A fresh id: random, so that it neither reveals other tenants' activity nor can be guessed. */
@@ -137,7 +154,12 @@ export class Components {
    * Starts a source for a tenant; returns its id. Throws VastError for bad
    * names or options, SourceRefusal for what the operator does not allow.
    */
-  async spawn(tenant: Tenant, name: string, args: readonly string[]): Promise<string> {
+  async spawn(
+    tenant: Tenant,
+    name: string,
+    args: readonly string[],
+    opts: { persist?: boolean; id?: string } = {},
+  ): Promise<string> {
     const def = findSource(name);
     if (!def)
       throw new VastError(
@@ -158,10 +180,17 @@ export class Components {
     this.starting.set(tenant.name, (this.starting.get(tenant.name) ?? 0) + 1);
     try {
       // Every declared path is checked here, so no source can read a file the operator did not allow.
-      for (const o of def.options)
-        if (o.kind === 'path' && options[o.name] !== undefined)
-          await this.policy.readable(def.name, String(options[o.name]));
-      return await this.start(def, tenant, { options, expression, args, select });
+      for (const [n, o] of Object.entries(def.options))
+        if (o.kind === 'path' && options[n] !== undefined)
+          await this.policy.readable(def.name, String(options[n]));
+      return await this.start(def, tenant, {
+        options,
+        expression,
+        args,
+        select,
+        persist: opts.persist ?? true,
+        id: opts.id,
+      });
     } finally {
       const n = (this.starting.get(tenant.name) ?? 1) - 1;
       if (n > 0) this.starting.set(tenant.name, n);
@@ -178,11 +207,14 @@ export class Components {
       expression: string | undefined;
       args: readonly string[];
       select: (b: A.RecordBatch) => A.RecordBatch | undefined;
+      persist: boolean;
+      /** A resumed source keeps its id. */
+      id: string | undefined;
     },
   ): Promise<string> {
     const { options, expression, args, select } = spec;
     const name = def.name;
-    const id = this.newId(name);
+    const id = spec.id !== undefined && !this.entries.has(spec.id) ? spec.id : this.newId(name);
     const abort = new AbortController();
     const log = this.log.child({ source: id });
     const running = await def.start(options, {
@@ -197,6 +229,7 @@ export class Components {
       report: (d) => log.warn({ diagnostic: renderDiagnostic(d) }, 'bad input'),
     });
     const entry: Entry = {
+      persist: spec.persist,
       info: {
         id,
         source: name,
@@ -215,13 +248,16 @@ export class Components {
       () => {
         entry.info.state = 'done';
         log.info('source finished');
+        this.saveQuietly();
       },
       (e: Error) => {
         entry.info.state = 'failed';
         entry.info.error = e.message;
         log.error({ err: e.message }, 'source failed');
+        this.saveQuietly();
       },
     );
+    if (spec.persist) this.saveQuietly();
     log.info({ args }, 'source started');
     return id;
   }
@@ -243,11 +279,23 @@ export class Components {
     e.abort.abort();
     await e.running.stop();
     this.entries.delete(id);
+    this.saveQuietly();
     this.log.info({ source: id }, 'source stopped');
     return true;
   }
 
+  /** `save` where a failure must not fail the caller (a source ending, a kill): logged instead. */
+  private saveQuietly(): void {
+    try {
+      this.save();
+    } catch (e) {
+      this.log.error({ file: this.file, err: (e as Error).message }, 'cannot record the spawned sources');
+    }
+  }
+
+  /** Stops every source for the node's stop; they stay recorded, to be resumed at the next start. */
   async stopAll(): Promise<void> {
+    this.stopping = true;
     await Promise.all([...this.entries.keys()].map((id) => this.kill(id)));
   }
 }

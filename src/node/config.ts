@@ -12,12 +12,22 @@ import { z } from 'zod';
 import { suggest } from '../diagnostics/suggest.js';
 import { errorDiagnostic, type Location, spanIn, VastError } from '../diagnostics.js';
 import { userConfigDir } from '../schemas/load.js';
+import { parseHostPort } from '../util/host-port.js';
 
 import { DEFAULT_ENDPOINT } from './endpoint.js';
 
-const endpoint = z
-  .string()
-  .regex(/^(\[[0-9a-fA-F:]+\]|[^:\s]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:42000');
+/** Checked by the one host:port parser (util/host-port.ts), so `vast start -e` and the config agree. */
+const endpoint = z.string().refine(
+  (v) => {
+    try {
+      parseHostPort(v);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'expected HOST:PORT, e.g. 127.0.0.1:42000' },
+);
 
 export const ConfigSchema = z
   .object({
@@ -60,6 +70,8 @@ export const ConfigSchema = z
     'source-paths': z.array(z.string().min(1)).default([]),
     /** Addresses syslog and netflow listeners may bind. */
     'source-bind-addresses': z.array(z.string().min(1)).default(['127.0.0.1', '::1']),
+    /** Commands run once the node is up (VAST's `vast.start.commands`): `spawn source zeek -r conn.log`. */
+    'start-commands': z.array(z.string().min(1)).default([]),
     /** Sources one tenant may have at once (finished ones count until killed). */
     'max-sources-per-tenant': z.number().int().positive().default(16),
     /** TLS: the server's certificate chain and private key (PEM); both or neither. */

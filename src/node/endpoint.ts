@@ -1,16 +1,16 @@
 /** Node endpoints (`HOST:PORT`) and the media type clients and nodes exchange; kept free of heavy imports for the CLI. */
 import { VastError } from '../diagnostics.js';
+import { parseHostPort } from '../util/host-port.js';
 
 export const DEFAULT_ENDPOINT = '127.0.0.1:42000';
 
 /** The media type of Arrow IPC streams on the wire. */
 export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
 
-/** Splits `HOST:PORT` (IPv6 hosts in brackets). */
+/** Splits a node's `HOST:PORT` (IPv6 hosts in brackets). */
 export function parseEndpoint(text: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text);
-  if (!m || Number(m[3]) > 65535) throw new VastError(`invalid endpoint '${text}' (expected HOST:PORT)`);
-  return { host: m[1] ?? m[2], port: Number(m[3]) };
+  const { host, port } = parseHostPort(text);
+  return { host, port };
 }
 
 /** Whether a listen/connect host is this machine only (127.0.0.0/8, ::1, localhost). */
@@ -36,7 +36,6 @@ export function checkTransportSecurity(endpoint: string, tls: boolean, insecure:
  * `tls` is undefined when no scheme was written.
  */
 export function parseClientEndpoint(text: string): { host: string; port: number; tls: boolean | undefined } {
-  const m = /^(https?):\/\/(.*?)\/?$/i.exec(text);
-  const hostPort = parseEndpoint(m ? m[2] : text);
-  return { ...hostPort, tls: m ? m[1].toLowerCase() === 'https' : undefined };
+  const { host, port, scheme } = parseHostPort(text, { schemes: ['http', 'https'] });
+  return { host, port, tls: scheme === undefined ? undefined : scheme === 'https' };
 }

@@ -59,9 +59,11 @@ export class VastNode {
     this.auditLog.record(principal, action, fields);
   }
 
-  /** Opens the default tenant (replaying its WAL); every opened tenant flushes periodically. */
+  /** Opens the default tenant (replaying its WAL) and resumes spawned sources; every opened tenant flushes periodically. */
   async start(): Promise<void> {
     await this.tenant(DEFAULT_TENANT);
+    // Sources spawned before the last stop run again, each in its tenant.
+    await this.components.resume((name) => this.tenant(name));
   }
 
   /** Flushes a tenant `flush-interval` seconds after its previous flush ended, on its own timer. */

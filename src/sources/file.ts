@@ -12,6 +12,7 @@ import { constants } from 'node:fs';
 import { type FileHandle, open, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findFormat } from '../formats/index.js';
+import { option } from '../formats/options.js';
 import { readBatches } from '../formats/read.js';
 import type { RunningSource, SourceDef } from './source.js';
 
@@ -21,31 +22,13 @@ const NO_FOLLOW = constants.O_RDONLY | constants.O_NOFOLLOW;
 export const fileSource: SourceDef = {
   name: 'file',
   description: 'follow a growing file and read appended events with a format (like tail -F)',
-  options: [
-    { name: 'read', short: 'r', kind: 'path', required: true, description: 'the file to follow' },
-    {
-      name: 'format',
-      short: 'f',
-      kind: 'string',
-      default: 'zeek',
-      description: 'the reader: zeek, suricata, json, ...',
-    },
-    {
-      name: 'poll',
-      kind: 'number',
-      default: 250,
-      // Below 50 ms the source would spin instead of waiting.
-      min: 50,
-      max: 60_000,
-      description: 'milliseconds between checks for new data',
-    },
-    {
-      name: 'from-start',
-      kind: 'boolean',
-      default: true,
-      description: 'read what is already in the file first',
-    },
-  ],
+  options: {
+    read: option.path('the file to follow', { short: 'r', required: true }),
+    format: option.string('the reader: any import format', { short: 'f', default: 'zeek' }),
+    // Below 50 ms the source would spin instead of waiting.
+    poll: option.integer('milliseconds between checks for new data', { default: 250, min: 50, max: 60_000 }),
+    'from-start': option.boolean('read what is already in the file first', { default: true }),
+  },
   async start(options, ctx): Promise<RunningSource> {
     const path = String(options.read);
     const format = findFormat(String(options.format ?? 'zeek'), 'read');

@@ -16,6 +16,8 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import { errorDiagnostic, UsageError, VastError } from '../diagnostics.js';
 import { NetflowDecoder } from '../formats/netflow/index.js';
+import { option } from '../formats/options.js';
+import { parseHostPort } from '../util/host-port.js';
 import { BatchPump, rateLimited } from './lifecycle.js';
 import type { RunningSource, SourceContext, SourceDef, SourceOptions, SourceStatus } from './source.js';
 
@@ -34,61 +36,47 @@ interface Endpoint {
   readonly port: number;
 }
 
-/** `host:port`, `[v6]:port` or `:port`, with an optional `udp://`. */
+/** `host:port`, `[v6]:port` or `:port`, with an optional `udp://` or `/udp`. */
 export function parseUdpEndpoint(text: string, defaultPort: number): Endpoint {
-  const t = text.startsWith('udp://') ? text.slice(6) : text;
-  const m = /^(?:\[([^\]]+)\]|([^:[\]]*))(?::(\d{1,5}))?$/.exec(t);
-  const port = m?.[3] === undefined ? defaultPort : Number(m[3]);
-  if (!m || port > 65535)
-    throw new UsageError(`invalid listen address '${text}' (expected host:port or [ipv6]:port)`);
-  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+  const { host, port, transport } = parseHostPort(text, {
+    schemes: ['udp'],
+    transportSuffix: true,
+    defaultPort,
+    defaultHost: '0.0.0.0',
+    what: 'listen address',
+    expected: 'host:port or [ipv6]:port',
+  });
+  if (transport === 'tcp')
+    throw new UsageError(`invalid listen address '${text}': NetFlow comes over UDP only`);
+  return { host, port };
 }
 
 export const netflowSource: SourceDef = {
   name: 'netflow',
   description: 'NetFlow v5/v9 and IPFIX collector on a UDP socket',
-  options: [
-    {
-      name: 'listen',
+  options: {
+    listen: option.string('UDP address to bind: host:port or [ipv6]:port', {
       short: 'l',
-      kind: 'string',
       default: '127.0.0.1:2055',
-      description: 'UDP address to bind: host:port or [ipv6]:port',
-    },
-    {
-      name: 'batch-size',
-      kind: 'number',
-      default: 65_536,
-      min: 1,
-      max: 1_048_576,
-      description: 'flows per batch',
-    },
-    {
-      name: 'flush-interval',
-      kind: 'number',
+    }),
+    'batch-size': option.integer('flows per batch', { default: 65_536, min: 1, max: 1_048_576 }),
+    // Below 50 ms the flush timer would keep the node busy.
+    'flush-interval': option.integer('milliseconds after which a partial batch is emitted', {
       default: 1000,
-      // Below 50 ms the flush timer would keep the node busy.
       min: 50,
       max: 3_600_000,
-      description: 'milliseconds after which a partial batch is emitted',
-    },
-    {
-      name: 'max-pending',
-      kind: 'number',
+    }),
+    'max-pending': option.integer('datagrams queued while a batch is handed over; more are dropped', {
       default: 10_000,
       min: 0,
       max: 1_000_000,
-      description: 'datagrams queued while a batch is handed over; more are dropped',
-    },
-    {
-      name: 'receive-buffer',
-      kind: 'number',
+    }),
+    'receive-buffer': option.integer('socket receive buffer in bytes (capped by the OS)', {
       default: 4 * 1024 * 1024,
       min: 0,
       max: 256 * 1024 * 1024,
-      description: 'socket receive buffer in bytes (capped by the OS)',
-    },
-  ],
+    }),
+  },
   start: startNetflow,
 };
 
@@ -100,7 +88,7 @@ async function startNetflow(options: SourceOptions, ctx: SourceContext): Promise
   const flushInterval = Number(options['flush-interval'] ?? 1000);
   const maxPending = Number(options['max-pending'] ?? 10_000);
   const report = rateLimited((d) => ctx.report(d));
-  const decoder = new NetflowDecoder({ batchSize, report });
+  const decoder = new NetflowDecoder({ batchSize, report, schemas: ctx.schemas });
 
   const socket: Socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
   await new Promise<void>((resolve, reject) => {

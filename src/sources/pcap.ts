@@ -37,7 +37,8 @@ import {
   warningDiagnostic,
 } from '../diagnostics.js';
 import { decompress } from '../formats/framing/decompress.js';
-import { PcapDecoder, type PcapOptions, pcapOptions } from '../formats/pcap/index.js';
+import { option } from '../formats/options.js';
+import { PcapDecoder, type PcapOptions, pcapOptions, pcapReadOptions } from '../formats/pcap/index.js';
 import type { RunningSource, SourceContext, SourceDef, SourceOptions, SourceStatus } from './source.js';
 
 /** How often a partial batch is flushed, in milliseconds. */
@@ -59,64 +60,21 @@ const SETCAP_HINT =
 export const pcapSource: SourceDef = {
   name: 'pcap',
   description: 'packets captured on a network interface (via tcpdump) or read from a capture file',
-  options: [
-    {
-      name: 'interface',
-      short: 'i',
-      kind: 'string',
-      description: 'capture live on this interface (runs tcpdump)',
-    },
-    { name: 'read', short: 'r', kind: 'path', description: 'read this pcap or pcapng file instead' },
-    {
-      name: 'filter',
-      kind: 'string',
-      description: 'BPF filter expression, applied by tcpdump (e.g. "udp port 53")',
-    },
-    {
-      name: 'snaplen',
+  options: {
+    interface: option.string('capture live on this interface (runs tcpdump)', { short: 'i' }),
+    read: option.path('read this pcap or pcapng file instead', { short: 'r' }),
+    filter: option.string('BPF filter expression, applied by tcpdump (e.g. "udp port 53")'),
+    snaplen: option.integer('bytes captured per packet (live capture; tcpdump -s)', {
       short: 's',
-      kind: 'number',
       min: 1,
       max: MAX_SNAPLEN,
-      description: 'bytes captured per packet (live capture; tcpdump -s)',
-    },
-    {
-      name: 'cutoff',
-      short: 'c',
-      kind: 'number',
-      min: 0,
-      description: 'keep only the first N payload bytes of every bidirectional flow; drop later packets',
-    },
-    {
-      name: 'max-flows',
-      short: 'm',
-      kind: 'number',
-      default: 1_048_576,
-      min: 1,
-      max: 16_777_216,
-      description: 'most flows the cutoff tracks',
-    },
-    {
-      name: 'max-flow-age',
-      short: 'a',
-      kind: 'string',
-      default: '60s',
-      description: 'forget flows idle this long',
-    },
-    {
-      name: 'flow-expiry',
-      short: 'e',
-      kind: 'string',
-      default: '10s',
-      description: 'how often idle flows are swept',
-    },
-    {
-      name: 'payload',
-      kind: 'boolean',
-      default: false,
-      description: 'store each captured frame, base64-encoded',
-    },
-  ],
+    }),
+    // The reader's own options (formats/pcap), with VAST's one-letter names.
+    ...pcapReadOptions,
+    'max-flows': { ...pcapReadOptions['max-flows'], short: 'm' },
+    'max-flow-age': { ...pcapReadOptions['max-flow-age'], short: 'a' },
+    'flow-expiry': { ...pcapReadOptions['flow-expiry'], short: 'e' },
+  },
   start: startPcap,
 };
 

@@ -7,30 +7,12 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import type { Diagnostic } from '../diagnostics.js';
+import type { OptionDefs, OptionValues } from '../formats/options.js';
 import type { SchemaRegistry } from '../schemas/registry.js';
 import type { SourcePolicy } from './policy.js';
 
-/** A command-line style option of a source (`-i em0`, `--port 2055`). */
-export interface SourceOption {
-  /** Long name without dashes: `interface`, `port`. */
-  readonly name: string;
-  /** One-letter alias without the dash: `i`. */
-  readonly short?: string;
-  readonly description: string;
-  /**
-   * `string`, `number` and `path` options take a value; `boolean` ones are
-   * flags. A `path` is a file the source reads: the node checks it against
-   * the operator's `source-paths` before the source starts.
-   */
-  readonly kind: 'string' | 'number' | 'path' | 'boolean';
-  readonly default?: string | number | boolean;
-  readonly required?: boolean;
-  /** Bounds of a `number` option (integers): they keep a tenant's values from busy loops and huge buffers. */
-  readonly min?: number;
-  readonly max?: number;
-}
-
-export type SourceOptions = Readonly<Record<string, string | number | boolean | undefined>>;
+/** A source's option values by long name (declared with `option.*` from formats/options.ts). */
+export type SourceOptions = OptionValues;
 
 export interface SourceContext {
   /** The source's id, as `vast spawn` printed it. */
@@ -70,6 +52,7 @@ export interface SourceDef {
   /** The word after `vast spawn source`: `pcap`, `netflow`, `syslog`, `file`. */
   readonly name: string;
   readonly description: string;
-  readonly options: readonly SourceOption[];
+  /** Declared once: `vast spawn source` arguments, HTTP spawn arguments and help come from here. */
+  readonly options: OptionDefs;
   start(options: SourceOptions, ctx: SourceContext): Promise<RunningSource>;
 }

@@ -25,7 +25,9 @@
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type Server, type Socket } from 'node:net';
 import { errorDiagnostic, UsageError, VastError, warningDiagnostic } from '../diagnostics.js';
-import { SyslogParser } from '../formats/syslog.js';
+import { option } from '../formats/options.js';
+import { SyslogParser } from '../formats/syslog/index.js';
+import { formatHostPort, parseHostPort } from '../util/host-port.js';
 import { BatchPump, rateLimited } from './lifecycle.js';
 import type { RunningSource, SourceContext, SourceDef, SourceOptions, SourceStatus } from './source.js';
 
@@ -45,13 +47,19 @@ interface Listen {
   readonly port: number;
 }
 
-/** `udp://host:port`, `tcp://[v6]:port`, or `host:port` (UDP). */
+/** `udp://host:port`, `tcp://[v6]:port`, `host:port/tcp` (VAST's spelling) or `host:port` (UDP). */
 export function parseListen(text: string): Listen {
-  const m = /^(?:(udp|tcp):\/\/)?(?:\[([^\]]+)\]|([^:[\]/]*))(?::(\d{1,5}))?$/.exec(text);
-  const port = m?.[4] === undefined ? 5514 : Number(m[4]);
-  if (!m || port > 65535)
-    throw new UsageError(`invalid listen address '${text}' (expected udp://host:port or tcp://host:port)`);
-  return { transport: (m[1] as 'udp' | 'tcp' | undefined) ?? 'udp', host: m[2] ?? (m[3] || '0.0.0.0'), port };
+  const { host, port, scheme, transport } = parseHostPort(text, {
+    schemes: ['udp', 'tcp'],
+    transportSuffix: true,
+    defaultPort: 5514,
+    defaultHost: '0.0.0.0',
+    what: 'listen address',
+    expected: 'udp://host:port, tcp://host:port or host:port/tcp',
+  });
+  if (scheme !== undefined && transport !== undefined && scheme !== transport)
+    throw new UsageError(`invalid listen address '${text}': ${scheme}:// and /${transport} disagree`);
+  return { transport: (scheme as 'udp' | 'tcp' | undefined) ?? transport ?? 'udp', host, port };
 }
 
 const NL = 10;
@@ -158,56 +166,30 @@ export class TcpFramer {
 export const syslogSource: SourceDef = {
   name: 'syslog',
   description: 'syslog receiver (RFC 5424 and RFC 3164) over UDP or TCP',
-  options: [
-    {
-      name: 'listen',
+  options: {
+    listen: option.string('udp://host:port or tcp://host:port', {
       short: 'l',
-      kind: 'string',
       default: 'udp://127.0.0.1:5514',
-      description: 'udp://host:port or tcp://host:port',
-    },
-    {
-      name: 'batch-size',
-      kind: 'number',
-      default: 65_536,
-      min: 1,
-      max: 1_048_576,
-      description: 'events per batch',
-    },
-    {
-      name: 'flush-interval',
-      kind: 'number',
+    }),
+    'batch-size': option.integer('events per batch', { default: 65_536, min: 1, max: 1_048_576 }),
+    // Below 50 ms the flush timer would keep the node busy.
+    'flush-interval': option.integer('milliseconds after which a partial batch is emitted', {
       default: 1000,
-      // Below 50 ms the flush timer would keep the node busy.
       min: 50,
       max: 3_600_000,
-      description: 'milliseconds after which a partial batch is emitted',
-    },
-    {
-      name: 'max-message-size',
-      kind: 'number',
+    }),
+    'max-message-size': option.integer('longest message in bytes; longer ones are dropped', {
       default: 65_536,
       min: 1,
       max: 16_777_216,
-      description: 'longest message in bytes; longer ones are dropped',
-    },
-    {
-      name: 'max-connections',
-      kind: 'number',
-      default: 256,
-      min: 1,
-      max: 65_535,
-      description: 'most TCP connections at once',
-    },
-    {
-      name: 'max-pending',
-      kind: 'number',
+    }),
+    'max-connections': option.integer('most TCP connections at once', { default: 256, min: 1, max: 65_535 }),
+    'max-pending': option.integer('UDP datagrams queued while a batch is handed over', {
       default: 10_000,
       min: 0,
       max: 1_000_000,
-      description: 'UDP datagrams queued while a batch is handed over',
-    },
-  ],
+    }),
+  },
   start: startSyslog,
 };
 
@@ -266,9 +248,8 @@ async function startSyslog(options: SourceOptions, ctx: SourceContext): Promise<
     },
   });
 
-  const wrapHost = (h: string) => (isIPv6(h) ? `[${h}]` : h);
   const listenError = (e: Error) =>
-    new VastError(`syslog: cannot listen on ${transport}://${wrapHost(host)}:${port}: ${e.message}`);
+    new VastError(`syslog: cannot listen on ${transport}://${formatHostPort(host, port)}: ${e.message}`);
 
   if (transport === 'udp') {
     const socket: UdpSocket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
@@ -277,11 +258,11 @@ async function startSyslog(options: SourceOptions, ctx: SourceContext): Promise<
       socket.bind(port, host, () => resolve());
     });
     const a = socket.address();
-    endpoint = `udp://${wrapHost(a.address)}:${a.port}`;
+    endpoint = `udp://${formatHostPort(a.address, a.port)}`;
     socket.on('message', (msg, rinfo) => {
       if (pump.stopped) return;
       bytes += msg.length;
-      if (msg.length > maxMessage) return tooLong(msg.length, `${wrapHost(rinfo.address)}:${rinfo.port}`);
+      if (msg.length > maxMessage) return tooLong(msg.length, formatHostPort(rinfo.address, rinfo.port));
       if (!pump.busy) return message(msg, 0, msg.length);
       if (queue.length >= maxPending) dropped++;
       else queue.push(msg);
@@ -292,7 +273,7 @@ async function startSyslog(options: SourceOptions, ctx: SourceContext): Promise<
     close = () => new Promise<void>((r) => socket.close(() => r()));
   } else {
     const server: Server = createServer((sock) => {
-      const from = `${wrapHost(sock.remoteAddress ?? '?')}:${sock.remotePort}`;
+      const from = formatHostPort(sock.remoteAddress ?? '?', sock.remotePort ?? 0);
       const framer = new TcpFramer(maxMessage, message, (n, atLeast) => tooLong(n, from, atLeast));
       connections.set(sock, framer);
       if (pump.busy) sock.pause();
@@ -327,7 +308,7 @@ async function startSyslog(options: SourceOptions, ctx: SourceContext): Promise<
       server.listen(port, host, () => resolve());
     });
     const a = server.address() as { address: string; port: number };
-    endpoint = `tcp://${wrapHost(a.address)}:${a.port}`;
+    endpoint = `tcp://${formatHostPort(a.address, a.port)}`;
     close = () =>
       new Promise<void>((r) => {
         for (const [sock, framer] of connections) {

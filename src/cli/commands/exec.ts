@@ -6,7 +6,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { Command } from 'commander';
 import { renderDiagnostic, UsageError } from '../../diagnostics.js';
-import { findFormat, formats } from '../../formats/index.js';
+import { findFormat, formatNames, formats } from '../../formats/index.js';
 import { fileInput, readBatches } from '../../formats/read.js';
 import { runPipeline } from '../../pipeline/parse.js';
 import { batchSelector, prepareQuery } from '../../query/run.js';
@@ -27,9 +27,7 @@ function inputFormat(flags: ExecFlags) {
   if (flags.format) return findFormat(flags.format, 'read');
   const byExt = formats.find((f) => f.read && f.extensions.some((e) => flags.read.endsWith(e)));
   if (!byExt)
-    throw new UsageError(
-      'cannot tell the input format: pass --format (zeek, suricata, json, csv, pcap, ...)',
-    );
+    throw new UsageError(`cannot tell the input format: pass --format (${formatNames('read').join(', ')})`);
   return byExt;
 }
 

@@ -1,7 +1,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { Command } from 'commander';
 import { UsageError } from '../../diagnostics.js';
-import { findFormat } from '../../formats/index.js';
+import { findFormat, formatNames } from '../../formats/index.js';
 import { emptyStats, explain, prepareQuery, QueryBudget, runQuery } from '../../query/run.js';
 import { schemaRegistry } from '../../schemas/load.js';
 import { Store } from '../../store/store.js';
@@ -23,7 +23,7 @@ export function registerExport(program: Command): void {
   const cmd = program
     .command('export')
     .description('query the store and print matching events')
-    .argument('<format>', 'output format: json, csv, zeek, ascii, arrow, parquet')
+    .argument('<format>', `output format: ${formatNames('write').join(', ')}`)
     .argument(
       '[query]',
       "expression and pipeline, e.g. 'id.orig_h in 10.0.0.0/8 | head 5' (default: all events)",

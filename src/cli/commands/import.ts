@@ -1,7 +1,7 @@
 import type { RecordBatch } from 'apache-arrow';
 import type { Command } from 'commander';
 import { type Diagnostic, InputError, renderDiagnostic, renderError, VastError } from '../../diagnostics.js';
-import { findFormat } from '../../formats/index.js';
+import { findFormat, formatNames } from '../../formats/index.js';
 import { fileInput, type ReadStats, readBatches } from '../../formats/read.js';
 import type { NodeClient } from '../../node/client.js';
 import { schemaRegistry } from '../../schemas/load.js';
@@ -21,7 +21,7 @@ export function registerImport(program: Command): void {
   const cmd = program
     .command('import')
     .description('parse events from stdin or a file and store them (gzip and zstd inputs are detected)')
-    .argument('<format>', 'input format: zeek, zeek-json, suricata, json, csv, arrow, parquet');
+    .argument('<format>', `input format: ${formatNames('read').join(', ')}`);
   cmd.option('--max-partition-size <n>', 'events per partition', (v) =>
     positiveInt(v, '--max-partition-size'),
   );

@@ -1,37 +1,16 @@
-/** Commands that only make sense with a running node: flush, stop, spawn, kill, token. */
-import { resolve } from 'node:path';
+/** Commands that only make sense with a running node: flush, stop, spawn (spawn.ts), kill, token. */
 import type { Command } from 'commander';
 import { VastError } from '../../diagnostics.js';
 import type { TokenInfo } from '../../node/auth.js';
 import type { NodeClient } from '../../node/client.js';
 import { addEndpointFlags, nodeClient } from '../flags/endpoint.js';
+import { registerSpawn } from './spawn.js';
 
 async function requireNode(cmd: Command): Promise<NodeClient> {
   cmd.setOptionValue('node', true);
   const c = await nodeClient(cmd);
   if (!c) throw new VastError('no node is running');
   return c;
-}
-
-/**
- * The source's path options made absolute against this shell's directory:
- * the node runs elsewhere, and a relative path would mean its directory.
- */
-async function absolutePaths(name: string, args: readonly string[]): Promise<string[]> {
-  const { findSource } = await import('../../sources/index.js');
-  const paths = (findSource(name)?.options ?? []).filter((o) => o.kind === 'path');
-  const out = [...args];
-  for (let i = 0; i < out.length; i++) {
-    const a = out[i];
-    const o = paths.find(
-      (p) =>
-        a === `--${p.name}` || (p.short !== undefined && a === `-${p.short}`) || a.startsWith(`--${p.name}=`),
-    );
-    if (!o) continue;
-    if (a.includes('=')) out[i] = `--${o.name}=${resolve(a.slice(o.name.length + 3))}`;
-    else if (i + 1 < out.length) out[i + 1] = resolve(out[++i]);
-  }
-  return out;
 }
 
 export function registerNodeControl(program: Command): void {
@@ -49,25 +28,7 @@ export function registerNodeControl(program: Command): void {
     process.stdout.write('stopping\n');
   });
 
-  const spawn = addEndpointFlags(
-    program
-      .command('spawn')
-      .description(
-        'start a component inside the node: vast spawn source <pcap|netflow|syslog|file> [options] [EXPR]',
-      )
-      .argument('<kind>', "'source'")
-      .argument('<name>', 'the source: pcap, netflow, syslog, file')
-      .argument('[args...]', 'the source options and an optional filter expression')
-      .allowUnknownOption()
-      .helpOption(false),
-  );
-  spawn.action(async (kind: string, name: string, args: string[]) => {
-    if (kind !== 'source') throw new VastError(`cannot spawn '${kind}' (only 'source')`);
-    const { id } = await (await requireNode(spawn)).json<{ id: string }>('POST', '/api/v0/sources', {
-      json: { source: name, args: await absolutePaths(name, args) },
-    });
-    process.stdout.write(`${id}\n`);
-  });
+  registerSpawn(program, requireNode);
 
   const kill = addEndpointFlags(
     program.command('kill').description('stop a component by id').argument('<id>', 'as printed by spawn'),

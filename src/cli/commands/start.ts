@@ -11,6 +11,7 @@ interface StartFlags {
   keyfile?: string;
   clientCa?: string;
   insecure?: boolean;
+  commands?: string[];
 }
 
 export function registerStart(program: Command): void {
@@ -25,16 +26,28 @@ export function registerStart(program: Command): void {
     .option('--keyfile <file>', 'the private key (PEM) of --certfile')
     .option('--client-ca <file>', 'require client certificates signed by this CA (PEM)')
     .option('--insecure', 'allow plain HTTP on a non-loopback endpoint')
+    .option(
+      '--commands <command>',
+      'run this command once the node is up, e.g. "spawn source zeek -r conn.log" (repeatable; VAST: vast.start.commands)',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .action(async (flags: StartFlags, cmd: Command) => {
       // The server's dependencies load only for `vast start`, keeping client commands quick to start.
-      const [{ default: pino }, { default: pretty }, { loadConfig }, { VastNode }, { buildServer }] =
-        await Promise.all([
-          import('pino'),
-          import('pino-pretty'),
-          import('../../node/config.js'),
-          import('../../node/node.js'),
-          import('../../node/server.js'),
-        ]);
+      const [
+        { default: pino },
+        { default: pretty },
+        { loadConfig },
+        { VastNode },
+        { buildServer },
+        { parseStartCommand, runStartCommands },
+      ] = await Promise.all([
+        import('pino'),
+        import('pino-pretty'),
+        import('../../node/config.js'),
+        import('../../node/node.js'),
+        import('../../node/server.js'),
+        import('../../node/start-commands.js'),
+      ]);
       const config = loadConfig(
         {
           endpoint: flags.endpoint,
@@ -44,11 +57,14 @@ export function registerStart(program: Command): void {
           keyfile: flags.keyfile,
           'client-ca': flags.clientCa,
           insecure: flags.insecure,
+          'start-commands': flags.commands,
         },
         { file: flags.config },
       );
       // Before anything is opened: a node that would expose tokens in clear does not start at all.
       checkTransportSecurity(config.endpoint, config.certfile !== undefined, config.insecure);
+      // A start command that cannot run is refused now, not logged after the node is up.
+      const commands = config['start-commands'].map(parseStartCommand);
       // Structured JSON logs for machines; readable lines on a terminal.
       const log = process.stderr.isTTY
         ? pino({ level: config['log-level'] }, pretty({ destination: 2, colorize: true }))
@@ -65,6 +81,7 @@ export function registerStart(program: Command): void {
         { endpoint: config.endpoint, db: config.db, tls: config.certfile !== undefined },
         'node started',
       );
+      await runStartCommands(node, commands);
       let stopping = false;
       const stop = async (signal: string) => {
         // A second signal while stopping means: now, without the final flush (the WAL is replayed on start).

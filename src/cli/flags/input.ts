@@ -1,4 +1,11 @@
 import { type Command, Option } from 'commander';
+import { readerOptions } from '../../formats/index.js';
+import {
+  addOptionFlags,
+  type OptionDefs,
+  type OptionValues,
+  optionFlagValues,
+} from '../../formats/options.js';
 import type { OnError } from '../../formats/read.js';
 
 export interface InputFlags {
@@ -7,27 +14,19 @@ export interface InputFlags {
   selector?: string;
   onError: OnError;
   batchSize: number;
-  cutoff?: number;
-  maxFlows?: number;
-  maxFlowAge?: number;
-  flowExpiry?: number;
-  payload?: boolean;
 }
 
+/** Every reader's declared options, one flat set for `vast import` (formats/index.ts). */
+const readerOptionDefs: OptionDefs = Object.fromEntries([...readerOptions].map(([n, { def }]) => [n, def]));
+
 /** Format-specific options (pcap's flow options, as VAST named them), for `ReaderOptions.extra`. */
-export function formatExtras(flags: InputFlags): Record<string, number | boolean | undefined> {
-  return {
-    cutoff: flags.cutoff,
-    'max-flows': flags.maxFlows,
-    'max-flow-age': flags.maxFlowAge,
-    'flow-expiry': flags.flowExpiry,
-    payload: flags.payload,
-  };
+export function formatExtras(flags: InputFlags): OptionValues {
+  return optionFlagValues(readerOptionDefs, flags as unknown as Record<string, unknown>);
 }
 
 /** Flags shared by everything that reads events: import, infer, exec. */
 export function addInputFlags(cmd: Command): Command {
-  return cmd
+  cmd
     .option('-r, --read <file>', 'read from a file instead of standard input (- for stdin)', '-')
     .option('--schema <name>', 'type events with this schema (json, csv)')
     .option('--selector <field:prefix>', 'pick the schema by a field, e.g. event_type:suricata (json)')
@@ -36,24 +35,11 @@ export function addInputFlags(cmd: Command): Command {
         .choices(['skip', 'fail'])
         .default('skip'),
     )
-    .option('--batch-size <n>', 'events per batch', (v) => positiveInt(v, '--batch-size'), 65_536)
-    .option('-c, --cutoff <bytes>', 'pcap: payload bytes per flow after which packets are dropped', (v) =>
-      nonNegativeInt(v, '--cutoff'),
-    )
-    .option('--max-flows <n>', 'pcap: flows tracked for --cutoff', (v) => positiveInt(v, '--max-flows'))
-    .option('--max-flow-age <seconds>', 'pcap: forget flows idle this long', (v) =>
-      positiveInt(v, '--max-flow-age'),
-    )
-    .option('--flow-expiry <seconds>', 'pcap: how often idle flows are cleared', (v) =>
-      positiveInt(v, '--flow-expiry'),
-    )
-    .option('--payload', 'pcap: keep packet payloads (base64)');
-}
-
-export function nonNegativeInt(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${flag} expects a non-negative integer, got '${v}'`);
-  return n;
+    .option('--batch-size <n>', 'events per batch', (v) => positiveInt(v, '--batch-size'), 65_536);
+  // Each reader's own options, from its declaration, with the formats they belong to.
+  for (const [name, { def, formats }] of readerOptions)
+    addOptionFlags(cmd, { [name]: def }, `format '${formats.join("' and '")}'`, `${formats.join(', ')}: `);
+  return cmd;
 }
 
 export function positiveInt(v: string, flag: string): number {

@@ -20,9 +20,11 @@
  */
 import type * as A from 'apache-arrow';
 import { type Diagnostic, errorDiagnostic, warningDiagnostic } from '../../diagnostics.js';
+import type { SchemaRegistry } from '../../schemas/registry.js';
 import { BatchBuilder } from '../../types/batch-builder.js';
 import { formatIP, parseIPInto } from '../../types/ip.js';
-import { C, FlowRow, NETFLOW_SCHEMA } from './fields.js';
+import { formatHostPort, parseHostPort } from '../../util/host-port.js';
+import { C, FlowRow, netflowSchema } from './fields.js';
 import { decodeIpfix } from './ipfix.js';
 import { type RecordTimes, type Session, TemplateCache } from './templates.js';
 import { decodeV5 } from './v5.js';
@@ -37,6 +39,8 @@ export interface NetflowDecoderOptions {
   readonly file?: string;
   /** Most templates kept across all exporters (default 65,536). */
   readonly maxTemplates?: number;
+  /** Where `netflow.flow` comes from (default: the shipped schemas/netflow.yaml). */
+  readonly schemas?: SchemaRegistry;
 }
 
 /** Counters of what the decoder saw. */
@@ -63,13 +67,14 @@ export class NetflowDecoder implements Session {
   exporter = '';
   private exporterIp = new Uint8Array(16);
   private exporterValid = false;
-  private readonly builder = new BatchBuilder(NETFLOW_SCHEMA);
+  private readonly builder: BatchBuilder;
   private readonly full: A.RecordBatch[] = [];
   private readonly batchSize: number;
   private readonly sysInits = new Map<string, number>();
   private readonly warned = new Set<string>();
 
   constructor(private readonly opts: NetflowDecoderOptions = {}) {
+    this.builder = new BatchBuilder(netflowSchema(opts.schemas));
     this.batchSize = opts.batchSize ?? 65_536;
     this.templates = new TemplateCache(opts.maxTemplates);
     this.row.bind(this.builder.leaves);
@@ -174,15 +179,16 @@ export class NetflowDecoder implements Session {
 
   private setExporter(exporter: string): void {
     this.exporter = exporter;
-    const colon = exporter.lastIndexOf(':');
-    let host = colon > 0 && exporter.indexOf(':') === colon ? exporter.slice(0, colon) : exporter;
-    if (exporter.startsWith('[')) host = exporter.slice(1, exporter.indexOf(']'));
+    // A bare address (no port) names an exporter too: a file of packets from one known sender.
+    let host = exporter;
+    try {
+      host = parseHostPort(exporter).host;
+    } catch {}
     this.exporterValid = parseIPInto(host, this.exporterIp, 0);
   }
 }
 
 /** `ip:port` as exporters are named: `10.0.0.1:2055`, `[2001:db8::1]:2055`. */
 export function exporterName(ip: Uint8Array, off: number, port: number): string {
-  const text = formatIP(ip, off);
-  return text.includes(':') ? `[${text}]:${port}` : `${text}:${port}`;
+  return formatHostPort(formatIP(ip, off), port);
 }

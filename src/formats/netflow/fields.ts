@@ -1,6 +1,7 @@
 /**
- * The `netflow.flow` schema and the row scratch that decoders fill field by
- * field before a row is committed to the column builders.
+ * The columns of the `netflow.flow` schema (schemas/netflow.yaml) and the
+ * row scratch that decoders fill field by field before a row is committed to
+ * the column builders.
  *
  * One schema serves NetFlow v5, v9 and IPFIX (`version` tells them apart), so
  * that `src_addr == 10.0.0.1` or `octets > 1000000` needs no knowledge of the
@@ -9,13 +10,16 @@
  * IPv4 and IPv6 addresses share one `ip` column each. Elements outside this
  * list are skipped.
  */
+
+import type { SchemaRegistry } from '../../schemas/registry.js';
 import type {
   ColumnBuilder,
   Int64ColumnBuilder,
   IpColumnBuilder,
   PortColumnBuilder,
 } from '../../types/builder.js';
-import { basic, record, type Schema, type VastType } from '../../types/type.js';
+import type { Schema } from '../../types/type.js';
+import { fixedSchema } from '../fixed-schema.js';
 
 // Column kinds: how a scratch slot turns into a value.
 const U64 = 0;
@@ -24,41 +28,42 @@ const IP = 2;
 const PORT = 3;
 const TEXT = 4;
 
-const COLUMNS: readonly [string, number, string][] = [
-  ['version', U64, 'NetFlow version: 5, 9 or 10 (IPFIX)'],
-  ['exporter', IP, 'source address of the export packet'],
-  ['observation_domain', U64, 'v9 source ID or IPFIX observation domain ID'],
-  ['sequence', U64, 'sequence number of the export packet'],
-  ['template_id', U64, 'v9/IPFIX template of the record'],
-  ['flow_start', TIME, 'first packet of the flow'],
-  ['flow_end', TIME, 'last packet of the flow'],
-  ['src_addr', IP, 'sourceIPv4Address (8) or sourceIPv6Address (27)'],
-  ['dst_addr', IP, 'destinationIPv4Address (12) or destinationIPv6Address (28)'],
-  ['src_port', PORT, 'sourceTransportPort (7)'],
-  ['dst_port', PORT, 'destinationTransportPort (11)'],
-  ['protocol', U64, 'protocolIdentifier (4): IANA protocol number'],
-  ['tcp_flags', U64, 'tcpControlBits (6), OR of all packets'],
-  ['tos', U64, 'ipClassOfService (5)'],
-  ['packets', U64, 'packetDeltaCount (2), else packetTotalCount (86)'],
-  ['octets', U64, 'octetDeltaCount (1), else octetTotalCount (85)'],
-  ['input_if', U64, 'ingressInterface (10)'],
-  ['output_if', U64, 'egressInterface (14)'],
-  ['next_hop', IP, 'ipNextHopIPv4/IPv6Address (15, 62), else the BGP next hop (18, 63)'],
-  ['src_as', U64, 'bgpSourceAsNumber (16)'],
-  ['dst_as', U64, 'bgpDestinationAsNumber (17)'],
-  ['src_mask', U64, 'source prefix length (9, 29)'],
-  ['dst_mask', U64, 'destination prefix length (13, 30)'],
-  ['ip_version', U64, 'ipVersion (60)'],
-  ['icmp_type', U64, 'from icmpTypeCode (32, 139) or icmpType (176, 178)'],
-  ['icmp_code', U64, 'from icmpTypeCode (32, 139) or icmpCode (177, 179)'],
-  ['vlan_id', U64, 'vlanId (58)'],
-  ['src_mac', TEXT, 'sourceMacAddress (56)'],
-  ['dst_mac', TEXT, 'destinationMacAddress (80)'],
-  ['direction', U64, 'flowDirection (61): 0 ingress, 1 egress'],
-  ['flow_end_reason', U64, 'flowEndReason (136)'],
-  ['engine_type', U64, 'engineType (38), v5 header'],
-  ['engine_id', U64, 'engineId (39), v5 header'],
-  ['sampling_interval', U64, 'samplingInterval (34), v5 header'],
+/** The columns decoders fill, in order, with how each is filled; the schema is schemas/netflow.yaml (descriptions there). */
+const COLUMNS: readonly [string, number][] = [
+  ['version', U64],
+  ['exporter', IP],
+  ['observation_domain', U64],
+  ['sequence', U64],
+  ['template_id', U64],
+  ['flow_start', TIME],
+  ['flow_end', TIME],
+  ['src_addr', IP],
+  ['dst_addr', IP],
+  ['src_port', PORT],
+  ['dst_port', PORT],
+  ['protocol', U64],
+  ['tcp_flags', U64],
+  ['tos', U64],
+  ['packets', U64],
+  ['octets', U64],
+  ['input_if', U64],
+  ['output_if', U64],
+  ['next_hop', IP],
+  ['src_as', U64],
+  ['dst_as', U64],
+  ['src_mask', U64],
+  ['dst_mask', U64],
+  ['ip_version', U64],
+  ['icmp_type', U64],
+  ['icmp_code', U64],
+  ['vlan_id', U64],
+  ['src_mac', TEXT],
+  ['dst_mac', TEXT],
+  ['direction', U64],
+  ['flow_end_reason', U64],
+  ['engine_type', U64],
+  ['engine_id', U64],
+  ['sampling_interval', U64],
 ];
 
 const NCOLS = COLUMNS.length;
@@ -103,20 +108,23 @@ export const C = {
   samplingInterval: col('sampling_interval'),
 } as const;
 
-const VAST_TYPES: Record<number, VastType> = {
-  [U64]: basic('uint64'),
-  [TIME]: basic('time'),
-  [IP]: basic('ip'),
-  [PORT]: basic('port'),
-  [TEXT]: basic('string'),
+/** The type name of each column kind, as the schema must spell it. */
+const TYPE_NAMES: Record<number, string> = {
+  [U64]: 'uint64',
+  [TIME]: 'time',
+  [IP]: 'ip',
+  [PORT]: 'port',
+  [TEXT]: 'string',
 };
 
-/** `netflow.flow`; keep in step with schemas/netflow.yaml (a unit test compares them). */
-export const NETFLOW_SCHEMA: Schema = {
-  name: 'netflow.flow',
-  timestamp: 'flow_start',
-  type: record(COLUMNS.map(([name, kind]) => ({ name, type: VAST_TYPES[kind] }))),
-};
+/** `netflow.flow` from schemas/netflow.yaml (or a registry refining it), checked against the columns decoders fill. */
+export function netflowSchema(schemas?: SchemaRegistry): Schema {
+  return fixedSchema(
+    'netflow.flow',
+    COLUMNS.map(([name, kind]) => `${name}: ${TYPE_NAMES[kind]}`),
+    schemas,
+  );
+}
 
 const TWO32 = 4294967296;
 

@@ -14,7 +14,7 @@ import { NetflowDecoder } from './decoder.js';
 import { datagrams, FramingError, type FramingStats } from './framing.js';
 
 export { exporterName, NetflowDecoder, type NetflowDecoderOptions, type NetflowStats } from './decoder.js';
-export { NETFLOW_SCHEMA } from './fields.js';
+export { netflowSchema } from './fields.js';
 
 /** Reads export packets from a file (see framing.ts); broken packets are reported and skipped. */
 export async function* readNetflow(
@@ -25,6 +25,7 @@ export async function* readNetflow(
     batchSize: ctx.batchSize,
     report: (d) => ctx.report(d),
     file: ctx.file,
+    schemas: ctx.schemas,
   });
   const stats: FramingStats = { notNetflow: 0, notUdp: 0 };
   try {

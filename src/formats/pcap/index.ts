@@ -41,12 +41,13 @@ import type * as A from 'apache-arrow';
 import { UsageError } from '../../diagnostics.js';
 import { parseDuration } from '../../types/duration.js';
 import type { FormatDef, ReaderContext } from '../format.js';
+import { option } from '../options.js';
 import { PcapDecoder } from './decoder.js';
 import { isPcapMagic, PCAPNG_SHB, u32 } from './pcap-file.js';
 import type { PcapOptions } from './rows.js';
 
 export { PcapDecoder } from './decoder.js';
-export { PCAP_PACKET_SCHEMA, type PcapOptions } from './rows.js';
+export type { PcapOptions } from './rows.js';
 
 type RawOptions = Readonly<Record<string, string | number | boolean | undefined>> | undefined;
 
@@ -120,10 +121,26 @@ export async function* readPcap(
   if (decoder.fatal !== undefined) ctx.report(decoder.fatal);
 }
 
+/** The reader's options, as VAST named them; the pcap source adds its capture options and short names. */
+export const pcapReadOptions = {
+  cutoff: option.integer(
+    'keep only the first N payload bytes of every bidirectional flow; drop later packets',
+    {
+      short: 'c',
+      min: 0,
+    },
+  ),
+  'max-flows': option.integer('most flows the cutoff tracks (default 1048576)', { min: 1, max: 16_777_216 }),
+  'max-flow-age': option.string('forget flows idle this long: seconds or a duration (default 60s)'),
+  'flow-expiry': option.string('how often idle flows are swept: seconds or a duration (default 10s)'),
+  payload: option.boolean('store each captured frame, base64-encoded'),
+};
+
 export const pcap: FormatDef = {
   name: 'pcap',
   description: 'libpcap and pcapng packet captures, one pcap.packet event per packet',
   extensions: ['.pcap', '.pcapng', '.cap'],
   detect: (head) => head.length >= 4 && (isPcapMagic(head, 0) || u32(head, 0, true) === PCAPNG_SHB),
+  options: pcapReadOptions,
   read: (input, ctx) => readPcap(input, ctx),
 };

@@ -16,32 +16,26 @@ import type {
   PortColumnBuilder,
   StringColumnBuilder,
 } from '../../types/builder.js';
-import { basic, type RecordType, record, type Schema, typesEqual } from '../../types/type.js';
+import { fixedSchema } from '../fixed-schema.js';
 import { base64Into, COMMUNITY_ID_BYTES, communityId, digest } from './community-id.js';
 import { FlowTable } from './flows.js';
 import { Packet } from './packet.js';
 import { type NsWords, nsWords } from './pcap-file.js';
 
-/** The layout the decoder fills, leaf by leaf; `schemas/pcap.yaml` declares the same (a test checks). */
-const PCAP_PACKET_TYPE: RecordType = record([
-  { name: 'time', type: basic('time') },
-  { name: 'src', type: basic('ip') },
-  { name: 'dst', type: basic('ip') },
-  { name: 'sport', type: basic('port') },
-  { name: 'dport', type: basic('port') },
-  { name: 'proto', type: { kind: 'enum' } },
-  {
-    name: 'vlan',
-    type: record([
-      { name: 'outer', type: basic('uint64') },
-      { name: 'inner', type: basic('uint64') },
-    ]),
-  },
-  { name: 'community_id', type: basic('string') },
-  { name: 'length', type: basic('uint64') },
-  { name: 'payload', type: basic('string') },
-]);
-export const PCAP_PACKET_SCHEMA: Schema = { name: 'pcap.packet', type: PCAP_PACKET_TYPE, timestamp: 'time' };
+/** The columns the decoder fills, in order: the layout of `pcap.packet` in schemas/pcap.yaml. */
+const PCAP_COLUMNS = [
+  'time: time',
+  'src: ip',
+  'dst: ip',
+  'sport: port',
+  'dport: port',
+  'proto: enum',
+  'vlan.outer: uint64',
+  'vlan.inner: uint64',
+  'community_id: string',
+  'length: uint64',
+  'payload: string',
+];
 
 /** Options of the reader (and the live source); see `index.ts` for the command-line names. */
 export interface PcapOptions {
@@ -100,11 +94,7 @@ export class PacketRows {
     private readonly batchSize: number,
     options: PcapOptions,
   ) {
-    // The registry's schema when it is the layout we fill (it may carry aliases), else the built-in one.
-    const registered = schemas?.get(PCAP_PACKET_SCHEMA.name);
-    const schema =
-      registered && typesEqual(registered.type, PCAP_PACKET_TYPE) ? registered : PCAP_PACKET_SCHEMA;
-    this.builder = new BatchBuilder(schema);
+    this.builder = new BatchBuilder(fixedSchema('pcap.packet', PCAP_COLUMNS, schemas));
     const l = this.builder.leaves;
     this.time = l[0] as Int64ColumnBuilder;
     this.src = l[1] as IpColumnBuilder;

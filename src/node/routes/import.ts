@@ -3,7 +3,8 @@ import type * as A from 'apache-arrow';
 import { z } from 'zod';
 import { DiagnosticWire } from '../../diagnostics/wire.js';
 import { type Diagnostic, InputError, VastError } from '../../diagnostics.js';
-import { findFormat } from '../../formats/index.js';
+import { findFormat, formatNames, readerOptions } from '../../formats/index.js';
+import { namedOptionValues, optionQuerySchema } from '../../formats/options.js';
 import { InputLimitError, readBatches } from '../../formats/read.js';
 import { StorageFullError } from '../../store/errors.js';
 import { BATCH_ID_HEADER, BATCH_ID_RE } from '../batch-ids.js';
@@ -22,12 +23,14 @@ export const importEvents = defineRoute({
   summary:
     'import events: a raw format body (?format=zeek) or an Arrow IPC stream; returns when they are durable',
   query: z.object({
-    format: text.meta({ description: 'zeek, zeek-json, suricata, json, csv, arrow, ...' }),
+    format: text.meta({ description: formatNames('read').join(', ') }),
     // Query string values are always text: an enum fits as it is, and the document shows it.
     'on-error': z.enum(['skip', 'fail'], { error: "'on-error' must be skip or fail" }).default('skip'),
     name: text.meta({ description: 'the input name in diagnostics' }),
     schema: text,
     selector: text,
+    // The readers' own options (pcap's cutoff, ...), declared once on their formats.
+    ...optionQuerySchema(Object.fromEntries([...readerOptions].map(([n, o]) => [n, o.def]))),
   }),
   headers: z.object({
     [BATCH_ID_HEADER]: z
@@ -63,6 +66,13 @@ export const importEvents = defineRoute({
         "missing 'format' (e.g. ?format=zeek, or Content-Type: application/vnd.apache.arrow.stream)",
       );
     const format = findFormat(formatName, 'read');
+    for (const [name, { formats }] of readerOptions)
+      if ((query as Record<string, unknown>)[name] !== undefined && !formats.includes(format.name))
+        throw new HttpError(
+          400,
+          `option '${name}' is for format ${formats.join(', ')}, not '${format.name}'`,
+        );
+    const extra = namedOptionValues(`format '${format.name}'`, format.options ?? {}, query);
     const batchId = headers[BATCH_ID_HEADER];
     if (!(req.body instanceof Readable)) throw new HttpError(400, 'missing request body');
     const body = req.body as Readable;
@@ -85,6 +95,7 @@ export const importEvents = defineRoute({
           onError: query['on-error'],
           schema: query.schema,
           selector: query.selector,
+          extra,
           onDiagnostic: (d) => {
             if (diagnostics.length < MAX_REPORTED) diagnostics.push(d);
           },

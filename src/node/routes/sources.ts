@@ -15,6 +15,11 @@ const mayManageSources = (req: FastifyRequest, { node }: RouteContext) => {
 };
 
 const ARGS_MESSAGE = "'args' must be a list of strings";
+const OPTIONS_MESSAGE = "'options' must map option names to strings, numbers or booleans";
+
+/** Named options as the command-line arguments the source's declarations parse (`--listen=HOST:PORT`). */
+const optionArgs = (options: Record<string, string | number | boolean> = {}) =>
+  Object.entries(options).map(([k, v]) => (v === true ? `--${k}` : `--${k}=${v}`));
 const SOURCE_MESSAGE = 'missing \'source\' (e.g. {"source": "pcap", "args": ["-i", "lo"]})';
 
 export const listSources = defineRoute({
@@ -33,7 +38,8 @@ export const spawnSource = defineRoute({
   path: '/api/v0/sources',
   // Sources need admin unless the operator allows tenants (`tenant-sources`, checked by the handler).
   role: 'write',
-  summary: 'spawn a source: {source: "pcap", args: ["-i", "lo"]}; returns {id}',
+  summary:
+    'spawn a source: {source: "zeek", args: ["-r", "/logs/conn.log"]} or {source: "zeek", options: {listen: "127.0.0.1:9000"}, args: ["EXPR"]}; returns {id}',
   body: z.object(
     {
       source: z.string({ error: SOURCE_MESSAGE }),
@@ -41,6 +47,10 @@ export const spawnSource = defineRoute({
         .array(z.string({ error: ARGS_MESSAGE }), { error: ARGS_MESSAGE })
         .nullish()
         .transform((a) => a ?? []),
+      // The same options as named values; they are checked against the source's declarations like args.
+      options: z
+        .record(z.string(), z.union([z.string(), z.number(), z.boolean()]), { error: OPTIONS_MESSAGE })
+        .optional(),
     },
     // A JSON body that is not an object (a list, say) names no source either.
     { error: SOURCE_MESSAGE },
@@ -55,13 +65,14 @@ export const spawnSource = defineRoute({
   authorize: mayManageSources,
   async handler({ req, body }, ctx) {
     const t = await ctx.tenantOf(req);
+    const args = [...optionArgs(body.options), ...body.args];
     let id: string;
     try {
-      id = await ctx.node.components.spawn(t, body.source, body.args);
+      id = await ctx.node.components.spawn(t, body.source, args);
     } catch (e) {
       throw e instanceof SourceRefusal ? new HttpError(e.status, e.message) : e;
     }
-    ctx.audit(req, 'source.spawn', { target: id, details: { source: body.source, args: body.args } });
+    ctx.audit(req, 'source.spawn', { target: id, details: { source: body.source, args } });
     return { id };
   },
 });

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type * as A from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
 import type { Diagnostic } from '../../../src/diagnostics.js';
-import { NETFLOW_SCHEMA, NetflowDecoder, netflow } from '../../../src/formats/netflow/index.js';
+import { NetflowDecoder, netflow, netflowSchema } from '../../../src/formats/netflow/index.js';
+import { loadRegistry } from '../../../src/schemas/registry.js';
 import { schemaName, vastSchema } from '../../../src/types/arrow.js';
 import { formatIP } from '../../../src/types/ip.js';
 import { formatTime } from '../../../src/types/time.js';
@@ -141,11 +142,22 @@ function decoder() {
 const EXPORTER = '192.0.2.9:40000';
 
 describe('netflow.flow schema', () => {
-  test('the YAML schema matches the layout the decoder builds', () => {
+  test('the decoder builds the schema of schemas/netflow.yaml', () => {
     const y = registry.get('netflow.flow');
     expect(y).toBeDefined();
-    expect(typeToString(y!.type)).toBe(typeToString(NETFLOW_SCHEMA.type));
-    expect(y!.timestamp).toBe('flow_start');
+    expect(typeToString(netflowSchema().type)).toBe(typeToString(y!.type));
+    expect(netflowSchema().timestamp).toBe('flow_start');
+  });
+
+  test('a schema that moves a column under the decoder is refused, naming it', () => {
+    const r = loadRegistry();
+    r.loadYaml(
+      'schemas:\n  netflow.flow:\n    fields:\n      exporter: ip\n      version: uint64\n',
+      'user.yaml',
+    );
+    expect(() => new NetflowDecoder({ schemas: r })).toThrow(
+      "schema netflow.flow does not have the layout its parser writes: column 1 is 'exporter: ip', expected 'version: uint64'",
+    );
   });
 });
 

@@ -1,13 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import type * as A from 'apache-arrow';
 import { describe, expect, test } from 'vitest';
-import {
-  SYSLOG_RFC3164,
-  SYSLOG_RFC5424,
-  SYSLOG_UNKNOWN,
-  SyslogParser,
-  syslog,
-} from '../../../src/formats/syslog.js';
+import { SyslogParser, syslog } from '../../../src/formats/syslog/index.js';
+import { loadRegistry } from '../../../src/schemas/registry.js';
 import { schemaName, vastSchema } from '../../../src/types/arrow.js';
 import { formatTime } from '../../../src/types/time.js';
 import { typeToString } from '../../../src/types/type.js';
@@ -57,6 +52,7 @@ function parseLines(lines: string[], now = NOW) {
   const batches = p.flush();
   return {
     kinds,
+    batches,
     parser: p,
     r5424: rows(batches, 'syslog.rfc5424'),
     r3164: rows(batches, 'syslog.rfc3164'),
@@ -65,13 +61,29 @@ function parseLines(lines: string[], now = NOW) {
 }
 
 describe('syslog schemas', () => {
-  test('the YAML schemas match the layouts the parser builds', () => {
-    for (const s of [SYSLOG_RFC5424, SYSLOG_RFC3164, SYSLOG_UNKNOWN]) {
-      const y = registry.get(s.name);
-      expect(y, s.name).toBeDefined();
-      expect(typeToString(y!.type)).toBe(typeToString(s.type));
-      expect(y!.timestamp).toBe(s.timestamp);
+  test('batches carry the schemas of schemas/syslog.yaml, timestamp attribute included', () => {
+    const { batches } = parseLines([
+      '<34>1 2003-10-11T22:14:15.003Z host app - - - hi',
+      'Oct 11 22:14:15 host app: hi',
+      'junk',
+    ]);
+    for (const name of ['syslog.rfc5424', 'syslog.rfc3164', 'syslog.unknown']) {
+      const b = batches.find((x) => schemaName(x) === name);
+      expect(b, name).toBeDefined();
+      expect(typeToString(vastSchema(b!.schema).type)).toBe(typeToString(registry.get(name)!.type));
     }
+    expect(registry.get('syslog.rfc5424')!.timestamp).toBe('timestamp');
+  });
+
+  test('a schema directory that changes the layout under the parser is refused, naming the column', () => {
+    const r = loadRegistry();
+    r.loadYaml(
+      'schemas:\n  syslog.rfc3164:\n    fields:\n      facility: uint64\n      severity: string\n',
+      'user.yaml',
+    );
+    expect(() => new SyslogParser({ batchSize: 10, schemas: r })).toThrow(
+      "schema syslog.rfc3164 does not have the layout its parser writes: column 2 is 'severity: string', expected 'severity: uint64'",
+    );
   });
 });
 

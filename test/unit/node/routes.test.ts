@@ -52,6 +52,14 @@ describe('route registry', () => {
       'missing \'source\' (e.g. {"source": "pcap", "args": ["-i", "lo"]})',
     );
     expect(validate(spawnSource.body!, { source: 'pcap', args: null })).toEqual({ source: 'pcap', args: [] });
+    expect(
+      errorOf(() => validate(spawnSource.body!, { source: 'zeek', options: { listen: null } })).message,
+    ).toMatch(/^'options.listen': /);
+    // The readers' own options are import parameters, from the formats' declarations.
+    expect(validate(importEvents.query!, { format: 'pcap', cutoff: '100', payload: 'true' })).toMatchObject({
+      cutoff: '100',
+      payload: 'true',
+    });
     expect(errorOf(() => validate(importEvents.query!, { 'on-error': 'ignore' })).message).toBe(
       "'on-error' must be skip or fail",
     );
