@@ -72,11 +72,7 @@ const isEnabled = (need: string) => enabled.has('all') || enabled.has(need);
 
 function caseFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory()
-      ? caseFiles(join(dir, e.name))
-      : e.name.endsWith('.yaml')
-        ? [join(dir, e.name)]
-        : [],
+    e.isDirectory() ? caseFiles(join(dir, e.name)) : e.name.endsWith('.yaml') ? [join(dir, e.name)] : [],
   );
 }
 
