@@ -91,7 +91,10 @@ export function exploreQuery(
   return terms.length > 0 ? terms.map((t) => `(${t})`).join(' || ') : undefined;
 }
 
-/** The events around the matches of `expr`; `schemas` are the schemas the store may hold. */
+/**
+ * The events around the matches of `expr`; `schemas` are the schemas the store
+ * holds (their timestamp fields bound the boxes).
+ */
 export async function* explore(
   run: RunQuery,
   expr: string,
@@ -104,8 +107,11 @@ export async function* explore(
   const after = opts.after ?? 0n;
   const groups = new Map<string, { value?: Literal; boxes: Box[] }>();
   const maxQuery = opts.maxEventsQuery ?? EXPLORE_DEFAULTS.maxEventsQuery;
+  // The matches' own schemas count too: a node lists only flushed schemas in its status.
+  const known = new Map(schemas.map((s) => [s.name, s]));
   for await (const batch of run(expr, { maxEvents: maxQuery })) {
     const s = schemaOf(batch);
+    if (!known.has(s.name)) known.set(s.name, s);
     const ts = s.timestamp ? fieldColumn(batch, s.timestamp) : undefined;
     if (timed && !ts) continue;
     const join = opts.by ? fieldColumn(batch, opts.by) : undefined;
@@ -121,7 +127,7 @@ export async function* explore(
       if (t?.type === 'time') g.boxes.push({ from: t.ns - before, to: t.ns + after });
     }
   }
-  const query = exploreQuery(groups, schemas, opts.by);
+  const query = exploreQuery(groups, [...known.values()], opts.by);
   if (!query) return;
   yield* run(query, { maxEvents: opts.maxEvents ?? EXPLORE_DEFAULTS.maxEvents });
 }
