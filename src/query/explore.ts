@@ -60,7 +60,7 @@ const time = (ns: bigint): string => printLiteral({ type: 'time', ns });
  * The context query: for each timestamp field name of `schemas`, the boxes on
  * it, restricted to the schemas whose timestamp it is. Undefined: no box.
  */
-export function exploreQuery(
+function exploreQuery(
   boxesByValue: ReadonlyMap<string, { value?: Literal; boxes: Box[] }>,
   schemas: readonly Schema[],
   by: string | undefined,

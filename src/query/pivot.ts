@@ -20,12 +20,12 @@ export type RunQuery = (query: string, opts?: { maxEvents?: number }) => AsyncIt
 const MAX_VALUES_PER_QUERY = 1024;
 
 /** The field that links events of schema `source` to events of schema `target`. */
-export function pivotField(source: string, target: string): 'uid' | 'community_id' {
+function pivotField(source: string, target: string): 'uid' | 'community_id' {
   return source.startsWith('zeek') && target.startsWith('zeek') ? 'uid' : 'community_id';
 }
 
 /** The follow-up query for events of `target` whose `field` is one of `values`. */
-export function pivotQuery(target: string, field: string, values: readonly Literal[]): string {
+function pivotQuery(target: string, field: string, values: readonly Literal[]): string {
   return `#schema == ${JSON.stringify(target)} && ${field} in [${values.map(printLiteral).join(', ')}]`;
 }
 
