@@ -30,7 +30,7 @@
  * `VAST_CASES_ENABLE=si-suffixes,nil` (or `all`) runs cases that need
  * features, for the merge that brings them.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -163,14 +163,50 @@ const canonical = (rows: readonly Record<string, unknown>[], ordered: boolean) =
   return ordered ? texts : texts.sort();
 };
 
-/** Runs a case's oracle in test/data/ and returns what it printed. */
-function runOracle(oracle: string): string {
-  return execFileSync('sh', ['-c', oracle], { cwd: TEST_DATA, encoding: 'utf8', maxBuffer: 1 << 26 });
+/** `VAST_CASES_ORACLES=0` skips re-running the oracles (they spawn processes; the queries do not). */
+const RUN_ORACLES = process.env.VAST_CASES_ORACLES !== '0';
+/** Oracles running at once: they are processes, started ahead so they overlap the in-process queries. */
+const ORACLE_CONCURRENCY = 4;
+
+const oracleQueue: (() => void)[] = [];
+let oraclesRunning = 0;
+
+/** Runs a case's oracle in test/data/ (queued, at most ORACLE_CONCURRENCY at once) and returns what it printed. */
+function runOracle(oracle: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const start = () => {
+      oraclesRunning++;
+      execFile(
+        'sh',
+        ['-c', oracle],
+        { cwd: TEST_DATA, encoding: 'utf8', maxBuffer: 1 << 26 },
+        (error, stdout) => {
+          oraclesRunning--;
+          oracleQueue.shift()?.();
+          if (error) reject(error);
+          else resolve(stdout);
+        },
+      );
+    };
+    if (oraclesRunning < ORACLE_CONCURRENCY) start();
+    else oracleQueue.push(start);
+  });
 }
 
-function checkOracle(c: Case): void {
-  if (!c.oracle) return;
-  const printed = runOracle(c.oracle);
+/** Every case's oracle output, started when the case is collected. */
+const oracleOutputs = new Map<Case, Promise<string>>();
+
+function startOracle(c: Case): void {
+  if (!c.oracle || !RUN_ORACLES) return;
+  const p = runOracle(c.oracle);
+  p.catch(() => {}); // reported by the case's own test
+  oracleOutputs.set(c, p);
+}
+
+async function checkOracle(c: Case): Promise<void> {
+  const output = oracleOutputs.get(c);
+  if (!output) return;
+  const printed = await output;
   if (c.count !== undefined) expect(Number(printed.trim()), `oracle: ${c.oracle}`).toBe(c.count);
   else if (c.output) {
     const rows = printed
@@ -199,7 +235,7 @@ async function runCase(file: CaseFile, c: Case): Promise<void> {
     if (c.at) expect(message).toContain(`at ${c.at}`);
     return;
   }
-  checkOracle(c);
+  await checkOracle(c);
   const q = prepareQuery(c.query, store.schemas(), registry);
   if (c.count !== undefined) {
     let n = 0;
@@ -227,7 +263,10 @@ for (const path of caseFiles(CASES_DIR)) {
       if (c.needs && !isEnabled(c.needs)) {
         skippedNeeds.set(c.needs, (skippedNeeds.get(c.needs) ?? 0) + 1);
         it.skip(`[needs ${c.needs}] ${title}`, () => runCase(file, c));
-      } else it(title, () => runCase(file, c));
+      } else {
+        startOracle(c);
+        it(title, () => runCase(file, c));
+      }
     }
   });
 }
