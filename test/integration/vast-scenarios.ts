@@ -2,8 +2,9 @@
  * VAST 2's integration suite, replayed: every `test/vast-scenarios/*.yaml` is a
  * scenario reconstructed from tenzir/vast `vast/integration/vast_integration_suite.yaml`
  * (each file names the test it comes from), run as real `vast` processes twice:
- * embedded (a fresh database, `-d DB`) and against a real node on a free
- * loopback port (one node per scenario file and mode).
+ * embedded (a fresh database, `-d DB`; vast-scenarios-embedded.test.ts) and
+ * against a real node on a free loopback port (one node per scenario file;
+ * vast-scenarios-node.test.ts). Two test files, so the two modes run in parallel.
  *
  * ```yaml
  * scenario: Conn log counting          # the suite's test name
@@ -57,7 +58,7 @@ interface Scenario {
   steps: Step[];
 }
 
-type Mode = 'embedded' | 'node';
+export type Mode = 'embedded' | 'node';
 
 const enabled = new Set((process.env.VAST_CASES_ENABLE ?? '').split(',').filter(Boolean));
 const isEnabled = (need: string | undefined) => !need || enabled.has('all') || enabled.has(need);
@@ -100,9 +101,11 @@ function check(step: Step, r: Run): void {
   }
 }
 
-for (const file of readdirSync(SCENARIOS).filter((f) => f.endsWith('.yaml'))) {
-  const s = load(join(SCENARIOS, file));
-  for (const mode of s.modes ?? (['embedded', 'node'] as Mode[])) {
+/** Declares the tests of every scenario that runs in `mode`. */
+export function describeScenarios(mode: Mode): void {
+  for (const file of readdirSync(SCENARIOS).filter((f) => f.endsWith('.yaml'))) {
+    const s = load(join(SCENARIOS, file));
+    if (!(s.modes ?? ['embedded', 'node']).includes(mode)) continue;
     const title = `${file}: ${s.scenario} [${mode}]`;
     if (!isEnabled(s.needs)) {
       describe.skip(`[needs ${s.needs}] ${title}`, () => {
