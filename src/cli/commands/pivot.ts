@@ -1,0 +1,24 @@
+/** `vast pivot [--format F] TYPE EXPR`: events of schema TYPE related to the matches (see query/pivot.ts). */
+import type { Command } from 'commander';
+import { pivot } from '../../query/pivot.js';
+import { addDbFlag } from '../flags/db.js';
+import { addEndpointFlags } from '../flags/endpoint.js';
+import { querySource, writeBatches } from '../query-source.js';
+
+export function registerPivot(program: Command): void {
+  const cmd = program
+    .command('pivot')
+    .description(
+      "events of schema TYPE related to the matches of EXPR, by Zeek uid (Zeek to Zeek) or community_id, e.g. vast pivot zeek.conn 'src_ip == 192.168.1.103'",
+    )
+    .argument('<type>', 'schema of the related events, e.g. zeek.conn, zeek.dns, suricata.alert')
+    .argument('<expr>', 'expression selecting the events to pivot from')
+    .option('-f, --format <name>', 'output format', 'json')
+    .option('-w, --write <file>', 'write to a file instead of standard output');
+  addEndpointFlags(addDbFlag(cmd)).action(
+    async (type: string, expr: string, flags: { format: string; write?: string }) => {
+      const source = await querySource(cmd);
+      await writeBatches(pivot(source.run, type, expr), flags.format, flags.write);
+    },
+  );
+}
