@@ -10,13 +10,13 @@ import type { Command } from 'commander';
 import { findFormat } from '../formats/index.js';
 import type { RunQuery } from '../query/pivot.js';
 import { prepareQuery, runQuery } from '../query/run.js';
+import { schemaRegistry } from '../schemas/load.js';
 import type { StoreStatus } from '../store/store.js';
 import { Store } from '../store/store.js';
 import type { Schema } from '../types/type.js';
 import { dbDir } from './flags/db.js';
 import { nodeClient } from './flags/endpoint.js';
 import { openSink } from './output.js';
-import { schemaRegistry } from './schemas.js';
 
 export interface QuerySource {
   readonly run: RunQuery;

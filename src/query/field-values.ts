@@ -20,7 +20,7 @@ export interface FieldColumn {
 /** The column of `name` in `batch` (the first match of the suffix rule, as VAST's pivoter takes). */
 export function fieldColumn(batch: A.RecordBatch, name: string): FieldColumn | undefined {
   const schema = schemaOf(batch);
-  const leaf = resolveFields(schema.type, name)[0];
+  const leaf = resolveFields(schema, name)[0];
   if (!leaf) return undefined;
   const path = indexPath(schema.type, leaf.segments);
   if (!path) return undefined;
