@@ -30,6 +30,7 @@
  * `VAST_CASES_ENABLE=si-suffixes,nil` (or `all`) runs cases that need
  * features, for the merge that brings them.
  */
+
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +38,7 @@ import { join, relative } from 'node:path';
 import type * as A from 'apache-arrow';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { renderError } from '../src/diagnostics.js';
 import { findFormat } from '../src/formats/index.js';
 import { bytesInput, readBatches } from '../src/formats/read.js';
 import { countQuery, prepareQuery, runQuery } from '../src/query/run.js';
@@ -228,11 +230,11 @@ async function runCase(file: CaseFile, c: Case): Promise<void> {
       // Some errors surface only when the query runs (pipeline operators meeting data).
       await rowsOf(runQuery(store, q));
     } catch (e) {
-      message = (e as Error).message;
+      message = renderError(e);
     }
     expect(message, `expected an error for '${c.query}'`).toBeDefined();
     expect(message).toContain(c.error);
-    if (c.at) expect(message).toContain(`at ${c.at}`);
+    if (c.at) expect(message).toContain(` --> query:${c.at}`);
     return;
   }
   await checkOracle(c);
