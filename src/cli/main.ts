@@ -10,7 +10,10 @@ import { registerNodeControl } from './commands/node-control.js';
 import { registerRebuild } from './commands/rebuild.js';
 import { registerStart } from './commands/start.js';
 import { registerStatus } from './commands/status.js';
+import { addConfigFlag, prepareConfig } from './flags/config.js';
 import { addDbFlag } from './flags/db.js';
+import { addEndpointFlags } from './flags/endpoint.js';
+import { positiveInt } from './flags/input.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -21,8 +24,15 @@ function buildProgram(): Command {
     .description('security telemetry engine: import Zeek, Suricata, JSON and CSV; store compactly; hunt fast')
     .version(pkg.version, '--version')
     .showHelpAfterError()
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride();
-  addDbFlag(program);
+  // Global options, before the command as in VAST (`vast -d DB -e HOST:PORT --config F import ...`) or after it.
+  addEndpointFlags(addConfigFlag(addDbFlag(program))).option(
+    '--max-partition-size <n>',
+    'events per partition (import into a database; start)',
+    (v) => positiveInt(v, '--max-partition-size'),
+  );
+  program.hook('preAction', (_program, action) => prepareConfig(action));
   program
     .command('version')
     .description('print the version')

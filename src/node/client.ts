@@ -265,7 +265,7 @@ export class NodeClient {
   /** Streams query results as batches (the node sends an Arrow IPC stream). */
   async *export(
     query: string | undefined,
-    opts: { maxEvents?: number; continuous?: boolean; unified?: boolean } = {},
+    opts: { maxEvents?: number; continuous?: boolean; unified?: boolean; signal?: AbortSignal } = {},
   ): AsyncIterable<A.RecordBatch> {
     const res = await this.request('GET', '/api/v0/export', {
       query: {
@@ -276,6 +276,7 @@ export class NodeClient {
         format: 'arrow',
       },
       headers: { accept: ARROW_STREAM },
+      signal: opts.signal,
     });
     if (!res.body) return;
     const ctx: ReaderContext = {

@@ -97,7 +97,8 @@ export function configPath(explicit?: string): string | undefined {
   return undefined;
 }
 
-function fromFile(path: string | undefined): Record<string, unknown> {
+/** The settings a config file sets itself (no defaults), for client commands given --config. */
+export function fromFile(path: string | undefined): Record<string, unknown> {
   if (!path) return {};
   let doc: unknown;
   try {

@@ -10,7 +10,8 @@ import { findFormat, formats } from '../../formats/index.js';
 import { fileInput, readBatches } from '../../formats/read.js';
 import { runPipeline } from '../../pipeline/parse.js';
 import { batchSelector, prepareQuery } from '../../query/run.js';
-import { addDbFlag, dbDir } from '../flags/db.js';
+import { vastSchema } from '../../types/arrow.js';
+import { dbDir } from '../flags/db.js';
 import { addInputFlags, formatExtras, type InputFlags } from '../flags/input.js';
 import { openSink } from '../output.js';
 import { schemaRegistry } from '../schemas.js';
@@ -42,10 +43,11 @@ export function registerExec(program: Command): void {
     .option('-f, --format <name>', 'input format (default: from the file extension)')
     .option('-o, --output <name>', 'output format', 'json')
     .option('-w, --write <file>', 'write to a file instead of standard output');
-  addDbFlag(addInputFlags(cmd)).action(async (query: string, flags: ExecFlags) => {
+  addInputFlags(cmd).action(async (query: string, flags: ExecFlags) => {
     const format = inputFormat(flags);
     const writer = findFormat(flags.output, 'write');
     const registry = schemaRegistry(dbDir(cmd));
+    // Syntax errors before any input is read.
     const q = prepareQuery(query, [], registry);
     const input = readBatches(format, fileInput(flags.read), {
       file: flags.read === '-' ? '<stdin>' : flags.read,
@@ -57,9 +59,13 @@ export function registerExec(program: Command): void {
       extra: formatExtras(flags),
       onDiagnostic: (d) => process.stderr.write(`${formatDiagnostic(d)}\n`),
     });
-    const select = batchSelector(q);
     async function* filtered(): AsyncIterable<RecordBatch> {
+      let select: ReturnType<typeof batchSelector> | undefined;
       for await (const b of input) {
+        // Field names are checked once the input's first schema is known (with the known
+        // schemas, for inputs of several), as a query on the store checks them against its
+        // partitions: an unknown field is an error, not an empty result.
+        select ??= batchSelector(prepareQuery(query, [...registry.all(), vastSchema(b.schema)], registry));
         const s = select(b);
         if (s) yield s;
       }

@@ -3,15 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { VastError } from '../../diagnostics.js';
 import type { TokenInfo } from '../../node/auth.js';
-import type { NodeClient } from '../../node/client.js';
-import { addEndpointFlags, nodeClient } from '../flags/endpoint.js';
-
-async function requireNode(cmd: Command): Promise<NodeClient> {
-  cmd.setOptionValue('node', true);
-  const c = await nodeClient(cmd);
-  if (!c) throw new VastError('no node is running');
-  return c;
-}
+import { nodeClient as requireNode } from '../flags/endpoint.js';
 
 /**
  * The source's path options made absolute against this shell's directory:
@@ -35,60 +27,60 @@ async function absolutePaths(name: string, args: readonly string[]): Promise<str
 }
 
 export function registerNodeControl(program: Command): void {
-  const flush = addEndpointFlags(
-    program.command('flush').description('write the events a node buffers as partitions now'),
-  );
+  const flush = program.command('flush').description('write the events a node buffers as partitions now');
   flush.action(async () => {
     await (await requireNode(flush)).json('POST', '/api/v0/flush');
     process.stdout.write('flushed\n');
   });
 
-  const stop = addEndpointFlags(program.command('stop').description('stop a running node (flushes first)'));
+  const stop = program.command('stop').description('stop a running node (flushes first)');
   stop.action(async () => {
     await (await requireNode(stop)).json('POST', '/api/v0/stop');
     process.stdout.write('stopping\n');
   });
 
-  const spawn = addEndpointFlags(
-    program
-      .command('spawn')
-      .description(
-        'start a component inside the node: vast spawn source <pcap|netflow|syslog|file> [options] [EXPR]',
-      )
-      .argument('<kind>', "'source'")
-      .argument('<name>', 'the source: pcap, netflow, syslog, file')
-      .argument('[args...]', 'the source options and an optional filter expression')
-      .allowUnknownOption()
-      .helpOption(false),
-  );
-  spawn.action(async (kind: string, name: string, args: string[]) => {
+  const spawn = program
+    .command('spawn')
+    .description(
+      'start a component inside the node: vast spawn source <pcap|netflow|syslog|file> [options] [EXPR]',
+    )
+    .argument('[kind]', "'source'")
+    .argument('[name]', 'the source: pcap, netflow, syslog, file')
+    .argument('[args...]', 'the source options and an optional filter expression')
+    .allowUnknownOption()
+    .helpOption(false);
+  spawn.action(async (kind: string | undefined, name: string | undefined, args: string[]) => {
+    // The source's options go to the node unparsed, so --help is answered here, without a node.
+    if ([kind, name, ...args].some((a) => a === '--help' || a === '-h'))
+      return void process.stdout.write(await spawnHelp(spawn, kind, name));
+    if (kind === undefined) return void process.stdout.write(spawn.helpInformation());
     if (kind !== 'source') throw new VastError(`cannot spawn '${kind}' (only 'source')`);
+    if (name === undefined) throw new VastError('spawn source needs a source name (see vast spawn --help)');
     const { id } = await (await requireNode(spawn)).json<{ id: string }>('POST', '/api/v0/sources', {
       json: { source: name, args: await absolutePaths(name, args) },
     });
     process.stdout.write(`${id}\n`);
   });
 
-  const kill = addEndpointFlags(
-    program.command('kill').description('stop a component by id').argument('<id>', 'as printed by spawn'),
-  );
+  const kill = program
+    .command('kill')
+    .description('stop a component by id')
+    .argument('<id>', 'as printed by spawn');
   kill.action(async (id: string) => {
     await (await requireNode(kill)).request('DELETE', `/api/v0/sources/${encodeURIComponent(id)}`);
     process.stdout.write(`killed ${id}\n`);
   });
 
-  const token = addEndpointFlags(
-    program
-      .command('token')
-      .description(
-        'manage API tokens (admin): token create --tenant T [--role read|write|admin] [--expires 30d], token list, token revoke ID',
-      )
-      .argument('<action>', 'create, list or revoke')
-      .argument('[id]', 'the token id to revoke (as printed by create and list)')
-      .option('--tenant <name>', 'create: the tenant the token belongs to (admin tokens: default)')
-      .option('--role <role>', 'create: read (queries, status), write (also import, flush) or admin', 'write')
-      .option('--expires <duration>', 'create: the token stops working after this long (30d, 12h, 90min)'),
-  );
+  const token = program
+    .command('token')
+    .description(
+      'manage API tokens (admin): token create --tenant T [--role read|write|admin] [--expires 30d], token list, token revoke ID',
+    )
+    .argument('<action>', 'create, list or revoke')
+    .argument('[id]', 'the token id to revoke (as printed by create and list)')
+    .option('--tenant <name>', 'create: the tenant the token belongs to (admin tokens: default)')
+    .option('--role <role>', 'create: read (queries, status), write (also import, flush) or admin', 'write')
+    .option('--expires <duration>', 'create: the token stops working after this long (30d, 12h, 90min)');
   token.action(async (action: string, id: string | undefined, flags: TokenFlags) => {
     const client = await requireNode(token);
     if (action === 'create') {
@@ -108,6 +100,22 @@ export function registerNodeControl(program: Command): void {
       process.stdout.write(`revoked ${id}\n`);
     } else throw new VastError(`unknown token action '${action}' (create, list or revoke)`);
   });
+}
+
+/** `vast spawn --help`, `vast spawn source --help`, `vast spawn source NAME --help`: from the sources registry. */
+async function spawnHelp(spawn: Command, kind?: string, name?: string): Promise<string> {
+  const { findSource, sources } = await import('../../sources/index.js');
+  const source = kind === 'source' && name && !name.startsWith('-') ? findSource(name) : undefined;
+  if (!source) {
+    const names = sources.map((s) => s.name).join(', ');
+    return `${spawn.helpInformation()}\nsources: ${names}\n(vast spawn source NAME --help for a source's options)\n`;
+  }
+  const lines = source.options.map(
+    (o) =>
+      `  ${o.short ? `-${o.short}, ` : ''}--${o.name}${o.kind === 'boolean' ? '' : ` <${o.kind}>`}  ${o.description}` +
+      (o.default !== undefined ? ` (default: ${o.default})` : ''),
+  );
+  return `Usage: vast spawn source ${source.name} [options] [EXPR]\n\n${source.description}\n\nOptions:\n${lines.join('\n')}\n`;
 }
 
 interface TokenFlags {

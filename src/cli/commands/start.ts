@@ -6,6 +6,7 @@ interface StartFlags {
   endpoint?: string;
   db?: string;
   config?: string;
+  maxPartitionSize?: number;
   logLevel?: string;
   certfile?: string;
   keyfile?: string;
@@ -17,15 +18,14 @@ export function registerStart(program: Command): void {
   program
     .command('start')
     .description('run a node: HTTP API, sources, live queries (stops cleanly on SIGINT/SIGTERM)')
-    .option('-e, --endpoint <host:port>', 'where to listen (default 127.0.0.1:42000)')
-    .option('-d, --db <dir>', 'database directory (default ./vast.db)')
-    .option('--config <file>', 'configuration file (default: ./vast.yaml or ~/.config/vast/vast.yaml)')
     .option('--log-level <level>', 'trace, debug, info, warn, error')
     .option('--certfile <file>', 'serve HTTPS with this certificate chain (PEM)')
     .option('--keyfile <file>', 'the private key (PEM) of --certfile')
     .option('--client-ca <file>', 'require client certificates signed by this CA (PEM)')
     .option('--insecure', 'allow plain HTTP on a non-loopback endpoint')
-    .action(async (flags: StartFlags, cmd: Command) => {
+    .action(async (_flags: StartFlags, cmd: Command) => {
+      // -e (where to listen), -d, --config and --max-partition-size are global options (main.ts).
+      const flags = cmd.optsWithGlobals() as StartFlags;
       // The server's dependencies load only for `vast start`, keeping client commands quick to start.
       const [{ default: pino }, { default: pretty }, { loadConfig }, { VastNode }, { buildServer }] =
         await Promise.all([
@@ -38,7 +38,8 @@ export function registerStart(program: Command): void {
       const config = loadConfig(
         {
           endpoint: flags.endpoint,
-          db: flags.db ?? cmd.parent?.opts().db,
+          db: flags.db,
+          'max-partition-size': flags.maxPartitionSize,
           'log-level': flags.logLevel,
           certfile: flags.certfile,
           keyfile: flags.keyfile,

@@ -1,4 +1,5 @@
 /** Every route of the HTTP API; the server registers these and the OpenAPI document describes them. */
+import { countEvents } from './count.js';
 import { exportGet, exportPost } from './export.js';
 import { flush } from './flush.js';
 import { importEvents } from './import.js';
@@ -16,6 +17,7 @@ export const ROUTES: readonly Route[] = [
   importEvents,
   exportGet,
   exportPost,
+  countEvents,
   newQuery,
   deleteQuery,
   nextPage,
