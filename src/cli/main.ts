@@ -6,6 +6,7 @@ import { registerCount } from './commands/count.js';
 import { registerExec } from './commands/exec.js';
 import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
+import { registerInfer } from './commands/infer.js';
 import { registerNodeControl } from './commands/node-control.js';
 import { registerRebuild } from './commands/rebuild.js';
 import { registerStart } from './commands/start.js';
@@ -45,6 +46,7 @@ function buildProgram(): Command {
   registerStatus(program);
   registerRebuild(program);
   registerExec(program);
+  registerInfer(program);
   registerStart(program);
   registerNodeControl(program);
   return program;

@@ -5,14 +5,13 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import type { Command } from 'commander';
-import { formatDiagnostic, UsageError } from '../../diagnostics.js';
-import { findFormat, formats } from '../../formats/index.js';
+import { inputQuery } from '../../backend/import-filter.js';
+import { formatDiagnostic } from '../../diagnostics.js';
+import { findFormat } from '../../formats/index.js';
 import { fileInput, readBatches } from '../../formats/read.js';
 import { runPipeline } from '../../pipeline/parse.js';
-import { batchSelector, prepareQuery } from '../../query/run.js';
-import { vastSchema } from '../../types/arrow.js';
 import { dbDir } from '../flags/db.js';
-import { addInputFlags, formatExtras, type InputFlags } from '../flags/input.js';
+import { addInputFlags, formatExtras, type InputFlags, inputFormat } from '../flags/input.js';
 import { openSink } from '../output.js';
 import { schemaRegistry } from '../schemas.js';
 
@@ -20,17 +19,6 @@ interface ExecFlags extends InputFlags {
   format?: string;
   output: string;
   write?: string;
-}
-
-/** The input format: given, or by the file's extension. */
-function inputFormat(flags: ExecFlags) {
-  if (flags.format) return findFormat(flags.format, 'read');
-  const byExt = formats.find((f) => f.read && f.extensions.some((e) => flags.read.endsWith(e)));
-  if (!byExt)
-    throw new UsageError(
-      'cannot tell the input format: pass --format (zeek, suricata, json, csv, pcap, ...)',
-    );
-  return byExt;
 }
 
 export function registerExec(program: Command): void {
@@ -44,11 +32,10 @@ export function registerExec(program: Command): void {
     .option('-o, --output <name>', 'output format', 'json')
     .option('-w, --write <file>', 'write to a file instead of standard output');
   addInputFlags(cmd).action(async (query: string, flags: ExecFlags) => {
-    const format = inputFormat(flags);
+    const format = inputFormat(flags.format, flags.read);
     const writer = findFormat(flags.output, 'write');
     const registry = schemaRegistry(dbDir(cmd));
-    // Syntax errors before any input is read.
-    const q = prepareQuery(query, [], registry);
+    const q = inputQuery(query, registry);
     const input = readBatches(format, fileInput(flags.read), {
       file: flags.read === '-' ? '<stdin>' : flags.read,
       schemas: registry,
@@ -60,13 +47,8 @@ export function registerExec(program: Command): void {
       onDiagnostic: (d) => process.stderr.write(`${formatDiagnostic(d)}\n`),
     });
     async function* filtered(): AsyncIterable<RecordBatch> {
-      let select: ReturnType<typeof batchSelector> | undefined;
       for await (const b of input) {
-        // Field names are checked once the input's first schema is known (with the known
-        // schemas, for inputs of several), as a query on the store checks them against its
-        // partitions: an unknown field is an error, not an empty result.
-        select ??= batchSelector(prepareQuery(query, [...registry.all(), vastSchema(b.schema)], registry));
-        const s = select(b);
+        const s = q.select(b);
         if (s) yield s;
       }
     }

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import type { RecordBatch } from 'apache-arrow';
 import type { Command } from 'commander';
 import type { Backend } from '../../backend/backend.js';
+import { importFilter, keptBatches } from '../../backend/import-filter.js';
 import { RemoteBackend } from '../../backend/remote.js';
 import { type Diagnostic, formatDiagnostic, InputError, UsageError, VastError } from '../../diagnostics.js';
 import { findFormat } from '../../formats/index.js';
 import { fileInput, type ReadStats, readBatches } from '../../formats/read.js';
-import { batchSelector, prepareQuery } from '../../query/run.js';
 import type { SchemaRegistry } from '../../types/registry.js';
 import { dbDir } from '../flags/db.js';
 import { backendOf } from '../flags/endpoint.js';
@@ -56,34 +56,6 @@ function importSchemas(db: string, file: string | undefined): SchemaRegistry {
   return registry;
 }
 
-/**
- * The batches to store: only matching events with an import filter (an expression, no
- * pipeline), and at most `max` of them.
- */
-async function* limited(
-  batches: AsyncIterable<RecordBatch>,
-  select: ((b: RecordBatch) => RecordBatch | undefined) | undefined,
-  max: number | undefined,
-): AsyncIterable<RecordBatch> {
-  let left = max ?? Number.POSITIVE_INFINITY;
-  for await (const b of batches) {
-    const kept = select ? select(b) : b;
-    if (!kept || kept.numRows === 0) continue;
-    const out = kept.numRows > left ? kept.slice(0, left) : kept;
-    left -= out.numRows;
-    yield out;
-    if (left <= 0) return;
-  }
-}
-
-function importFilter(expression: string | undefined, registry: SchemaRegistry) {
-  if (expression === undefined || expression.trim() === '') return undefined;
-  const q = prepareQuery(expression, [], registry);
-  if (q.pipeline.length > 0)
-    throw new UsageError('an import filter is an expression only: pipelines run at export');
-  return batchSelector(q);
-}
-
 async function runImport(
   formatName: string,
   expression: string | undefined,
@@ -130,7 +102,7 @@ async function runImport(
       },
       stats,
     );
-    for await (const batch of limited(read, select, flags.maxEvents)) {
+    for await (const batch of keptBatches(read, select, flags.maxEvents)) {
       await importer.add(batch);
       progress.update(batch.numRows);
       if (interrupted) break;

@@ -1,4 +1,6 @@
 import { type Command, Option } from 'commander';
+import { UsageError } from '../../diagnostics.js';
+import { findFormat, formats } from '../../formats/index.js';
 import type { OnError } from '../../formats/read.js';
 
 export interface InputFlags {
@@ -60,4 +62,18 @@ export function positiveInt(v: string, flag: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} expects a positive integer, got '${v}'`);
   return n;
+}
+
+/** The input format: given, or by the file's extension (exec, infer). */
+export function inputFormat(name: string | undefined, read: string) {
+  if (name) return findFormat(name, 'read');
+  const byExt = formats.find((f) => f.read && f.extensions.some((e) => read.endsWith(e)));
+  if (!byExt)
+    throw new UsageError(
+      `cannot tell the input format: name it (${formats
+        .filter((f) => f.read)
+        .map((f) => f.name)
+        .join(', ')})`,
+    );
+  return byExt;
 }
