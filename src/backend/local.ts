@@ -1,6 +1,6 @@
 /** The backend over a database opened in this process (embedded mode). */
 import type { RecordBatch } from 'apache-arrow';
-import { splitStatus } from '../query/internal-schemas.js';
+import { isInternalSchema, splitStatus } from '../query/internal-schemas.js';
 import {
   countQuery,
   emptyStats,
@@ -102,6 +102,7 @@ export class LocalBackend implements Backend {
         ? {
             partitionList: store
               .partitions()
+              .filter((p) => !isInternalSchema(p.schema))
               .map((p) => ({ id: p.id, schema: p.schema, events: p.events, bytes: p.bytes })),
           }
         : {}),

@@ -31,7 +31,8 @@ export class RemoteBackend implements Backend {
 
   count(text: string | undefined, opts: CountOptions & { explain?: boolean } = {}): Promise<CountResult> {
     return this.client.json<CountResult>('POST', '/api/v0/count', {
-      json: { expression: text, estimate: opts.estimate, explain: opts.explain },
+      // In the query string: there a flag that is not given stays absent (a body's would be overridden).
+      query: { expression: text, estimate: opts.estimate, explain: opts.explain },
     });
   }
 

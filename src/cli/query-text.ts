@@ -5,7 +5,8 @@ import { text } from 'node:stream/consumers';
 export async function queryText(arg: string | undefined): Promise<string | undefined> {
   if (arg !== undefined) return arg;
   if (process.stdin.isTTY) return undefined;
-  // Only a file or a pipe holds a query; a closed or odd stdin (a socket, /dev/null's char device) means none.
+  // Only a file or a pipe (`< query.txt`, `echo ... |`) holds a query. Not a socket: programs
+  // spawning vast get one for stdin and may never close it (a live export would wait forever).
   let st: ReturnType<typeof fstatSync>;
   try {
     st = fstatSync(0);

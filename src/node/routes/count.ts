@@ -5,7 +5,9 @@
  * the run did), as `vast count` does embedded.
  */
 import { z } from 'zod';
+import { isInternalSchema } from '../../query/internal-schemas.js';
 import { countQuery, emptyStats, explain, plan, QueryBudget } from '../../query/run.js';
+import { schemaName } from '../../types/arrow.js';
 import { flag, merged } from '../http.js';
 import { prepareTenantQuery, queryHttpError } from '../tenant-query.js';
 import { QueryParams } from './query-params.js';
@@ -37,8 +39,8 @@ export const countEvents = defineRoute({
     try {
       if (p.estimate) {
         for (const e of plan(store, q, stats)) n += e.events;
-        // Buffered rows have no synopses yet: all of them may match.
-        for (const b of tail) n += b.numRows;
+        // Buffered rows have no synopses yet: all of them may match (the node's own events never do).
+        for (const b of tail) if (!isInternalSchema(schemaName(b))) n += b.numRows;
       } else n = await countQuery(store, q, stats, tail, new QueryBudget(queryTimeoutMs));
     } catch (e) {
       throw queryHttpError(e);

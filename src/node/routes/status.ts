@@ -30,6 +30,7 @@ export const status = defineRoute({
         ? {
             partitionList: t.store
               .partitions()
+              .filter((p) => !isInternalSchema(p.schema))
               .map((p) => ({ id: p.id, schema: p.schema, events: p.events, bytes: p.bytes })),
           }
         : {}),
