@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import type { RecordBatch } from 'apache-arrow';
 import type { Command } from 'commander';
 import type { Backend } from '../../backend/backend.js';
 import { importFilter, keptBatches } from '../../backend/import-filter.js';
