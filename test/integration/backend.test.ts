@@ -219,3 +219,23 @@ it('infer prints schema yaml that import -s @FILE -t NAME uses', () => {
   expect(missing.status).toBe(1);
   expect(missing.stderr).toMatch(/cannot read --schema-file nope.yaml/);
 });
+
+it('the count route answers a bad expression with 400 and the located error, a bad flag value too', async () => {
+  const auth = { authorization: `Bearer ${node.token}` };
+  const bad = await fetch(node.url('/api/v0/count?expression=proto%20%3D%3D'), {
+    method: 'POST',
+    headers: auth,
+  });
+  expect(bad.status).toBe(400);
+  expect(((await bad.json()) as { error: string }).error).toMatch(/expected a value after '==' at 1:9/);
+  const wrongType = await fetch(node.url('/api/v0/count'), {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ expression: ['not', 'text'] }),
+  });
+  expect(wrongType.status).toBe(400);
+  expect(((await wrongType.json()) as { error: string }).error).toMatch(/expression/);
+  const ok = await fetch(node.url('/api/v0/count?estimate=true'), { method: 'POST', headers: auth });
+  expect(ok.status).toBe(200);
+  expect(((await ok.json()) as { count: number }).count).toBeGreaterThanOrEqual(awkCount(CONN, '1'));
+});
