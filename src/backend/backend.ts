@@ -72,6 +72,8 @@ export interface Backend {
    * plan and counters of a count run on the node (remote).
    */
   explain(text: string | undefined): Promise<string>;
+  /** Events by id, their position in import order (`vast get`); unknown ids are left out. */
+  get(ids: readonly number[]): AsyncIterable<RecordBatch>;
   importer(opts?: ImportOptions): Promise<BatchSink>;
   status(opts?: { detailed?: boolean }): Promise<Status>;
   /** Releases what the backend holds (nothing to close for a store opened read-only). */

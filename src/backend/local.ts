@@ -1,5 +1,6 @@
 /** The backend over a database opened in this process (embedded mode). */
 import type { RecordBatch } from 'apache-arrow';
+import { eventsById } from '../query/get.js';
 import { isInternalSchema, splitStatus } from '../query/internal-schemas.js';
 import {
   countQuery,
@@ -79,6 +80,10 @@ export class LocalBackend implements Backend {
     const { store, q } = await this.prepare(text);
     const run = this.runs.get(q.text);
     return explain(store, run?.q ?? q, run?.stats ?? emptyStats());
+  }
+
+  async *get(ids: readonly number[]): AsyncIterable<RecordBatch> {
+    yield* eventsById(await this.open(), ids);
   }
 
   async importer(opts: ImportOptions = {}): Promise<BatchSink> {

@@ -42,6 +42,10 @@ export class RemoteBackend implements Backend {
     return `${r.explain ?? ''}\n(plan and counters of a count of this query on the node)`;
   }
 
+  get(ids: readonly number[]): AsyncIterable<RecordBatch> {
+    return this.client.get(ids);
+  }
+
   /** Batches go to the node, each acknowledged once durable there; `blocking` flushes at the end. */
   async importer(opts: ImportOptions = {}): Promise<BatchSink> {
     const client = this.client;

@@ -5,6 +5,7 @@ import { VastError } from '../diagnostics.js';
 import { registerCount } from './commands/count.js';
 import { registerExec } from './commands/exec.js';
 import { registerExport } from './commands/export.js';
+import { registerGet } from './commands/get.js';
 import { registerImport } from './commands/import.js';
 import { registerInfer } from './commands/infer.js';
 import { registerNodeControl } from './commands/node-control.js';
@@ -43,6 +44,7 @@ function buildProgram(): Command {
   registerImport(program);
   registerExport(program);
   registerCount(program);
+  registerGet(program);
   registerStatus(program);
   registerRebuild(program);
   registerExec(program);

@@ -278,6 +278,20 @@ export class NodeClient {
       headers: { accept: ARROW_STREAM },
       signal: opts.signal,
     });
+    yield* this.arrowBatches(res);
+  }
+
+  /** Events by id (`vast get`). */
+  async *get(ids: readonly number[]): AsyncIterable<A.RecordBatch> {
+    const res = await this.request('GET', '/api/v0/get', {
+      query: { ids: ids.join(','), format: 'arrow' },
+      headers: { accept: ARROW_STREAM },
+    });
+    yield* this.arrowBatches(res);
+  }
+
+  /** The batches of an Arrow IPC stream response. */
+  private async *arrowBatches(res: Response): AsyncIterable<A.RecordBatch> {
     if (!res.body) return;
     const ctx: ReaderContext = {
       file: this.endpoint,

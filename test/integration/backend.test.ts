@@ -112,6 +112,27 @@ describe.each(both)('%s', (_mode, run) => {
     expect(s.version.VAST).toMatch(/^\d+\.\d+\.\d+/);
   });
 
+  it('get prints events by id, their position in import order, in the order asked', () => {
+    const uids = spawnSync(
+      'awk',
+      ['-F\t', '!/^#/ {n++; if (n == 1 || n == 6 || n == 8462) print n, $2}', CONN],
+      {
+        encoding: 'utf8',
+      },
+    ).stdout;
+    const uid = (n: number) => new RegExp(`^${n} (\\S+)$`, 'm').exec(uids)?.[1];
+    const r = run(['get', '0', '8461', '5', '99999999']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).uid),
+    ).toEqual([uid(1), uid(8462), uid(6)]);
+    const bad = run(['get', '-1']);
+    expect(bad.status).toBe(1);
+  });
+
   it('a bad query fails with its located diagnostic', () => {
     const r = run(['count', 'orig_hh == 1']);
     expect(r.status).toBe(1);

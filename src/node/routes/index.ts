@@ -2,6 +2,7 @@
 import { countEvents } from './count.js';
 import { exportGet, exportPost } from './export.js';
 import { flush } from './flush.js';
+import { getEvents } from './get.js';
 import { importEvents } from './import.js';
 import { openApi } from './openapi.js';
 import { deleteQuery, newQuery, nextPage } from './query.js';
@@ -18,6 +19,7 @@ export const ROUTES: readonly Route[] = [
   exportGet,
   exportPost,
   countEvents,
+  getEvents,
   newQuery,
   deleteQuery,
   nextPage,
