@@ -182,6 +182,7 @@ it('--help works for every command and subcommand with no node running', async (
     'import',
     'export',
     'count',
+    'get',
     'status',
     'rebuild',
     'exec',

@@ -17,7 +17,7 @@ interface InferFlags extends InputFlags {
 }
 
 /** Schemas in the project's yaml form: `schemas: {name: {timestamp, fields: {dotted.path: type}}}`. */
-export function schemasYaml(schemas: readonly Schema[]): string {
+function schemasYaml(schemas: readonly Schema[]): string {
   const out: Record<string, unknown> = {};
   for (const s of schemas)
     out[s.name] = {

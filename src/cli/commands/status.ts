@@ -38,7 +38,7 @@ function table(s: Status, extra: string[]): string {
  * `catalog.schemas.<name>.{num-events,num-partitions}`, with `--detailed` also
  * `catalog.partitions`; `version.VAST`; `system.database-path` where the caller may see it.
  */
-export function vastStatusKeys(s: Status): Record<string, unknown> {
+function vastStatusKeys(s: Status): Record<string, unknown> {
   const schemas = Object.fromEntries(
     s.schemas.map((x) => [x.name, { 'num-events': x.events, 'num-partitions': x.partitions }]),
   );
