@@ -1,5 +1,6 @@
 /** The backend over a node's HTTP API (client mode). */
 import type { RecordBatch } from 'apache-arrow';
+import { UsageError } from '../diagnostics.js';
 import type { NodeClient } from '../node/client.js';
 import { schemaName } from '../types/arrow.js';
 import { AsyncQueue } from '../util/async-queue.js';
@@ -48,6 +49,10 @@ export class RemoteBackend implements Backend {
 
   /** Batches go to the node, each acknowledged once durable there; `blocking` flushes at the end. */
   async importer(opts: ImportOptions = {}): Promise<BatchSink> {
+    if (opts.partitionSize !== undefined)
+      throw new UsageError(
+        `--max-partition-size applies to a local database; the node at ${this.client.endpoint} cuts partitions by its own setting (vast --max-partition-size=N start)`,
+      );
     const client = this.client;
     const queue = new AsyncQueue<RecordBatch>();
     const acked = { events: 0, schemas: {} as Record<string, number> };

@@ -158,6 +158,12 @@ it('the node took --max-partition-size from its command line', () => {
   expect(conn.reduce((n: number, p: { events: number }) => n + p.events, 0)).toBe(awkCount(CONN, '1'));
 });
 
+it('a flag one mode cannot honour says why instead of being ignored', () => {
+  const r = modes.node(['--max-partition-size', '10', 'import', 'zeek', '-r', CONN]);
+  expect(r.status).toBe(1);
+  expect(r.stderr).toMatch(/--max-partition-size applies to a local database/);
+});
+
 it('live queries embedded say they need a node instead of being ignored', () => {
   const r = modes.embedded(['export', 'json', '--continuous']);
   expect(r.status).toBe(1);
