@@ -274,7 +274,7 @@ export class NodeClient {
   /** Streams query results as batches (the node sends an Arrow IPC stream). */
   async *export(
     query: string | undefined,
-    opts: { maxEvents?: number; continuous?: boolean; unified?: boolean } = {},
+    opts: { maxEvents?: number; continuous?: boolean; unified?: boolean; signal?: AbortSignal } = {},
   ): AsyncIterable<A.RecordBatch> {
     const res = await this.request('GET', '/api/v0/export', {
       query: {
@@ -285,7 +285,22 @@ export class NodeClient {
         format: 'arrow',
       },
       headers: { accept: ARROW_STREAM },
+      signal: opts.signal,
     });
+    yield* this.arrowBatches(res);
+  }
+
+  /** Events by id (`vast get`). */
+  async *get(ids: readonly number[]): AsyncIterable<A.RecordBatch> {
+    const res = await this.request('GET', '/api/v0/get', {
+      query: { ids: ids.join(','), format: 'arrow' },
+      headers: { accept: ARROW_STREAM },
+    });
+    yield* this.arrowBatches(res);
+  }
+
+  /** The batches of an Arrow IPC stream response. */
+  private async *arrowBatches(res: Response): AsyncIterable<A.RecordBatch> {
     if (!res.body) return;
     const ctx: ReaderContext = {
       file: this.endpoint,

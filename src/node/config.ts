@@ -121,7 +121,8 @@ interface FileLayer {
 
 const NO_FILE: FileLayer = { values: {}, span: () => undefined };
 
-function fromFile(path: string | undefined): FileLayer {
+/** A config file's settings with their places in its text (no defaults); client commands given --config read `values`. */
+export function fromFile(path: string | undefined): FileLayer {
   if (!path) return NO_FILE;
   const text = readFileSync(path, 'utf8');
   const doc = YAML.parseDocument(text);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/datasets.js';
 
-const VAST_BIN = join(ROOT, 'bin', 'vast.js');
+export const VAST_BIN = join(ROOT, 'bin', 'vast.js');
 
 export interface Run {
   status: number | null;

@@ -5,14 +5,14 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import type { Command } from 'commander';
-import { renderDiagnostic, UsageError } from '../../diagnostics.js';
-import { findFormat, formatNames, formats } from '../../formats/index.js';
+import { inputQuery } from '../../backend/import-filter.js';
+import { renderDiagnostic } from '../../diagnostics.js';
+import { findFormat } from '../../formats/index.js';
 import { fileInput, readBatches } from '../../formats/read.js';
 import { runPipeline } from '../../pipeline/parse.js';
-import { batchSelector, prepareQuery } from '../../query/run.js';
 import { schemaRegistry } from '../../schemas/load.js';
-import { addDbFlag, dbDir } from '../flags/db.js';
-import { addInputFlags, formatExtras, type InputFlags } from '../flags/input.js';
+import { dbDir } from '../flags/db.js';
+import { addInputFlags, formatExtras, type InputFlags, inputFormat } from '../flags/input.js';
 import { addOutputFlags, type OutputFlags, writerOptions } from '../flags/output.js';
 import { openSink } from '../output.js';
 
@@ -20,15 +20,6 @@ interface ExecFlags extends InputFlags, OutputFlags {
   format?: string;
   output: string;
   write?: string;
-}
-
-/** The input format: given, or by the file's extension. */
-function inputFormat(flags: ExecFlags) {
-  if (flags.format) return findFormat(flags.format, 'read');
-  const byExt = formats.find((f) => f.read && f.extensions.some((e) => flags.read.endsWith(e)));
-  if (!byExt)
-    throw new UsageError(`cannot tell the input format: pass --format (${formatNames('read').join(', ')})`);
-  return byExt;
 }
 
 export function registerExec(program: Command): void {
@@ -41,11 +32,11 @@ export function registerExec(program: Command): void {
     .option('-f, --format <name>', 'input format (default: from the file extension)')
     .option('-o, --output <name>', 'output format', 'json')
     .option('-w, --write <file>', 'write to a file instead of standard output');
-  addDbFlag(addOutputFlags(addInputFlags(cmd))).action(async (query: string, flags: ExecFlags) => {
-    const format = inputFormat(flags);
+  addOutputFlags(addInputFlags(cmd)).action(async (query: string, flags: ExecFlags) => {
+    const format = inputFormat(flags.format, flags.read);
     const writer = findFormat(flags.output, 'write');
     const registry = schemaRegistry(dbDir(cmd));
-    const q = prepareQuery(query, [], registry);
+    const q = inputQuery(query, registry);
     const input = readBatches(format, fileInput(flags.read), {
       file: flags.read === '-' ? '<stdin>' : flags.read,
       schemas: registry,
@@ -56,10 +47,9 @@ export function registerExec(program: Command): void {
       extra: formatExtras(flags),
       onDiagnostic: (d) => process.stderr.write(`${renderDiagnostic(d)}\n`),
     });
-    const select = batchSelector(q);
     async function* filtered(): AsyncIterable<RecordBatch> {
       for await (const b of input) {
-        const s = select(b);
+        const s = q.select(b);
         if (s) yield s;
       }
     }

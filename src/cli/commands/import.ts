@@ -1,16 +1,22 @@
-import type { RecordBatch } from 'apache-arrow';
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { type Diagnostic, InputError, renderDiagnostic, renderError, VastError } from '../../diagnostics.js';
+import type { Backend } from '../../backend/backend.js';
+import { importFilter, keptBatches } from '../../backend/import-filter.js';
+import { RemoteBackend } from '../../backend/remote.js';
+import {
+  type Diagnostic,
+  InputError,
+  renderDiagnostic,
+  renderError,
+  UsageError,
+  VastError,
+} from '../../diagnostics.js';
 import { findFormat, formatNames } from '../../formats/index.js';
 import { fileInput, type ReadStats, readBatches } from '../../formats/read.js';
-import type { NodeClient } from '../../node/client.js';
 import { schemaRegistry } from '../../schemas/load.js';
-import { refuseIfServed } from '../../store/holder.js';
-import { Store } from '../../store/store.js';
-import { schemaName } from '../../types/arrow.js';
-import { AsyncQueue } from '../../util/async-queue.js';
-import { addDbFlag, dbDir } from '../flags/db.js';
-import { addEndpointFlags, nodeClient } from '../flags/endpoint.js';
+import type { SchemaRegistry } from '../../schemas/registry.js';
+import { dbDir } from '../flags/db.js';
+import { backendOf } from '../flags/endpoint.js';
 import { addInputFlags, formatExtras, type InputFlags, positiveInt } from '../flags/input.js';
 import { Progress } from '../progress.js';
 
@@ -21,70 +27,57 @@ export function registerImport(program: Command): void {
   const cmd = program
     .command('import')
     .description('parse events from stdin or a file and store them (gzip and zstd inputs are detected)')
-    .argument('<format>', `input format: ${formatNames('read').join(', ')}`);
-  cmd.option('--max-partition-size <n>', 'events per partition', (v) =>
-    positiveInt(v, '--max-partition-size'),
-  );
-  addEndpointFlags(addDbFlag(addInputFlags(cmd))).action(async (format: string, flags: ImportFlags) => {
-    const client = await nodeClient(cmd);
-    process.exitCode = await runImport(format, flags, dbDir(cmd), client);
+    .argument('<format>', `input format: ${formatNames('read').join(', ')}`)
+    .argument('[expression]', 'store only the events that match, e.g. \'#type != "suricata.stats"\'')
+    .option('-t, --type <schema>', 'type events with this schema (as --schema), e.g. -t argus.record')
+    .option('-s, --schema-file <file>', 'schema definitions (yaml) to use for this import; also -s @FILE')
+    .option('-n, --max-events <n>', 'stop after this many events', (v) => positiveInt(v, '--max-events'))
+    .option('-b, --blocking', 'return only when the events are queryable (on a node: flushed to partitions)');
+  addInputFlags(cmd).action(async (format: string, expression: string | undefined, flags: ImportFlags) => {
+    const all = { ...flags, maxPartitionSize: cmd.optsWithGlobals().maxPartitionSize as number | undefined };
+    process.exitCode = await runImport(format, expression, all, await backendOf(cmd), dbDir(cmd));
   });
 }
 
 interface ImportFlags extends InputFlags {
   maxPartitionSize?: number;
+  type?: string;
+  schemaFile?: string;
+  maxEvents?: number;
+  blocking?: boolean;
 }
 
-/** Where parsed batches go: the local store, or a node (each batch acknowledged once durable there). */
-interface BatchSink {
-  add(batch: RecordBatch): Promise<void>;
-  commit(): Promise<{ events: number; schemas: Record<string, number> }>;
-  abort(): Promise<void>;
-}
-
-function remoteSink(client: NodeClient): BatchSink {
-  const queue = new AsyncQueue<RecordBatch>();
-  const acked = { events: 0, schemas: {} as Record<string, number> };
-  const sending = client.importBatches(queue, (b) => {
-    acked.events += b.numRows;
-    const name = schemaName(b);
-    acked.schemas[name] = (acked.schemas[name] ?? 0) + b.numRows;
-  });
-  sending.catch(() => queue.close());
-  return {
-    add: (b) => queue.push(b),
-    commit: async () => {
-      queue.close();
-      await sending;
-      return acked;
-    },
-    abort: async () => {
-      queue.close();
-      await sending.catch(() => {});
-    },
-  };
-}
-
-/** The local database, for an import without a node (refused while a node serves it). */
-function openForEmbeddedWrite(db: string): Promise<Store> {
-  refuseIfServed(db, 'import into');
-  return Store.open(db, { create: true });
+/** The schemas of an import: the database's, plus a `--schema-file` given for this import. */
+function importSchemas(db: string, file: string | undefined): SchemaRegistry {
+  const registry = schemaRegistry(db);
+  if (file === undefined) return registry;
+  const path = file.startsWith('@') ? file.slice(1) : file;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read --schema-file ${path}: ${(e as NodeJS.ErrnoException).code ?? e}`);
+  }
+  registry.loadYaml(text, path);
+  return registry;
 }
 
 async function runImport(
   formatName: string,
+  expression: string | undefined,
   flags: ImportFlags,
+  backend: Backend,
   db: string,
-  client?: NodeClient,
 ): Promise<number> {
   const format = findFormat(formatName, 'read');
-  const schemas = schemaRegistry(db);
-  const importer: BatchSink = client
-    ? remoteSink(client)
-    : await (await openForEmbeddedWrite(db)).importer({
-        atomic: flags.onError === 'fail',
-        partitionSize: flags.maxPartitionSize,
-      });
+  const schemas = importSchemas(db, flags.schemaFile);
+  const select = importFilter(expression, schemas);
+  const importer = await backend.importer({
+    atomic: flags.onError === 'fail',
+    partitionSize: flags.maxPartitionSize,
+    blocking: flags.blocking,
+  });
+  const remote = backend instanceof RemoteBackend;
   const file = flags.read === '-' ? '<stdin>' : flags.read;
   const stats: ReadStats = { errors: 0, warnings: 0 };
   let printed = 0;
@@ -100,7 +93,7 @@ async function runImport(
   process.once('SIGINT', onSigint);
   let failure: unknown;
   try {
-    const batches = readBatches(
+    const read = readBatches(
       format,
       progress.counting(fileInput(flags.read)),
       {
@@ -108,14 +101,14 @@ async function runImport(
         schemas,
         onError: flags.onError,
         batchSize: flags.batchSize,
-        schema: flags.schema,
+        schema: flags.schema ?? flags.type,
         selector: flags.selector,
         extra: formatExtras(flags),
         onDiagnostic,
       },
       stats,
     );
-    for await (const batch of batches) {
+    for await (const batch of keptBatches(read, select, flags.maxEvents)) {
       await importer.add(batch);
       progress.update(batch.numRows);
       if (interrupted) break;
@@ -131,7 +124,7 @@ async function runImport(
     await importer.abort();
     if (!(failure instanceof InputError)) process.stderr.write(`${renderError(failure)}\n`);
     process.stderr.write(
-      client
+      remote
         ? 'error: import aborted; batches the node acknowledged before the error are kept\n'
         : 'error: import aborted, nothing was stored (--on-error=fail)\n',
     );

@@ -2,27 +2,17 @@
 import type { Command } from 'commander';
 import { VastError } from '../../diagnostics.js';
 import type { TokenInfo } from '../../node/auth.js';
-import type { NodeClient } from '../../node/client.js';
-import { addEndpointFlags, nodeClient } from '../flags/endpoint.js';
+import { nodeClient as requireNode } from '../flags/endpoint.js';
 import { registerSpawn } from './spawn.js';
 
-async function requireNode(cmd: Command): Promise<NodeClient> {
-  cmd.setOptionValue('node', true);
-  const c = await nodeClient(cmd);
-  if (!c) throw new VastError('no node is running');
-  return c;
-}
-
 export function registerNodeControl(program: Command): void {
-  const flush = addEndpointFlags(
-    program.command('flush').description('write the events a node buffers as partitions now'),
-  );
+  const flush = program.command('flush').description('write the events a node buffers as partitions now');
   flush.action(async () => {
     await (await requireNode(flush)).json('POST', '/api/v0/flush');
     process.stdout.write('flushed\n');
   });
 
-  const stop = addEndpointFlags(program.command('stop').description('stop a running node (flushes first)'));
+  const stop = program.command('stop').description('stop a running node (flushes first)');
   stop.action(async () => {
     await (await requireNode(stop)).json('POST', '/api/v0/stop');
     process.stdout.write('stopping\n');
@@ -30,26 +20,25 @@ export function registerNodeControl(program: Command): void {
 
   registerSpawn(program, requireNode);
 
-  const kill = addEndpointFlags(
-    program.command('kill').description('stop a component by id').argument('<id>', 'as printed by spawn'),
-  );
+  const kill = program
+    .command('kill')
+    .description('stop a component by id')
+    .argument('<id>', 'as printed by spawn');
   kill.action(async (id: string) => {
     await (await requireNode(kill)).request('DELETE', `/api/v0/sources/${encodeURIComponent(id)}`);
     process.stdout.write(`killed ${id}\n`);
   });
 
-  const token = addEndpointFlags(
-    program
-      .command('token')
-      .description(
-        'manage API tokens (admin): token create --tenant T [--role read|write|admin] [--expires 30d], token list, token revoke ID',
-      )
-      .argument('<action>', 'create, list or revoke')
-      .argument('[id]', 'the token id to revoke (as printed by create and list)')
-      .option('--tenant <name>', 'create: the tenant the token belongs to (admin tokens: default)')
-      .option('--role <role>', 'create: read (queries, status), write (also import, flush) or admin', 'write')
-      .option('--expires <duration>', 'create: the token stops working after this long (30d, 12h, 90min)'),
-  );
+  const token = program
+    .command('token')
+    .description(
+      'manage API tokens (admin): token create --tenant T [--role read|write|admin] [--expires 30d], token list, token revoke ID',
+    )
+    .argument('<action>', 'create, list or revoke')
+    .argument('[id]', 'the token id to revoke (as printed by create and list)')
+    .option('--tenant <name>', 'create: the tenant the token belongs to (admin tokens: default)')
+    .option('--role <role>', 'create: read (queries, status), write (also import, flush) or admin', 'write')
+    .option('--expires <duration>', 'create: the token stops working after this long (30d, 12h, 90min)');
   token.action(async (action: string, id: string | undefined, flags: TokenFlags) => {
     const client = await requireNode(token);
     if (action === 'create') {

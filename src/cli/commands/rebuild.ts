@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { refuseIfServed } from '../../store/holder.js';
 import { Store } from '../../store/store.js';
-import { addDbFlag, dbDir } from '../flags/db.js';
+import { dbDir } from '../flags/db.js';
 
 export function registerRebuild(program: Command): void {
   const cmd = program
     .command('rebuild')
     .description('recompute the catalog and all synopses from the partition files');
-  addDbFlag(cmd).action(async () => {
+  cmd.action(async () => {
     refuseIfServed(dbDir(cmd), 'rebuild');
     const store = await Store.open(dbDir(cmd));
     const r = await store.rebuild();

@@ -6,6 +6,7 @@ interface StartFlags {
   endpoint?: string;
   db?: string;
   config?: string;
+  maxPartitionSize?: number;
   logLevel?: string;
   certfile?: string;
   keyfile?: string;
@@ -18,9 +19,6 @@ export function registerStart(program: Command): void {
   program
     .command('start')
     .description('run a node: HTTP API, sources, live queries (stops cleanly on SIGINT/SIGTERM)')
-    .option('-e, --endpoint <host:port>', 'where to listen (default 127.0.0.1:42000)')
-    .option('-d, --db <dir>', 'database directory (default ./vast.db)')
-    .option('--config <file>', 'configuration file (default: ./vast.yaml or ~/.config/vast/vast.yaml)')
     .option('--log-level <level>', 'trace, debug, info, warn, error')
     .option('--certfile <file>', 'serve HTTPS with this certificate chain (PEM)')
     .option('--keyfile <file>', 'the private key (PEM) of --certfile')
@@ -31,7 +29,9 @@ export function registerStart(program: Command): void {
       'run this command once the node is up, e.g. "spawn source zeek -r conn.log" (repeatable; VAST: vast.start.commands)',
       (v: string, prev: string[] = []) => [...prev, v],
     )
-    .action(async (flags: StartFlags, cmd: Command) => {
+    .action(async (_flags: StartFlags, cmd: Command) => {
+      // -e (where to listen), -d, --config and --max-partition-size are global options (main.ts).
+      const flags = cmd.optsWithGlobals() as StartFlags;
       // The server's dependencies load only for `vast start`, keeping client commands quick to start.
       const [
         { default: pino },
@@ -51,7 +51,8 @@ export function registerStart(program: Command): void {
       const config = loadConfig(
         {
           endpoint: flags.endpoint,
-          db: flags.db ?? cmd.parent?.opts().db,
+          db: flags.db,
+          'max-partition-size': flags.maxPartitionSize,
           'log-level': flags.logLevel,
           certfile: flags.certfile,
           keyfile: flags.keyfile,

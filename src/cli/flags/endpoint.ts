@@ -1,12 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import type { Backend } from '../../backend/backend.js';
+import { openBackend } from '../../backend/open.js';
+import { RemoteBackend } from '../../backend/remote.js';
 import { VastError } from '../../diagnostics.js';
-import { type ClientTls, NodeClient, probe } from '../../node/client.js';
+import type { ClientTls, NodeClient } from '../../node/client.js';
 import { DEFAULT_ENDPOINT } from '../../node/endpoint.js';
 import { userConfigDir } from '../../schemas/load.js';
+import { configValues } from './config.js';
+import { dbDir } from './db.js';
 
-/** `--endpoint`, `--token`, `--node` and TLS: where the node is, whether it must be used, how to trust it. */
+/**
+ * `--endpoint`, `--token`, `--node` and TLS: where the node is, whether it must be used, how
+ * to trust it. Global options (main.ts), so they go before the command as in VAST
+ * (`vast -e HOST:PORT count`) or after it.
+ */
 export function addEndpointFlags(cmd: Command): Command {
   return cmd
     .option(
@@ -61,19 +70,31 @@ function token(flags: { token?: string }): string | undefined {
   }
 }
 
+interface EndpointFlags extends TlsFlags {
+  endpoint?: string;
+  token?: string;
+  node?: boolean;
+}
+
 /**
- * The node to talk to, or undefined for embedded mode: a node is used when one
- * answers at the endpoint; with `--node`, not finding one is an error.
+ * The backend of a command: a node when one answers at the endpoint, else the local
+ * database; with `--node`, not finding one is an error.
  */
-export async function nodeClient(cmd: Command): Promise<NodeClient | undefined> {
-  const flags = { ...cmd.parent?.opts(), ...cmd.opts() } as TlsFlags & {
-    endpoint?: string;
-    token?: string;
-    node?: boolean;
-  };
-  const endpoint = flags.endpoint ?? process.env.VAST_ENDPOINT ?? DEFAULT_ENDPOINT;
-  if (await probe(endpoint)) return new NodeClient(endpoint, token(flags), clientTls(flags));
-  if (flags.node)
-    throw new VastError(`no node is running at ${endpoint} (start one with 'vast start', or drop --node)`);
-  return undefined;
+export async function backendOf(cmd: Command): Promise<Backend> {
+  const flags = cmd.optsWithGlobals() as EndpointFlags;
+  return openBackend({
+    db: dbDir(cmd),
+    endpoint: flags.endpoint ?? configValues().endpoint,
+    token: token(flags),
+    tls: clientTls(flags),
+    mode: flags.node ? 'node' : 'auto',
+  });
+}
+
+/** The node to talk to (commands that only make sense with one: flush, stop, spawn, ...). */
+export async function nodeClient(cmd: Command): Promise<NodeClient> {
+  cmd.setOptionValue('node', true);
+  const b = await backendOf(cmd);
+  if (!(b instanceof RemoteBackend)) throw new VastError('no node is running');
+  return b.client;
 }

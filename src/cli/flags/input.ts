@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
-import { readerOptions } from '../../formats/index.js';
+import { UsageError } from '../../diagnostics.js';
+import { findFormat, formatNames, formats, readerOptions } from '../../formats/index.js';
 import {
   addOptionFlags,
   type OptionDefs,
@@ -46,4 +47,13 @@ export function positiveInt(v: string, flag: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} expects a positive integer, got '${v}'`);
   return n;
+}
+
+/** The input format: given, or by the file's extension (exec, infer). */
+export function inputFormat(name: string | undefined, read: string) {
+  if (name) return findFormat(name, 'read');
+  const byExt = formats.find((f) => f.read && f.extensions.some((e) => read.endsWith(e)));
+  if (!byExt)
+    throw new UsageError(`cannot tell the input format: name it (${formatNames('read').join(', ')})`);
+  return byExt;
 }

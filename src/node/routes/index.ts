@@ -1,6 +1,8 @@
 /** Every route of the HTTP API; the server registers these and the OpenAPI document describes them. */
+import { countEvents } from './count.js';
 import { exportGet, exportPost } from './export.js';
 import { flush } from './flush.js';
+import { getEvents } from './get.js';
 import { importEvents } from './import.js';
 import { openApi } from './openapi.js';
 import { deleteQuery, newQuery, nextPage } from './query.js';
@@ -16,6 +18,8 @@ export const ROUTES: readonly Route[] = [
   importEvents,
   exportGet,
   exportPost,
+  countEvents,
+  getEvents,
   newQuery,
   deleteQuery,
   nextPage,

@@ -1,5 +1,7 @@
+import { z } from 'zod';
 import { isInternalSchema, splitStatus } from '../../query/internal-schemas.js';
 import { schemaName } from '../../types/arrow.js';
+import { flag } from '../http.js';
 import type { Tenant } from '../tenant.js';
 import { defineRoute } from './route.js';
 
@@ -8,8 +10,9 @@ export const status = defineRoute({
   path: '/api/v0/status',
   role: 'read',
   summary: 'partitions, events and bytes per schema, buffered events, running sources',
+  query: z.object({ detailed: flag.meta({ description: 'also list every partition' }) }),
   responses: { 200: 'status' },
-  async handler({ req }, { node, tenantOf, running }) {
+  async handler({ req, query }, { node, tenantOf, running }) {
     const t = await tenantOf(req);
     const { data, internal } = splitInternal(t);
     return {
@@ -23,6 +26,14 @@ export const status = defineRoute({
       liveQueries: t.subscribers.size,
       runningQueries: running.of(t.name),
       sources: node.components.list(req.principal.admin ? undefined : t.name),
+      ...(query.detailed
+        ? {
+            partitionList: t.store
+              .partitions()
+              .filter((p) => !isInternalSchema(p.schema))
+              .map((p) => ({ id: p.id, schema: p.schema, events: p.events, bytes: p.bytes })),
+          }
+        : {}),
     };
   },
 });

@@ -22,13 +22,15 @@ describe('route registry', () => {
   it('has one route per method and path, each with a role', () => {
     const keys = ROUTES.map((r) => `${r.method} ${r.path}`);
     expect(new Set(keys).size).toBe(keys.length);
-    expect(keys).toHaveLength(16);
+    expect(keys).toHaveLength(18);
     for (const r of ROUTES) expect(['read', 'write', 'admin']).toContain(r.role);
     const role = (key: string) => ROUTES.find((r) => `${r.method} ${r.path}` === key)?.role;
     expect(role('POST /api/v0/tokens')).toBe('admin');
     expect(role('POST /api/v0/stop')).toBe('admin');
     expect(role('POST /api/v0/import')).toBe('write');
     expect(role('GET /api/v0/query/:id/next')).toBe('read');
+    expect(role('POST /api/v0/count')).toBe('read');
+    expect(role('GET /api/v0/get')).toBe('read');
   });
 
   it('validates inputs with a 400 naming the field', () => {

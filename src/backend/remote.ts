@@ -1,0 +1,93 @@
+/** The backend over a node's HTTP API (client mode). */
+import type { RecordBatch } from 'apache-arrow';
+import { UsageError } from '../diagnostics.js';
+import type { NodeClient } from '../node/client.js';
+import { schemaName } from '../types/arrow.js';
+import { AsyncQueue } from '../util/async-queue.js';
+import type {
+  Backend,
+  BatchSink,
+  CountOptions,
+  CountResult,
+  ImportOptions,
+  QueryOptions,
+  Status,
+} from './backend.js';
+
+export class RemoteBackend implements Backend {
+  readonly description: string;
+
+  constructor(readonly client: NodeClient) {
+    this.description = `node ${client.endpoint}`;
+  }
+
+  query(text: string | undefined, opts: QueryOptions = {}): AsyncIterable<RecordBatch> {
+    return this.client.export(text, {
+      maxEvents: opts.maxEvents,
+      continuous: opts.continuous,
+      unified: opts.unified,
+      signal: opts.signal,
+    });
+  }
+
+  count(text: string | undefined, opts: CountOptions & { explain?: boolean } = {}): Promise<CountResult> {
+    return this.client.json<CountResult>('POST', '/api/v0/count', {
+      // In the query string: there a flag that is not given stays absent (a body's would be overridden).
+      query: { expression: text, estimate: opts.estimate, explain: opts.explain },
+    });
+  }
+
+  /** The node keeps no record of an export's run: the plan comes from counting the query there. */
+  async explain(text: string | undefined): Promise<string> {
+    const r = await this.count(text, { explain: true });
+    return `${r.explain ?? ''}\n(plan and counters of a count of this query on the node)`;
+  }
+
+  get(ids: readonly number[]): AsyncIterable<RecordBatch> {
+    return this.client.get(ids);
+  }
+
+  /** Batches go to the node, each acknowledged once durable there; `blocking` flushes at the end. */
+  async importer(opts: ImportOptions = {}): Promise<BatchSink> {
+    if (opts.partitionSize !== undefined)
+      throw new UsageError(
+        `--max-partition-size applies to a local database; the node at ${this.client.endpoint} cuts partitions by its own setting (vast --max-partition-size=N start)`,
+      );
+    const client = this.client;
+    const queue = new AsyncQueue<RecordBatch>();
+    const acked = { events: 0, schemas: {} as Record<string, number> };
+    const sending = client.importBatches(queue, (b) => {
+      acked.events += b.numRows;
+      const name = schemaName(b);
+      acked.schemas[name] = (acked.schemas[name] ?? 0) + b.numRows;
+    });
+    sending.catch(() => queue.close());
+    return {
+      add: (b) => queue.push(b),
+      commit: async () => {
+        queue.close();
+        await sending;
+        // Acknowledged events are durable and already queryable from the node's buffer;
+        // blocking means they are in partitions, as after an embedded import.
+        if (opts.blocking) await client.json('POST', '/api/v0/flush');
+        return acked;
+      },
+      abort: async () => {
+        queue.close();
+        await sending.catch(() => {});
+      },
+    };
+  }
+
+  async status(opts: { detailed?: boolean } = {}): Promise<Status> {
+    const s = await this.client.json<Status & { tenant: string; buffered: number }>('GET', '/api/v0/status', {
+      query: { detailed: opts.detailed },
+    });
+    return {
+      ...s,
+      where: `node: ${this.client.endpoint} (tenant ${s.tenant}, ${s.buffered} events buffered)`,
+    };
+  }
+
+  async close(): Promise<void> {}
+}
