@@ -8,8 +8,9 @@
  * The modules come from the main build (dist/), so this measures exactly the
  * code that `bin/vast.js` runs.
  */
-import type * as Schemas from '../src/schemas/load.js';
+
 import type * as Run from '../src/query/run.js';
+import type * as Schemas from '../src/schemas/load.js';
 import type * as StoreModule from '../src/store/store.js';
 
 export interface VastJob {

@@ -6,11 +6,9 @@
  */
 export {
   type Diagnostic,
-  type DiagnosticParts,
   errorDiagnostic,
   type Location,
   locate,
-  type Severity,
   spanIn,
   warningDiagnostic,
 } from './diagnostics/diagnostic.js';

@@ -7,7 +7,7 @@
  * API unchanged (wire.ts) and render the same on both sides (render.ts).
  */
 
-export type Severity = 'error' | 'warning' | 'note';
+type Severity = 'error' | 'warning' | 'note';
 
 /** Where a problem is: a span in a named source text. */
 export interface Location {

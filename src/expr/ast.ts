@@ -33,8 +33,6 @@ export interface Span {
 
 export type RelOp = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | '!in' | 'ni' | '!ni';
 
-export const REL_OPS: readonly RelOp[] = ['==', '!=', '<', '<=', '>', '>=', 'in', '!in', 'ni', '!ni'];
-
 /** Names of meta extractors after normalisation (`#type` is `schema`). */
 export type MetaName = 'schema' | 'import_time' | 'field';
 
@@ -74,8 +72,6 @@ export type Literal =
   /** `null`, or VAST 2's `nil`: `x == nil` matches nulls, `x != nil` non-nulls. */
   | { readonly type: 'null' };
 
-export type LiteralType = Literal['type'];
-
 export type Operand =
   /** A dotted field name as written; suffix matching happens in `resolve.ts`. */
   | { readonly kind: 'field'; readonly name: string; readonly span: Span }
@@ -104,8 +100,6 @@ export type Expr =
   | { readonly kind: 'value_predicate'; readonly value: Literal; readonly span: Span }
   /** Matches every event. */
   | { readonly kind: 'true'; readonly span: Span };
-
-export type Predicate = Extract<Expr, { kind: 'predicate' }>;
 
 /** The operator that gives the same predicate with its operands swapped (`<` ↔ `>`, `in` ↔ `ni`). */
 export function flipOp(op: RelOp): RelOp {
@@ -141,7 +135,7 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
  * Value equality of literals. Times compare by instant only (a relative
  * `now - 1h` equals the absolute time it evaluated to); doubles by `Object.is`.
  */
-export function literalEquals(a: Literal, b: Literal): boolean {
+function literalEquals(a: Literal, b: Literal): boolean {
   switch (a.type) {
     case 'bool':
     case 'int64':

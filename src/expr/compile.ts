@@ -143,7 +143,7 @@ const encoder = new TextEncoder();
  * The kernel for `<column of type t> op literal`, or undefined when the types
  * do not fit (the caller turns that into a type error or a false predicate).
  */
-export function kernelFor(t: VastType, op: RelOp, lit: Literal): Kernel | undefined {
+function kernelFor(t: VastType, op: RelOp, lit: Literal): Kernel | undefined {
   if (lit.type === 'null') return op === '==' ? isNull(false) : op === '!=' ? isNull(true) : undefined;
   const neg = negated(op);
   if ((op === 'in' || op === '!in') && lit.type === 'list') {

@@ -92,9 +92,7 @@ export interface Problem {
   readonly message: string;
   readonly notes?: readonly string[];
 }
-
 /** 1-based line and column of a text offset (the one `locate` of diagnostics). */
-export { locate };
 
 /** `1:5`, for messages that refer to another place in the text. */
 export function where(text: string, offset: number): string {

@@ -49,7 +49,7 @@ import {
 } from './errors.js';
 import { patternLimitViolation } from './kernels/pattern.js';
 
-export type TokenKind =
+type TokenKind =
   | 'lparen'
   | 'rparen'
   | 'lbracket'

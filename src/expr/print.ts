@@ -56,7 +56,7 @@ function wrap(e: Expr, parens: boolean): string {
   return parens ? `(${s})` : s;
 }
 
-export function printOperand(o: Operand): string {
+function printOperand(o: Operand): string {
   switch (o.kind) {
     case 'field':
       return o.name;

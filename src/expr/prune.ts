@@ -4,7 +4,6 @@
  * a partition certainly matches nothing ('never'), everything ('always'), or
  * must be scanned ('maybe'). Only 'never' lets the query skip the partition.
  */
-import { hashBytes } from '../store/bloom.js';
 import type { PartitionEntry } from '../store/catalog.js';
 import { type FieldSynopsis, type Sketch, sketchMayContain } from '../store/synopsis.js';
 import type { Program } from './compile.js';
@@ -133,6 +132,3 @@ export function prune(
     }
   }
 }
-
-/** Hash check used by tests and `explain` to show why a partition was pruned. */
-export const literalHash = (bytes: Uint8Array) => hashBytes(bytes, 0, bytes.length);

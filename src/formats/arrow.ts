@@ -51,7 +51,7 @@ import type { FormatDef, Reader, Writer } from './format.js';
  * type (ip, subnet and enum as Utf8 in Parquet, see `parquet.ts`), so that
  * reading the data back restores the VAST type.
  */
-export const TYPE_HINT_KEY = 'vast.type';
+const TYPE_HINT_KEY = 'vast.type';
 
 /** An arrow-js sink that hands the writer's chunks to us instead of queueing them for a reader. */
 class ChunkSink extends A.AsyncByteQueue {
@@ -160,7 +160,7 @@ export const arrow: FormatDef = {
 // --- Foreign Arrow data into vast's layout ----------------------------------
 
 /** The VAST type of a field, honouring `vast.type` hints on plain string columns. */
-export function hintedVastType(field: A.Field): VastType {
+function hintedVastType(field: A.Field): VastType {
   const alias = field.metadata.get(ALIAS_KEY);
   const withAlias = (t: VastType): VastType => (alias ? { ...t, alias } : t);
   const hint = field.metadata.get(TYPE_HINT_KEY);

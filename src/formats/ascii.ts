@@ -16,7 +16,7 @@ import { batchType } from '../types/arrow.js';
 import { CHUNK_ROWS, printColumn } from '../types/print-value.js';
 import type { FormatDef, Writer } from './format.js';
 
-export const writeAscii: Writer = async function* (batches) {
+const writeAscii: Writer = async function* (batches) {
   for await (const batch of batches) {
     const t = batchType(batch);
     for (let start = 0; start < batch.numRows; start += CHUNK_ROWS) {

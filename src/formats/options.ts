@@ -15,7 +15,7 @@ import { UsageError } from '../diagnostics.js';
  * before a node sees it, and a node checks it against the operator's
  * `source-paths` before the component starts.
  */
-export type OptionKind = 'string' | 'integer' | 'path' | 'boolean';
+type OptionKind = 'string' | 'integer' | 'path' | 'boolean';
 
 export interface OptionDef {
   readonly kind: OptionKind;
@@ -94,12 +94,7 @@ function rangeText(def: OptionDef): string {
  * parameter) or as a JSON value; a `UsageError` naming the flag, its owner
  * (`source 'file'`) and what it expects otherwise.
  */
-export function optionValue(
-  owner: string,
-  flag: string,
-  def: OptionDef,
-  raw: unknown,
-): string | number | boolean {
+function optionValue(owner: string, flag: string, def: OptionDef, raw: unknown): string | number | boolean {
   let v = raw;
   if (def.kind === 'integer' && typeof raw === 'string') v = raw.trim() === '' ? Number.NaN : Number(raw);
   if (def.kind === 'boolean' && typeof raw === 'string')

@@ -14,7 +14,7 @@ import type { Principal } from './auth.js';
 
 export const AUDIT_SCHEMA = 'vast.audit';
 
-export type AuditOutcome = 'success' | 'failure' | 'denied';
+type AuditOutcome = 'success' | 'failure' | 'denied';
 
 export interface AuditFields {
   /** What the action was on: an expression, a format, a token or source id, a request path. */

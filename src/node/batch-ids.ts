@@ -93,7 +93,7 @@ export class BatchIds {
 }
 
 /** The acks in a `batch-ids.json` text; throws on anything malformed. */
-export function parseAcks(text: string): BatchAck[] {
+function parseAcks(text: string): BatchAck[] {
   const doc = JSON.parse(text) as { version?: unknown; acks?: unknown };
   if (doc?.version !== 1 || !Array.isArray(doc.acks)) throw new Error('not a batch id file (version 1)');
   return doc.acks.map((row: unknown) => {

@@ -40,7 +40,7 @@ const RETRY_CAP_MS = 2_000;
  * A failed request to the node; `status` 0 when no HTTP answer came (unreachable, timeout).
  * `diagnostics` are the node's, so the CLI renders them as an embedded run would.
  */
-export class NodeRequestError extends VastError {
+class NodeRequestError extends VastError {
   constructor(
     message: string,
     readonly status: number,
@@ -52,12 +52,12 @@ export class NodeRequestError extends VastError {
 }
 
 /** Whether a failed import may be sent again with the same batch id: no answer, or the node asks to. */
-export function retryable(e: unknown): boolean {
+function retryable(e: unknown): boolean {
   return e instanceof NodeRequestError && (e.status === 0 || e.status === 429 || e.status === 503);
 }
 
 /** The pause before retry number `attempt` (0-based): exponential with jitter, capped. */
-export function retryDelay(attempt: number): number {
+function retryDelay(attempt: number): number {
   const base = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** attempt);
   return base / 2 + Math.random() * (base / 2);
 }

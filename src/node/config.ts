@@ -100,10 +100,10 @@ export const ConfigSchema = z
 export type NodeConfig = z.infer<typeof ConfigSchema>;
 
 /** Every setting can come from the environment as `VAST_` + its name in upper snake case. */
-export const envName = (key: string) => `VAST_${key.toUpperCase().replaceAll('-', '_')}`;
+const envName = (key: string) => `VAST_${key.toUpperCase().replaceAll('-', '_')}`;
 
 /** The config file to read: an explicit path, else ./vast.yaml, else the user config dir's. */
-export function configPath(explicit?: string): string | undefined {
+function configPath(explicit?: string): string | undefined {
   if (explicit) {
     if (!existsSync(explicit)) throw new VastError(`config file ${explicit} does not exist`);
     return explicit;

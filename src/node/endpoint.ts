@@ -14,7 +14,7 @@ export function parseEndpoint(text: string): { host: string; port: number } {
 }
 
 /** Whether a listen/connect host is this machine only (127.0.0.0/8, ::1, localhost). */
-export function isLoopbackHost(host: string): boolean {
+function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 

@@ -38,7 +38,7 @@ export class HttpError extends VastError {
  * The first problem of a zod validation, naming the field: `'tenant': expected string, received number`.
  * A message that already names its field (`'n' must be at most ...`) is complete as it is.
  */
-export function zodMessage(err: z.ZodError): string {
+function zodMessage(err: z.ZodError): string {
   const issue = err.issues[0];
   if (issue.code === 'unrecognized_keys')
     return `unknown field ${issue.keys.map((k) => `'${k}'`).join(', ')}`;

@@ -31,7 +31,7 @@ export class LiveDroppedError extends VastError {
 }
 
 /** The reason a queue of `batches` batches and `bytes` bytes exceeds the limits, or undefined. */
-export function lagExceeded(batches: number, bytes: number, limits: LiveLimits): string | undefined {
+function lagExceeded(batches: number, bytes: number, limits: LiveLimits): string | undefined {
   if (batches > limits.maxLagBatches)
     return `live query dropped: it fell ${batches} batches behind (live-max-lag ${limits.maxLagBatches})`;
   if (bytes > limits.maxLagBytes)

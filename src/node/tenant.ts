@@ -35,7 +35,7 @@ export interface TenantOptions {
 }
 
 /** Where a tenant's data lives: the default tenant is the database itself, so embedded mode sees it. */
-export function tenantDir(db: string, tenant: string): string {
+function tenantDir(db: string, tenant: string): string {
   return tenant === DEFAULT_TENANT ? db : join(db, 'tenants', tenant);
 }
 

@@ -91,7 +91,7 @@ export class SchemaRegistry {
 }
 
 /** The `schemas/` directory shipped with the package. */
-export const BUILTIN_SCHEMA_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
+const BUILTIN_SCHEMA_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
 
 /** Loads the shipped schemas, then each extra directory in order (later ones override). */
 export function loadRegistry(extraDirs: readonly string[] = []): SchemaRegistry {

@@ -42,9 +42,9 @@ import { PcapDecoder, type PcapOptions, pcapOptions, pcapReadOptions } from '../
 import type { RunningSource, SourceContext, SourceDef, SourceOptions, SourceStatus } from './source.js';
 
 /** How often a partial batch is flushed, in milliseconds. */
-export const FLUSH_INTERVAL_MS = 1000;
+const FLUSH_INTERVAL_MS = 1000;
 /** How long tcpdump gets to exit after SIGTERM before SIGKILL. */
-export const KILL_GRACE_MS = 2000;
+const KILL_GRACE_MS = 2000;
 /** How long `start` waits for tcpdump to report that it listens. */
 const READY_TIMEOUT_MS = 5000;
 const BATCH_SIZE = 65_536;

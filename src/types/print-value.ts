@@ -67,7 +67,7 @@ export const CHUNK_ROWS = 8192;
 export type PrintedColumn = (string | undefined)[];
 
 /** The text a style uses for a null nested in a list, map or record. */
-export function nullText(style: PrintStyle): string {
+function nullText(style: PrintStyle): string {
   return style === 'json' ? 'null' : style === 'ascii' ? 'nil' : '';
 }
 
@@ -276,7 +276,7 @@ function jsonDouble(v: number): string {
  * quotes, `"` escaped with a backslash, every byte outside printable ASCII
  * (controls, and each byte of a multi-byte UTF-8 character) as `\xHH`.
  */
-export function asciiString(s: string): string {
+function asciiString(s: string): string {
   if (PLAIN_ASCII.test(s)) return `"${s}"`;
   let out = '"';
   for (const byte of Buffer.from(s, 'utf8')) {

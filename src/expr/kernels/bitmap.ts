@@ -12,7 +12,7 @@ export function allSet(rows: number): Uint8Array {
 }
 
 /** Zeroes the bits past `rows` in the last byte. */
-export function clearTail(bits: Uint8Array, rows: number): void {
+function clearTail(bits: Uint8Array, rows: number): void {
   const rest = rows & 7;
   if (rest !== 0) bits[bits.length - 1] &= (1 << rest) - 1;
 }

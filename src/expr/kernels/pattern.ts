@@ -20,7 +20,7 @@ import { VastError } from '../../diagnostics.js';
  * IPs (`(?:\d{1,3}\.){3}\d{1,3}`), DNS labels (`[a-z0-9-]{1,63}`), long
  * alternations of indicators (a few KB).
  */
-export const PATTERN_LIMITS = {
+const PATTERN_LIMITS = {
   /** Characters of pattern source. */
   length: 8192,
   /** The largest count in `{n}`, `{n,}`, `{n,m}`. */

@@ -2,8 +2,6 @@
 import { validBit } from './bitmap.js';
 import type { Kernel } from './kernel.js';
 
-const utf8 = new TextDecoder();
-
 /** string column `==` a literal (negate: `!=`): a length check, then bytes. */
 export function stringEquals(lit: Uint8Array, negate: boolean): Kernel {
   const n = lit.length;
@@ -105,6 +103,3 @@ export function enumTest(test: (s: string) => boolean, negate: boolean): Kernel 
     }
   };
 }
-
-/** Decodes UTF-8 bytes (for building per-value tests from literals). */
-export const decodeUtf8 = (b: Uint8Array) => utf8.decode(b);

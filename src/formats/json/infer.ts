@@ -57,8 +57,8 @@ export interface ShapeField {
 
 export type RecordShape = Extract<Shape, { kind: 'record' }>;
 
-export const NULL_SHAPE: Shape = { kind: 'null' };
-export const JSON_SHAPE: Shape = { kind: 'json' };
+const NULL_SHAPE: Shape = { kind: 'null' };
+const JSON_SHAPE: Shape = { kind: 'json' };
 const BASIC: Record<InferredKind, Shape> = {
   bool: { kind: 'basic', type: 'bool' },
   int64: { kind: 'basic', type: 'int64' },
@@ -67,7 +67,6 @@ const BASIC: Record<InferredKind, Shape> = {
   ip: { kind: 'basic', type: 'ip' },
   time: { kind: 'basic', type: 'time' },
 };
-export const basicShape = (k: InferredKind): Shape => BASIC[k];
 export const emptyRecordShape = (exact: boolean): RecordShape => ({ kind: 'record', fields: [], exact });
 
 /** Options for `shapeOfJson`. */
@@ -187,7 +186,7 @@ export function shapeFromType(t: VastType): Shape {
 }
 
 /** The VAST type a shape is stored as. */
-export function shapeToType(s: Shape): VastType {
+function shapeToType(s: Shape): VastType {
   switch (s.kind) {
     case 'null':
     case 'json':

@@ -41,8 +41,8 @@ export const GROW = 1;
 export const BAD = 2;
 
 // How a slot appends a value.
-export const C_NULL = 0;
-export const C_JSON = 1;
+const C_NULL = 0;
+const C_JSON = 1;
 export const C_BOOL = 2;
 export const C_INT = 3;
 export const C_UINT = 4;
@@ -50,12 +50,12 @@ export const C_DOUBLE = 5;
 export const C_STRING = 6;
 export const C_IP = 7;
 export const C_TIME = 8;
-export const C_DURATION = 9;
+const C_DURATION = 9;
 export const C_ENUM = 10;
 export const C_LIST = 11;
 export const C_RECORD = 12;
 /** port, subnet, map: rare enough for the builder's generic `appendJson`. */
-export const C_GENERIC = 13;
+const C_GENERIC = 13;
 /** A dotted key (`id.orig_h`) standing for a path of slots. */
 export const C_PATH = 14;
 /** A key that is dropped. */

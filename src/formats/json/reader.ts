@@ -94,7 +94,7 @@ interface SchemaState {
 }
 
 /** Decodes framed objects and appends them to layouts; collects finished batches in `out`. */
-export class JsonEventSink {
+class JsonEventSink {
   readonly out: A.RecordBatch[] = [];
   private readonly states = new Map<string, SchemaState>();
   // Events of one schema come in runs: the last one looked up.
@@ -374,7 +374,7 @@ function valueIndex(text: string, path: readonly string[]): number {
 }
 
 /** Parses `--selector field:prefix`. */
-export function parseSelector(sel: string): { field: string; prefix: string } | undefined {
+function parseSelector(sel: string): { field: string; prefix: string } | undefined {
   const i = sel.indexOf(':');
   if (i <= 0 || i === sel.length - 1) return undefined;
   return { field: sel.slice(0, i), prefix: sel.slice(i + 1) };

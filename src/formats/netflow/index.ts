@@ -13,11 +13,11 @@ import type { FormatDef, ReaderContext } from '../format.js';
 import { NetflowDecoder } from './decoder.js';
 import { datagrams, FramingError, type FramingStats } from './framing.js';
 
-export { exporterName, NetflowDecoder, type NetflowDecoderOptions, type NetflowStats } from './decoder.js';
+export { NetflowDecoder } from './decoder.js';
 export { netflowSchema } from './fields.js';
 
 /** Reads export packets from a file (see framing.ts); broken packets are reported and skipped. */
-export async function* readNetflow(
+async function* readNetflow(
   input: AsyncIterable<Uint8Array>,
   ctx: ReaderContext,
 ): AsyncIterable<A.RecordBatch> {

@@ -35,10 +35,10 @@ import { forEachLine, lineChunks } from '../framing/lines.js';
 import { isBlank, latin1 } from './bytes.js';
 import { SyslogParser } from './parser.js';
 
-export { type SyslogKind, SyslogParser, type SyslogParserOptions } from './parser.js';
+export { SyslogParser } from './parser.js';
 
 /** Reads syslog lines (see the file comment). */
-export async function* readSyslog(
+async function* readSyslog(
   input: AsyncIterable<Uint8Array>,
   ctx: ReaderContext,
 ): AsyncIterable<A.RecordBatch> {
@@ -67,7 +67,7 @@ export async function* readSyslog(
 }
 
 /** The end-of-input warning about lines kept as `syslog.unknown`. */
-export function unknownWarning(count: number, file: string, firstLine: number) {
+function unknownWarning(count: number, file: string, firstLine: number) {
   return warningDiagnostic(
     `${count} line${count === 1 ? ' is' : 's are'} neither RFC 5424 nor RFC 3164 syslog; kept as syslog.unknown`,
     {

@@ -40,7 +40,7 @@ export interface AggregateDef {
 }
 
 /** `fn(field)`, as errors and default output names show an aggregation. */
-export function aggregateText(name: string, params: AggregateParams): string {
+function aggregateText(name: string, params: AggregateParams): string {
   return `${name}(${params.field ?? ''})`;
 }
 

@@ -12,7 +12,7 @@ import { max } from './max.js';
 import { min } from './min.js';
 import { sum } from './sum.js';
 
-export type { AggregateColumn, AggregateDef, AggregateParams, Aggregator } from './aggregate.js';
+export type { AggregateDef, Aggregator } from './aggregate.js';
 
 export const aggregates: readonly AggregateDef[] = [count, sum, min, max, avg, distinct];
 

@@ -13,10 +13,7 @@ import { Layout, type LayoutNode } from '../layout.js';
 import type { Operator, OperatorDef } from '../operator.js';
 
 /** The layout without `names`; 'unchanged' if none matches, undefined if nothing is left. */
-export function dropNodes(
-  type: RecordType,
-  names: readonly string[],
-): LayoutNode[] | 'unchanged' | undefined {
+function dropNodes(type: RecordType, names: readonly string[]): LayoutNode[] | 'unchanged' | undefined {
   const dropped = new Set(names.flatMap((n) => resolvePaths(type, n)));
   if (dropped.size === 0) return 'unchanged';
   const below = (path: string) => [...dropped].some((d) => d.startsWith(`${path}.`));
@@ -37,7 +34,7 @@ export function dropNodes(
   return nodes.length === 0 ? undefined : nodes;
 }
 
-export function dropWith(fields: readonly string[]): Operator {
+function dropWith(fields: readonly string[]): Operator {
   return {
     name: 'drop',
     toString: () => `drop ${fields.join(', ')}`,

@@ -29,7 +29,7 @@ import { gather, layoutKey, normalize, schemaOf } from '../batch-ops.js';
 import { buildColumn } from '../layout.js';
 import type { Operator, OperatorDef, ParseContext } from '../operator.js';
 
-export interface Constant {
+interface Constant {
   readonly name: string;
   readonly type: VastType;
   readonly value: Value;
@@ -87,7 +87,7 @@ function parseConstant(tokens: Tokens, ctx: ParseContext): { type: VastType; val
 }
 
 /** A single-row column per constant, repeated per batch with `gather`. */
-export function extendWith(constants: readonly Constant[]): Operator {
+function extendWith(constants: readonly Constant[]): Operator {
   const columns = constants.map((c) => buildColumn(c.type, [c.value]));
   return {
     name: 'extend',

@@ -13,7 +13,7 @@ import { layoutKey, normalize, schemaOf } from '../batch-ops.js';
 import { identityNodes, Layout, type LayoutNode } from '../layout.js';
 import { type Operator, type OperatorDef, OperatorRuntimeError } from '../operator.js';
 
-export interface Renaming {
+interface Renaming {
   /** The new last segment (for fields) or schema name. */
   readonly to: string;
   /** The field as written, or the schema name for `schema: true`. */
@@ -51,7 +51,7 @@ function renameNodes(type: RecordType, renamings: readonly Renaming[]): LayoutNo
   return walk(type, '', []);
 }
 
-export function renameWith(renamings: readonly Renaming[]): Operator {
+function renameWith(renamings: readonly Renaming[]): Operator {
   return {
     name: 'rename',
     toString: () => `rename ${renamings.map((r) => `${r.text}=${r.schema ? ':' : ''}${r.from}`).join(', ')}`,

@@ -24,7 +24,7 @@ interface Trie {
 }
 
 /** The layout keeping `names` of `type`; undefined when none of them exists. */
-export function selectNodes(type: RecordType, names: readonly string[]): LayoutNode[] | undefined {
+function selectNodes(type: RecordType, names: readonly string[]): LayoutNode[] | undefined {
   const root: Trie[] = [];
   for (const name of names) {
     for (const path of resolvePaths(type, name)) {
@@ -53,7 +53,7 @@ export function selectNodes(type: RecordType, names: readonly string[]): LayoutN
   return root.length === 0 ? undefined : root.map(convert);
 }
 
-export function selectWith(fields: readonly string[]): Operator {
+function selectWith(fields: readonly string[]): Operator {
   return {
     name: 'select',
     toString: () => `select ${fields.join(', ')}`,

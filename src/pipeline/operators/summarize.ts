@@ -31,7 +31,7 @@ import { KeyBuffer, type KeyWriter, keyEncoder, keyWriter } from '../keys.js';
 import { makeBatch, type OutputColumn } from '../layout.js';
 import { type Operator, type OperatorDef, OperatorRuntimeError, type ParseContext } from '../operator.js';
 
-export interface AggregateSpec {
+interface AggregateSpec {
   /** Output field name. */
   readonly name: string;
   /** Whether the name was given (`n=count()`), for `toString`. */
@@ -40,12 +40,12 @@ export interface AggregateSpec {
   readonly field?: string;
 }
 
-export interface Duration {
+interface Duration {
   readonly ns: bigint;
   readonly text: string;
 }
 
-export interface GroupSpec {
+interface GroupSpec {
   /** Output field path (dots nest). */
   readonly name: string;
   readonly alias: boolean;
@@ -361,7 +361,7 @@ function parseGroup(p: Tokens, ctx: ParseContext): GroupSpec {
 }
 
 /** Parses `AGG, ... [by KEY, ...] [resolution D]` (shared with nothing else, exported for tests). */
-export function parseSummarize(args: Tokens, ctx: ParseContext): SummarizeSpec {
+function parseSummarize(args: Tokens, ctx: ParseContext): SummarizeSpec {
   const by = args.findIndex((t) => isWord(t, 'by'));
   const res = args.findIndex((t) => isWord(t, 'resolution'));
   let resolution: Duration | undefined;

@@ -8,7 +8,7 @@ import { count, noMore } from '../args.js';
 import { sliceRows } from '../batch-ops.js';
 import type { Operator, OperatorDef } from '../operator.js';
 
-export function tailWith(n: number): Operator {
+function tailWith(n: number): Operator {
   return {
     name: 'tail',
     toString: () => `tail ${n}`,

@@ -15,7 +15,7 @@ import { sortWith } from './sort.js';
 import { summarizeWith } from './summarize.js';
 
 /** `top` (descending) or `rare` (ascending). */
-export function frequencyWith(name: 'top' | 'rare', field: string, n: number): Operator {
+function frequencyWith(name: 'top' | 'rare', field: string, n: number): Operator {
   const summarize = summarizeWith({
     aggregates: [{ name: 'count', alias: true, fn: countAggregate }],
     groups: [{ name: field, alias: false, field }],

@@ -12,7 +12,7 @@ import { filter, layoutKey, normalize, schemaOf } from '../batch-ops.js';
 import { KeyBuffer, keyWriter } from '../keys.js';
 import type { Operator, OperatorDef } from '../operator.js';
 
-export function uniqueWith(): Operator {
+function uniqueWith(): Operator {
   return {
     name: 'unique',
     toString: () => 'unique',
