@@ -7,6 +7,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import type { StoreStatus } from '../store/store.js';
+import type { Schema } from '../types/type.js';
 
 export interface QueryOptions {
   /** Stop after this many events. */
@@ -72,10 +73,12 @@ export interface Backend {
    * plan and counters of a count run on the node (remote).
    */
   explain(text: string | undefined): Promise<string>;
-  /** Events by id, their position in import order (`vast get`); unknown ids are left out. */
+  /** Events by id, their position in stored order, as `export` prints them (`vast get`); unknown ids are left out. */
   get(ids: readonly number[]): AsyncIterable<RecordBatch>;
   importer(opts?: ImportOptions): Promise<BatchSink>;
   status(opts?: { detailed?: boolean }): Promise<Status>;
+  /** The schemas of the stored events, with their time fields (pivot and explore look them up). */
+  schemas(): Promise<readonly Schema[]>;
   /** Releases what the backend holds (nothing to close for a store opened read-only). */
   close(): Promise<void>;
 }

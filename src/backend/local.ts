@@ -16,6 +16,7 @@ import {
 import type { SchemaRegistry } from '../schemas/registry.js';
 import { refuseIfServed } from '../store/holder.js';
 import { Store } from '../store/store.js';
+import type { Schema } from '../types/type.js';
 import type {
   Backend,
   BatchSink,
@@ -93,6 +94,10 @@ export class LocalBackend implements Backend {
     this.store = Promise.resolve(store);
     // A local import is queryable once committed: `blocking` is what it always does.
     return store.importer({ atomic: opts.atomic, partitionSize: opts.partitionSize });
+  }
+
+  async schemas(): Promise<readonly Schema[]> {
+    return (await this.open()).schemas();
   }
 
   async status(opts: { detailed?: boolean } = {}): Promise<Status> {

@@ -29,12 +29,14 @@ export const dbOf = (opts: Pick<BackendOptions, 'db'>): string =>
 
 export async function openBackend(opts: BackendOptions = {}): Promise<Backend> {
   const mode = opts.mode ?? 'auto';
+  const db = dbOf(opts);
+  const registry = () => opts.schemas ?? schemaRegistry(db);
   if (mode !== 'local') {
     const endpoint = opts.endpoint ?? process.env.VAST_ENDPOINT ?? DEFAULT_ENDPOINT;
-    if (await probe(endpoint)) return new RemoteBackend(new NodeClient(endpoint, opts.token, opts.tls));
+    if (await probe(endpoint))
+      return new RemoteBackend(new NodeClient(endpoint, opts.token, opts.tls), registry());
     if (mode === 'node')
       throw new VastError(`no node is running at ${endpoint} (start one with 'vast start', or drop --node)`);
   }
-  const db = dbOf(opts);
-  return new LocalBackend(db, opts.schemas ?? schemaRegistry(db));
+  return new LocalBackend(db, registry());
 }

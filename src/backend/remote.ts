@@ -2,7 +2,10 @@
 import type { RecordBatch } from 'apache-arrow';
 import { UsageError } from '../diagnostics.js';
 import type { NodeClient } from '../node/client.js';
+import type { SchemaRegistry } from '../schemas/registry.js';
+import type { StoreStatus } from '../store/store.js';
 import { schemaName } from '../types/arrow.js';
+import type { Schema } from '../types/type.js';
 import { AsyncQueue } from '../util/async-queue.js';
 import type {
   Backend,
@@ -17,7 +20,11 @@ import type {
 export class RemoteBackend implements Backend {
   readonly description: string;
 
-  constructor(readonly client: NodeClient) {
+  /** `registry` defines the schemas the node names (their layouts and time fields). */
+  constructor(
+    readonly client: NodeClient,
+    private readonly registry: SchemaRegistry,
+  ) {
     this.description = `node ${client.endpoint}`;
   }
 
@@ -77,6 +84,11 @@ export class RemoteBackend implements Backend {
         await sending.catch(() => {});
       },
     };
+  }
+
+  async schemas(): Promise<readonly Schema[]> {
+    const s = await this.client.json<StoreStatus>('GET', '/api/v0/status');
+    return s.schemas.flatMap((x) => this.registry.get(x.name) ?? []);
   }
 
   async status(opts: { detailed?: boolean } = {}): Promise<Status> {

@@ -1,6 +1,8 @@
 /** Writing command output: to stdout or a file, tolerant of closed pipes (`vast export ... | head`). */
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
+import type { RecordBatch } from 'apache-arrow';
+import type { FormatDef, WriterContext } from '../formats/format.js';
 
 export interface Sink {
   write(chunk: Uint8Array | string): Promise<void>;
@@ -35,4 +37,22 @@ export function openSink(path: string | undefined): Sink {
       );
     },
   };
+}
+
+/**
+ * Writes events in an output format to standard output or `path` (`-w`); stops reading them
+ * when the reader goes away (`vast export json | head`). Every command that prints events uses it.
+ */
+export async function writeEvents(
+  batches: AsyncIterable<RecordBatch>,
+  format: FormatDef,
+  path: string | undefined,
+  options: WriterContext['options'] = {},
+): Promise<void> {
+  const sink = openSink(path);
+  for await (const chunk of format.write!(batches, { options })) {
+    await sink.write(chunk);
+    if (sink.closed) break;
+  }
+  await sink.close();
 }

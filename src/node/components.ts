@@ -6,8 +6,16 @@
  * `<db>/sources.json` (id, tenant, source, arguments) and spawned again with
  * the same id when the node starts (`resume`). A source leaves the file when
  * it is killed or ends by itself (a `-r FILE` read to its end), not when the
- * node stops. A source resumed reads its input anew: a file source from its
- * start (its `--from-start=false` from the end).
+ * node stops.
+ *
+ * A source that reads a file from its start (`-r FILE`; `file` without
+ * `--from-start=false`) reads the same events again when resumed, so the
+ * file also records how many events of its input the node took (`taken`,
+ * counted before the filter, once the node has them in its write-ahead log)
+ * and the resumed source skips that many: after a clean stop nothing is
+ * stored twice. The count is written at most every second while the source
+ * runs, so after a crash at most the events of that last second come again.
+ * Live inputs (sockets, interfaces) never replay and skip nothing.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -17,6 +25,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { renderDiagnostic, UsageError, VastError } from '../diagnostics.js';
 import { parseOptionArgs } from '../formats/options.js';
+import { sliceRows } from '../pipeline/batch-ops.js';
 import { batchSelector, prepareQuery } from '../query/run.js';
 import type { SchemaRegistry } from '../schemas/registry.js';
 import { findSource, sources } from '../sources/index.js';
@@ -48,9 +57,16 @@ const PersistedSource = z.object({
   tenant: z.string(),
   source: z.string(),
   args: z.array(z.string()),
+  /** Events of the input the node took, before the filter; a resumed replaying source skips them. */
+  taken: z.number().int().nonnegative().default(0),
 });
 type PersistedSource = z.infer<typeof PersistedSource>;
 const SOURCES_FILE = 'sources.json';
+/** How often, at most, a running source's `taken` count is written to sources.json. */
+const SAVE_INTERVAL_MS = 1000;
+
+/** Whether the source reads a file from its start, so a restart would read the same events again. */
+const replays = (options: SourceOptions) => options.read !== undefined && options['from-start'] !== false;
 
 interface Entry {
   /** Whether it is in sources.json (sources of start commands are not: the command spawns them again). */
@@ -58,6 +74,8 @@ interface Entry {
   info: Omit<SourceInfo, 'events' | 'bytes' | 'errors' | 'eventsPerSecond' | 'endpoint'>;
   running: RunningSource;
   abort: AbortController;
+  /** Events of the input the node took (see `taken` in sources.json). */
+  taken: number;
   startedAt: number;
 }
 
@@ -91,6 +109,8 @@ export class Components {
   private readonly file: string;
   /** Set when the node stops: sources end, but stay in sources.json to be resumed. */
   private stopping = false;
+  /** When sources.json was last written (performance.now()), to write `taken` at most every SAVE_INTERVAL_MS. */
+  private savedAt = 0;
 
   constructor(
     private readonly registry: SchemaRegistry,
@@ -119,10 +139,19 @@ export class Components {
   /** Rewrites sources.json from the running persisted sources. */
   private save(): void {
     if (this.stopping) return;
-    const list: PersistedSource[] = [...this.entries.values()]
-      .filter((e) => e.persist && e.info.state === 'running')
-      .map((e) => ({ id: e.info.id, tenant: e.info.tenant, source: e.info.source, args: e.info.args }));
+    this.write([...this.entries.values()].filter((e) => e.persist && e.info.state === 'running'));
+  }
+
+  private write(entries: readonly Entry[]): void {
+    const list: PersistedSource[] = entries.map((e) => ({
+      id: e.info.id,
+      tenant: e.info.tenant,
+      source: e.info.source,
+      args: e.info.args,
+      taken: e.taken,
+    }));
     writeFileAtomic(this.file, `${JSON.stringify(list, null, 2)}\n`);
+    this.savedAt = performance.now();
   }
 
   /**
@@ -133,7 +162,7 @@ export class Components {
     const list = this.persisted();
     for (const p of list) {
       try {
-        await this.spawn(await tenantOf(p.tenant), p.source, p.args, { id: p.id });
+        await this.spawn(await tenantOf(p.tenant), p.source, p.args, { id: p.id, skip: p.taken });
         this.log.info({ source: p.id }, 'source resumed');
       } catch (e) {
         this.log.error({ source: p.id, err: (e as Error).message }, 'cannot resume source; dropped');
@@ -158,7 +187,7 @@ export class Components {
     tenant: Tenant,
     name: string,
     args: readonly string[],
-    opts: { persist?: boolean; id?: string } = {},
+    opts: { persist?: boolean; id?: string; skip?: number } = {},
   ): Promise<string> {
     const def = findSource(name);
     if (!def)
@@ -190,6 +219,7 @@ export class Components {
         select,
         persist: opts.persist ?? true,
         id: opts.id,
+        skip: replays(options) ? (opts.skip ?? 0) : 0,
       });
     } finally {
       const n = (this.starting.get(tenant.name) ?? 1) - 1;
@@ -210,6 +240,8 @@ export class Components {
       persist: boolean;
       /** A resumed source keeps its id. */
       id: string | undefined;
+      /** Events of the input a resumed source already delivered before the restart. */
+      skip: number;
     },
   ): Promise<string> {
     const { options, expression, args, select } = spec;
@@ -217,18 +249,35 @@ export class Components {
     const id = spec.id !== undefined && !this.entries.has(spec.id) ? spec.id : this.newId(name);
     const abort = new AbortController();
     const log = this.log.child({ source: id });
+    // Declared before the source starts: its first batches may arrive before `start` resolves.
+    const counts = { taken: 0, skip: spec.skip };
+    let entry: Entry | undefined;
     const running = await def.start(options, {
       id,
       schemas: this.registry,
       policy: this.policy,
       signal: abort.signal,
-      emit: async (batch) => {
+      emit: async (input) => {
+        let batch = input;
+        if (counts.skip > 0) {
+          const n = Math.min(counts.skip, batch.numRows);
+          counts.skip -= n;
+          counts.taken += n;
+          if (n === batch.numRows) return;
+          batch = sliceRows(batch, n, batch.numRows);
+        }
         const selected = select(batch);
         if (selected && selected.numRows > 0) await tenant.ingest(selected);
+        counts.taken += batch.numRows;
+        if (entry) {
+          entry.taken = counts.taken;
+          if (entry.persist && performance.now() - this.savedAt >= SAVE_INTERVAL_MS) this.saveQuietly();
+        }
       },
       report: (d) => log.warn({ diagnostic: renderDiagnostic(d) }, 'bad input'),
     });
-    const entry: Entry = {
+    entry = {
+      taken: counts.taken,
       persist: spec.persist,
       info: {
         id,
@@ -293,9 +342,18 @@ export class Components {
     }
   }
 
-  /** Stops every source for the node's stop; they stay recorded, to be resumed at the next start. */
+  /**
+   * Stops every source for the node's stop; they stay recorded, with how many events each
+   * delivered, to be resumed at the next start.
+   */
   async stopAll(): Promise<void> {
+    const resumable = [...this.entries.values()].filter((e) => e.persist && e.info.state === 'running');
     this.stopping = true;
     await Promise.all([...this.entries.keys()].map((id) => this.kill(id)));
+    try {
+      this.write(resumable);
+    } catch (e) {
+      this.log.error({ file: this.file, err: (e as Error).message }, 'cannot record the spawned sources');
+    }
   }
 }

@@ -68,8 +68,11 @@ export const text = z
   .transform((v) => (v === null ? undefined : String(v)))
   .optional();
 
-/** A flag parameter: present and neither `false` nor `0`. */
-export const flag = text.transform((v) => v !== undefined && v !== 'false' && v !== '0');
+/**
+ * A flag parameter: true when present and neither `false` nor `0`; absent stays undefined, so
+ * that `merged` lets a flag in the JSON body stand when the query string leaves it out.
+ */
+export const flag = text.transform((v) => (v === undefined ? undefined : v !== 'false' && v !== '0'));
 
 /** A count parameter: a non-negative integer, or absent. */
 export const count = (name: string) =>

@@ -1,20 +1,13 @@
 /**
  * Events by id (`vast get ID...`, as VAST's `get`): an event's id is its position in
- * import order: partitions in the order they were committed (import time, then partition
- * id), rows in their order within a partition. Ids are stable while partitions stay (no
+ * stored order, the order `export` prints: partitions in the order they were committed
+ * (the catalog's order, which a rebuild keeps), rows in their order within a partition. Ids are stable while partitions stay (no
  * aging here); events a node still buffers have none yet, and the node's own events
  * (the audit log) take none.
  */
 import type * as A from 'apache-arrow';
-import type { PartitionEntry } from '../store/catalog.js';
 import type { Store } from '../store/store.js';
 import { isInternalSchema } from './internal-schemas.js';
-
-function importOrder(a: PartitionEntry, b: PartitionEntry): number {
-  const ta = BigInt(a.importTime);
-  const tb = BigInt(b.importTime);
-  return ta < tb ? -1 : ta > tb ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
 
 /** One single-row batch per id that exists, in the order asked; unknown ids are left out. */
 export async function* eventsById(store: Store, ids: readonly number[]): AsyncIterable<A.RecordBatch> {
@@ -22,10 +15,7 @@ export async function* eventsById(store: Store, ids: readonly number[]): AsyncIt
   const wanted = [...new Set(ids)].sort((a, b) => a - b);
   let next = 0;
   let first = 0;
-  const entries = store
-    .partitions()
-    .filter((e) => !isInternalSchema(e.schema))
-    .sort(importOrder);
+  const entries = store.partitions().filter((e) => !isInternalSchema(e.schema));
   for (const e of entries) {
     if (next >= wanted.length) break;
     const end = first + e.events;

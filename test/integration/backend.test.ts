@@ -112,23 +112,23 @@ describe.each(both)('%s', (_mode, run) => {
     expect(s.version.VAST).toMatch(/^\d+\.\d+\.\d+/);
   });
 
-  it('get prints events by id, their position in import order, in the order asked', () => {
-    const uids = spawnSync(
-      'awk',
-      ['-F\t', '!/^#/ {n++; if (n == 1 || n == 6 || n == 8462) print n, $2}', CONN],
-      {
-        encoding: 'utf8',
-      },
-    ).stdout;
-    const uid = (n: number) => new RegExp(`^${n} (\\S+)$`, 'm').exec(uids)?.[1];
-    const r = run(['get', '0', '8461', '5', '99999999']);
+  it('get prints events by id, their position in stored order (as export prints them), in the order asked', () => {
+    // Ids count the partitions in the order they were committed, rows in order within each:
+    // the order `export` prints. A node cuts partitions while it imports and may commit the
+    // last one first, so the ids follow the export, not necessarily the lines of the file.
+    const exported = run(['export', 'json'])
+      .stdout.trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).uid as string);
+    expect(exported).toHaveLength(all);
+    const r = run(['get', '0', String(all - 1), '5', '99999999']);
     expect(r.status, r.stderr).toBe(0);
     expect(
       r.stdout
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l).uid),
-    ).toEqual([uid(1), uid(8462), uid(6)]);
+    ).toEqual([exported[0], exported[all - 1], exported[5]]);
     const bad = run(['get', '-1']);
     expect(bad.status).toBe(1);
   });
@@ -216,16 +216,16 @@ it('--help works for every command and subcommand with no node running', async (
     expect(r.stdout, args.join(' ')).toMatch(/Usage: vast /);
     expect(r.stderr, args.join(' ')).not.toMatch(/no node/);
   }
-  expect(runs[all.length - 1].stdout).toMatch(/--read <path>/);
+  expect(runs[all.length - 1].stdout).toMatch(/-r, --read FILE/);
 }, 180_000);
 
 it('exec exits non-zero with the diagnostic on a bad query', () => {
   const unknown = vast(['exec', '-r', CONN, 'orig_hh == 1']);
   expect(unknown.status).toBe(1);
-  expect(unknown.stderr).toMatch(/unknown field 'orig_hh' at 1:1/);
+  expect(unknown.stderr).toMatch(/unknown field 'orig_hh'\n --> query:1:1/);
   const syntax = vast(['exec', '-r', CONN, 'proto ==']);
   expect(syntax.status).toBe(1);
-  expect(syntax.stderr).toMatch(/at 1:/);
+  expect(syntax.stderr).toMatch(/ --> query:1:\d+/);
 });
 
 it('infer prints schema yaml that import -s @FILE -t NAME uses', () => {
@@ -255,7 +255,11 @@ it('the count route answers a bad expression with 400 and the located error, a b
     headers: auth,
   });
   expect(bad.status).toBe(400);
-  expect(((await bad.json()) as { error: string }).error).toMatch(/expected a value after '==' at 1:9/);
+  const badBody = (await bad.json()) as { diagnostics: { message: string; location: object }[] };
+  expect(badBody.diagnostics[0]).toMatchObject({
+    message: "expected a value after '=='",
+    location: { source: 'query', line: 1, column: 9 },
+  });
   const wrongType = await fetch(node.url('/api/v0/count'), {
     method: 'POST',
     headers: { ...auth, 'content-type': 'application/json' },
@@ -266,4 +270,17 @@ it('the count route answers a bad expression with 400 and the located error, a b
   const ok = await fetch(node.url('/api/v0/count?estimate=true'), { method: 'POST', headers: auth });
   expect(ok.status).toBe(200);
   expect(((await ok.json()) as { count: number }).count).toBeGreaterThanOrEqual(awkCount(CONN, '1'));
+  // A flag in the JSON body stands when the query string leaves it out (an absent flag is not `false`).
+  const countOf = async (body: object) => {
+    const r = await fetch(node.url('/api/v0/count'), {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(r.status).toBe(200);
+    return ((await r.json()) as { count: number }).count;
+  };
+  const udp = await countOf({ expression: 'proto == "udp"' });
+  expect(udp).toBeGreaterThanOrEqual(awkCount(CONN, '$7 == "udp"'));
+  expect(await countOf({ expression: 'proto == "udp"', estimate: true })).toBeGreaterThan(udp);
 });

@@ -33,16 +33,16 @@ describe('query language through the CLI', () => {
   it('locates a syntax error in a pipeline where in the whole query', () => {
     const r = vast(['count', '#schema == "zeek.conn" | where foo ==', '-d', t.db]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("error: expected a value after '==' at 1:38");
+    expect(r.stderr).toContain("error: expected a value after '=='\n --> query:1:38");
   });
 
   it('type-checks a pipeline where like the leading expression', () => {
     const lead = vast(['count', 'orig_hh == 1.2.3.4', '-d', t.db]);
     expect(lead.status).toBe(1);
-    expect(lead.stderr).toContain("error: unknown field 'orig_hh' at 1:1");
+    expect(lead.stderr).toContain("error: unknown field 'orig_hh'\n --> query:1:1");
     const piped = vast(['count', 'orig_bytes > 1k | where orig_hh == 1.2.3.4', '-d', t.db]);
     expect(piped.status).toBe(1);
-    expect(piped.stderr).toContain("error: unknown field 'orig_hh' at 1:25");
+    expect(piped.stderr).toContain("error: unknown field 'orig_hh'\n --> query:1:25");
     expect(piped.stderr).toContain("did you mean 'id.orig_h'?");
   });
 
@@ -80,7 +80,7 @@ describe('query language through the CLI', () => {
   it('reports a malformed record literal where it is', () => {
     const r = vast(['count', 'id == <192.168.1.102, _', '-d', t.db]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("error: expected ',' or '>' in the record at 1:24");
+    expect(r.stderr).toContain("error: expected ',' or '>' in the record\n --> query:1:24");
   });
 
   it('--explain still prints the plan of a query with a pipeline', () => {

@@ -316,7 +316,9 @@ describe('the audit log', () => {
       expect.objectContaining({
         token_id: id,
         tenant: 'acme',
-        target: 'proto == "udp" | summarize n=count()',
+        // `vast count` through a node is the count route: the query as the user wrote it.
+        target: 'proto == "udp"',
+        details: JSON.stringify({ route: 'count' }),
       }),
     ]);
     expect(of('auth.failure')).toEqual([

@@ -261,7 +261,7 @@ describe('a node running format sources', () => {
     const id = r.stdout.trim();
     const recorded = JSON.parse(readFileSync(join(t.db, 'sources.json'), 'utf8'));
     expect(recorded).toEqual([
-      { id, tenant: 'default', source: 'zeek', args: ['--listen', `127.0.0.1:${port}`] },
+      { id, tenant: 'default', source: 'zeek', args: ['--listen', `127.0.0.1:${port}`], taken: 0 },
     ]);
     const before = count();
     expect(await node.stop()).toBe(0);
@@ -278,6 +278,33 @@ describe('a node running format sources', () => {
     // Killed: gone from the record, so the next start does not bring it back.
     expect(vast(['kill', id], { env: env() }).status).toBe(0);
     expect(JSON.parse(readFileSync(join(t.db, 'sources.json'), 'utf8'))).toEqual([]);
+  });
+  it('resumes a followed file where it was: nothing stored twice, appended events arrive', async () => {
+    const followed = join(t.dir, 'followed.log');
+    const lines = readFileSync(conn, 'utf8').split('\n');
+    const header = lines.filter((l) => l.startsWith('#') && !l.startsWith('#close'));
+    const rows = lines.filter((l) => l !== '' && !l.startsWith('#'));
+    const half = Math.floor(rows.length / 2);
+    writeFileSync(followed, `${[...header, ...rows.slice(0, half)].join('\n')}\n`);
+    const before = count();
+    const r = spawn(['file', '-r', followed, '--format', 'zeek', '--poll', '50']);
+    expect(r.status, r.stderr).toBe(0);
+    const id = r.stdout.trim();
+    await waitFor('the first half', () => (count() === before + half ? true : undefined));
+    expect(await node.stop()).toBe(0);
+    const recorded = JSON.parse(readFileSync(join(t.db, 'sources.json'), 'utf8')) as {
+      id: string;
+      taken: number;
+    }[];
+    expect(recorded.find((p) => p.id === id)?.taken).toBe(half);
+    node = await startNode(t.db, ['--config', cfg], Number(node.endpoint.split(':')[1]));
+    expect(node.stderr()).toContain('source resumed');
+    // The resumed source reads the file from its start again and skips what the node has.
+    await sleep(1000);
+    expect(count()).toBe(before + half);
+    writeFileSync(followed, `${rows.slice(half).join('\n')}\n`, { flag: 'a' });
+    await waitFor('the appended half', () => (count() === before + rows.length ? true : undefined));
+    expect(vast(['kill', id], { env: env() }).status).toBe(0);
   });
 });
 

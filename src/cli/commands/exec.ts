@@ -14,7 +14,7 @@ import { schemaRegistry } from '../../schemas/load.js';
 import { dbDir } from '../flags/db.js';
 import { addInputFlags, formatExtras, type InputFlags, inputFormat } from '../flags/input.js';
 import { addOutputFlags, type OutputFlags, writerOptions } from '../flags/output.js';
-import { openSink } from '../output.js';
+import { writeEvents } from '../output.js';
 
 interface ExecFlags extends InputFlags, OutputFlags {
   format?: string;
@@ -53,13 +53,6 @@ export function registerExec(program: Command): void {
         if (s) yield s;
       }
     }
-    const sink = openSink(flags.write);
-    for await (const chunk of writer.write!(runPipeline(q.pipeline, filtered()), {
-      options: writerOptions(flags),
-    })) {
-      await sink.write(chunk);
-      if (sink.closed) break;
-    }
-    await sink.close();
+    await writeEvents(runPipeline(q.pipeline, filtered()), writer, flags.write, writerOptions(flags));
   });
 }

@@ -1,12 +1,12 @@
 /** `vast explore [-A/-B/-C DURATION] [--by FIELD] EXPR`: the events around the matches (see query/explore.ts). */
 import type { Command } from 'commander';
 import { UsageError } from '../../diagnostics.js';
+import { findFormat } from '../../formats/index.js';
 import { EXPLORE_DEFAULTS, explore } from '../../query/explore.js';
 import { parseDuration } from '../../types/duration.js';
-import { addDbFlag } from '../flags/db.js';
-import { addEndpointFlags } from '../flags/endpoint.js';
+import { backendOf } from '../flags/endpoint.js';
 import { positiveInt } from '../flags/input.js';
-import { querySource, writeBatches } from '../query-source.js';
+import { writeEvents } from '../output.js';
 
 interface ExploreFlags {
   after?: bigint;
@@ -57,19 +57,20 @@ export function registerExplore(program: Command): void {
     )
     .option('-f, --format <name>', 'output format', 'json')
     .option('-w, --write <file>', 'write to a file instead of standard output');
-  addEndpointFlags(addDbFlag(cmd)).action(async (expr: string, flags: ExploreFlags) => {
+  cmd.action(async (expr: string, flags: ExploreFlags) => {
     const before = flags.before ?? flags.context;
     const after = flags.after ?? flags.context;
     if (before === undefined && after === undefined && !flags.by)
       throw new UsageError('explore needs --after, --before, --context or --by');
-    const source = await querySource(cmd);
-    const batches = explore(source.run, expr, await source.schemas(), {
+    const format = findFormat(flags.format, 'write');
+    const backend = await backendOf(cmd);
+    const batches = explore((q, o) => backend.query(q, o), expr, await backend.schemas(), {
       before,
       after,
       by: flags.by,
       maxEvents: flags.maxEvents,
       maxEventsQuery: flags.maxEventsQuery,
     });
-    await writeBatches(batches, flags.format, flags.write);
+    await writeEvents(batches, format, flags.write);
   });
 }

@@ -3,7 +3,7 @@ import { findFormat, formatNames } from '../../formats/index.js';
 import { backendOf } from '../flags/endpoint.js';
 import { positiveInt } from '../flags/input.js';
 import { addOutputFlags, type OutputFlags, writerOptions } from '../flags/output.js';
-import { openSink } from '../output.js';
+import { writeEvents } from '../output.js';
 import { queryText } from '../query-text.js';
 
 interface ExportFlags extends OutputFlags {
@@ -43,17 +43,12 @@ export function registerExport(program: Command): void {
       unified: flags.unified,
       signal: abort.signal,
     });
-    const sink = openSink(flags.write);
     // A live query ends on Ctrl-C: what was printed stays, and the exit is clean.
     process.once('SIGINT', () => {
       abort.abort();
       process.stdout.write('', () => process.exit(0));
     });
-    for await (const chunk of format.write!(batches, { options: writerOptions(flags) })) {
-      await sink.write(chunk);
-      if (sink.closed) break;
-    }
-    await sink.close();
+    await writeEvents(batches, format, flags.write, writerOptions(flags));
     if (flags.explain) process.stderr.write(`${await backend.explain(query)}\n`);
   });
 }

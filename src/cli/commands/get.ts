@@ -2,9 +2,9 @@ import type { Command } from 'commander';
 import { findFormat } from '../../formats/index.js';
 import { parseIds } from '../../query/get.js';
 import { backendOf } from '../flags/endpoint.js';
-import { openSink } from '../output.js';
+import { writeEvents } from '../output.js';
 
-/** `vast get ID...`: events by id (their position in import order), as VAST's `get`. */
+/** `vast get ID...`: events by id (their position in stored order, as `export` prints them), as VAST's `get`. */
 export function registerGet(program: Command): void {
   const cmd = program
     .command('get')
@@ -15,11 +15,6 @@ export function registerGet(program: Command): void {
     const format = findFormat(flags.format, 'write');
     const ids = parseIds(texts);
     const backend = await backendOf(cmd);
-    const sink = openSink(undefined);
-    for await (const chunk of format.write!(backend.get(ids), { options: {} })) {
-      await sink.write(chunk);
-      if (sink.closed) break;
-    }
-    await sink.close();
+    await writeEvents(backend.get(ids), format, undefined);
   });
 }

@@ -1,9 +1,9 @@
 /** `vast pivot [--format F] TYPE EXPR`: events of schema TYPE related to the matches (see query/pivot.ts). */
 import type { Command } from 'commander';
+import { findFormat } from '../../formats/index.js';
 import { pivot } from '../../query/pivot.js';
-import { addDbFlag } from '../flags/db.js';
-import { addEndpointFlags } from '../flags/endpoint.js';
-import { querySource, writeBatches } from '../query-source.js';
+import { backendOf } from '../flags/endpoint.js';
+import { writeEvents } from '../output.js';
 
 export function registerPivot(program: Command): void {
   const cmd = program
@@ -15,10 +15,13 @@ export function registerPivot(program: Command): void {
     .argument('<expr>', 'expression selecting the events to pivot from')
     .option('-f, --format <name>', 'output format', 'json')
     .option('-w, --write <file>', 'write to a file instead of standard output');
-  addEndpointFlags(addDbFlag(cmd)).action(
-    async (type: string, expr: string, flags: { format: string; write?: string }) => {
-      const source = await querySource(cmd);
-      await writeBatches(pivot(source.run, type, expr), flags.format, flags.write);
-    },
-  );
+  cmd.action(async (type: string, expr: string, flags: { format: string; write?: string }) => {
+    const format = findFormat(flags.format, 'write');
+    const backend = await backendOf(cmd);
+    await writeEvents(
+      pivot((q, o) => backend.query(q, o), type, expr),
+      format,
+      flags.write,
+    );
+  });
 }

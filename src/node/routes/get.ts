@@ -16,7 +16,7 @@ export const getEvents = defineRoute({
   method: 'GET',
   path: '/api/v0/get',
   role: 'read',
-  summary: 'events by id (their position in import order), as NDJSON (default) or Arrow (?format=arrow)',
+  summary: 'events by id (their position in stored order), as NDJSON (default) or Arrow (?format=arrow)',
   query: z.object({
     ids: text.meta({ description: 'comma-separated event ids, e.g. 0,42,1234' }),
     format: text.meta({ description: 'json (NDJSON, the default) or arrow' }),
