@@ -4,14 +4,14 @@ import type { Writable } from 'node:stream';
 import type { RecordBatch } from 'apache-arrow';
 import type { FormatDef, WriterContext } from '../formats/format.js';
 
-export interface Sink {
+interface Sink {
   write(chunk: Uint8Array | string): Promise<void>;
   close(): Promise<void>;
   /** True once the reader went away (EPIPE); producers should stop. */
   readonly closed: boolean;
 }
 
-export function openSink(path: string | undefined): Sink {
+function openSink(path: string | undefined): Sink {
   const stream: Writable = path && path !== '-' ? createWriteStream(path) : process.stdout;
   let closed = false;
   let failure: Error | undefined;
