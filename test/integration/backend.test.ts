@@ -5,11 +5,11 @@
  * over the raw file, not from vast.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATA } from '../helpers/datasets.js';
-import { type Run, tempDb, VAST_BIN, vast, vastAsync } from './cli.js';
+import { type Run, tempDb, vast, vastAsync } from './cli.js';
 import { type RunningNode, startNode } from './node-helpers.js';
 
 const CONN = join(TEST_DATA, 'zeek', 'conn.log');
@@ -25,21 +25,11 @@ const t = tempDb();
 let node: RunningNode;
 const local = join(t.dir, 'local');
 
-/** `vast ARGS < FILE`, the query in a file on stdin as a shell gives it (not a socket, as spawn's pipes are). */
+/** `vast ARGS < FILE`, the query in a file on stdin as a shell gives it. */
 function vastWithStdinFile(args: string[], text: string, env: Record<string, string>): Run {
   const file = join(t.dir, 'query.txt');
   writeFileSync(file, text);
-  const fd = openSync(file, 'r');
-  try {
-    const r = spawnSync(process.execPath, [VAST_BIN, ...args], {
-      stdio: [fd, 'pipe', 'pipe'],
-      env: { ...process.env, VAST_ENDPOINT: '127.0.0.1:1', ...env },
-      encoding: 'utf8',
-    });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-  } finally {
-    closeSync(fd);
-  }
+  return vast(args, { stdinFile: file, env });
 }
 
 /** `vast ARGS` against the node (`-e` before the command, as in VAST) or the local database (`-d`). */

@@ -1,11 +1,11 @@
 /** Running the built `vast` command as a real process, for integration tests. */
 import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/datasets.js';
 
-export const VAST_BIN = join(ROOT, 'bin', 'vast.js');
+const VAST_BIN = join(ROOT, 'bin', 'vast.js');
 
 export interface Run {
   status: number | null;
@@ -19,18 +19,35 @@ export interface Run {
  */
 const NO_NODE = { VAST_ENDPOINT: '127.0.0.1:1' };
 
-/** Runs `vast ARGS` to completion; `input` is fed to stdin. */
+/**
+ * Standard input from a file, as a shell's `< FILE` gives it: spawn's pipes are sockets, from
+ * which vast reads no query (see cli/query-text.ts). The descriptor is closed once `f` has
+ * handed it to the child.
+ */
+function withStdinFile<T>(path: string | undefined, f: (fd: number | undefined) => T): T {
+  const fd = path === undefined ? undefined : openSync(path, 'r');
+  try {
+    return f(fd);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Runs `vast ARGS` to completion; `input` is fed to stdin, or `stdinFile` is stdin. */
 export function vast(
   args: string[],
-  opts: { input?: string | Buffer; cwd?: string; env?: Record<string, string> } = {},
+  opts: { input?: string | Buffer; cwd?: string; env?: Record<string, string>; stdinFile?: string } = {},
 ): Run {
-  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [VAST_BIN, ...args], {
-    input: opts.input,
-    cwd: opts.cwd,
-    env: { ...process.env, ...NO_NODE, ...opts.env },
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-  });
+  const r: SpawnSyncReturns<string> = withStdinFile(opts.stdinFile, (fd) =>
+    spawnSync(process.execPath, [VAST_BIN, ...args], {
+      stdio: [fd ?? 'pipe', 'pipe', 'pipe'],
+      input: opts.input,
+      cwd: opts.cwd,
+      env: { ...process.env, ...NO_NODE, ...opts.env },
+      encoding: 'utf8',
+      maxBuffer: 1 << 30,
+    }),
+  );
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -41,9 +58,16 @@ export function vast(
  */
 export function vastAsync(
   args: string[],
-  opts: { input?: string | Buffer; env?: Record<string, string> } = {},
+  opts: { input?: string | Buffer; env?: Record<string, string>; stdinFile?: string } = {},
 ): Promise<Run> {
-  const p = vastProcess(args, opts.env);
+  const p = withStdinFile(opts.stdinFile, (fd) =>
+    fd === undefined
+      ? vastProcess(args, opts.env)
+      : spawn(process.execPath, [VAST_BIN, ...args], {
+          stdio: [fd, 'pipe', 'pipe'],
+          env: { ...process.env, ...NO_NODE, ...opts.env },
+        }),
+  );
   let stdout = '';
   let stderr = '';
   p.stdout!.on('data', (d: Buffer) => {
@@ -52,7 +76,7 @@ export function vastAsync(
   p.stderr!.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
-  p.stdin!.end(opts.input ?? '');
+  p.stdin?.end(opts.input ?? '');
   return new Promise((resolve) => p.once('close', (status) => resolve({ status, stdout, stderr })));
 }
 

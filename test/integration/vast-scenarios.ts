@@ -10,7 +10,7 @@
  * scenario: Conn log counting          # the suite's test name
  * steps:
  *   - vast: [import, zeek]             # arguments after `vast`
- *     input: zeek/conn.log             # fed to stdin (a path under test/data/)
+ *     input: zeek/conn.log             # stdin (a path under test/data/), a file as `< FILE` gives it
  *   - vast: [count, ':ip == 192.168.1.104']
  *     stdout: '51'                     # whole standard output, trimmed
  *     oracle: awk ... | wc -l          # how the answer was computed (run in test/data/ and re-checked;
@@ -22,6 +22,7 @@
  *     fails: 'error:'                  # non-zero exit, and this text on standard error
  *   - vast: [import, -b, zeek]
  *     needs: import-blocking           # a feature not built yet: skipped visibly
+ *     modes: [node]                    # a step for one mode only (default: both)
  * needs: cli-global-options            # the same for the whole scenario
  * modes: [embedded]                    # default: both
  * ```
@@ -49,6 +50,8 @@ interface Step {
   values?: unknown[];
   fails?: string;
   needs?: string;
+  /** The modes the step runs in (default: both). */
+  modes?: Mode[];
 }
 
 interface Scenario {
@@ -132,6 +135,7 @@ export function describeScenarios(mode: Mode): void {
       let blocked: string | undefined;
       for (const step of s.steps) {
         const name = `vast ${step.vast.join(' ')}`;
+        if (step.modes && !step.modes.includes(mode)) continue;
         if (blocked || !isEnabled(step.needs)) {
           it.skip(`[needs ${step.needs ?? `${blocked} (an earlier import)`}] ${name}`, () => {});
           if (step.input && !blocked) blocked = step.needs;
@@ -139,8 +143,8 @@ export function describeScenarios(mode: Mode): void {
         }
         it(name, async () => {
           checkOracle(step);
-          const input = step.input ? readFileSync(join(TEST_DATA, step.input)) : undefined;
-          check(step, await vastAsync(args(step), { input, env }));
+          const stdinFile = step.input ? join(TEST_DATA, step.input) : undefined;
+          check(step, await vastAsync(args(step), { stdinFile, env }));
         });
       }
     });
