@@ -27,7 +27,7 @@ import type { VastType } from '../types/type.js';
 const EXTENSION_METADATA_KEY = 'ARROW:extension:metadata';
 
 /** VAST 2's extension type names, by vast type. */
-export const VAST2_EXTENSIONS = {
+const VAST2_EXTENSIONS = {
   ip: 'vast.address',
   subnet: 'vast.subnet',
   enum: 'vast.enumeration',

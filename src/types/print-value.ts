@@ -276,7 +276,7 @@ function jsonDouble(v: number): string {
  * quotes, `"` escaped with a backslash, every byte outside printable ASCII
  * (controls, and each byte of a multi-byte UTF-8 character) as `\xHH`.
  */
-export function asciiString(s: string): string {
+function asciiString(s: string): string {
   if (PLAIN_ASCII.test(s)) return `"${s}"`;
   let out = '"';
   for (const byte of Buffer.from(s, 'utf8')) {

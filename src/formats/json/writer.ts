@@ -17,7 +17,7 @@ import type { Writer, WriterContext } from '../format.js';
 const on = (v: string | boolean | undefined) => v === true || v === 'true';
 
 /** The print options the writer's options ask for. */
-export function jsonPrintOptions(options: WriterContext['options']): PrintOptions {
+function jsonPrintOptions(options: WriterContext['options']): PrintOptions {
   return {
     flatten: !on(options.nested),
     omitNulls: on(options['omit-nulls']),
