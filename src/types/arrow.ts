@@ -10,7 +10,7 @@ import { basic, type RecordType, record, type Schema, unreachable, type VastType
 export const EXTENSION_KEY = 'ARROW:extension:name';
 export const ALIAS_KEY = 'vast.alias';
 /** The names an alias type aliases in turn, comma-separated, innermost last (`VastType.aliasOf`). */
-export const ALIAS_OF_KEY = 'vast.alias_of';
+const ALIAS_OF_KEY = 'vast.alias_of';
 export const SCHEMA_NAME_KEY = 'vast.schema';
 export const SCHEMA_TIMESTAMP_KEY = 'vast.timestamp';
 
