@@ -353,12 +353,8 @@ class SchemaCompiler {
       case 'int64':
       case 'uint64':
       case 'double':
-        return combine('or', [
-          typed('uint64', '=='),
-          typed('int64', '=='),
-          typed('double', '=='),
-          typed('port', '=='),
-        ]);
+        // `:uint64` finds ports too (resolve.ts), so each port column is tested once.
+        return combine('or', [typed('uint64', '=='), typed('int64', '=='), typed('double', '==')]);
       case 'port':
         return typed('port', '==');
       case 'time':
