@@ -389,12 +389,8 @@ class SchemaCompiler {
       case 'int64':
       case 'uint64':
       case 'double':
-        return combine('or', [
-          typed('uint64', '=='),
-          typed('int64', '=='),
-          typed('double', '=='),
-          typed('port', '=='),
-        ]);
+        // `:uint64` finds ports too (resolve.ts), so each port column is tested once.
+        return combine('or', [typed('uint64', '=='), typed('int64', '=='), typed('double', '==')]);
       case 'port':
         return typed('port', '==');
       case 'time':
@@ -523,7 +519,7 @@ class SchemaCompiler {
   ): Program {
     if (x.kind !== 'field') return c(false);
     const parts: Program[] = [];
-    for (const path of resolvePaths(this.schema.type, x.name)) {
+    for (const path of resolvePaths(this.schema, x.name)) {
       report.resolved = true;
       const under = this.all.filter((l) => l.path.startsWith(`${path}.`)).map((l) => l.path);
       if (under.length === 0) {

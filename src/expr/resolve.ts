@@ -103,8 +103,11 @@ export function resolveType(
   }
 }
 
-/** Record-or-leaf paths matched by `name` (for select/drop/rename of whole records). */
-export function resolvePaths(type: RecordType, name: string): string[] {
+/**
+ * Record-or-leaf paths of `schema` matched by `name` (for select/drop/rename
+ * of whole records), with the same qualified-name rule as `resolveFields`.
+ */
+export function resolvePaths(schema: Schema, name: string): string[] {
   const paths: string[] = [];
   const walk = (t: RecordType, prefix: string) => {
     for (const f of t.fields) {
@@ -113,9 +116,10 @@ export function resolvePaths(type: RecordType, name: string): string[] {
       if (f.type.kind === 'record') walk(f.type, p);
     }
   };
-  walk(type, '');
+  walk(schema.type, '');
   const exact = paths.filter((p) => p === name);
-  return exact.length > 0 ? exact : paths.filter((p) => matchesFieldName(p, name));
+  if (exact.length > 0) return exact;
+  return paths.filter((p) => matchesFieldName(p, name) || matchesFieldName(`${schema.name}.${p}`, name));
 }
 
 /** The known field path closest to `name`, if any is close enough to suggest. */

@@ -5,6 +5,7 @@
  * the raw files.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import YAML from 'yaml';
@@ -81,6 +82,21 @@ describe('schema-level names embedded', () => {
     for (const f of [CONN, DNS]) expect(vast(['import', '-d', t.db, 'zeek', '-r', f]).status).toBe(0);
   });
   afterAll(() => t.cleanup());
+  it('a concept from <db>/schemas resolves in queries and shows in vast dump', () => {
+    mkdirSync(join(t.db, 'schemas'), { recursive: true });
+    writeFileSync(
+      join(t.db, 'schemas', 'site.yaml'),
+      'concepts:\n  site.server:\n    description: our servers\n    fields: [zeek.conn.id.resp_h, zeek.dns.id.resp_h]\n',
+    );
+    const r = vast(['count', '-d', t.db, 'site.server == 192.168.1.1']);
+    expect(r.stderr).toBe('');
+    expect(Number(r.stdout.trim())).toBe(awk([CONN, DNS], '$5 == "192.168.1.1"'));
+    const dump = JSON.parse(vast(['dump', '-d', t.db, 'concepts']).stdout);
+    expect(dump.concepts['site.server']).toEqual({
+      description: 'our servers',
+      fields: ['zeek.conn.id.resp_h', 'zeek.dns.id.resp_h'],
+    });
+  });
   // The compiler is the same both ways; two cases check the embedded registry carries aliases and concepts.
   it.each(queries.filter(([q]) => q.startsWith(':count') || q.startsWith('net.src.ip')))(
     'count %s',

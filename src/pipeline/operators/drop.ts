@@ -6,15 +6,15 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import { resolvePaths } from '../../expr/resolve.js';
-import type { RecordType } from '../../types/type.js';
+import type { RecordType, Schema } from '../../types/type.js';
 import { commaList, fieldName } from '../args.js';
 import { layoutKey, normalize, schemaOf } from '../batch-ops.js';
 import { Layout, type LayoutNode } from '../layout.js';
 import type { Operator, OperatorDef } from '../operator.js';
 
 /** The layout without `names`; 'unchanged' if none matches, undefined if nothing is left. */
-function dropNodes(type: RecordType, names: readonly string[]): LayoutNode[] | 'unchanged' | undefined {
-  const dropped = new Set(names.flatMap((n) => resolvePaths(type, n)));
+function dropNodes(schema: Schema, names: readonly string[]): LayoutNode[] | 'unchanged' | undefined {
+  const dropped = new Set(names.flatMap((n) => resolvePaths(schema, n)));
   if (dropped.size === 0) return 'unchanged';
   const below = (path: string) => [...dropped].some((d) => d.startsWith(`${path}.`));
   const walk = (t: RecordType, prefix: string, source: number[]): LayoutNode[] => {
@@ -30,7 +30,7 @@ function dropNodes(type: RecordType, names: readonly string[]): LayoutNode[] | '
     });
     return out;
   };
-  const nodes = walk(type, '', []);
+  const nodes = walk(schema.type, '', []);
   return nodes.length === 0 ? undefined : nodes;
 }
 
@@ -44,7 +44,7 @@ function dropWith(fields: readonly string[]): Operator {
         const key = layoutKey(raw);
         let layout = layouts.get(key);
         if (layout === undefined) {
-          const nodes = dropNodes(schemaOf(raw).type, fields);
+          const nodes = dropNodes(schemaOf(raw), fields);
           layout = nodes === 'unchanged' ? nodes : nodes ? new Layout(raw.schema, nodes) : null;
           layouts.set(key, layout);
         }

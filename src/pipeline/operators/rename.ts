@@ -7,7 +7,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import { resolvePaths } from '../../expr/resolve.js';
-import type { RecordType } from '../../types/type.js';
+import type { RecordType, Schema } from '../../types/type.js';
 import { assignment, commaList, fail, fieldName, sourceOf } from '../args.js';
 import { layoutKey, normalize, schemaOf } from '../batch-ops.js';
 import { identityNodes, Layout, type LayoutNode } from '../layout.js';
@@ -23,9 +23,9 @@ interface Renaming {
   readonly text: string;
 }
 
-function renameNodes(type: RecordType, renamings: readonly Renaming[]): LayoutNode[] | undefined {
+function renameNodes(schema: Schema, renamings: readonly Renaming[]): LayoutNode[] | undefined {
   const to = new Map<string, string>();
-  for (const r of renamings) if (!r.schema) for (const p of resolvePaths(type, r.from)) to.set(p, r.to);
+  for (const r of renamings) if (!r.schema) for (const p of resolvePaths(schema, r.from)) to.set(p, r.to);
   if (to.size === 0) return undefined;
   const below = (path: string) => [...to.keys()].some((p) => p.startsWith(`${path}.`));
   const walk = (t: RecordType, prefix: string, source: number[]): LayoutNode[] => {
@@ -48,7 +48,7 @@ function renameNodes(type: RecordType, renamings: readonly Renaming[]): LayoutNo
     }
     return nodes;
   };
-  return walk(type, '', []);
+  return walk(schema.type, '', []);
 }
 
 function renameWith(renamings: readonly Renaming[]): Operator {
@@ -63,7 +63,7 @@ function renameWith(renamings: readonly Renaming[]): Operator {
         if (layout === undefined) {
           const schema = schemaOf(raw);
           const newName = renamings.find((r) => r.schema && r.from === schema.name)?.to;
-          const nodes = renameNodes(schema.type, renamings);
+          const nodes = renameNodes(schema, renamings);
           layout =
             nodes || newName !== undefined
               ? new Layout(raw.schema, nodes ?? identityNodes(schema.type), newName)

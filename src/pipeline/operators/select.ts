@@ -10,7 +10,7 @@
  */
 import type { RecordBatch } from 'apache-arrow';
 import { resolvePaths } from '../../expr/resolve.js';
-import type { RecordType } from '../../types/type.js';
+import type { Schema } from '../../types/type.js';
 import { commaList, fieldName } from '../args.js';
 import { indexPath, layoutKey, normalize, schemaOf } from '../batch-ops.js';
 import { Layout, type LayoutNode } from '../layout.js';
@@ -24,11 +24,11 @@ interface Trie {
 }
 
 /** The layout keeping `names` of `type`; undefined when none of them exists. */
-function selectNodes(type: RecordType, names: readonly string[]): LayoutNode[] | undefined {
+function selectNodes(schema: Schema, names: readonly string[]): LayoutNode[] | undefined {
   const root: Trie[] = [];
   for (const name of names) {
-    for (const path of resolvePaths(type, name)) {
-      const idx = indexPath(type, path)!;
+    for (const path of resolvePaths(schema, name)) {
+      const idx = indexPath(schema.type, path)!;
       const segs = path.split('.');
       let level = root;
       for (let d = 0; d < idx.length; d++) {
@@ -63,7 +63,7 @@ function selectWith(fields: readonly string[]): Operator {
         const key = layoutKey(raw);
         let layout = layouts.get(key);
         if (layout === undefined) {
-          const nodes = selectNodes(schemaOf(raw).type, fields);
+          const nodes = selectNodes(schemaOf(raw), fields);
           layout = nodes ? new Layout(raw.schema, nodes) : null;
           layouts.set(key, layout);
         }

@@ -25,7 +25,7 @@ export interface SortKey {
 /** The column of `field` in `batch` (first match of the suffix rule), ready for comparisons. */
 function sortColumn(batch: A.RecordBatch, field: string): OrderColumn | undefined {
   const schema = schemaOf(batch);
-  const [path] = resolvePaths(schema.type, field);
+  const [path] = resolvePaths(schema, field);
   if (path === undefined) return undefined;
   return orderColumn(dataAt(batch, indexPath(schema.type, path)!), fieldAt(schema.type, path)!);
 }

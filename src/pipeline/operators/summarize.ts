@@ -86,8 +86,9 @@ const NULL_KEY = 'N';
 const INT64_MAX = 2n ** 63n - 1n;
 
 function locate(batch: A.RecordBatch, field: string): Located | undefined {
-  const type = schemaOf(batch).type;
-  const [path] = resolvePaths(type, field);
+  const schema = schemaOf(batch);
+  const type = schema.type;
+  const [path] = resolvePaths(schema, field);
   return path === undefined ? undefined : { path: indexPath(type, path)!, type: fieldAt(type, path)! };
 }
 

@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import type * as A from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileQuery, evaluate } from '../../../src/expr/compile.js';
+import { compileQuery, evaluate, programText } from '../../../src/expr/compile.js';
 import { setIndices } from '../../../src/expr/kernels/bitmap.js';
 import { mustParseExpression } from '../../../src/expr/parser.js';
 import { resolveFields, resolveType } from '../../../src/expr/resolve.js';
@@ -106,6 +106,14 @@ describe('type extractors, as VAST 2 resolved them', () => {
     expect(expected).toBeGreaterThan(ports);
     expect(count(':count == 53')).toBe(expected);
     expect(count(':uint64 == 53')).toBe(expected);
+  });
+  it('a lone number tests each count and port column once (:uint64 covers ports)', () => {
+    const s = vastSchema(batches.find((b) => vastSchema(b.schema).name === 'zeek.dns')!.schema);
+    const q = compileQuery(mustParseExpression('53'), '53', [s], registry);
+    const text = programText(q.program(s));
+    expect(text.match(/id\.resp_p == 53/g)).toHaveLength(1);
+    expect(text).toContain('trans_id == 53');
+    expect(count('53')).toBe(count(':count == 53'));
   });
   it(':timestamp finds the event time of each schema (Zeek ts)', () => {
     const cut = '2009-11-18T16:00:00';

@@ -36,6 +36,13 @@ describe('drop', () => {
     ]);
   });
 
+  it('takes names qualified by the schema name, which touch only their schema', async () => {
+    expect(await runRows('drop zeek.conn.id, dns.proto, dns.ts, dns.query', [c, d])).toEqual([
+      { '#schema': 'zeek.conn', ts: 1577836800000000000n, proto: 'tcp', bytes: 5n, duration: null },
+      { '#schema': 'zeek.dns', id: { orig_h: '10.0.0.3', resp_h: '8.8.8.8' }, answers: [] },
+    ]);
+  });
+
   it('passes batches without the fields through unchanged and removes emptied records', async () => {
     const [out] = await run('drop bytes', [d]);
     expect(out).toBe(d);

@@ -30,6 +30,14 @@ describe('select', () => {
     ]);
   });
 
+  it('takes names qualified by the schema name, which pick their schema', async () => {
+    expect(await runRows('select conn.proto, zeek.dns.id.orig_h', [c, d])).toEqual([
+      { '#schema': 'zeek.conn', proto: 'tcp' },
+      { '#schema': 'zeek.conn', proto: null },
+      { '#schema': 'zeek.dns', id: { orig_h: '10.0.0.3' } },
+    ]);
+  });
+
   it('keeps whole records and gathers nested fields of one record at its first mention', async () => {
     const [out] = await run('select id.resp_h, ts, id.orig_h', [c]);
     expect(Object.keys((await runRows('select id.resp_h, ts, id.orig_h', [c]))[0])).toEqual([
