@@ -18,7 +18,7 @@
  *   models:
  *     net.connection: { definition: [net.src.ip, net.src.port, ...] }
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import YAML from 'yaml';
@@ -50,6 +50,11 @@ export class SchemaRegistry {
     } catch (e) {
       throw new Error(`${source}: invalid YAML: ${(e as Error).message}`);
     }
+    this.loadDocument(doc, source);
+  }
+
+  /** A parsed schema file (`source` names it in errors). */
+  private loadDocument(doc: unknown, source: string): void {
     if (doc === null || doc === undefined) return;
     if (Array.isArray(doc)) {
       // VAST 2's taxonomy files are lists of `- concept:` / `- model:` items.
@@ -82,21 +87,43 @@ export class SchemaRegistry {
   }
 
   loadDirectory(dir: string): void {
-    if (!existsSync(dir)) return;
-    for (const f of readdirSync(dir).sort()) {
-      if (f.endsWith('.yaml') || f.endsWith('.yml'))
-        this.loadYaml(readFileSync(join(dir, f), 'utf8'), join(dir, f));
+    for (const f of schemaFiles(dir)) this.loadYaml(readFileSync(join(dir, f), 'utf8'), join(dir, f));
+  }
+
+  /**
+   * The shipped schemas: from the build's bundle (scripts/bundle-schemas.mjs) while it is
+   * newer than every YAML file, else from the YAML (a checkout edited since its build, tests).
+   */
+  loadBuiltin(): void {
+    const files = schemaFiles(BUILTIN_SCHEMA_DIR);
+    const bundled = existsSync(BUNDLE) ? statSync(BUNDLE).mtimeMs : -1;
+    if (files.some((f) => statSync(join(BUILTIN_SCHEMA_DIR, f)).mtimeMs > bundled)) {
+      this.loadDirectory(BUILTIN_SCHEMA_DIR);
+      return;
     }
+    const bundle = JSON.parse(readFileSync(BUNDLE, 'utf8')) as { file: string; doc: unknown }[];
+    for (const { file, doc } of bundle) this.loadDocument(doc, join(BUILTIN_SCHEMA_DIR, file));
   }
 }
 
+/** The schema files of a directory, in the order they load. */
+function schemaFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
+    .sort();
+}
+
+const HERE = dirname(fileURLToPath(import.meta.url));
 /** The `schemas/` directory shipped with the package. */
-const BUILTIN_SCHEMA_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'schemas');
+const BUILTIN_SCHEMA_DIR = join(HERE, '..', '..', 'schemas');
+/** Its parsed form, written by the build next to the compiled code (`dist/bundled-schemas.json`). */
+const BUNDLE = join(HERE, '..', 'bundled-schemas.json');
 
 /** Loads the shipped schemas, then each extra directory in order (later ones override). */
 export function loadRegistry(extraDirs: readonly string[] = []): SchemaRegistry {
   const r = new SchemaRegistry();
-  r.loadDirectory(BUILTIN_SCHEMA_DIR);
+  r.loadBuiltin();
   for (const d of extraDirs) r.loadDirectory(d);
   return r;
 }
