@@ -3,11 +3,10 @@ import type { RecordBatch } from 'apache-arrow';
 import { eventsById } from '../query/get.js';
 import { isInternalSchema, splitStatus } from '../query/internal-schemas.js';
 import {
-  countQuery,
+  countOrEstimate,
   emptyStats,
   explain,
   type PreparedQuery,
-  plan,
   prepareQuery,
   QueryBudget,
   type QueryStats,
@@ -71,9 +70,7 @@ export class LocalBackend implements Backend {
   ): Promise<CountResult> {
     const { store, q } = await this.prepare(text);
     const stats = emptyStats();
-    let count = 0;
-    if (opts.estimate) for (const p of plan(store, q, stats)) count += p.events;
-    else count = await countQuery(store, q, stats);
+    const count = await countOrEstimate(store, q, stats, { estimate: opts.estimate });
     return { count, ...(opts.explain ? { explain: explain(store, q, stats) } : {}) };
   }
 

@@ -27,9 +27,9 @@ import type { SchemaRegistry } from '../schemas/registry.js';
 import type { PartitionEntry } from '../store/catalog.js';
 import { CorruptionError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
-import { vastSchema } from '../types/arrow.js';
+import { schemaName, vastSchema } from '../types/arrow.js';
 import type { Schema } from '../types/type.js';
-import { hideInternalSchemas } from './internal-schemas.js';
+import { hideInternalSchemas, isInternalSchema } from './internal-schemas.js';
 
 /** A parsed and compiled query, ready to run (possibly many times). */
 export interface PreparedQuery {
@@ -207,7 +207,7 @@ const sketchCacheOf = (store: Store) => new SketchCache((e) => store.sketchOf(e.
  * sidecar fails verification go to `broken` (or, without it, are skipped
  * with a warning in `stats`).
  */
-export function plan(
+function plan(
   store: Store,
   q: PreparedQuery,
   stats: QueryStats,
@@ -387,6 +387,24 @@ async function* scan(
     // Give consumers (a closed pipe, `head`) a chance to stop us between batches.
     await budget.checkpoint();
   }
+}
+
+/**
+ * `vast count`: the exact count, or with `estimate` an upper bound from the catalog alone
+ * (no partition is opened). Rows a node still buffers (`tail`) have no synopses yet, so an
+ * estimate counts all of them, except the node's own events, which no query sees unasked.
+ */
+export async function countOrEstimate(
+  store: Store,
+  q: PreparedQuery,
+  stats: QueryStats,
+  opts: { estimate?: boolean; tail?: readonly A.RecordBatch[]; budget?: QueryBudget } = {},
+): Promise<number> {
+  if (!opts.estimate) return countQuery(store, q, stats, opts.tail, opts.budget);
+  let n = 0;
+  for (const e of plan(store, q, stats)) n += e.events;
+  for (const b of opts.tail ?? []) if (!isInternalSchema(schemaName(b))) n += b.numRows;
+  return n;
 }
 
 /**

@@ -5,9 +5,7 @@
  * the run did), as `vast count` does embedded.
  */
 import { z } from 'zod';
-import { isInternalSchema } from '../../query/internal-schemas.js';
-import { countQuery, emptyStats, explain, plan, QueryBudget } from '../../query/run.js';
-import { schemaName } from '../../types/arrow.js';
+import { countOrEstimate, emptyStats, explain, QueryBudget } from '../../query/run.js';
 import { flag, merged } from '../http.js';
 import { prepareTenantQuery, queryHttpError } from '../tenant-query.js';
 import { QueryParams } from './query-params.js';
@@ -34,14 +32,14 @@ export const countEvents = defineRoute({
     audit(req, 'query', { target: q.text, details: { route: 'count' } });
     const { store, tail } = t.snapshot();
     const stats = emptyStats();
-    let n = 0;
+    let n: number;
     const ended = running.track(t.name);
     try {
-      if (p.estimate) {
-        for (const e of plan(store, q, stats)) n += e.events;
-        // Buffered rows have no synopses yet: all of them may match (the node's own events never do).
-        for (const b of tail) if (!isInternalSchema(schemaName(b))) n += b.numRows;
-      } else n = await countQuery(store, q, stats, tail, new QueryBudget(queryTimeoutMs));
+      n = await countOrEstimate(store, q, stats, {
+        estimate: p.estimate,
+        tail,
+        budget: new QueryBudget(queryTimeoutMs),
+      });
     } catch (e) {
       throw queryHttpError(e);
     } finally {
