@@ -15,6 +15,13 @@ export const SCHEMA_NAME_KEY = 'vast.schema';
 export const SCHEMA_TIMESTAMP_KEY = 'vast.timestamp';
 /** VAST 2's key for the name of a schema (schema metadata) or of an alias type (field metadata). */
 export const VAST_NAME_KEY = 'VAST:name:0';
+/**
+ * Field metadata of a `string` column that the store hands out
+ * dictionary-encoded (Arrow `Dictionary<Int32, Utf8>`, codes per row): kernels
+ * test each dictionary entry once and `summarize` groups by code. Its VAST type
+ * stays `string` (an enum is a dictionary without this key).
+ */
+export const DICTIONARY_STRING_KEY = 'vast.dictionary';
 
 const EXT = {
   ip: 'vast.ip',
@@ -91,13 +98,23 @@ export function vastType(field: A.Field): VastType {
   const ext = field.metadata.get(EXTENSION_KEY);
   const alias = field.metadata.get(ALIAS_KEY);
   const aliasOf = field.metadata.get(ALIAS_OF_KEY);
-  const t = vastTypeOf(field.type, ext);
+  const t = isDictionaryString(field) ? basic('string') : vastTypeOf(field.type, ext);
   if (alias) return aliasOf ? { ...t, alias, aliasOf: aliasOf.split(',') } : { ...t, alias };
   // VAST 2's Arrow (and `export arrow`, see `formats/arrow-vast.ts`): ports are counts named `port`.
   const vastName = field.metadata.get(VAST_NAME_KEY);
   if (vastName === 'port' && t.kind === 'uint64') return basic('port');
   return t;
 }
+
+/** A dictionary-encoded twin of a `string` field (see DICTIONARY_STRING_KEY). */
+export function dictionaryStringField(field: A.Field): A.Field {
+  const meta = new Map(field.metadata);
+  meta.set(DICTIONARY_STRING_KEY, 'true');
+  return new A.Field(field.name, new A.Dictionary(new A.Utf8(), new A.Int32()), field.nullable, meta);
+}
+
+/** Whether a field is a `string` column handed out dictionary-encoded. */
+export const isDictionaryString = (field: A.Field): boolean => field.metadata.has(DICTIONARY_STRING_KEY);
 
 function vastTypeOf(type: A.DataType, ext: string | undefined): VastType {
   switch (ext) {
