@@ -288,7 +288,7 @@ function pruneHint(leaf: Leaf, op: RelOp, lit: Literal): PruneHint | undefined {
     case 'ip': {
       if (lit.type === 'ip' && op === '==') {
         const hex = Buffer.from(lit.bytes).toString('hex');
-        return { ...base, bytes: lit.bytes, ipRange: [hex, hex] };
+        return { ...base, bytes: lit.bytes, ipRange: [hex, hex], subnet: { bytes: lit.bytes, length: 128 } };
       }
       if (lit.type === 'subnet' && op === 'in') {
         const last = Uint8Array.from(lit.bytes);
@@ -296,6 +296,7 @@ function pruneHint(leaf: Leaf, op: RelOp, lit: Literal): PruneHint | undefined {
         return {
           ...base,
           ipRange: [Buffer.from(lit.bytes).toString('hex'), Buffer.from(last).toString('hex')],
+          subnet: { bytes: lit.bytes, length: lit.length },
         };
       }
       return undefined;

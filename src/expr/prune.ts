@@ -5,6 +5,7 @@
  * must be scanned ('maybe'). Only 'never' lets the query skip the partition.
  */
 import type { PartitionEntry } from '../store/catalog.js';
+import { subnetMayMeet } from '../store/subnet-sketch.js';
 import { type FieldSynopsis, type Sketch, sketchMayContain } from '../store/synopsis.js';
 import type { Program } from './compile.js';
 
@@ -22,6 +23,8 @@ export interface PruneHint {
   enumValue?: string;
   /** For ip checks (`==` an address, `in` a subnet): the address range as 32 hex digits each. */
   ipRange?: [string, string];
+  /** For subnet-sketch checks (`==` an address, `in` a subnet): masked 16 bytes, prefix length on the 128-bit scale. */
+  subnet?: { bytes: Uint8Array; length: number };
 }
 
 /** The first 12 bytes of every v4-mapped address, in hex. */
@@ -84,6 +87,11 @@ function checkField(
     const v4 = lo.startsWith(V4_PREFIX) && hi.startsWith(V4_PREFIX);
     const meetsV4 = f.ip4 !== undefined && !(f.ip4[1] < lo || f.ip4[0] > hi);
     if (!meetsV4 && (v4 || !f.ip6)) return 'never';
+  }
+  // The prefix sketches prune where outliers (8.8.8.8 next to 10.2.x.y) make the range useless.
+  if (hint.subnet && (f.net4 || f.net6)) {
+    const { bytes, length } = hint.subnet;
+    if (!subnetMayMeet(sketches.get(entry).blob, f, bytes, length)) return 'never';
   }
   if (op === '==' && hint.bytes && f.bloom) {
     return sketchMayContain(sketches.get(entry).blob, f, hint.bytes) ? 'maybe' : 'never';

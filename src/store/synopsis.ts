@@ -3,7 +3,8 @@
  * it (DESIGN principle 3, "prune before you scan"). Per leaf field:
  * - numbers, times, durations, ports: min and max;
  * - strings and ips: a Bloom filter over the distinct values (kept in a sidecar
- *   file, loaded only by queries that need it);
+ *   file, loaded only by queries that need it); ips also the IPv4 range and
+ *   the prefix sketches of subnet-sketch.ts;
  * - enums: the exact set of values.
  * Built incrementally while a partition is written. Every record batch of
  * the partition gets the same kinds of synopses too (kept in the sidecar), so a
@@ -11,11 +12,12 @@
  */
 import { crc32 } from 'node:zlib';
 import type * as A from 'apache-arrow';
-import { compareIP, isV4Mapped } from '../types/ip.js';
+import { isV4Mapped } from '../types/ip.js';
 import { indexPath, type Leaf, leaves, type RecordType } from '../types/type.js';
-import { Bloom, HashSet32, hashBytes } from './bloom.js';
+import { Bloom, type BloomHash, bloomHash, HashSet32, HashUnion, hashIpWords, hashWords } from './bloom.js';
 import type { FileChecksums } from './checksum.js';
 import { CorruptionError } from './errors.js';
+import { type Net4Ref, type Net6Ref, PrefixAcc } from './subnet-sketch.js';
 
 /** What the catalog stores for one field; bigints travel as decimal strings. */
 export interface FieldSynopsis {
@@ -23,8 +25,8 @@ export interface FieldSynopsis {
   nulls: number;
   min?: string | number;
   max?: string | number;
-  /** Byte range of this field's Bloom filter in the partition's sketch file. */
-  bloom?: { offset: number; length: number; probes: number };
+  /** Byte range of this field's Bloom filter in the partition's sketch file, and the hash it holds. */
+  bloom?: { offset: number; length: number; probes: number; hash?: BloomHash };
   /** All distinct values (enums only). */
   values?: string[];
   /**
@@ -34,6 +36,10 @@ export interface FieldSynopsis {
    */
   ip4?: [string, string];
   ip6?: boolean;
+  /** ip fields: the IPv4 prefixes present, in the sketch file (absent in sidecars written before it). */
+  net4?: Net4Ref;
+  /** ip fields: a Bloom filter of the IPv6 /32 and /48 prefixes present, in the sketch file. */
+  net6?: Net6Ref;
 }
 
 /** Most enums have a handful of values; beyond this we stop listing them. */
@@ -57,9 +63,15 @@ function leafData(root: A.Data, indices: readonly number[]): A.Data {
  * arrow-js convention: value buffers of a sliced Data start at its first row
  * (index `r`); validity bitmaps do not (index `offset + r`).
  */
-function validAt(data: A.Data, j: number): boolean {
+function validity(data: A.Data): Uint8Array | undefined {
+  // Read once per batch: `nullCount` is a getter that may count bits.
   const bm = data.nullBitmap;
-  return data.nullCount === 0 || !bm || bm.length === 0 || (bm[j >> 3] & (1 << (j & 7))) !== 0;
+  return data.nullCount === 0 || !bm || bm.length === 0 ? undefined : bm;
+}
+
+/** Whether row `j` (offset included) is valid, given `validity(data)`. */
+function valid(bm: Uint8Array | undefined, j: number): boolean {
+  return bm === undefined || (bm[j >> 3] & (1 << (j & 7))) !== 0;
 }
 
 /** Min/max over 64-bit integers, comparing 32-bit word pairs (no BigInt per value). */
@@ -72,13 +84,14 @@ class Int64Acc implements Accumulator {
   private maxLo = 0;
   constructor(private readonly signed: boolean) {}
   add(data: A.Data, rows: number): void {
+    const bm = validity(data);
     const v = data.values as BigInt64Array;
     const u32 = new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
     const i32 = new Int32Array(v.buffer, v.byteOffset, v.length * 2);
     const hiOf = this.signed ? i32 : u32;
     for (let r = 0; r < rows; r++) {
       const j = data.offset + r;
-      if (!validAt(data, j)) {
+      if (!valid(bm, j)) {
         this.nulls++;
         continue;
       }
@@ -132,10 +145,11 @@ class NumberAcc implements Accumulator {
   private min = Number.POSITIVE_INFINITY;
   private max = Number.NEGATIVE_INFINITY;
   add(data: A.Data, rows: number): void {
+    const bm = validity(data);
     const v = data.values as Float64Array | Uint16Array;
     for (let r = 0; r < rows; r++) {
       const j = data.offset + r;
-      if (!validAt(data, j)) {
+      if (!valid(bm, j)) {
         this.nulls++;
         continue;
       }
@@ -156,80 +170,182 @@ class NumberAcc implements Accumulator {
 }
 
 /**
- * Distinct-value hashes of strings or ips, turned into a Bloom filter at the
- * end. For ips also the smallest and largest IPv4 address (as 32 hex digits):
- * the byte order makes a subnet a range, so `ip in 10.0.0.0/8` prunes by them.
+ * The distinct value hashes of a field: a batch's accumulator fills `set`;
+ * the partition's receives its batches' distinct hashes by `merge` (see
+ * HashUnion). Either way, `finish` makes the Bloom filter.
  */
-class HashAcc implements Accumulator {
+class Distinct {
+  readonly set = new HashSet32();
+  private readonly union = new HashUnion();
+  private values: Uint32Array | undefined;
+  /** This batch's distinct hashes (computed once). */
+  private distinct(): Uint32Array {
+    this.values ??= this.set.toArray();
+    return this.values;
+  }
+  merge(o: Distinct): void {
+    this.union.add(o.distinct());
+  }
+  get empty(): boolean {
+    return this.set.size === 0 && this.union.size === 0;
+  }
+  /** Appends the Bloom filter to the sidecar's blob, and says where it is. */
+  finish(blobs: Uint8Array[], offset: { value: number }): FieldSynopsis['bloom'] {
+    const bloom = this.union.size > 0 ? this.union.bloom() : Bloom.of(this.distinct());
+    blobs.push(bloom.bits);
+    const ref = { offset: offset.value, length: bloom.bits.length, probes: bloom.probes, hash: 'w' as const };
+    offset.value += bloom.bits.length;
+    return ref;
+  }
+}
+
+/** Distinct-value hashes of a string column (its UTF-8 bytes, never decoded), turned into a Bloom filter. */
+class StringAcc implements Accumulator {
   private nulls = 0;
-  private readonly set = new HashSet32();
-  private min: Uint8Array | undefined;
-  private max: Uint8Array | undefined;
-  constructor(private readonly kind: 'string' | 'ip') {}
+  private readonly hashes = new Distinct();
   add(data: A.Data, rows: number): void {
+    const bm = validity(data);
     const bytes = data.values as Uint8Array;
     const offsets = data.valueOffsets as Int32Array;
+    const set = this.hashes.set;
+    // Runs of one value are common (service, conn_state); one hash per run.
+    let prevStart = -1;
+    let prevEnd = -1;
     for (let r = 0; r < rows; r++) {
-      const j = data.offset + r;
-      if (!validAt(data, j)) {
+      if (!valid(bm, data.offset + r)) {
         this.nulls++;
         continue;
       }
-      if (this.kind === 'ip') {
-        this.set.add(hashBytes(bytes, r * 16, r * 16 + 16));
-        this.range(bytes, r * 16);
-      } else this.set.add(hashBytes(bytes, offsets[r], offsets[r + 1]));
+      const start = offsets[r];
+      const end = offsets[r + 1];
+      if (end - start === prevEnd - prevStart && sameBytes(bytes, start, prevStart, end - start)) continue;
+      prevStart = start;
+      prevEnd = end;
+      set.add(hashWords(bytes, start, end));
     }
   }
-  private ip6 = false;
-  private range(bytes: Uint8Array, off: number): void {
-    if (!isV4Mapped(bytes, off)) {
-      this.ip6 = true;
-      return;
-    }
-    if (!this.min || compareIP(bytes, off, this.min, 0) < 0) this.min = bytes.slice(off, off + 16);
-    if (!this.max || compareIP(bytes, off, this.max, 0) > 0) this.max = bytes.slice(off, off + 16);
-  }
-  merge(o: HashAcc): void {
+  merge(o: StringAcc): void {
     this.nulls += o.nulls;
-    o.set.forEach((h) => {
-      this.set.add(h);
-    });
-    if (o.min) this.range(o.min, 0);
-    if (o.max) this.range(o.max, 0);
-    this.ip6 ||= o.ip6;
+    this.hashes.merge(o.hashes);
   }
-  finish(sketches: Uint8Array[], offset: { value: number }): FieldSynopsis {
-    if (this.set.size === 0) return { nulls: this.nulls };
-    const bloom = Bloom.forCount(this.set.size);
-    this.set.forEach((h) => {
-      bloom.add(h);
-    });
-    sketches.push(bloom.bits);
-    const out: FieldSynopsis = {
-      nulls: this.nulls,
-      bloom: { offset: offset.value, length: bloom.bits.length, probes: bloom.probes },
-    };
-    if (this.kind === 'ip') {
-      if (this.min && this.max)
-        out.ip4 = [Buffer.from(this.min).toString('hex'), Buffer.from(this.max).toString('hex')];
-      out.ip6 = this.ip6;
-    }
-    offset.value += bloom.bits.length;
-    return out;
+  finish(blobs: Uint8Array[], offset: { value: number }): FieldSynopsis {
+    if (this.hashes.empty) return { nulls: this.nulls };
+    return { nulls: this.nulls, bloom: this.hashes.finish(blobs, offset) };
   }
 }
+
+function sameBytes(b: Uint8Array, i: number, j: number, n: number): boolean {
+  for (let k = 0; k < n; k++) if (b[i + k] !== b[j + k]) return false;
+  return true;
+}
+
+/** Whether this host is little-endian: ip columns are then hashed as aligned 32-bit words. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+/** Word 2 of a v4-mapped address (bytes 00 00 ff ff) read little-endian. */
+const V4_WORD2 = 0xffff0000;
+const V4_HEX_PREFIX = '00000000000000000000ffff';
+
+/**
+ * An ip column: a Bloom filter of the distinct addresses, the range of the
+ * IPv4 addresses (the byte order makes a subnet a range), whether any IPv6
+ * address occurs, and the prefix sketches that let `in SUBNET` prune even
+ * when outliers widen that range (subnet-sketch.ts).
+ */
+class IpAcc implements Accumulator {
+  private nulls = 0;
+  private readonly hashes = new Distinct();
+  private readonly prefixes = new PrefixAcc();
+  /** IPv4 range as unsigned numbers; min > max while there is none. */
+  private min4 = 0x100000000;
+  private max4 = -1;
+  private ip6 = false;
+  add(data: A.Data, rows: number): void {
+    const bm = validity(data);
+    const bytes = data.values as Uint8Array;
+    if (!LITTLE_ENDIAN || (bytes.byteOffset & 3) !== 0) {
+      this.addBytes(data, bytes, rows);
+      return;
+    }
+    const words = new Uint32Array(bytes.buffer, bytes.byteOffset, rows * 4);
+    const set = this.hashes.set;
+    const prefixes = this.prefixes;
+    let min4 = this.min4;
+    let max4 = this.max4;
+    for (let r = 0; r < rows; r++) {
+      if (!valid(bm, data.offset + r)) {
+        this.nulls++;
+        continue;
+      }
+      const w = r * 4;
+      set.add(hashIpWords(words, w));
+      if (words[w] === 0 && words[w + 1] === 0 && words[w + 2] === V4_WORD2) {
+        const x = words[w + 3];
+        // The address in network order: the word read little-endian, byte-swapped.
+        const a = ((x << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | (x >>> 24)) >>> 0;
+        if (a < min4) min4 = a;
+        if (a > max4) max4 = a;
+        prefixes.addV4(a);
+      } else {
+        this.ip6 = true;
+        prefixes.addV6(bytes, w * 4);
+      }
+    }
+    this.min4 = min4;
+    this.max4 = max4;
+  }
+  /** The same as `add` for unaligned buffers or big-endian hosts. */
+  private addBytes(data: A.Data, bytes: Uint8Array, rows: number): void {
+    const bm = validity(data);
+    for (let r = 0; r < rows; r++) {
+      if (!valid(bm, data.offset + r)) {
+        this.nulls++;
+        continue;
+      }
+      const o = r * 16;
+      this.hashes.set.add(hashWords(bytes, o, o + 16));
+      if (isV4Mapped(bytes, o)) {
+        const a =
+          ((bytes[o + 12] << 24) | (bytes[o + 13] << 16) | (bytes[o + 14] << 8) | bytes[o + 15]) >>> 0;
+        if (a < this.min4) this.min4 = a;
+        if (a > this.max4) this.max4 = a;
+        this.prefixes.addV4(a);
+      } else {
+        this.ip6 = true;
+        this.prefixes.addV6(bytes, o);
+      }
+    }
+  }
+  merge(o: IpAcc): void {
+    this.nulls += o.nulls;
+    this.hashes.merge(o.hashes);
+    this.prefixes.merge(o.prefixes);
+    if (o.min4 < this.min4) this.min4 = o.min4;
+    if (o.max4 > this.max4) this.max4 = o.max4;
+    this.ip6 ||= o.ip6;
+  }
+  finish(blobs: Uint8Array[], offset: { value: number }): FieldSynopsis {
+    if (this.hashes.empty) return { nulls: this.nulls };
+    const out: FieldSynopsis = { nulls: this.nulls, bloom: this.hashes.finish(blobs, offset) };
+    if (this.min4 <= this.max4) out.ip4 = [hex4(this.min4), hex4(this.max4)];
+    out.ip6 = this.ip6;
+    return { ...out, ...this.prefixes.finish(blobs, offset) };
+  }
+}
+
+/** An IPv4 address as 32 hex digits of its v4-mapped form. */
+const hex4 = (a: number) => V4_HEX_PREFIX + a.toString(16).padStart(8, '0');
 
 class EnumAcc implements Accumulator {
   private nulls = 0;
   private readonly values = new Set<string>();
   add(data: A.Data, rows: number): void {
+    const bm = validity(data);
     const keys = data.values as Int16Array;
     const dict = data.dictionary!;
     const seen = new Uint8Array(dict.length);
     for (let r = 0; r < rows; r++) {
       const j = data.offset + r;
-      if (!validAt(data, j)) this.nulls++;
+      if (!valid(bm, j)) this.nulls++;
       else seen[keys[r]] = 1;
     }
     for (let k = 0; k < seen.length; k++)
@@ -247,7 +363,8 @@ class EnumAcc implements Accumulator {
 class NullCountAcc implements Accumulator {
   private nulls = 0;
   add(data: A.Data, rows: number): void {
-    for (let r = 0; r < rows; r++) if (!validAt(data, data.offset + r)) this.nulls++;
+    const bm = validity(data);
+    for (let r = 0; r < rows; r++) if (!valid(bm, data.offset + r)) this.nulls++;
   }
   merge(o: NullCountAcc): void {
     this.nulls += o.nulls;
@@ -269,9 +386,9 @@ function accumulatorFor(leaf: Leaf): Accumulator {
     case 'port':
       return new NumberAcc();
     case 'string':
-      return new HashAcc('string');
+      return new StringAcc();
     case 'ip':
-      return new HashAcc('ip');
+      return new IpAcc();
     case 'enum':
       return new EnumAcc();
     default:
@@ -405,5 +522,5 @@ export class SynopsisBuilder {
 export function sketchMayContain(blob: Uint8Array, f: FieldSynopsis, value: Uint8Array): boolean {
   if (!f.bloom || blob.length < f.bloom.offset + f.bloom.length) return true;
   const bloom = new Bloom(blob.subarray(f.bloom.offset, f.bloom.offset + f.bloom.length), f.bloom.probes);
-  return bloom.mayContain(hashBytes(value, 0, value.length));
+  return bloom.mayContain(bloomHash(f.bloom.hash, value));
 }
