@@ -15,7 +15,7 @@
 export type BloomHash = 'w' | undefined;
 
 /** FNV-1a over bytes[start, end), the legacy Bloom hash. */
-function hashBytes(bytes: Uint8Array, start: number, end: number): number {
+export function hashBytes(bytes: Uint8Array, start: number, end: number): number {
   let h = 0x811c9dc5;
   for (let i = start; i < end; i++) {
     h ^= bytes[i];

@@ -44,6 +44,7 @@ import {
   readPartitionBatches,
   type WrittenPartition,
 } from './partition.js';
+import { SidecarCache, type SketchCacheStats, sketchCost } from './sketch-cache.js';
 import { decodeSketch, type Sketch, SynopsisBuilder } from './synopsis.js';
 
 export const DEFAULT_PARTITION_SIZE = 1_048_576;
@@ -89,6 +90,8 @@ export class Store {
   private entries: PartitionEntry[];
   /** Importers of this object holding the writer lock (catalog changes need no other lock then). */
   private writers = 0;
+  /** Decoded sidecars, across queries. */
+  private readonly sidecars = new SidecarCache();
 
   private constructor(
     readonly dir: string,
@@ -165,6 +168,8 @@ export class Store {
    * entry; throws a CorruptionError if it is missing, damaged or foreign.
    */
   sketch(e: Pick<PartitionEntry, 'id' | 'sketchBytes' | 'sketchCrc'>): Sketch {
+    const cached = this.sidecars.get(e);
+    if (cached) return cached;
     const path = this.sketchPath(e);
     let bytes: Buffer;
     try {
@@ -182,7 +187,14 @@ export class Store {
         );
       if (crc32(bytes) !== e.sketchCrc) throw new CorruptionError(path, 'sidecar checksum mismatch');
     }
-    return decodeSketch(bytes, path);
+    const sketch = decodeSketch(bytes, path);
+    this.sidecars.put(e, sketch, sketchCost(bytes.length, sketch));
+    return sketch;
+  }
+
+  /** How the cache of decoded sidecars is doing. */
+  sketchCacheStats(): SketchCacheStats {
+    return this.sidecars.stats();
   }
 
   /** The verified sidecar of a committed partition, by id (for queries' sketch caches). */
@@ -224,6 +236,7 @@ export class Store {
    * query calls this and goes on; returns the warning it logged. Idempotent.
    */
   async quarantine(e: PartitionEntry, err: CorruptionError): Promise<string> {
+    this.sidecars.drop(e.id);
     const what = `partition ${e.id} (${e.schema}, ${e.events} events)`;
     const message = `quarantined ${what}: ${relative(this.dir, err.file) || err.file}: ${err.reason}`;
     try {
@@ -371,6 +384,7 @@ export class Store {
       writeCatalog(this.catalogPath, this.entries);
       this.warn(`dropped ${missing.length} catalog entries whose partition files are gone`);
     }
+    this.sidecars.retain(this.entries);
     fsyncDir(join(this.dir, 'partitions'));
   }
 
@@ -473,6 +487,7 @@ export class Store {
     );
     writeCatalog(this.catalogPath, entries);
     this.entries = entries;
+    this.sidecars.retain(entries);
     return { partitions: entries.length, events: entries.reduce((n, e) => n + e.events, 0) };
   }
 
