@@ -87,6 +87,14 @@ function decodeDictionary(d: A.Data): A.Data<A.Utf8> {
   });
 }
 
+/**
+ * A column with dictionary strings decoded (at the top only; enums, with
+ * Int8/Int16 keys, stay); the column itself otherwise.
+ */
+export function plainColumn(d: A.Data): A.Data {
+  return isDictionaryData(d) && (d.type as A.Dictionary).indices.bitWidth === 32 ? decodeDictionary(d) : d;
+}
+
 /** Whether a field holds a dictionary string at any depth (records and lists included). */
 function hasDictionaryString(f: A.Field): boolean {
   return isDictionaryString(f) || f.type.children?.some(hasDictionaryString) === true;
