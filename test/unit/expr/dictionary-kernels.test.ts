@@ -6,12 +6,14 @@ import { setIndices } from '../../../src/expr/kernels/bitmap.js';
 import { literalForm } from '../../../src/expr/kernels/pattern-literal.js';
 import { mustParseExpression } from '../../../src/expr/parser.js';
 import { zeek } from '../../../src/formats/zeek/index.js';
+import { concat, filter } from '../../../src/pipeline/batch-ops.js';
 import { dictionaryStringField, vastSchema } from '../../../src/types/arrow.js';
 import { plainStrings } from '../../../src/types/dictionary-strings.js';
 import { valueAt } from '../../../src/types/values.js';
 import { TEST_DATA } from '../../helpers/datasets.js';
 import { dictionaryEncode } from '../../helpers/dictionary.js';
 import { readAll, registry } from '../../helpers/read.js';
+import { batch, rowsOf } from '../pipeline/helpers.js';
 
 /** The rows a query selects in a batch. */
 function selected(query: string, batch: A.RecordBatch): number[] {
@@ -169,5 +171,40 @@ describe('dictionary edge cases', () => {
     expect(p.getChildAt(0)?.toArray()).toEqual(['bc', 'a', null, 'bc']);
     const untouched = plainStrings(p);
     expect(untouched).toBe(p);
+  });
+});
+
+describe('dictionary strings through filter, concat and plainStrings', () => {
+  const rows = [
+    { r: { s: 'a', n: 1 }, t: 'x' },
+    { r: { s: null, n: 2 }, t: null },
+    { r: { s: 'b', n: 3 }, t: 'x' },
+    { r: { s: 'a', n: 4 }, t: 'y' },
+  ];
+  const b = batch('t', 'record{r: record{s: string, n: int64}, t: string}', rows);
+  const d = dictionaryEncode(b, true);
+  const values = (x: A.RecordBatch) => rowsOf(plainStrings(x));
+
+  it('plainStrings decodes strings nested in records, keeping metadata minus the marker', () => {
+    const p = plainStrings(d);
+    expect(rowsOf(p)).toEqual(rowsOf(b));
+    const inner = (p.schema.fields[0].type as A.Struct).children[0];
+    expect(A.DataType.isUtf8(inner.type)).toBe(true);
+    expect(inner.metadata.has('vast.dictionary')).toBe(false);
+    expect(plainStrings(d.slice(1, 3)).numRows).toBe(2);
+    expect(rowsOf(plainStrings(d.slice(1, 3)))).toEqual(rowsOf(b).slice(1, 3));
+  });
+
+  it('filter and concat keep Int32 codes, also across dictionaries', () => {
+    const sel = Uint8Array.of(0b1101);
+    const f = filter(d, sel)!;
+    expect((f.schema.fields[1].type as A.Dictionary).indices.bitWidth).toBe(32);
+    expect(values(f)).toEqual([0, 2, 3].map((i) => rowsOf(b)[i]));
+    const other = dictionaryEncode(
+      batch('t', 'record{r: record{s: string, n: int64}, t: string}', [rows[3], rows[0]]),
+    );
+    const c = concat([d, other]);
+    expect(values(c)).toEqual([...rowsOf(b), rowsOf(b)[3], rowsOf(b)[0]]);
+    expect(selected('t == "y"', c)).toEqual([3, 4]);
   });
 });
