@@ -3,14 +3,15 @@
  * the key allows: per key position, a value id per row (dictionary codes map
  * to ids once per dictionary entry; 64-bit, port and ip keys go through an
  * open-addressing table of typed arrays); several keys combine their value
- * ids in one more such table. Other keys (plain strings, records, lists)
+ * ids in one more such table; strings (plain, dictionary entries, enums)
+ * hash their bytes in an arena table. Other keys (bools, records, lists)
  * take the string keys of `keys.ts`. Ids are dense and handed out in row
  * order, so a batch's new groups are the ids at or above the previous size.
  */
 import type * as A from 'apache-arrow';
 import { dictionaryEntries, isDictionaryData } from '../types/dictionary-strings.js';
 import type { VastType } from '../types/type.js';
-import { keyEncoder, stringKey } from './keys.js';
+import { keyEncoder } from './keys.js';
 
 /** The key of a null (or missing) value, as `keys.ts` writes it. */
 const NULL_KEY = 'N';
@@ -61,6 +62,75 @@ class WordTable {
   }
 }
 
+/**
+ * Open addressing over byte strings (string keys, plain or dictionary
+ * entries alike, so both encodings give one value one id): the bytes of
+ * each key live in one growing arena.
+ */
+class BytesTable {
+  private arena = new Uint8Array(1 << 16);
+  private used = 0;
+  private starts = new Int32Array(1024);
+  private lengths = new Int32Array(1024);
+  private hashes = new Int32Array(1024);
+  private ids = new Int32Array(1024).fill(-1);
+  private mask = 1023;
+  private count = 0;
+
+  /** The id of the string `bytes[start, end)`; `next()` makes one for a new string. */
+  id(bytes: Uint8Array, start: number, end: number, next: () => number): number {
+    let h = 0x811c9dc5;
+    for (let k = start; k < end; k++) h = Math.imul(h ^ bytes[k], 0x01000193);
+    const len = end - start;
+    let slot = h & this.mask;
+    for (;;) {
+      const id = this.ids[slot];
+      if (id < 0) break;
+      if (this.hashes[slot] === h && this.lengths[slot] === len) {
+        const a = this.arena;
+        const at = this.starts[slot];
+        let eq = true;
+        for (let k = 0; eq && k < len; k++) eq = a[at + k] === bytes[start + k];
+        if (eq) return id;
+      }
+      slot = (slot + 1) & this.mask;
+    }
+    if (this.used + len > this.arena.length) {
+      const grown = new Uint8Array(Math.max(this.arena.length * 2, this.used + len));
+      grown.set(this.arena.subarray(0, this.used));
+      this.arena = grown;
+    }
+    this.arena.set(bytes.subarray(start, end), this.used);
+    const id = next();
+    this.place(slot, this.used, len, h, id);
+    this.used += len;
+    if (++this.count * 2 > this.mask) this.grow();
+    return id;
+  }
+
+  private place(slot: number, at: number, len: number, h: number, id: number): void {
+    this.starts[slot] = at;
+    this.lengths[slot] = len;
+    this.hashes[slot] = h;
+    this.ids[slot] = id;
+  }
+
+  private grow(): void {
+    const { starts, lengths, hashes, ids } = this;
+    this.mask = this.mask * 2 + 1;
+    this.starts = new Int32Array(this.mask + 1);
+    this.lengths = new Int32Array(this.mask + 1);
+    this.hashes = new Int32Array(this.mask + 1);
+    this.ids = new Int32Array(this.mask + 1).fill(-1);
+    for (let s = 0; s < ids.length; s++) {
+      if (ids[s] < 0) continue;
+      let slot = hashes[s] & this.mask;
+      while (this.ids[slot] >= 0) slot = (slot + 1) & this.mask;
+      this.place(slot, starts[s], lengths[s], hashes[s], ids[s]);
+    }
+  }
+}
+
 const WORDS: Partial<Record<VastType['kind'], number>> = {
   int64: 2,
   uint64: 2,
@@ -93,6 +163,8 @@ class ValueIndex {
   private size = 0;
   private readonly byKey = new Map<string, number>();
   private readonly tables = new Map<string, WordTable>();
+  /** Strings and enums (equal text, one group), plain or dictionary-encoded. */
+  private readonly strings = new BytesTable();
   /** Per dictionary: the value id of each entry, -1 until seen. */
   private readonly entryIds = new WeakMap<A.Vector, Int32Array>();
   private readonly next = () => this.size++;
@@ -136,8 +208,20 @@ class ValueIndex {
           out[i] = nullId;
         }
       }
+    } else if (type.kind === 'string') {
+      const nulls = nullsOf(data);
+      const o = data.valueOffsets as Int32Array;
+      const v = data.values as Uint8Array;
+      let nullId = -1;
+      for (let i = 0; i < n; i++) {
+        if (!nulls || nulls[i >> 3] & (1 << (i & 7))) out[i] = this.strings.id(v, o[i], o[i + 1], this.next);
+        else {
+          if (nullId < 0) nullId = this.keyed(NULL_KEY);
+          out[i] = nullId;
+        }
+      }
     } else {
-      // Plain strings, bools, subnets, records, lists: their string keys (keys.ts).
+      // Bools, subnets, records, lists, maps: their string keys (keys.ts).
       const key = keyEncoder(data, type);
       for (let i = 0; i < n; i++) out[i] = this.keyed(key(i));
     }
@@ -166,7 +250,7 @@ class ValueIndex {
       const c = codes[i];
       let id = ids[c];
       if (id < 0) {
-        id = this.keyed(stringKey(ev, eo[c], eo[c + 1]));
+        id = this.strings.id(ev, eo[c], eo[c + 1], this.next);
         ids[c] = id;
       }
       out[i] = id;

@@ -136,16 +136,6 @@ export function keyEncoder(data: A.Data, type: VastType): KeyAt {
   };
 }
 
-const stringKeys = new KeyBuffer();
-
-/** The key of the string whose UTF-8 bytes are `bytes[start, end)` (what a string column's row writes). */
-export function stringKey(bytes: Uint8Array, start: number, end: number): string {
-  stringKeys.byte(TAG.string);
-  stringKeys.length(end - start);
-  stringKeys.bytes(bytes, start, end);
-  return stringKeys.take();
-}
-
 /** The keys of an enum's dictionary entries, once per dictionary. */
 function enumKeyTable(dict: A.Vector): string[] {
   let table = enumKeys.get(dict);
