@@ -44,6 +44,8 @@ describe('dictionary strings past the scan', () => {
     'conn_state == "SF" | summarize count() by service',
     'summarize count() by service, conn_state | sort service',
     'service == "http" | where history ni "a" | summarize count() by history',
+    'top history',
+    'conn_state != "SF" | rare service',
   ])
     it(`${query}: plain Utf8 out, the same events as on plain input`, async () => {
       const got = await collect(query, dict);
