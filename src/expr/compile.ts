@@ -26,7 +26,12 @@ import { ipCompare, ipInSubnet, subnetContainsIp, subnetRelation } from './kerne
 import type { Kernel } from './kernels/kernel.js';
 import { listAny } from './kernels/list.js';
 import { compilePattern } from './kernels/pattern.js';
-import { literalForm, literalPattern } from './kernels/pattern-literal.js';
+import {
+  literalForm,
+  literalPattern,
+  prefilteredPattern,
+  requiredLiteral,
+} from './kernels/pattern-literal.js';
 import { enumTest, stringCompare, stringContains, stringEquals, stringTest } from './kernels/string.js';
 import { printLiteral } from './print.js';
 import type { PruneHint } from './prune.js';
@@ -229,8 +234,11 @@ function stringKernel(op: RelOp, lit: Literal, neg: boolean, cmp: number | undef
   if (lit.type === 'pattern') {
     const m = patternTest(lit, op);
     if (!m) return undefined;
-    const form = lit.caseInsensitive ? undefined : literalForm(lit.source, op === '==' || op === '!=');
-    return form ? literalPattern(form, m, neg) : stringTest(m, neg);
+    if (lit.caseInsensitive) return stringTest(m, neg);
+    const form = literalForm(lit.source, op === '==' || op === '!=');
+    if (form) return literalPattern(form, m, neg);
+    const required = requiredLiteral(lit.source);
+    return required ? prefilteredPattern(required, m, neg) : stringTest(m, neg);
   }
   if (lit.type !== 'string') return undefined;
   const bytes = encoder.encode(lit.value);

@@ -106,3 +106,78 @@ function recheckLineBreaks(
     else hits[r >> 3] &= ~(1 << (r & 7));
   }
 }
+
+/**
+ * The longest run of characters every match of a case-sensitive pattern
+ * contains, or undefined: a prefilter for patterns that are no literal form.
+ * Conservative: no alternation anywhere; groups, classes, `.`, anchors and
+ * class escapes end a run; a character under `?`, `*` or `{` leaves it.
+ */
+export function requiredLiteral(source: string): string | undefined {
+  let best = '';
+  let run = '';
+  const end = () => {
+    if (run.length > best.length) best = run;
+    run = '';
+  };
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === '|') return undefined;
+    if (c === '\\') {
+      const n = source[++i];
+      if (n !== undefined && ESCAPED_LITERAL.has(n)) run += n;
+      // `\x41`, `\u0041`, `\cJ`, `\p{L}`, `\k<n>` take characters after them: give up rather than parse them.
+      else if (n === undefined || 'xucpPk'.includes(n)) return undefined;
+      else end();
+    } else if (c === '?' || c === '*' || c === '{') {
+      run = run.slice(0, -1);
+      end();
+      // The counts of `{n,m}` are no characters to match.
+      if (c === '{') while (i < source.length && source[i] !== '}') i++;
+    } else if (c === '+') end();
+    else if (c === '[') {
+      end();
+      i = skipClass(source, i);
+    } else if (c === '(') {
+      // A group may be optional or repeated: nothing in it counts.
+      end();
+      let depth = 1;
+      for (i++; i < source.length && depth > 0; i++) {
+        if (source[i] === '\\') i++;
+        else if (source[i] === '[') i = skipClass(source, i);
+        else if (source[i] === '(') depth++;
+        else if (source[i] === ')') depth--;
+      }
+      i--;
+    } else if (META.has(c)) end();
+    else run += c;
+  }
+  end();
+  return best.length > 0 ? best : undefined;
+}
+
+/** The index of the `]` that closes the class opening at `i` (`]` first in a class is literal). */
+function skipClass(source: string, i: number): number {
+  let j = i + 1;
+  if (source[j] === '^') j++;
+  if (source[j] === ']') j++;
+  for (; j < source.length && source[j] !== ']'; j++) if (source[j] === '\\') j++;
+  return j;
+}
+
+/** A pattern kernel that decodes and tests only the rows holding the pattern's required literal. */
+export function prefilteredPattern(literal: string, test: (s: string) => boolean, negate: boolean): Kernel {
+  const needle = Buffer.from(encoder.encode(literal));
+  return (col, rows, out) => {
+    const hits = new Uint8Array(out.length);
+    markRowsContaining(col, rows, needle, hits);
+    const o = col.valueOffsets as Int32Array;
+    const v = col.values as Uint8Array;
+    const buf = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+    for (let r = 0; r < rows; r++) {
+      if (!validBit(col.nullBitmap, col.nullCount, col.offset + r)) continue;
+      const hit = (hits[r >> 3] & (1 << (r & 7))) !== 0 && test(buf.toString('utf8', o[r], o[r + 1]));
+      if (hit !== negate) out[r >> 3] |= 1 << (r & 7);
+    }
+  };
+}

@@ -3,7 +3,7 @@ import * as A from 'apache-arrow';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compileQuery, evaluate } from '../../../src/expr/compile.js';
 import { setIndices } from '../../../src/expr/kernels/bitmap.js';
-import { literalForm } from '../../../src/expr/kernels/pattern-literal.js';
+import { literalForm, requiredLiteral } from '../../../src/expr/kernels/pattern-literal.js';
 import { mustParseExpression } from '../../../src/expr/parser.js';
 import { zeek } from '../../../src/formats/zeek/index.js';
 import { concat, filter } from '../../../src/pipeline/batch-ops.js';
@@ -80,17 +80,21 @@ describe('string kernels on dictionary-encoded columns (conn.log)', () => {
       ['history in /Da/', /Da/],
       ['history == /Sh.*/', /^(?:Sh.*)$/],
       ['history == /.*Fa/', /^(?:.*Fa)$/],
+      ['history == /^[DS].*d/', /^(?:^[DS].*d)$/],
+      ['history in /Sh+A?D(a|d)/', /Sh+A?D(a|d)/],
+      ['history != /S[hH]A.f+/', /^(?:S[hH]A.f+)$/],
+      ['uid in /[A-Z]x\\d?y*z{0,2}/', /[A-Z]x\d?y*z{0,2}/],
     ];
     for (const [q, re] of cases)
       for (const b of batches) {
         const type = vastSchema(b.schema).type;
-        const k = type.fields.findIndex((f) => f.name === 'history');
+        const k = type.fields.findIndex((f) => f.name === q.split(' ')[0]);
         const want: number[] = [];
         for (let r = 0; r < b.numRows; r++) {
           const v = valueAt(b.data.children[k], type.fields[k].type, r);
-          if (typeof v === 'string' && re.test(v)) want.push(r);
+          if (typeof v === 'string' && re.test(v) !== q.includes('!=')) want.push(r);
         }
-        expect(selected(q, b)).toEqual(want);
+        expect(selected(q, b), q).toEqual(want);
       }
   });
 });
@@ -104,6 +108,19 @@ describe('literal patterns', () => {
     expect(literalForm('a\\.b', true)).toEqual({ kind: 'equals', literal: 'a.b', dotted: false });
     for (const s of ['.*', 'a.b', 'a*', 'a|b', '\\d+', 'a\\.*', '^a', '[ab]'])
       expect(literalForm(s, true)).toBeUndefined();
+  });
+
+  it('finds the literal every match contains, if any', () => {
+    expect(requiredLiteral('^[DS].*dab')).toBe('dab');
+    expect(requiredLiteral('Sh+A?D(a|d)')).toBe('Sh');
+    expect(requiredLiteral('xy?z')).toBe('x');
+    expect(requiredLiteral('ab{0,2}c{100}')).toBe('a');
+    expect(requiredLiteral('(abc)?d[efgh]\\.exe')).toBe('.exe');
+    expect(requiredLiteral('[]abc]')).toBeUndefined();
+    expect(requiredLiteral('ab|cd')).toBeUndefined();
+    expect(requiredLiteral('a\\x41bc')).toBeUndefined();
+    expect(requiredLiteral('a\\u0041bc')).toBeUndefined();
+    expect(requiredLiteral('\\d+')).toBeUndefined();
   });
 
   it('leaves values with line breaks to the matcher', () => {
