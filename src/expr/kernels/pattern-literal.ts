@@ -95,7 +95,7 @@ function recheckLineBreaks(
   test: (s: string) => boolean,
 ): void {
   const marks = new Uint8Array(hits.length);
-  for (const b of LINE_BREAKS) markRowsContaining(col, rows, b, marks);
+  for (const b of LINE_BREAKS) markRowsContaining(col, rows, b, marks, true);
   if (countSet(marks) === 0) return;
   const o = col.valueOffsets as Int32Array;
   const v = col.values as Uint8Array;
