@@ -225,3 +225,23 @@ describe('dictionary strings through filter, concat and plainStrings', () => {
     expect(selected('t == "y"', c)).toEqual([3, 4]);
   });
 });
+
+describe('subnet membership on 32-bit words', () => {
+  it('agrees with a range of ip comparisons for every v4 prefix length', async () => {
+    const { batches } = await readAll(zeek, { path: join(TEST_DATA, 'zeek', 'conn.log') });
+    const b = concat(batches);
+    const base = [192, 168, 1, 102];
+    for (let len = 0; len <= 32; len++) {
+      const v = ((base[0] << 24) | (base[1] << 16) | (base[2] << 8) | base[3]) >>> 0;
+      const mask = len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+      const lo = (v & mask) >>> 0;
+      const hi = (lo | (~mask >>> 0)) >>> 0;
+      const ip = (x: number) => [x >>> 24, (x >>> 16) & 255, (x >>> 8) & 255, x & 255].join('.');
+      const range = selected(`id.orig_h >= ${ip(lo)} && id.orig_h <= ${ip(hi)}`, b);
+      expect(selected(`id.orig_h in ${ip(lo)}/${len}`, b), `/${len}`).toEqual(range);
+      expect(selected(`id.resp_h !in ${ip(lo)}/${len}`, b).length).toBe(
+        b.numRows - selected(`id.resp_h in ${ip(lo)}/${len}`, b).length,
+      );
+    }
+  });
+});
