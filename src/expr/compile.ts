@@ -21,10 +21,17 @@ import {
   isNull,
   numberCompare,
 } from './kernels/compare.js';
+import { overDictionary } from './kernels/dictionary.js';
 import { ipCompare, ipInSubnet, subnetContainsIp, subnetRelation } from './kernels/ip.js';
 import type { Kernel } from './kernels/kernel.js';
 import { listAny } from './kernels/list.js';
 import { compilePattern } from './kernels/pattern.js';
+import {
+  literalForm,
+  literalPattern,
+  prefilteredPattern,
+  requiredLiteral,
+} from './kernels/pattern-literal.js';
 import { enumTest, stringCompare, stringContains, stringEquals, stringTest } from './kernels/string.js';
 import { printLiteral } from './print.js';
 import type { PruneHint } from './prune.js';
@@ -182,16 +189,9 @@ function kernelFor(t: VastType, op: RelOp, lit: Literal): Kernel | undefined {
       if (lit.type === 'uint64' || lit.type === 'int64') return numberCompare(cmp, Number(lit.value));
       return undefined;
     case 'string': {
-      if (lit.type === 'pattern') {
-        const m = patternTest(lit, op);
-        return m ? stringTest(m, neg) : undefined;
-      }
-      if (lit.type !== 'string') return undefined;
-      const bytes = encoder.encode(lit.value);
-      if (op === '==' || op === '!=') return stringEquals(bytes, neg);
-      if (op === 'ni' || op === '!ni') return stringContains(bytes, neg);
-      if (op === 'in' || op === '!in') return stringTest((s) => lit.value.includes(s), neg);
-      return stringCompare(cmp, bytes);
+      // Scans may hand string columns out dictionary-encoded: every string kernel takes both.
+      const k = stringKernel(op, lit, neg, cmp);
+      return k && overDictionary(k);
     }
     case 'enum': {
       if (lit.type === 'pattern') {
@@ -227,6 +227,25 @@ function kernelFor(t: VastType, op: RelOp, lit: Literal): Kernel | undefined {
     default:
       return undefined;
   }
+}
+
+/** The kernel for a Utf8 column (see `kernelFor`). */
+function stringKernel(op: RelOp, lit: Literal, neg: boolean, cmp: number | undefined): Kernel | undefined {
+  if (lit.type === 'pattern') {
+    const m = patternTest(lit, op);
+    if (!m) return undefined;
+    if (lit.caseInsensitive) return stringTest(m, neg);
+    const form = literalForm(lit.source, op === '==' || op === '!=');
+    if (form) return literalPattern(form, m, neg);
+    const required = requiredLiteral(lit.source);
+    return required ? prefilteredPattern(required, m, neg) : stringTest(m, neg);
+  }
+  if (lit.type !== 'string') return undefined;
+  const bytes = encoder.encode(lit.value);
+  if (op === '==' || op === '!=') return stringEquals(bytes, neg);
+  if (op === 'ni' || op === '!ni') return stringContains(bytes, neg);
+  if (op === 'in' || op === '!in') return stringTest((s) => lit.value.includes(s), neg);
+  return cmp === undefined ? undefined : stringCompare(cmp, bytes);
 }
 
 /**

@@ -275,10 +275,12 @@ function gatherDictionary(
     | Int16Array
     | Int32Array;
   const dicts = new Set<A.Vector>();
-  for (let k = 0; k < rows.length; k++) {
-    const s = src ? src[k] : 0;
-    if (s >= 0) dicts.add(sources[s]!.dictionary!);
-  }
+  if (!src) dicts.add(sources[0]!.dictionary!);
+  else
+    for (let k = 0; k < rows.length; k++) {
+      const s = src[k];
+      if (s >= 0) dicts.add(sources[s]!.dictionary!);
+    }
   if (dicts.size <= 1) {
     const dictionary =
       dicts.values().next().value ??
@@ -303,9 +305,11 @@ function gatherDictionary(
     }
     remaps.set(dict, remap);
   }
-  if (merged.length > 32767) throw new VastError('enum has more than 32767 distinct values');
+  // Dictionary strings (Int32 codes, see DICTIONARY_STRING_KEY) keep their width; enums have Int16 keys.
+  const wide = type.indices.bitWidth === 32;
+  if (!wide && merged.length > 32767) throw new VastError('enum has more than 32767 distinct values');
   const bySource = sources.map((d) => (d?.dictionary ? remaps.get(d.dictionary) : undefined));
-  const out = new Int16Array(keys.length);
+  const out = wide ? new Int32Array(keys.length) : new Int16Array(keys.length);
   for (let k = 0; k < keys.length; k++) {
     const s = src ? src[k] : 0;
     if (s >= 0) out[k] = bySource[s]![keys[k]];
@@ -313,7 +317,7 @@ function gatherDictionary(
   const dictionary = A.vectorFromArray(merged, new A.Utf8());
   // Our builders always use Int16 keys; data from elsewhere gets a type with Int16 keys and the same id.
   const outType =
-    type.indices.bitWidth === 16 ? type : new A.Dictionary(new A.Utf8(), new A.Int16(), type.id);
+    wide || type.indices.bitWidth === 16 ? type : new A.Dictionary(new A.Utf8(), new A.Int16(), type.id);
   return A.makeData({ ...base, type: outType, data: out, dictionary });
 }
 

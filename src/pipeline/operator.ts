@@ -55,6 +55,12 @@ export interface Operator {
    * finishes the upstream iterators.
    */
   run(input: AsyncIterable<RecordBatch>): AsyncIterable<RecordBatch>;
+  /**
+   * The operator takes string columns dictionary-encoded (`DICTIONARY_STRING_KEY`)
+   * as they come out of a scan, and hands out plain Utf8 only. Operators
+   * without it get plain Utf8 (`plainStrings`).
+   */
+  readonly dictionaryStrings?: boolean;
 }
 
 export interface OperatorDef {

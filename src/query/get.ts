@@ -7,6 +7,7 @@
  */
 import type * as A from 'apache-arrow';
 import type { Store } from '../store/store.js';
+import { plainStrings } from '../types/dictionary-strings.js';
 import { isInternalSchema } from './internal-schemas.js';
 
 /** One single-row batch per id that exists, in the order asked; unknown ids are left out. */
@@ -23,7 +24,7 @@ export async function* eventsById(store: Store, ids: readonly number[]): AsyncIt
       let row = first;
       for await (const b of store.selectedBatches(e, () => true)) {
         while (next < wanted.length && wanted[next] < row + b.numRows) {
-          found.set(wanted[next], b.slice(wanted[next] - row, wanted[next] - row + 1));
+          found.set(wanted[next], plainStrings(b.slice(wanted[next] - row, wanted[next] - row + 1)));
           next++;
         }
         row += b.numRows;

@@ -28,6 +28,7 @@ import type { PartitionEntry } from '../store/catalog.js';
 import { CorruptionError } from '../store/errors.js';
 import type { Store } from '../store/store.js';
 import { schemaName, vastSchema } from '../types/arrow.js';
+import { plainStrings } from '../types/dictionary-strings.js';
 import type { Schema } from '../types/type.js';
 import { hideInternalSchemas, isInternalSchema } from './internal-schemas.js';
 
@@ -379,11 +380,13 @@ async function* scan(
   tail: readonly A.RecordBatch[],
   budget: QueryBudget,
 ): AsyncIterable<A.RecordBatch> {
+  // Past the scan, dictionary-encoded strings reach only an operator that declares it takes them.
+  const plain = !q.pipeline[0]?.dictionaryStrings;
   for await (const { batch, bits } of selections(store, q, stats, tail, budget)) {
     const selected = bits ? filter(batch, bits) : batch;
     if (!selected) continue;
     stats.rowsMatched += selected.numRows;
-    yield selected;
+    yield plain ? plainStrings(selected) : selected;
     // Give consumers (a closed pipe, `head`) a chance to stop us between batches.
     await budget.checkpoint();
   }

@@ -32,12 +32,35 @@ function inNet(b: Uint8Array, o: number, net: Uint8Array, full: number, mask: nu
 export function ipInSubnet(net: Uint8Array, length: number, negate: boolean): Kernel {
   const full = length >> 3;
   const mask = length & 7 ? (0xff << (8 - (length & 7))) & 0xff : 0;
+  // The same test on four 32-bit words: the address masked to the prefix equals the network.
+  const maskBytes = new Uint8Array(16);
+  maskBytes.fill(0xff, 0, full);
+  if (mask) maskBytes[full] = mask;
+  const m = new Int32Array(maskBytes.buffer);
+  const netBytes = Uint8Array.from(net);
+  for (let k = 0; k < 16; k++) netBytes[k] &= maskBytes[k];
+  const n = new Int32Array(netBytes.buffer);
   return (col, rows, out) => {
     const b = col.values as Uint8Array;
+    const bm = col.nullBitmap;
+    const nulls = col.nullCount;
+    if (b.byteOffset % 4 !== 0) {
+      for (let r = 0; r < rows; r++) {
+        const j = col.offset + r;
+        if (inNet(b, r * 16, net, full, mask) !== negate && validBit(bm, nulls, j))
+          out[r >> 3] |= 1 << (r & 7);
+      }
+      return;
+    }
+    const w = new Int32Array(b.buffer, b.byteOffset, rows * 4);
     for (let r = 0; r < rows; r++) {
-      const j = col.offset + r;
-      if (inNet(b, r * 16, net, full, mask) !== negate && validBit(col.nullBitmap, col.nullCount, j))
-        out[r >> 3] |= 1 << (r & 7);
+      const o = r * 4;
+      const hit =
+        (w[o] & m[0]) === n[0] &&
+        (w[o + 1] & m[1]) === n[1] &&
+        (w[o + 2] & m[2]) === n[2] &&
+        (w[o + 3] & m[3]) === n[3];
+      if (hit !== negate && validBit(bm, nulls, col.offset + r)) out[r >> 3] |= 1 << (r & 7);
     }
   };
 }

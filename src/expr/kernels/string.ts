@@ -1,4 +1,5 @@
 /** string and enum columns: equality, ordering, substring, straight on the UTF-8 bytes. */
+import type * as A from 'apache-arrow';
 import { validBit } from './bitmap.js';
 import type { Kernel } from './kernel.js';
 
@@ -46,28 +47,77 @@ export function stringCompare(outcomes: number, lit: Uint8Array): Kernel {
 export function stringContains(lit: Uint8Array, negate: boolean): Kernel {
   const needle = Buffer.from(lit);
   return (col, rows, out) => {
-    const o = col.valueOffsets as Int32Array;
-    const v = col.values as Uint8Array;
-    const hay = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
-    const end = o[rows];
     const hits = new Uint8Array((rows + 7) >> 3);
     if (needle.length === 0) hits.fill(0xff);
-    else {
-      let row = 0;
-      let pos = hay.indexOf(needle, o[0]);
-      while (pos >= 0 && pos + needle.length <= end) {
-        // Advance to the row that contains position `pos`.
-        while (row < rows && o[row + 1] <= pos) row++;
-        if (row >= rows) break;
-        if (pos + needle.length <= o[row + 1]) {
-          hits[row >> 3] |= 1 << (row & 7);
-          pos = hay.indexOf(needle, o[row + 1]); // one hit per row is enough
-        } else pos = hay.indexOf(needle, pos + 1); // straddles two rows
-      }
-    }
+    else markRowsContaining(col, rows, needle, hits);
     for (let r = 0; r < rows; r++) {
       const hit = (hits[r >> 3] & (1 << (r & 7))) !== 0;
       if (hit !== negate && validBit(col.nullBitmap, col.nullCount, col.offset + r))
+        out[r >> 3] |= 1 << (r & 7);
+    }
+  };
+}
+
+/**
+ * Sets the bit of every row (null or not) of a Utf8 column whose bytes
+ * contain `needle` (not empty): one Buffer.indexOf (memchr-fast) over the
+ * whole values buffer, each hit mapped to its row through the offsets.
+ */
+export function markRowsContaining(
+  col: A.Data,
+  rows: number,
+  needle: Buffer,
+  hits: Uint8Array,
+  /** Hits are expected to be rare (line breaks): always search natively. */
+  rare = false,
+): void {
+  const o = col.valueOffsets as Int32Array;
+  const v = col.values as Uint8Array;
+  const hay = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  const end = o[rows];
+  // A one- or two-byte needle in short values (`history ni "d"`) hits most rows: a byte loop
+  // per row beats a native call per hit. Longer needles hit rarely, where indexOf skips ahead.
+  if (!rare && needle.length <= 2 && end - o[0] < rows * 32) {
+    const n = needle.length;
+    const first = needle[0];
+    for (let r = 0; r < rows; r++) {
+      const last = o[r + 1] - n;
+      for (let at = o[r]; at <= last; at++) {
+        if (v[at] !== first) continue;
+        let k = 1;
+        while (k < n && v[at + k] === needle[k]) k++;
+        if (k === n) {
+          hits[r >> 3] |= 1 << (r & 7);
+          break;
+        }
+      }
+    }
+    return;
+  }
+  let row = 0;
+  let pos = hay.indexOf(needle, o[0]);
+  while (pos >= 0 && pos + needle.length <= end) {
+    // Advance to the row that contains position `pos`.
+    while (row < rows && o[row + 1] <= pos) row++;
+    if (row >= rows) break;
+    if (pos + needle.length <= o[row + 1]) {
+      hits[row >> 3] |= 1 << (row & 7);
+      pos = hay.indexOf(needle, o[row + 1]); // one hit per row is enough
+    } else pos = hay.indexOf(needle, pos + 1); // straddles two rows
+  }
+}
+
+/** Rows that start (`suffix`: end) with `lit`: a length check, then bytes; negate: do not. */
+export function stringAffix(lit: Uint8Array, suffix: boolean, negate: boolean): Kernel {
+  const n = lit.length;
+  return (col, rows, out) => {
+    const o = col.valueOffsets as Int32Array;
+    const b = col.values as Uint8Array;
+    for (let r = 0; r < rows; r++) {
+      const s = suffix ? o[r + 1] - n : o[r];
+      let eq = o[r + 1] - o[r] >= n;
+      for (let k = 0; eq && k < n; k++) eq = b[s + k] === lit[k];
+      if (eq !== negate && validBit(col.nullBitmap, col.nullCount, col.offset + r))
         out[r >> 3] |= 1 << (r & 7);
     }
   };

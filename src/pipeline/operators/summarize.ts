@@ -23,11 +23,12 @@ import * as A from 'apache-arrow';
 import type { Token } from '../../expr/lexer.js';
 import { resolvePaths } from '../../expr/resolve.js';
 import { arrowType } from '../../types/arrow.js';
+import { plainColumn } from '../../types/dictionary-strings.js';
 import { basic, fieldAt, typeToString, type VastType } from '../../types/type.js';
 import { type AggregateDef, type Aggregator, aggregateRegistry } from '../aggregates/index.js';
 import { assignment, commaList, fail, fieldName, isWord, sourceOf, suggest, type Tokens } from '../args.js';
 import { dataAt, gather, indexPath, layoutKey, normalize, schemaOf } from '../batch-ops.js';
-import { KeyBuffer, type KeyWriter, keyEncoder, keyWriter } from '../keys.js';
+import { GroupIndex } from '../group-index.js';
 import { makeBatch, type OutputColumn } from '../layout.js';
 import { type Operator, type OperatorDef, OperatorRuntimeError, type ParseContext } from '../operator.js';
 
@@ -80,9 +81,6 @@ interface KeySource {
   readonly types: readonly (VastType | undefined)[];
 }
 
-/** A missing or null key column writes this byte (as `keys.ts` does for nulls). */
-const NULL_BYTE = 0x4e;
-const NULL_KEY = 'N';
 const INT64_MAX = 2n ** 63n - 1n;
 
 function locate(batch: A.RecordBatch, field: string): Located | undefined {
@@ -137,19 +135,21 @@ function bucketColumn(data: A.Data, width: bigint): A.Data {
 }
 
 class Groups {
-  /** Key string → group id; see `keys.ts` for why strings. */
-  private readonly index = new Map<string, number>();
-  private size = 0;
+  private readonly index: GroupIndex;
   private repSource = new Int32Array(64);
   private repRow = new Int32Array(64);
   private readonly sources: KeySource[] = [];
   private readonly aggs: Aggregator[];
   private groups = new Int32Array(0);
-  private readonly keyBuffer = new KeyBuffer();
   private readonly plans = new Map<string, Plan>();
 
   constructor(private readonly spec: SummarizeSpec) {
     this.aggs = spec.aggregates.map((a) => a.fn.create({ field: a.field }));
+    this.index = new GroupIndex(spec.groups.length);
+  }
+
+  private get size(): number {
+    return this.index.size;
   }
 
   private plan(batch: A.RecordBatch): Plan {
@@ -184,57 +184,53 @@ class Groups {
       const d = dataAt(batch, k.path);
       return k.bucket === undefined ? d : bucketColumn(d, k.bucket);
     });
+    const types = plan.keys.map((k) => k?.type);
     if (this.groups.length < n) this.groups = new Int32Array(Math.max(n, this.groups.length * 2));
     const groups = this.groups;
-    const out = this.keyBuffer;
-    // One key column (the common case) may have a table of ready keys (enums); see keyEncoder.
-    const single = datas.length === 1 && datas[0] ? keyEncoder(datas[0], plan.keys[0]!.type) : undefined;
-    const writers: KeyWriter[] = single
-      ? []
-      : datas.map((d, j) =>
-          d ? keyWriter(d, plan.keys[j]!.type) : (_: number, b: KeyBuffer) => b.byte(NULL_BYTE),
-        );
-    let source = -1;
+    const before = this.index.assign(datas, types, n, groups);
+    if (this.size > before) this.opened(datas, types, groups, n, before);
+    this.aggs.forEach((agg, j) => {
+      const at = plan.aggs[j];
+      // Aggregates read values row by row: dictionary strings reach them decoded.
+      const data = at && plainColumn(dataAt(batch, at.path));
+      agg.add(data ? { data, type: at.type } : undefined, groups, n, this.size);
+    });
+  }
+
+  /** Remembers the first row of each group this batch opened, for the key values in the output. */
+  private opened(
+    datas: (A.Data | undefined)[],
+    types: (VastType | undefined)[],
+    groups: Int32Array,
+    n: number,
+    before: number,
+  ): void {
+    const source = this.sources.length;
+    this.sources.push({ datas, types });
+    if (this.size > this.repSource.length) {
+      const grow = (a: Int32Array) => {
+        const b = new Int32Array(Math.max(this.size, a.length * 2));
+        b.set(a);
+        return b;
+      };
+      this.repSource = grow(this.repSource);
+      this.repRow = grow(this.repRow);
+    }
+    this.repSource.fill(-1, before, this.size);
     for (let i = 0; i < n; i++) {
-      let key: string;
-      if (single) key = single(i);
-      else {
-        for (const w of writers) w(i, out);
-        key = out.take();
-      }
-      let g = this.index.get(key);
-      if (g === undefined) {
-        g = this.size++;
-        this.index.set(key, g);
-        if (source < 0) {
-          source = this.sources.length;
-          this.sources.push({ datas, types: plan.keys.map((k) => k?.type) });
-        }
-        if (g >= this.repSource.length) {
-          const grow = (a: Int32Array) => {
-            const b = new Int32Array(a.length * 2);
-            b.set(a);
-            return b;
-          };
-          this.repSource = grow(this.repSource);
-          this.repRow = grow(this.repRow);
-        }
+      const g = groups[i];
+      if (g >= before && this.repSource[g] < 0) {
         this.repSource[g] = source;
         this.repRow[g] = i;
       }
-      groups[i] = g;
     }
-    this.aggs.forEach((agg, j) => {
-      const at = plan.aggs[j];
-      agg.add(at ? { data: dataAt(batch, at.path), type: at.type } : undefined, groups, n, this.size);
-    });
   }
 
   finish(): A.RecordBatch[] {
     if (this.size === 0) return [];
     const { spec, sources, repSource, repRow } = this;
     const values = this.aggs.map((a) => a.value(this.size));
-    const skip = spec.skipNullKey ? this.index.get(NULL_KEY) : undefined;
+    const skip = spec.skipNullKey ? this.index.nullGroup() : undefined;
     const fallback = spec.groups.map((_, j) => sources.find((s) => s.types[j])?.types[j] ?? basic('string'));
     // Groups whose key columns have the same types go into one batch.
     const parts = new Map<string, { types: VastType[]; ids: number[] }>();
@@ -264,7 +260,8 @@ class Groups {
           type ??= d?.type;
         });
         const keyData = sources.map((s) => s.datas[j]);
-        return { path: g.name, type: types[j], data: gather(type ?? arrowType(types[j]), keyData, src, row) };
+        const data = gather(type ?? arrowType(types[j]), keyData, src, row);
+        return { path: g.name, type: types[j], data: plainColumn(data) };
       });
       const whole = ids.length === this.size;
       spec.aggregates.forEach((a, j) => {
@@ -286,6 +283,8 @@ export function summarizeWith(spec: SummarizeSpec): Operator {
   };
   return {
     name: 'summarize',
+    // Groups by dictionary code; key columns and aggregates come out plain.
+    dictionaryStrings: true,
     toString: () =>
       `summarize ${spec.aggregates.map(agg).join(', ')}` +
       (spec.groups.length > 0 ? ` by ${spec.groups.map(key).join(', ')}` : '') +

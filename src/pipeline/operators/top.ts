@@ -27,6 +27,8 @@ function frequencyWith(name: 'top' | 'rare', field: string, n: number): Operator
   return {
     name,
     toString: () => `${name} ${field} ${n}`,
+    // Its input goes straight into summarize.
+    dictionaryStrings: summarize.dictionaryStrings,
     run: (input: AsyncIterable<RecordBatch>) => head.run(sort.run(summarize.run(input))),
   };
 }
