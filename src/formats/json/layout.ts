@@ -28,6 +28,7 @@ import {
   RecordBuilder,
   type StringColumnBuilder,
 } from '../../types/builder.js';
+import { jsonText } from '../../types/json-text.js';
 import type { Schema } from '../../types/type.js';
 import { finishColumn, pad, padRecord } from './columns.js';
 import { isCanonicalIp, type RecordShape, recordShapeToType, type Shape, shapeFromType } from './infer.js';
@@ -400,6 +401,8 @@ export class Layout {
           b.appendNumber(v);
           return OK;
         }
+        // Exact integers beyond 2^53 (`syntax.ts`): the builder checks the range.
+        if (typeof v === 'bigint') return b.appendBigInt(v) ? OK : this.mismatch(s, v);
         return s.typed && b.appendJson(v) ? OK : this.mismatch(s, v);
       }
       case C_IP: {
@@ -463,7 +466,7 @@ export class Layout {
     }
     switch (s.code) {
       case C_DOUBLE:
-        if (typeof v === 'number') return b.appendJson(v) ? OK : this.mismatch(s, v);
+        if (typeof v === 'number' || typeof v === 'bigint') return b.appendJson(v) ? OK : this.mismatch(s, v);
         return s.typed && b.appendJson(v) ? OK : this.mismatch(s, v);
       case C_BOOL:
         if (typeof v === 'boolean') return b.appendJson(v) ? OK : this.mismatch(s, v);
@@ -477,7 +480,7 @@ export class Layout {
       case C_NULL:
         return GROW;
       case C_JSON:
-        b.appendText(typeof v === 'string' ? v : JSON.stringify(v));
+        b.appendText(typeof v === 'string' ? v : jsonText(v));
         return OK;
       default:
         return b.appendJson(v) ? OK : this.mismatch(s, v);
