@@ -156,11 +156,10 @@ export class DirectDecoder {
           p++;
         }
         if (p >= e) return FAIL;
-        const m = p - ks;
-        slot = rl.slotOfBytes(b, ks, p);
-        const copy = new Uint8Array(m);
-        for (let j = 0; j < m; j++) copy[j] = b[ks + j];
-        keys[i] = copy;
+        const key = p > ks ? rl.keyOfBytes(b, ks, p) : undefined;
+        if (key === undefined) return FAIL;
+        slot = key.slot;
+        keys[i] = key.bytes;
         rl.lastKeySlots[i] = slot;
       }
       const ke = p;

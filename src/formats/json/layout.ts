@@ -109,6 +109,14 @@ export class Slot {
 
 const IGNORE = new Slot('', C_IGNORE, false, undefined as unknown as ColumnBuilder);
 
+/** A key's UTF-8 bytes and its slot. */
+export interface KeyBytes {
+  readonly bytes: Uint8Array;
+  readonly slot: Slot;
+}
+
+const keyHash = (length: number, first: number, last: number): number => (length << 16) | (first << 8) | last;
+
 /** The slots of one record level (internal to the JSON readers). */
 export class RecordLayout {
   /** Id of the record instance being filled; record slots with `stamp === cur` are open in it. */
@@ -121,19 +129,37 @@ export class RecordLayout {
   // The same for the direct byte decoder (`direct.ts`): key bytes by position.
   readonly lastKeyBytes: Uint8Array[] = [];
   readonly lastKeySlots: (Slot | undefined)[] = [];
-  private byteNames: { bytes: Uint8Array; slot: Slot }[] | undefined;
+  // Names as bytes by (length, first byte, last byte): producers vary their key order (EVE
+  // writes `alert` and `flow` either way round), so the key cache above misses often.
+  private byteNames: Map<number, KeyBytes[]> | undefined;
 
-  /** The slot whose key is `b[ks, ke)`, found by comparing bytes (no string is made). */
-  slotOfBytes(b: Uint8Array, ks: number, ke: number): Slot | undefined {
-    this.byteNames ??= [...this.index].map(([name, slot]) => ({ bytes: Buffer.from(name), slot }));
+  /** The key `b[ks, ke)` (non-empty) and its slot, found by comparing bytes (no string is made). */
+  keyOfBytes(b: Uint8Array, ks: number, ke: number): KeyBytes | undefined {
+    const names = (this.byteNames ??= this.indexBytes());
     const n = ke - ks;
-    for (const { bytes, slot } of this.byteNames) {
+    const bucket = names.get(keyHash(n, b[ks], b[ke - 1]));
+    if (bucket === undefined) return undefined;
+    for (let i = 0; i < bucket.length; i++) {
+      const bytes = bucket[i].bytes;
       if (bytes.length !== n) continue;
       let j = 0;
       while (j < n && bytes[j] === b[ks + j]) j++;
-      if (j === n) return slot;
+      if (j === n) return bucket[i];
     }
     return undefined;
+  }
+
+  private indexBytes(): Map<number, KeyBytes[]> {
+    const names = new Map<number, KeyBytes[]>();
+    for (const [name, slot] of this.index) {
+      const bytes = Buffer.from(name);
+      if (bytes.length === 0) continue;
+      const h = keyHash(bytes.length, bytes[0], bytes[bytes.length - 1]);
+      let bucket = names.get(h);
+      if (bucket === undefined) names.set(h, (bucket = []));
+      bucket.push({ bytes, slot });
+    }
+    return names;
   }
   constructor(
     readonly slots: Slot[],
