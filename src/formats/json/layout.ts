@@ -135,7 +135,8 @@ export class RecordLayout {
 
   /** The key `b[ks, ke)` (non-empty) and its slot, found by comparing bytes (no string is made). */
   keyOfBytes(b: Uint8Array, ks: number, ke: number): KeyBytes | undefined {
-    const names = (this.byteNames ??= this.indexBytes());
+    this.byteNames ??= this.indexBytes();
+    const names = this.byteNames;
     const n = ke - ks;
     const bucket = names.get(keyHash(n, b[ks], b[ke - 1]));
     if (bucket === undefined) return undefined;
@@ -156,7 +157,10 @@ export class RecordLayout {
       if (bytes.length === 0) continue;
       const h = keyHash(bytes.length, bytes[0], bytes[bytes.length - 1]);
       let bucket = names.get(h);
-      if (bucket === undefined) names.set(h, (bucket = []));
+      if (bucket === undefined) {
+        bucket = [];
+        names.set(h, bucket);
+      }
       bucket.push({ bytes, slot });
     }
     return names;
