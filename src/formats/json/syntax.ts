@@ -179,6 +179,9 @@ export function parseJsonExact(text: string): unknown {
     return new ExactParser(text).parse();
   } catch (e) {
     if (e instanceof Fail) throw new SyntaxError(`${e.message} at ${e.index}`);
+    // Nesting deeper than our recursion goes (JSON.parse's goes further): valid JSON still
+    // parses, with its integers beyond 2^53 rounded.
+    if (e instanceof RangeError) return JSON.parse(text);
     throw e;
   }
 }
@@ -210,6 +213,7 @@ export function jsonSyntaxError(text: string): { index: number; message: string 
     return undefined;
   } catch (e) {
     if (e instanceof Fail) return { index: e.index, message: e.message };
+    if (e instanceof RangeError) return { index: 0, message: 'nesting too deep' };
     throw e;
   }
 }

@@ -130,6 +130,9 @@ describe('parseJsonExact', () => {
     expect(parseJsonExact('9007199254740991')).toBe(9007199254740991);
     expect(parseJsonExact('-0')).toBe(-0);
     expect(() => parseJsonExact('{"a": 01}')).toThrow(SyntaxError);
+    // Deeper than the recursion goes: still parsed (by JSON.parse), never a crash.
+    const deep = `${'['.repeat(100_000)}1234567890123456${']'.repeat(100_000)}`;
+    expect(Array.isArray(parseJsonExact(deep))).toBe(true);
   });
 
   test('hasLongDigitRun finds 16-digit runs only', () => {
