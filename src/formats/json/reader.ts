@@ -4,7 +4,9 @@
  *
  * Input: NDJSON or concatenated (pretty-printed) objects, framed by
  * `framing/json-objects.ts`. Each object is decoded with `JSON.parse` (one
- * parse per event is the accepted cost of V8's fast, exact parser) and its
+ * parse per event is the accepted cost of V8's fast parser), or, when its
+ * bytes hold a run of 16+ digits, with the exact parser of `syntax.ts`
+ * (JSON.parse rounds integers beyond 2^53; 64-bit ids must stay exact), and its
  * values are fed straight into the column builders of a layout
  * (`layout.ts`): no second per-event representation. Where the schema of the
  * next event can be predicted (named schemas selected by a key such as
