@@ -18,6 +18,7 @@
  * of `vast import suricata`.
  */
 import type { Int64ColumnBuilder, ListBuilder } from '../../types/builder.js';
+import { integerWords, intWords } from '../../types/integer-words.js';
 import {
   C_BOOL,
   C_DOUBLE,
@@ -155,11 +156,10 @@ export class DirectDecoder {
           p++;
         }
         if (p >= e) return FAIL;
-        const m = p - ks;
-        slot = rl.slotOfBytes(b, ks, p);
-        const copy = new Uint8Array(m);
-        for (let j = 0; j < m; j++) copy[j] = b[ks + j];
-        keys[i] = copy;
+        const key = p > ks ? rl.keyOfBytes(b, ks, p) : undefined;
+        if (key === undefined) return FAIL;
+        slot = key.slot;
+        keys[i] = key.bytes;
         rl.lastKeySlots[i] = slot;
       }
       const ke = p;
@@ -247,28 +247,15 @@ export class DirectDecoder {
       }
       case C_INT:
       case C_UINT: {
-        let neg = false;
-        if (c === 45) {
-          if (s.code === C_UINT) return FAIL;
-          neg = true;
-          p++;
-        }
-        const d0 = p;
-        let v = 0;
-        while (p < e) {
-          const d = b[p] - 48;
-          if (d < 0 || d > 9) break;
-          v = v * 10 + d;
-          p++;
-        }
-        const digits = p - d0;
-        // Up to 2^53 - 1 the digits accumulate exactly (as JSON.parse reads them); beyond: slow path.
-        if (digits === 0 || digits > 16 || v > Number.MAX_SAFE_INTEGER || (digits > 1 && b[d0] === 48))
-          return FAIL;
-        const t = b[p];
-        if (t === 46 || t === 101 || t === 69) return FAIL;
-        (s.builder as Int64ColumnBuilder).appendNumber(neg ? -v : v);
-        return p;
+        // Exact over the whole 64-bit range, from the digits (never via a double).
+        const end = integerWords(b, p, e, s.code === C_UINT);
+        if (end === FAIL) return FAIL;
+        // JSON has no leading zeros; fractions and exponents are doubles: the slow path judges them.
+        const d0 = c === 45 ? p + 1 : p;
+        const t = b[end];
+        if ((b[d0] === 48 && end - d0 > 1) || t === 46 || t === 101 || t === 69) return FAIL;
+        (s.builder as Int64ColumnBuilder).appendWords(intWords[0], intWords[1]);
+        return end;
       }
       case C_IP: {
         if (c !== QUOTE) return FAIL;

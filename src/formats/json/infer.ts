@@ -6,8 +6,9 @@
  * exactly, and which parts a registry schema fixed (those never widen).
  *
  * Rules for JSON values (`shapeOfJson`):
- * - numbers: safe integers are int64, other numbers double (uint64 is never
- *   inferred; JSON.parse has already rounded integers beyond 2^53);
+ * - numbers: integers are int64, exact over its range (beyond 2^53 the
+ *   readers hand over `bigint`s, see `syntax.ts`), uint64 above it; other
+ *   numbers (fractions, exponents) double;
  * - strings stay strings, except canonical IP addresses (`10.0.0.1`,
  *   `2001:db8::1`: the text the JSON writer prints back) which become ip;
  *   times are never inferred from JSON text, so json → store → json keeps
@@ -16,7 +17,8 @@
  *   `null` shape (stored as a string column until a value shows up).
  *
  * Unifying two shapes widens losslessly where it can (null ∪ T = T,
- * int64 ∪ double = double, ip ∪ string = string, records union their fields,
+ * int64 ∪ double = double, ip ∪ string = string (int64 ∪ uint64 = double, losing
+ * digits past 2^53, so only where lossy widening is allowed), records union their fields,
  * lists unify their elements). Anything else is a conflict: `unify` then
  * returns the `json` shape (a string column holding the value's JSON text),
  * or undefined when the caller asked for lossless unification only.
@@ -26,7 +28,7 @@ import { parseIsoTime } from '../../types/time.js';
 import { basic, type RecordField, type RecordType, record, type VastType } from '../../types/type.js';
 
 /** Basic types inference can produce. `time` only comes from CSV cells and schemas. */
-export type InferredKind = 'bool' | 'int64' | 'double' | 'string' | 'ip' | 'time';
+export type InferredKind = 'bool' | 'int64' | 'uint64' | 'double' | 'string' | 'ip' | 'time';
 
 export type Shape =
   /** Only nulls seen so far; stored as a string column. */
@@ -57,11 +59,16 @@ export interface ShapeField {
 
 export type RecordShape = Extract<Shape, { kind: 'record' }>;
 
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+const UINT64_MAX = 2n ** 64n - 1n;
+
 const NULL_SHAPE: Shape = { kind: 'null' };
 const JSON_SHAPE: Shape = { kind: 'json' };
 const BASIC: Record<InferredKind, Shape> = {
   bool: { kind: 'basic', type: 'bool' },
   int64: { kind: 'basic', type: 'int64' },
+  uint64: { kind: 'basic', type: 'uint64' },
   double: { kind: 'basic', type: 'double' },
   string: { kind: 'basic', type: 'string' },
   ip: { kind: 'basic', type: 'ip' },
@@ -97,6 +104,12 @@ export function shapeOfJson(v: unknown, opts: JsonInferOptions): Shape {
       return BASIC.bool;
     case 'number':
       return Number.isSafeInteger(v) ? BASIC.int64 : BASIC.double;
+    case 'bigint':
+      return v <= INT64_MAX && v >= INT64_MIN
+        ? BASIC.int64
+        : v <= UINT64_MAX && v > 0n
+          ? BASIC.uint64
+          : BASIC.double;
     case 'string':
       return isCanonicalIp(v) ? BASIC.ip : BASIC.string;
     case 'object': {
@@ -134,6 +147,8 @@ export function unify(a: Shape, b: Shape, lossless: boolean): Shape | undefined 
     if (a.type === b.type) return a;
     const pair = `${a.type}+${b.type}`;
     if (pair === 'int64+double' || pair === 'double+int64') return BASIC.double;
+    if (pair === 'uint64+double' || pair === 'double+uint64') return BASIC.double;
+    if ((pair === 'int64+uint64' || pair === 'uint64+int64') && !lossless) return BASIC.double;
     if (pair === 'ip+string' || pair === 'string+ip' || pair === 'time+string' || pair === 'string+time')
       return BASIC.string;
     return lossless ? undefined : JSON_SHAPE;

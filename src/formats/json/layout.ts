@@ -28,6 +28,7 @@ import {
   RecordBuilder,
   type StringColumnBuilder,
 } from '../../types/builder.js';
+import { jsonText } from '../../types/json-text.js';
 import type { Schema } from '../../types/type.js';
 import { finishColumn, pad, padRecord } from './columns.js';
 import { isCanonicalIp, type RecordShape, recordShapeToType, type Shape, shapeFromType } from './infer.js';
@@ -108,6 +109,14 @@ export class Slot {
 
 const IGNORE = new Slot('', C_IGNORE, false, undefined as unknown as ColumnBuilder);
 
+/** A key's UTF-8 bytes and its slot. */
+export interface KeyBytes {
+  readonly bytes: Uint8Array;
+  readonly slot: Slot;
+}
+
+const keyHash = (length: number, first: number, last: number): number => (length << 16) | (first << 8) | last;
+
 /** The slots of one record level (internal to the JSON readers). */
 export class RecordLayout {
   /** Id of the record instance being filled; record slots with `stamp === cur` are open in it. */
@@ -120,19 +129,41 @@ export class RecordLayout {
   // The same for the direct byte decoder (`direct.ts`): key bytes by position.
   readonly lastKeyBytes: Uint8Array[] = [];
   readonly lastKeySlots: (Slot | undefined)[] = [];
-  private byteNames: { bytes: Uint8Array; slot: Slot }[] | undefined;
+  // Names as bytes by (length, first byte, last byte): producers vary their key order (EVE
+  // writes `alert` and `flow` either way round), so the key cache above misses often.
+  private byteNames: Map<number, KeyBytes[]> | undefined;
 
-  /** The slot whose key is `b[ks, ke)`, found by comparing bytes (no string is made). */
-  slotOfBytes(b: Uint8Array, ks: number, ke: number): Slot | undefined {
-    this.byteNames ??= [...this.index].map(([name, slot]) => ({ bytes: Buffer.from(name), slot }));
+  /** The key `b[ks, ke)` (non-empty) and its slot, found by comparing bytes (no string is made). */
+  keyOfBytes(b: Uint8Array, ks: number, ke: number): KeyBytes | undefined {
+    this.byteNames ??= this.indexBytes();
+    const names = this.byteNames;
     const n = ke - ks;
-    for (const { bytes, slot } of this.byteNames) {
+    const bucket = names.get(keyHash(n, b[ks], b[ke - 1]));
+    if (bucket === undefined) return undefined;
+    for (let i = 0; i < bucket.length; i++) {
+      const bytes = bucket[i].bytes;
       if (bytes.length !== n) continue;
       let j = 0;
       while (j < n && bytes[j] === b[ks + j]) j++;
-      if (j === n) return slot;
+      if (j === n) return bucket[i];
     }
     return undefined;
+  }
+
+  private indexBytes(): Map<number, KeyBytes[]> {
+    const names = new Map<number, KeyBytes[]>();
+    for (const [name, slot] of this.index) {
+      const bytes = Buffer.from(name);
+      if (bytes.length === 0) continue;
+      const h = keyHash(bytes.length, bytes[0], bytes[bytes.length - 1]);
+      let bucket = names.get(h);
+      if (bucket === undefined) {
+        bucket = [];
+        names.set(h, bucket);
+      }
+      bucket.push({ bytes, slot });
+    }
+    return names;
   }
   constructor(
     readonly slots: Slot[],
@@ -400,6 +431,8 @@ export class Layout {
           b.appendNumber(v);
           return OK;
         }
+        // Exact integers beyond 2^53 (`syntax.ts`): the builder checks the range.
+        if (typeof v === 'bigint') return b.appendBigInt(v) ? OK : this.mismatch(s, v);
         return s.typed && b.appendJson(v) ? OK : this.mismatch(s, v);
       }
       case C_IP: {
@@ -463,7 +496,7 @@ export class Layout {
     }
     switch (s.code) {
       case C_DOUBLE:
-        if (typeof v === 'number') return b.appendJson(v) ? OK : this.mismatch(s, v);
+        if (typeof v === 'number' || typeof v === 'bigint') return b.appendJson(v) ? OK : this.mismatch(s, v);
         return s.typed && b.appendJson(v) ? OK : this.mismatch(s, v);
       case C_BOOL:
         if (typeof v === 'boolean') return b.appendJson(v) ? OK : this.mismatch(s, v);
@@ -477,7 +510,7 @@ export class Layout {
       case C_NULL:
         return GROW;
       case C_JSON:
-        b.appendText(typeof v === 'string' ? v : JSON.stringify(v));
+        b.appendText(typeof v === 'string' ? v : jsonText(v));
         return OK;
       default:
         return b.appendJson(v) ? OK : this.mismatch(s, v);

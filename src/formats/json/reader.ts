@@ -4,7 +4,9 @@
  *
  * Input: NDJSON or concatenated (pretty-printed) objects, framed by
  * `framing/json-objects.ts`. Each object is decoded with `JSON.parse` (one
- * parse per event is the accepted cost of V8's fast, exact parser) and its
+ * parse per event is the accepted cost of V8's fast parser), or, when its
+ * bytes hold a run of 16+ digits, with the exact parser of `syntax.ts`
+ * (JSON.parse rounds integers beyond 2^53; 64-bit ids must stay exact), and its
  * values are fed straight into the column builders of a layout
  * (`layout.ts`): no second per-event representation. Where the schema of the
  * next event can be predicted (named schemas selected by a key such as
@@ -33,6 +35,7 @@
 import { isUtf8 } from 'node:buffer';
 import type * as A from 'apache-arrow';
 import { type Diagnostic, errorDiagnostic } from '../../diagnostics.js';
+import { jsonText } from '../../types/json-text.js';
 import type { Reader, ReaderContext } from '../format.js';
 import { FRAME_OTHER, JsonObjectFramer } from '../framing/json-objects.js';
 import { invalidUtf8Column } from '../framing/lines.js';
@@ -49,7 +52,7 @@ import {
   unify,
 } from './infer.js';
 import { BAD, GROW, Layout, type LayoutOptions, OK } from './layout.js';
-import { jsonSyntaxError } from './syntax.js';
+import { hasLongDigitRun, jsonSyntaxError, parseJsonExact } from './syntax.js';
 
 /** How a JSON dialect names and types events. */
 export interface JsonDialect {
@@ -151,7 +154,11 @@ class JsonEventSink {
     const text = buf.toString('utf8', start, end);
     let obj: Record<string, unknown>;
     try {
-      obj = JSON.parse(text);
+      // JSON.parse rounds integers beyond 2^53, which need 16 digits: those events take the exact parser.
+      obj = (hasLongDigitRun(buf, start, end) ? parseJsonExact(text) : JSON.parse(text)) as Record<
+        string,
+        unknown
+      >;
     } catch {
       if (!f.exact) {
         f.retryExact();
@@ -323,14 +330,21 @@ class JsonEventSink {
     const { path, value, type } = layout.failure;
     const f = this.framer;
     const at = f.locate(f.start + Buffer.byteLength(this.text.slice(0, valueIndex(this.text, path))));
-    const shown = JSON.stringify(value);
+    const shown = jsonText(value);
     const text = shown.length > 40 ? `${shown.slice(0, 40)}...` : shown;
-    this.error(at.line, at.column, `invalid value for field '${path.join('.')}' (${type}): ${text}`);
+    const what = isOutOfRange(value, type) ? 'value out of range' : 'invalid value';
+    this.error(at.line, at.column, `${what} for field '${path.join('.')}' (${type}): ${text}`);
   }
 
   private cannotFit(): void {
     this.error(this.framer.line, this.framer.column, 'event does not fit any layout (this is a bug in vast)');
   }
+}
+
+/** Whether `v` is a whole number that an integer column rejected: it is out of the type's range. */
+function isOutOfRange(v: unknown, type: string): boolean {
+  if (type !== 'int64' && type !== 'uint64') return false;
+  return typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v));
 }
 
 /** Unifies `v` into the field that a dotted key addresses inside nested records; false if there is none. */
@@ -428,7 +442,7 @@ export function selectorRoute(
   return (obj) => {
     const v = selectorValue(obj, field);
     if (v === lastValue) return lastName;
-    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean' && typeof v !== 'bigint')
       return { error: `selector field '${field}' is missing or not a string` };
     lastValue = v;
     lastName = `${prefix}.${v}`;

@@ -24,7 +24,10 @@ export abstract class ColumnBuilder {
   protected abstract appendDefault(): void;
   /** Parses VAST text syntax for this type (`10s`, `10.0.0.0/8`, `T`). */
   abstract appendText(text: string): boolean;
-  /** Appends a decoded JSON value (numbers, strings, booleans, arrays, objects). */
+  /**
+   * Appends a decoded JSON value (numbers, strings, booleans, arrays, objects; integers
+   * beyond 2^53 may be exact `bigint`s).
+   */
   abstract appendJson(value: unknown): boolean;
   /** Parses the value from raw UTF-8 bytes; the default decodes and calls appendText. */
   appendBytes(src: Uint8Array, start: number, end: number): boolean {

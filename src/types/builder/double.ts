@@ -23,6 +23,8 @@ export class DoubleBuilder extends FixedWidthBuilder<Float64Array> {
   }
   appendJson(v: unknown): boolean {
     if (typeof v === 'number') return this.append(v);
+    // An integer literal beyond 2^53, read exactly: a double column takes its nearest double.
+    if (typeof v === 'bigint') return this.append(Number(v));
     return typeof v === 'string' && this.appendText(v);
   }
 }

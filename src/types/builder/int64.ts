@@ -147,6 +147,10 @@ export class Int64Builder extends ColumnBuilder {
       }
       return this.appendBigInt(BigInt(v));
     }
+    if (typeof v === 'bigint') {
+      const kind = this.type.kind;
+      return this.appendBigInt(kind === 'time' || kind === 'duration' ? v * 1_000_000_000n : v);
+    }
     return typeof v === 'string' && this.appendText(v);
   }
   protected truncateValues(_n: number): void {}

@@ -1,4 +1,5 @@
 import * as A from 'apache-arrow';
+import { jsonText } from '../json-text.js';
 import { Bytes, Offsets } from './buffers.js';
 import { ColumnBuilder } from './column.js';
 
@@ -40,7 +41,7 @@ export class StringBuilder extends ColumnBuilder {
   appendJson(v: unknown): boolean {
     if (typeof v === 'string') return this.appendText(v);
     // Schemas are a promise, not a cage: a number or object where a string is expected keeps its JSON text.
-    if (v !== null && v !== undefined) return this.appendText(JSON.stringify(v));
+    if (v !== null && v !== undefined) return this.appendText(jsonText(v));
     return false;
   }
   protected truncateValues(n: number): void {
