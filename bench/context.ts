@@ -4,6 +4,7 @@
  * Everything runs one thing at a time, so that no measurement competes with
  * another for the CPU.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +29,8 @@ export interface BenchOptions {
   workDir: string;
   datasets: string;
   quick: boolean;
+  /** Threads for the multi-core comparisons: vast's `--threads` (once it has one) and DuckDB's queries. */
+  threads: number;
 }
 
 export type DataKind = 'zeek' | 'eve';
@@ -119,6 +122,12 @@ function eveToParquetSql(meta: DatasetMeta, out: string): string {
   return `COPY (SELECT * FROM read_json(${sqlString(meta.file)}, format='newline_delimited')) TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd)`;
 }
 
+/** The arguments of node for a DuckDB job in a process of its own (duckdb-worker.ts). */
+export const duckWorkerArgs = (job: DuckJob): string[] => [
+  join(HERE, 'duckdb-worker.js'),
+  JSON.stringify(job),
+];
+
 /** `SELECT count(*)` over a Parquet file. */
 export const parquetCount = (parquet: string, where: string) =>
   `SELECT count(*) FROM read_parquet(${sqlString(parquet)}) WHERE ${where}`;
@@ -130,6 +139,31 @@ export class BenchContext {
   readonly prepared: Dataset[] = [];
 
   constructor(readonly opts: BenchOptions) {}
+
+  private threadFlag: string[] | undefined;
+
+  /**
+   * `--threads N` for vast's command line, when vast has that global option (its `--help`
+   * lists it); until then nothing, and vast runs as it does by default. Asked once.
+   */
+  vastThreadArgs(): string[] {
+    if (this.threadFlag === undefined) {
+      const help = spawnSync(process.execPath, [VAST_BIN, '--help'], { encoding: 'utf8' });
+      this.threadFlag = /^\s+--threads\b/m.test(help.stdout) ? ['--threads', String(this.opts.threads)] : [];
+      if (this.threadFlag.length === 0)
+        this.notes.push(
+          `vast has no --threads option yet: its commands ran without one (--threads ${this.opts.threads} applied to DuckDB's queries only)`,
+        );
+    }
+    return this.threadFlag;
+  }
+
+  /** How vast's processes were threaded, for row labels. */
+  vastThreadsLabel(): string {
+    return this.vastThreadArgs().length > 0
+      ? `vast --threads ${this.opts.threads}`
+      : 'vast (no --threads option)';
+  }
 
   readonly zeek = once(async (): Promise<Dataset> => {
     let source = join(this.opts.datasets, 'zeek', 'conn.log');
@@ -202,7 +236,16 @@ export class BenchContext {
     log(`vast import ${kind} (${meta.events} events) ...`);
     const format = kind === 'zeek' ? 'zeek' : 'suricata';
     const run = check(
-      await runMeasured(process.execPath, [VAST_BIN, 'import', format, '-r', meta.file, '-d', db]),
+      await runMeasured(process.execPath, [
+        VAST_BIN,
+        ...this.vastThreadArgs(),
+        'import',
+        format,
+        '-r',
+        meta.file,
+        '-d',
+        db,
+      ]),
       `vast import ${format}`,
     );
     const status = check(
@@ -246,10 +289,7 @@ export class BenchContext {
 
   /** Runs a DuckDB job in a fresh process. */
   async duck(job: DuckJob): Promise<{ run: ProcessRun; result: DuckResult }> {
-    const run = check(
-      await runMeasured(process.execPath, [join(HERE, 'duckdb-worker.js'), JSON.stringify(job)]),
-      'DuckDB worker',
-    );
+    const run = check(await runMeasured(process.execPath, duckWorkerArgs(job)), 'DuckDB worker');
     return { run, result: JSON.parse(run.stdout) as DuckResult };
   }
 

@@ -20,6 +20,8 @@ const USAGE = `usage: npm run bench -- [flags]
   --eve-events N       Suricata EVE events (default 2,000,000)
   --only W1,W2         run only these workloads (${workloads.map((w) => w.id).join(', ')})
   --repeat N           warm runs per query, reported as their median (default 5)
+  --threads N          threads of the multi-core figures (default 2, the issue's "both cores"):
+                       DuckDB's queries, and vast's --threads once vast has that option
   --keep               keep the databases and Parquet files (and print where they are)
   --cache-dir DIR      generated data (default bench/cache)
   --work-dir DIR       databases and Parquet files (default a fresh directory in $TMPDIR)
@@ -43,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
       'eve-events': { type: 'string' },
       only: { type: 'string' },
       repeat: { type: 'string' },
+      threads: { type: 'string' },
       keep: { type: 'boolean', default: false },
       'cache-dir': { type: 'string' },
       'work-dir': { type: 'string' },
@@ -71,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
     events: count(values.events, '--events', quick ? 200_000 : 10_000_000),
     eveEvents: count(values['eve-events'], '--eve-events', quick ? 50_000 : 2_000_000),
     repeat: count(values.repeat, '--repeat', 5),
+    threads: count(values.threads, '--threads', 2),
     cacheDir: resolve(values['cache-dir'] ?? join(ROOT, 'bench', 'cache')),
     workDir,
     datasets: resolve(values.datasets ?? process.env.VAST_DATASETS ?? join(ROOT, '..', 'shared', 'datasets')),

@@ -1,13 +1,11 @@
 /** Picks the backend: a node when one answers at the endpoint, else the local database. */
 
 import { VastError } from '../diagnostics.js';
-import { type ClientTls, NodeClient, probe } from '../node/client.js';
-import { DEFAULT_ENDPOINT } from '../node/endpoint.js';
+import type { ClientTls } from '../node/client.js';
+import { DEFAULT_ENDPOINT, probe } from '../node/endpoint.js';
 import { schemaRegistry } from '../schemas/load.js';
 import type { SchemaRegistry } from '../schemas/registry.js';
 import type { Backend } from './backend.js';
-import { LocalBackend } from './local.js';
-import { RemoteBackend } from './remote.js';
 
 export const DEFAULT_DB = 'vast.db';
 
@@ -33,10 +31,17 @@ export async function openBackend(opts: BackendOptions = {}): Promise<Backend> {
   const registry = () => opts.schemas ?? schemaRegistry(db);
   if (mode !== 'local') {
     const endpoint = opts.endpoint ?? process.env.VAST_ENDPOINT ?? DEFAULT_ENDPOINT;
-    if (await probe(endpoint))
+    // Each backend's modules load only when it is the one picked: a short command starts sooner.
+    if (await probe(endpoint)) {
+      const [{ NodeClient }, { RemoteBackend }] = await Promise.all([
+        import('../node/client.js'),
+        import('./remote.js'),
+      ]);
       return new RemoteBackend(new NodeClient(endpoint, opts.token, opts.tls), registry());
+    }
     if (mode === 'node')
       throw new VastError(`no node is running at ${endpoint} (start one with 'vast start', or drop --node)`);
   }
+  const { LocalBackend } = await import('./local.js');
   return new LocalBackend(db, registry());
 }

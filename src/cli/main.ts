@@ -1,64 +1,48 @@
 /** The `vast` command line: one file per command in commands/, shared flags in flags/. */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { renderError, VastError } from '../diagnostics.js';
-import { registerCount } from './commands/count.js';
-import { registerDump } from './commands/dump.js';
-import { registerExec } from './commands/exec.js';
-import { registerExplore } from './commands/explore.js';
-import { registerExport } from './commands/export.js';
-import { registerGet } from './commands/get.js';
-import { registerImport } from './commands/import.js';
-import { registerInfer } from './commands/infer.js';
-import { registerNodeControl } from './commands/node-control.js';
-import { registerPivot } from './commands/pivot.js';
-import { registerRebuild } from './commands/rebuild.js';
-import { registerStart } from './commands/start.js';
-import { registerStatus } from './commands/status.js';
+import { loadCommands } from './commands/index.js';
 import { addConfigFlag, prepareConfig } from './flags/config.js';
 import { addDbFlag } from './flags/db.js';
 import { addEndpointFlags } from './flags/endpoint.js';
-import { positiveInt } from './flags/input.js';
+import { positiveInt } from './flags/positive-int.js';
+import { vastVersion } from './version.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
+/** Global options, before the command as in VAST (`vast -d DB -e HOST:PORT --config F import ...`) or after it. */
+function addGlobalOptions(cmd: Command): Command {
+  return addEndpointFlags(addConfigFlag(addDbFlag(cmd))).option(
+    '--max-partition-size <n>',
+    'events per partition (import into a database; start)',
+    (v) => positiveInt(v, '--max-partition-size'),
+  );
+}
 
-function buildProgram(): Command {
+/**
+ * The command a command line names: its first operand once the global options (and their
+ * values) before it are skipped. Only a guess for which module to load (commands/index.ts);
+ * a command line it cannot read loads every command, and the real parse reports the error.
+ */
+function namedCommand(argv: string[]): string | undefined {
+  const probe = addGlobalOptions(new Command()).passThroughOptions().exitOverride();
+  try {
+    return probe.parseOptions(argv.slice(2)).operands[0];
+  } catch {
+    return undefined;
+  }
+}
+
+async function buildProgram(argv: string[]): Promise<Command> {
   const program = new Command('vast')
     .description('security telemetry engine: import Zeek, Suricata, JSON and CSV; store compactly; hunt fast')
-    .version(pkg.version, '--version')
+    .version(vastVersion(), '--version')
     .showHelpAfterError()
     // Options before a command are the program's (as in VAST); every command but spawn takes them after it too (withGlobalOptions).
     .enablePositionalOptions()
     .configureHelp({ showGlobalOptions: true })
     .exitOverride();
-  // Global options, before the command as in VAST (`vast -d DB -e HOST:PORT --config F import ...`) or after it.
-  addEndpointFlags(addConfigFlag(addDbFlag(program))).option(
-    '--max-partition-size <n>',
-    'events per partition (import into a database; start)',
-    (v) => positiveInt(v, '--max-partition-size'),
-  );
+  addGlobalOptions(program);
   program.hook('preAction', (_program, action) => prepareConfig(action));
-  program
-    .command('version')
-    .description('print the version')
-    .action(() => {
-      process.stdout.write(`vast ${pkg.version}\n`);
-    });
-  registerImport(program);
-  registerExport(program);
-  registerCount(program);
-  registerGet(program);
-  registerStatus(program);
-  registerRebuild(program);
-  registerExec(program);
-  registerPivot(program);
-  registerExplore(program);
-  registerInfer(program);
-  registerStart(program);
-  registerNodeControl(program);
-  registerDump(program);
+  for (const register of await loadCommands(namedCommand(argv))) register(program);
   acceptGlobalsAfter(program);
   return program;
 }
@@ -87,7 +71,7 @@ function acceptGlobalsAfter(program: Command): void {
 
 async function main(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv)).parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
       process.exitCode = e.exitCode;

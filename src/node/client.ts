@@ -13,7 +13,6 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { connect } from 'node:net';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as A from 'apache-arrow';
@@ -60,36 +59,6 @@ function retryable(e: unknown): boolean {
 function retryDelay(attempt: number): number {
   const base = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** attempt);
   return base / 2 + Math.random() * (base / 2);
-}
-
-/**
- * Whether something accepts TCP connections at `endpoint` (a quick probe, no
- * HTTP). A closed port refuses at once: no node, so the CLI may use the local
- * database. No answer within the timeout is an error, not "no node": a busy
- * machine may run the timer before it delivers an already completed connect,
- * and falling back to the local database then would write beside the node.
- */
-export function probe(endpoint: string, timeoutMs = 5_000): Promise<boolean> {
-  const { host, port } = parseClientEndpoint(endpoint);
-  return new Promise((resolve, reject) => {
-    const s = connect({ host, port });
-    s.setTimeout(timeoutMs, () => {
-      s.destroy();
-      reject(
-        new VastError(
-          `the node at ${endpoint} did not answer within ${timeoutMs / 1000} s (is it overloaded?)`,
-        ),
-      );
-    });
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
 }
 
 /** How the client verifies a TLS node and proves itself to one (PEM contents). */

@@ -1,4 +1,5 @@
 /** Node endpoints (`HOST:PORT`) and the media type clients and nodes exchange; kept free of heavy imports for the CLI. */
+import { connect } from 'node:net';
 import { VastError } from '../diagnostics.js';
 import { parseHostPort } from '../util/host-port.js';
 
@@ -38,4 +39,34 @@ export function checkTransportSecurity(endpoint: string, tls: boolean, insecure:
 export function parseClientEndpoint(text: string): { host: string; port: number; tls: boolean | undefined } {
   const { host, port, scheme } = parseHostPort(text, { schemes: ['http', 'https'] });
   return { host, port, tls: scheme === undefined ? undefined : scheme === 'https' };
+}
+
+/**
+ * Whether something accepts TCP connections at `endpoint` (a quick probe, no
+ * HTTP). A closed port refuses at once: no node, so the CLI may use the local
+ * database. No answer within the timeout is an error, not "no node": a busy
+ * machine may run the timer before it delivers an already completed connect,
+ * and falling back to the local database then would write beside the node.
+ */
+export function probe(endpoint: string, timeoutMs = 5_000): Promise<boolean> {
+  const { host, port } = parseClientEndpoint(endpoint);
+  return new Promise((resolve, reject) => {
+    const s = connect({ host, port });
+    s.setTimeout(timeoutMs, () => {
+      s.destroy();
+      reject(
+        new VastError(
+          `the node at ${endpoint} did not answer within ${timeoutMs / 1000} s (is it overloaded?)`,
+        ),
+      );
+    });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => {
+      s.destroy();
+      resolve(false);
+    });
+  });
 }

@@ -19,12 +19,23 @@
  *     net.connection: { definition: [net.src.ip, net.src.port, ...] }
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import YAML from 'yaml';
+import type YAMLModule from 'yaml';
 import { parseType, recordFromFieldMap } from '../types/parse-type.js';
 import type { RecordType, Schema, VastType } from '../types/type.js';
 import { Taxonomy } from './taxonomy.js';
+
+/**
+ * The YAML parser, loaded on first use: a command that finds the shipped schemas in their
+ * bundled JSON form (and no user schema files) parses no YAML and should not pay for loading it.
+ */
+let yaml: typeof YAMLModule | undefined;
+const YAML = (): typeof YAMLModule => {
+  yaml ??= createRequire(import.meta.url)('yaml') as typeof YAMLModule;
+  return yaml;
+};
 
 export class SchemaRegistry {
   private readonly schemas = new Map<string, Schema>();
@@ -46,7 +57,7 @@ export class SchemaRegistry {
   loadYaml(text: string, source: string): void {
     let doc: unknown;
     try {
-      doc = YAML.parse(text);
+      doc = YAML().parse(text);
     } catch (e) {
       throw new Error(`${source}: invalid YAML: ${(e as Error).message}`);
     }

@@ -25,10 +25,11 @@ const WORKLOADS = [
   'regex',
   'substring',
   'aggregate',
+  'cold-count',
   'rss',
 ];
 /** Workloads whose result is compared with DuckDB's (hits or groups must agree). */
-const QUERIES = ['needle', 'subnet', 'time-range', 'regex', 'substring', 'aggregate'];
+const QUERIES = ['needle', 'subnet', 'time-range', 'regex', 'substring', 'aggregate', 'cold-count'];
 
 const canRun = HAVE_DATASETS || existsSync(join(ROOT, 'test', 'data', 'zeek', 'conn.log'));
 const suite = canRun ? describe : describe.skip;

@@ -5,7 +5,7 @@ import { findFormat } from '../../formats/index.js';
 import { EXPLORE_DEFAULTS, explore } from '../../query/explore.js';
 import { parseDuration } from '../../types/duration.js';
 import { backendOf } from '../flags/endpoint.js';
-import { positiveInt } from '../flags/input.js';
+import { positiveInt } from '../flags/positive-int.js';
 import { writeEvents } from '../output.js';
 
 interface ExploreFlags {

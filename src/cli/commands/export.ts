@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { findFormat, formatNames } from '../../formats/index.js';
 import { backendOf } from '../flags/endpoint.js';
-import { positiveInt } from '../flags/input.js';
 import { addOutputFlags, type OutputFlags, writerOptions } from '../flags/output.js';
+import { positiveInt } from '../flags/positive-int.js';
 import { writeEvents } from '../output.js';
 import { queryText } from '../query-text.js';
 

@@ -17,7 +17,8 @@ import { schemaRegistry } from '../../schemas/load.js';
 import type { SchemaRegistry } from '../../schemas/registry.js';
 import { dbDir } from '../flags/db.js';
 import { backendOf } from '../flags/endpoint.js';
-import { addInputFlags, formatExtras, type InputFlags, positiveInt } from '../flags/input.js';
+import { addInputFlags, formatExtras, type InputFlags } from '../flags/input.js';
+import { positiveInt } from '../flags/positive-int.js';
 import { Progress } from '../progress.js';
 
 /** How many skipped-event errors are printed before they are only counted. */

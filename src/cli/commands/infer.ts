@@ -10,7 +10,8 @@ import { schemaRegistry } from '../../schemas/load.js';
 import { vastSchema } from '../../types/arrow.js';
 import { leaves, type Schema, typeToString } from '../../types/type.js';
 import { dbDir } from '../flags/db.js';
-import { addInputFlags, formatExtras, type InputFlags, inputFormat, positiveInt } from '../flags/input.js';
+import { addInputFlags, formatExtras, type InputFlags, inputFormat } from '../flags/input.js';
+import { positiveInt } from '../flags/positive-int.js';
 
 interface InferFlags extends InputFlags {
   maxEvents: number;

@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Status } from '../../backend/backend.js';
 import { backendOf } from '../flags/endpoint.js';
+import { vastVersion } from '../version.js';
 
 interface SourceLine {
   id: string;
@@ -10,10 +10,6 @@ interface SourceLine {
   eventsPerSecond: number;
   endpoint?: string;
 }
-
-const version = (
-  JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
 
 /** One line per quarantined file: what failed, so an operator can act on it. */
 function quarantineLines(s: Pick<Status, 'quarantined'>): string[] {
@@ -49,7 +45,7 @@ function vastStatusKeys(s: Status): Record<string, unknown> {
       schemas,
       ...(s.partitionList ? { partitions: s.partitionList } : {}),
     },
-    version: { VAST: version },
+    version: { VAST: vastVersion() },
     ...(typeof s.database === 'string' ? { system: { 'database-path': s.database } } : {}),
   };
 }

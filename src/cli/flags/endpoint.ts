@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Backend } from '../../backend/backend.js';
 import { openBackend } from '../../backend/open.js';
-import { RemoteBackend } from '../../backend/remote.js';
 import { VastError } from '../../diagnostics.js';
 import type { ClientTls, NodeClient } from '../../node/client.js';
 import { DEFAULT_ENDPOINT } from '../../node/endpoint.js';
@@ -94,7 +93,7 @@ export async function backendOf(cmd: Command): Promise<Backend> {
 /** The node to talk to (commands that only make sense with one: flush, stop, spawn, ...). */
 export async function nodeClient(cmd: Command): Promise<NodeClient> {
   cmd.setOptionValue('node', true);
-  const b = await backendOf(cmd);
+  const [b, { RemoteBackend }] = await Promise.all([backendOf(cmd), import('../../backend/remote.js')]);
   if (!(b instanceof RemoteBackend)) throw new VastError('no node is running');
   return b.client;
 }

@@ -8,6 +8,7 @@ import {
   optionFlagValues,
 } from '../../formats/options.js';
 import type { OnError } from '../../formats/read.js';
+import { positiveInt } from './positive-int.js';
 
 export interface InputFlags {
   read: string;
@@ -41,12 +42,6 @@ export function addInputFlags(cmd: Command): Command {
   for (const [name, { def, formats }] of readerOptions)
     addOptionFlags(cmd, { [name]: def }, `format '${formats.join("' and '")}'`, `${formats.join(', ')}: `);
   return cmd;
-}
-
-export function positiveInt(v: string, flag: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${flag} expects a positive integer, got '${v}'`);
-  return n;
 }
 
 /** The input format: given, or by the file's extension (exec, infer). */
