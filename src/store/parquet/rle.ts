@@ -49,9 +49,9 @@ function packBits(
   width: number,
 ): void {
   const bytes = (count * width) >> 3;
-  out.ensure(bytes);
+  out.reserve(bytes);
   const buf = out.buf;
-  const base = out.len;
+  const base = out.length;
   buf.fill(0, base, base + bytes);
   let bit = 0;
   for (let k = 0; k < count; k++) {
@@ -67,7 +67,7 @@ function packBits(
       bit += take;
     }
   }
-  out.len += bytes;
+  out.length += bytes;
 }
 
 /**

@@ -9,6 +9,7 @@
  * counts, all far below 2^53), binaries are Uint8Array views of the input.
  */
 import { CorruptionError } from '../errors.js';
+import { ByteSink } from './bytes.js';
 
 const T = {
   STOP: 0,
@@ -130,29 +131,16 @@ export class ThriftReader {
 
 /** Writes compact-protocol structs into a growing buffer. */
 export class ThriftWriter {
-  private buf = new Uint8Array(256);
-  private len = 0;
+  private readonly out = new ByteSink(256);
   private readonly lastIds: number[] = [];
   private lastId = 0;
 
-  private ensure(n: number): void {
-    if (this.len + n <= this.buf.length) return;
-    const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
-  }
-
   private byte(b: number): void {
-    this.ensure(1);
-    this.buf[this.len++] = b;
+    this.out.u8(b);
   }
 
-  varint(v: number): void {
-    while (v >= 0x80) {
-      this.byte((v % 128) | 0x80);
-      v = Math.floor(v / 128);
-    }
-    this.byte(v);
+  private varint(v: number): void {
+    this.out.varint(v);
   }
 
   private zigzag(v: number): void {
@@ -204,9 +192,7 @@ export class ThriftWriter {
 
   private rawBinary(v: Uint8Array): void {
     this.varint(v.length);
-    this.ensure(v.length);
-    this.buf.set(v, this.len);
-    this.len += v.length;
+    this.out.bytes(v);
   }
 
   /** A nested struct field; `body` writes its fields. */
@@ -254,6 +240,6 @@ export class ThriftWriter {
   /** Ends the top-level struct and returns its bytes. */
   finish(): Uint8Array {
     this.byte(T.STOP);
-    return this.buf.subarray(0, this.len);
+    return this.out.view();
   }
 }

@@ -66,8 +66,8 @@ describe('RLE/bit-packing hybrid', () => {
     const sink = new ByteSink(4);
     encodeHybrid(sink, values, values.length, width);
     const out = new Int32Array(values.length);
-    const end = decodeHybrid(sink.view(), 0, sink.len, width, values.length, out);
-    expect(end).toBe(sink.len);
+    const end = decodeHybrid(sink.view(), 0, sink.length, width, values.length, out);
+    expect(end).toBe(sink.length);
     return [...out];
   };
 
