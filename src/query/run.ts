@@ -46,8 +46,6 @@ export interface QueryStats {
   prunedBySchema: number;
   prunedBySynopsis: number;
   opened: number;
-  /** Partitions a count took from the catalog, unread, because every row matches. */
-  countedFromCatalog?: number;
   /** Record batches inside opened partitions that their batch synopses ruled out. */
   batchesSkipped: number;
   rowsScanned: number;
@@ -284,11 +282,6 @@ async function* selections(
   budget: QueryBudget,
   /** Hold a partition's selections until all of it verified (exact counts despite a damaged file). */
   whole = false,
-  /**
-   * Called instead of reading a partition whose every row matches (the predicate is constant
-   * true for its schema): a count takes its size from the catalog and reads no data.
-   */
-  allMatch?: (e: PartitionEntry) => void,
 ): AsyncIterable<Selection> {
   const chunk = { rows: FIRST_CHUNK_ROWS };
   const sketches = sketchCacheOf(store);
@@ -296,12 +289,8 @@ async function* selections(
   const planned = plan(store, q, stats, sketches, broken);
   for (const b of broken) await setAside(store, b, stats);
   for (const e of planned) {
-    const program = q.compiled.program(schemaOfEntry(e));
-    if (allMatch && program.kind === 'const' && program.value) {
-      allMatch(e);
-      continue;
-    }
     stats.opened++;
+    const program = q.compiled.program(schemaOfEntry(e));
     const held: Selection[] = [];
     try {
       // Inside the partition, read only the batches whose own synopses may match.
@@ -423,8 +412,7 @@ export async function countOrEstimate(
 
 /**
  * Counts matching events. Without a pipeline it only counts selection bits,
- * never building the matching rows, and a partition whose schema makes the
- * predicate always true is counted from the catalog without reading it.
+ * never building the matching rows.
  */
 export async function countQuery(
   store: Store,
@@ -439,12 +427,7 @@ export async function countQuery(
     return n;
   }
   const start = performance.now();
-  const fromCatalog = (e: PartitionEntry) => {
-    stats.countedFromCatalog = (stats.countedFromCatalog ?? 0) + 1;
-    stats.rowsMatched += e.events;
-    n += e.events;
-  };
-  for await (const { batch, bits } of selections(store, q, stats, tail, budget, true, fromCatalog)) {
+  for await (const { batch, bits } of selections(store, q, stats, tail, budget, true)) {
     const k = bits ? countSet(bits) : batch.numRows;
     stats.rowsMatched += k;
     n += k;
@@ -551,8 +534,7 @@ export function explain(store: Store, q: PreparedQuery, stats: QueryStats): stri
   }
   lines.push(
     `partitions: ${stats.considered} considered, ${stats.prunedBySchema + stats.prunedBySynopsis} pruned ` +
-      `(${stats.prunedBySchema} by schema, ${stats.prunedBySynopsis} by synopsis), ${stats.opened} opened` +
-      (stats.countedFromCatalog ? `, ${stats.countedFromCatalog} counted from the catalog` : ''),
+      `(${stats.prunedBySchema} by schema, ${stats.prunedBySynopsis} by synopsis), ${stats.opened} opened`,
   );
   lines.push(`batches:    ${stats.batchesSkipped} skipped by batch synopses inside opened partitions`);
   lines.push(`rows:       ${stats.rowsScanned} scanned, ${stats.rowsMatched} matched`);

@@ -93,17 +93,6 @@ describe('sketch cache', () => {
     expect(after.hits).toBeGreaterThan(before.hits);
   });
 
-  it('counts partitions the predicate always matches from the catalog, reading none', async () => {
-    const store = await siteStore(SITES);
-    const stats = emptyStats();
-    const q = prepareQuery(undefined, store.schemas(), registry);
-    expect(await countQuery(store, q, stats)).toBe(SITES.length * 203);
-    expect(stats.opened).toBe(0);
-    expect(stats.countedFromCatalog).toBe(SITES.length);
-    expect(stats.rowsScanned).toBe(0);
-    expect(stats.rowsMatched).toBe(SITES.length * 203);
-  });
-
   it('prunes the bench subnet workload: only the partitions of the site /16 are opened', async () => {
     const store = await siteStore(SITES);
     for (const [text, opened, n] of [
