@@ -77,16 +77,7 @@ class ExactParser {
       // As JSON.parse does: an own property, also for `__proto__`.
       if (k === '__proto__') Object.defineProperty(out, k, { value: v, enumerable: true, writable: true });
       else out[k] = v;
-      this.ws();
-      if (t[this.i] === ',') {
-        this.i++;
-        continue;
-      }
-      if (t[this.i] === '}') {
-        this.i++;
-        return out;
-      }
-      this.fail(`expected ',' or '}' after property value, got '${t[this.i]}'`);
+      if (!this.more('}', 'property value')) return out;
     }
   }
 
@@ -101,17 +92,17 @@ class ExactParser {
     }
     for (;;) {
       out.push(this.value());
-      this.ws();
-      if (t[this.i] === ',') {
-        this.i++;
-        continue;
-      }
-      if (t[this.i] === ']') {
-        this.i++;
-        return out;
-      }
-      this.fail(`expected ',' or ']' after array element, got '${t[this.i]}'`);
+      if (!this.more(']', 'array element')) return out;
     }
+  }
+
+  /** After a member of an object or array: true at ',' (another follows), false at `close`; either is consumed. */
+  private more(close: '}' | ']', after: string): boolean {
+    this.ws();
+    const c = this.text[this.i];
+    if (c !== ',' && c !== close) this.fail(`expected ',' or '${close}' after ${after}, got '${c}'`);
+    this.i++;
+    return c === ',';
   }
 
   private string(): string {
