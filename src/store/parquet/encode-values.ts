@@ -1,0 +1,485 @@
+/**
+ * The values of one column chunk: gathered from Arrow into contiguous typed
+ * arrays, then written PLAIN or dictionary-encoded (a PLAIN dictionary page
+ * plus RLE/bit-packed codes), with the chunk's min/max statistics.
+ *
+ * The choice per chunk: build the dictionary (open addressing over the
+ * values' bytes, no JS value per row) and give up once the distinct values
+ * exceed half the values; keep it if its estimated size (entries plus
+ * bit-packed codes) is below PLAIN's. Low-cardinality strings, enums,
+ * addresses, ports and counters come out as dictionaries; unique ids and
+ * unsorted times stay PLAIN, which zstd compresses better than DELTA on
+ * Zeek's `ts` (measured for issue 11).
+ */
+import type * as A from 'apache-arrow';
+import { ByteSink } from './bytes.js';
+import { Encoding, PhysicalType } from './format.js';
+import { bitWidth, encodeHybrid } from './rle.js';
+import type { ParquetNode } from './schema.js';
+
+/** What the data page's values turned out as. */
+export interface EncodedValues {
+  /** The data page's value encoding (PLAIN or RLE_DICTIONARY). */
+  encoding: number;
+  /** The dictionary page's body (PLAIN entries), when dictionary-encoded. */
+  dictionary: Uint8Array | undefined;
+  dictionaryCount: number;
+  /** Statistics' min_value/max_value as PLAIN bytes; undefined when unknown or too long. */
+  min: Uint8Array | undefined;
+  max: Uint8Array | undefined;
+}
+
+/** Strings longer than this get no min/max (a truncated max would need rounding up). */
+const MAX_STAT_BYTES = 64;
+/** Dictionaries bigger than this (bytes) are not worth a page of their own. */
+const MAX_DICTIONARY_BYTES = 1 << 20;
+
+/**
+ * Appends the values at `idx[0..n)` of `data` to `out`, encoded for leaf
+ * `node`. Positions are rows of `data`: arrow-js slices value and offset
+ * buffers along with the data, so only bit-addressed buffers (bool values)
+ * add `data.offset` (see types/values.ts).
+ */
+export function encodeValues(
+  node: ParquetNode,
+  data: A.Data,
+  idx: Int32Array,
+  n: number,
+  out: ByteSink,
+): EncodedValues {
+  switch (node.physical) {
+    case PhysicalType.BOOLEAN:
+      return encodeBool(data, idx, n, out);
+    case PhysicalType.INT32:
+      return encodeFixed(gather32(data, idx, n), 1, n, out, 'int');
+    case PhysicalType.INT64:
+      return encodeFixed(gather64(data, idx, n), 2, n, out, node.vast?.kind === 'uint64' ? 'uint' : 'int');
+    case PhysicalType.FIXED_LEN_BYTE_ARRAY:
+      return encodeFixed(gatherWords(data, idx, n, 4), 4, n, out, 'bytes');
+    case PhysicalType.DOUBLE:
+      return encodeDouble(data, idx, n, out);
+    case PhysicalType.BYTE_ARRAY:
+      return data.dictionary ? encodeDictionaryStrings(data, idx, n, out) : encodeStrings(data, idx, n, out);
+    default:
+      throw new Error(`no Parquet encoder for physical type ${node.physical}`);
+  }
+}
+
+const plain = (min?: Uint8Array, max?: Uint8Array): EncodedValues => ({
+  encoding: Encoding.PLAIN,
+  dictionary: undefined,
+  dictionaryCount: 0,
+  min,
+  max,
+});
+
+const asBytes = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+
+// --- booleans: PLAIN is one bit per value, LSB first.
+
+function encodeBool(data: A.Data, idx: Int32Array, n: number, out: ByteSink): EncodedValues {
+  const bits = data.values as Uint8Array;
+  const base = data.offset;
+  const bytes = (n + 7) >> 3;
+  out.reserve(bytes);
+  const buf = out.buf;
+  const at = out.length;
+  buf.fill(0, at, at + bytes);
+  let seenTrue = false;
+  let seenFalse = false;
+  for (let i = 0; i < n; i++) {
+    const p = idx[i];
+    if (bits[p >> 3] & (1 << (p & 7))) {
+      buf[at + (i >> 3)] |= 1 << (i & 7);
+      seenTrue = true;
+    } else seenFalse = true;
+  }
+  out.length += bytes;
+  if (n === 0) return plain();
+  return plain(Uint8Array.of(seenFalse ? 0 : 1), Uint8Array.of(seenTrue ? 1 : 0));
+}
+
+// --- fixed-width values as 32-bit words (INT32: 1, INT64: 2, FLBA(16): 4 per value).
+
+/** The values of `data` as 32-bit words (a view when aligned, else a copy). */
+function words(data: A.Data, width: number): Uint32Array {
+  const v = data.values as ArrayBufferView;
+  const start = v.byteOffset;
+  const len = v.byteLength >> 2;
+  if (start % 4 === 0) return new Uint32Array(v.buffer, start, len);
+  return new Uint32Array(new Uint8Array(v.buffer, start, len * 4).slice().buffer);
+}
+
+function gatherWords(data: A.Data, idx: Int32Array, n: number, width: number): Uint32Array {
+  const src = words(data, width);
+  const dst = new Uint32Array(n * width);
+  for (let i = 0; i < n; i++) {
+    const s = idx[i] * width;
+    for (let w = 0; w < width; w++) dst[i * width + w] = src[s + w];
+  }
+  return dst;
+}
+
+function gather64(data: A.Data, idx: Int32Array, n: number): Uint32Array {
+  const src = words(data, 2);
+  const dst = new Uint32Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    const s = idx[i] * 2;
+    dst[2 * i] = src[s];
+    dst[2 * i + 1] = src[s + 1];
+  }
+  return dst;
+}
+
+/** Ports (Uint16) and prefix lengths (Uint8) widened to INT32. */
+function gather32(data: A.Data, idx: Int32Array, n: number): Uint32Array {
+  const src = data.values as Uint8Array | Uint16Array | Int32Array | Uint32Array;
+  const dst = new Uint32Array(n);
+  for (let i = 0; i < n; i++) dst[i] = src[idx[i]];
+  return dst;
+}
+
+/** murmur3's finalizer: spreads the hash's bits for power-of-two tables. */
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+interface Dict {
+  /** Per value, its entry. */
+  codes: Int32Array;
+  /** Per entry, the first value that has it. */
+  firsts: Int32Array;
+  count: number;
+}
+
+const tableSize = (entries: number): number => {
+  let cap = 16;
+  while (cap < entries * 2) cap *= 2;
+  return cap;
+};
+
+/** Dictionary of fixed-width values; undefined once there are more than `limit` distinct. */
+function fixedDict(vals: Uint32Array, width: number, n: number, limit: number): Dict | undefined {
+  const cap = tableSize(Math.min(n, limit + 1));
+  const mask = cap - 1;
+  const table = new Int32Array(cap);
+  const firsts = new Int32Array(Math.min(n, limit + 1));
+  const codes = new Int32Array(n);
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const b = i * width;
+    let h = 0x9747b28c;
+    for (let w = 0; w < width; w++) h = Math.imul(h ^ vals[b + w], 0x01000193);
+    let slot = fmix(h) & mask;
+    for (;;) {
+      const e = table[slot];
+      if (e === 0) {
+        if (count >= limit) return undefined;
+        firsts[count] = i;
+        table[slot] = ++count;
+        codes[i] = count - 1;
+        break;
+      }
+      const f = firsts[e - 1] * width;
+      let same = true;
+      for (let w = 0; w < width && same; w++) same = vals[f + w] === vals[b + w];
+      if (same) {
+        codes[i] = e - 1;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+  return { codes, firsts, count };
+}
+
+type Order = 'int' | 'uint' | 'bytes';
+
+/** Compares value a and b (word offsets) of `width` words in the column's sort order. */
+function compareFixed(vals: Uint32Array, a: number, b: number, width: number, order: Order): number {
+  if (order === 'bytes') {
+    const x = new Uint8Array(vals.buffer, vals.byteOffset + a * 4, width * 4);
+    const y = new Uint8Array(vals.buffer, vals.byteOffset + b * 4, width * 4);
+    for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return x[k] - y[k];
+    return 0;
+  }
+  // Words are little-endian: the high word decides, signed for signed INT64/INT32.
+  const hi = width - 1;
+  const ha = order === 'int' ? vals[a + hi] | 0 : vals[a + hi];
+  const hb = order === 'int' ? vals[b + hi] | 0 : vals[b + hi];
+  if (ha !== hb) return ha < hb ? -1 : 1;
+  return width === 2 ? vals[a] - vals[b] : 0;
+}
+
+/** Min and max among the first `m` values. */
+function minMaxFixed(
+  vals: Uint32Array,
+  width: number,
+  order: Order,
+  m: number,
+): { min: Uint8Array | undefined; max: Uint8Array | undefined } {
+  if (m === 0) return { min: undefined, max: undefined };
+  let lo = 0;
+  let hi = 0;
+  for (let k = 1; k < m; k++) {
+    const p = k * width;
+    if (compareFixed(vals, p, lo, width, order) < 0) lo = p;
+    else if (compareFixed(vals, p, hi, width, order) > 0) hi = p;
+  }
+  return {
+    min: asBytes(vals.subarray(lo, lo + width)).slice(),
+    max: asBytes(vals.subarray(hi, hi + width)).slice(),
+  };
+}
+
+function encodeFixed(vals: Uint32Array, width: number, n: number, out: ByteSink, order: Order): EncodedValues {
+  const dict = fixedDict(vals, width, n, n >> 1);
+  if (dict) {
+    const bw = Math.max(1, bitWidth(dict.count - 1));
+    const dictBytes = dict.count * width * 4;
+    if (dictBytes + ((n * bw) >> 3) < n * width * 4) {
+      const entries = new Uint32Array(dict.count * width);
+      for (let e = 0; e < dict.count; e++)
+        for (let w = 0; w < width; w++) entries[e * width + w] = vals[dict.firsts[e] * width + w];
+      out.u8(bw);
+      encodeHybrid(out, dict.codes, n, bw);
+      const { min, max } = minMaxFixed(entries, width, order, dict.count);
+      return {
+        encoding: Encoding.RLE_DICTIONARY,
+        dictionary: asBytes(entries),
+        dictionaryCount: dict.count,
+        min,
+        max,
+      };
+    }
+  }
+  out.bytes(asBytes(vals));
+  const { min, max } = minMaxFixed(vals, width, order, n);
+  return plain(min, max);
+}
+
+// --- doubles: PLAIN (8 bytes little-endian); min/max skip NaN, zeros signed as the spec asks.
+
+function encodeDouble(data: A.Data, idx: Int32Array, n: number, out: ByteSink): EncodedValues {
+  const src = data.values as Float64Array;
+  const dst = new Float64Array(n);
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    const v = src[idx[i]];
+    dst[i] = v;
+    if (v !== v) continue;
+    any = true;
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  out.bytes(asBytes(dst));
+  if (!any) return plain();
+  // A zero minimum is written as -0.0 and a zero maximum as +0.0 (parquet.thrift, ColumnOrder).
+  return plain(asBytes(Float64Array.of(min === 0 ? -0 : min)), asBytes(Float64Array.of(max === 0 ? 0 : max)));
+}
+
+// --- strings: PLAIN is a 4-byte length then the bytes; dictionaries hash the bytes.
+
+/** Utf8 values: value j of the column spans bytes[offsets[j] .. offsets[j + 1]). */
+interface Utf8Source {
+  offsets: Int32Array;
+  bytes: Uint8Array;
+}
+
+function utf8Source(data: A.Data): Utf8Source {
+  return { offsets: data.valueOffsets as Int32Array, bytes: data.values as Uint8Array };
+}
+
+/** A dictionary vector's chunks as one Utf8 source (usually it is one chunk already). */
+function dictionarySource(dictionary: A.Vector): Utf8Source {
+  if (dictionary.data.length === 1) return utf8Source(dictionary.data[0]);
+  let total = 0;
+  for (const d of dictionary.data) {
+    const o = d.valueOffsets as Int32Array;
+    total += o[d.length] - o[0];
+  }
+  const offsets = new Int32Array(dictionary.length + 1);
+  const bytes = new Uint8Array(total);
+  let j = 0;
+  let at = 0;
+  for (const d of dictionary.data) {
+    const o = d.valueOffsets as Int32Array;
+    const v = d.values as Uint8Array;
+    for (let i = 0; i < d.length; i++) {
+      const s = o[i];
+      const e = o[i + 1];
+      bytes.set(v.subarray(s, e), at);
+      at += e - s;
+      offsets[++j] = at;
+    }
+  }
+  return { offsets, bytes };
+}
+
+function compareBytes(b: Uint8Array, s1: number, e1: number, s2: number, e2: number): number {
+  const l1 = e1 - s1;
+  const l2 = e2 - s2;
+  const l = l1 < l2 ? l1 : l2;
+  for (let k = 0; k < l; k++) {
+    const d = b[s1 + k] - b[s2 + k];
+    if (d !== 0) return d;
+  }
+  return l1 - l2;
+}
+
+/** Min and max (unsigned byte order) among values `pos(k)`, k < m; undefined if either is too long. */
+function minMaxStrings(
+  src: Utf8Source,
+  positions: Int32Array,
+  m: number,
+): { min: Uint8Array | undefined; max: Uint8Array | undefined } {
+  if (m === 0) return { min: undefined, max: undefined };
+  const { offsets, bytes } = src;
+  let lo = positions[0];
+  let hi = lo;
+  for (let k = 1; k < m; k++) {
+    const p = positions[k];
+    const s = offsets[p];
+    const e = offsets[p + 1];
+    if (compareBytes(bytes, s, e, offsets[lo], offsets[lo + 1]) < 0) lo = p;
+    else if (compareBytes(bytes, s, e, offsets[hi], offsets[hi + 1]) > 0) hi = p;
+  }
+  const cut = (p: number) => {
+    const s = offsets[p];
+    const e = offsets[p + 1];
+    return e - s > MAX_STAT_BYTES ? undefined : bytes.slice(s, e);
+  };
+  const min = cut(lo);
+  const max = cut(hi);
+  return min && max ? { min, max } : { min: undefined, max: undefined };
+}
+
+/** Appends PLAIN byte arrays for the values at `positions[0..m)` of `src`. */
+function plainStrings(src: Utf8Source, positions: Int32Array, m: number, out: ByteSink): void {
+  const { offsets, bytes } = src;
+  let total = 0;
+  for (let k = 0; k < m; k++) total += offsets[positions[k] + 1] - offsets[positions[k]];
+  out.reserve(total + 4 * m);
+  const buf = out.buf;
+  let at = out.length;
+  for (let k = 0; k < m; k++) {
+    const s = offsets[positions[k]];
+    const e = offsets[positions[k] + 1];
+    const len = e - s;
+    buf[at] = len;
+    buf[at + 1] = len >>> 8;
+    buf[at + 2] = len >>> 16;
+    buf[at + 3] = len >>> 24;
+    at += 4;
+    // Short strings (most of them) copy faster by hand than through set()'s call.
+    if (len < 32) for (let j = 0; j < len; j++) buf[at + j] = bytes[s + j];
+    else buf.set(bytes.subarray(s, e), at);
+    at += len;
+  }
+  out.length = at;
+}
+
+/** The dictionary page and codes for entries `firsts[0..count)` of `src`, appending the codes to `out`. */
+function dictionaryPage(
+  src: Utf8Source,
+  firsts: Int32Array,
+  count: number,
+  codes: Int32Array,
+  n: number,
+  out: ByteSink,
+  scratch: ByteSink,
+): EncodedValues {
+  const bw = Math.max(1, bitWidth(count - 1));
+  out.u8(bw);
+  encodeHybrid(out, codes, n, bw);
+  scratch.length = 0;
+  plainStrings(src, firsts, count, scratch);
+  const { min, max } = minMaxStrings(src, firsts, count);
+  return { encoding: Encoding.RLE_DICTIONARY, dictionary: scratch.take(), dictionaryCount: count, min, max };
+}
+
+function encodeStrings(data: A.Data, idx: Int32Array, n: number, out: ByteSink): EncodedValues {
+  const src = utf8Source(data);
+  const { offsets, bytes } = src;
+  const limit = n >> 1;
+  const cap = tableSize(Math.min(n, limit + 1));
+  const mask = cap - 1;
+  const table = new Int32Array(cap);
+  const firsts = new Int32Array(Math.min(n, limit + 1));
+  const codes = new Int32Array(n);
+  let count = 0;
+  let dictBytes = 0;
+  let ok = true;
+  for (let i = 0; i < n && ok; i++) {
+    const p = idx[i];
+    const s = offsets[p];
+    const e = offsets[p + 1];
+    let h = 0x811c9dc5;
+    for (let k = s; k < e; k++) h = Math.imul(h ^ bytes[k], 0x01000193);
+    let slot = fmix(h) & mask;
+    for (;;) {
+      const c = table[slot];
+      if (c === 0) {
+        dictBytes += 4 + e - s;
+        if (count >= limit || dictBytes > MAX_DICTIONARY_BYTES) {
+          ok = false;
+          break;
+        }
+        firsts[count] = p;
+        table[slot] = ++count;
+        codes[i] = count - 1;
+        break;
+      }
+      const f = firsts[c - 1];
+      if (compareBytes(bytes, s, e, offsets[f], offsets[f + 1]) === 0) {
+        codes[i] = c - 1;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+  if (ok && n > 0) return dictionaryPage(src, firsts, count, codes, n, out, new ByteSink(Math.max(64, dictBytes)));
+  plainStrings(src, idx, n, out);
+  const { min, max } = minMaxStrings(src, idx, n);
+  return plain(min, max);
+}
+
+/**
+ * Dictionary-encoded Arrow strings (enums, and strings from the store):
+ * reuse the Arrow dictionary, keeping only the entries this chunk uses.
+ */
+function encodeDictionaryStrings(data: A.Data, idx: Int32Array, n: number, out: ByteSink): EncodedValues {
+  const src = dictionarySource(data.dictionary!);
+  const keys = data.values as Int16Array | Int32Array | Uint8Array;
+  const size = src.offsets.length - 1;
+  const remap = new Int32Array(Math.max(0, size)).fill(-1);
+  const firsts = new Int32Array(Math.min(n, Math.max(0, size)));
+  const codes = new Int32Array(n);
+  let count = 0;
+  let dictBytes = 0;
+  for (let i = 0; i < n; i++) {
+    const key = keys[idx[i]];
+    let c = remap[key];
+    if (c < 0) {
+      c = count++;
+      remap[key] = c;
+      firsts[c] = key;
+      dictBytes += 4 + src.offsets[key + 1] - src.offsets[key];
+    }
+    codes[i] = c;
+  }
+  if (n > 0 && count <= n >> 1 && dictBytes <= MAX_DICTIONARY_BYTES)
+    return dictionaryPage(src, firsts, count, codes, n, out, new ByteSink(Math.max(64, dictBytes)));
+  // Mostly distinct: PLAIN, value by value through the keys.
+  const positions = new Int32Array(n);
+  for (let i = 0; i < n; i++) positions[i] = keys[idx[i]];
+  plainStrings(src, positions, n, out);
+  const { min, max } = count > 0 ? minMaxStrings(src, firsts, count) : { min: undefined, max: undefined };
+  return plain(min, max);
+}
