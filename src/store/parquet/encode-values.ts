@@ -13,6 +13,7 @@
  */
 import type * as A from 'apache-arrow';
 import { ByteSink } from './bytes.js';
+import { encodeDelta64 } from './delta.js';
 import { Encoding, PhysicalType } from './format.js';
 import { bitWidth, encodeHybrid } from './rle.js';
 import type { ParquetNode } from './schema.js';
@@ -33,6 +34,8 @@ export interface EncodedValues {
 const MAX_STAT_BYTES = 64;
 /** Dictionaries bigger than this (bytes) are not worth a page of their own. */
 const MAX_DICTIONARY_BYTES = 1 << 20;
+/** Below this many values, PLAIN is not worth comparing against DELTA. */
+const MIN_DELTA_TRIAL = 256;
 
 /**
  * Appends the values at `idx[0..n)` of `data` to `out`, encoded for leaf
@@ -46,6 +49,7 @@ export function encodeValues(
   idx: Int32Array,
   n: number,
   out: ByteSink,
+  compressedSize: (bytes: Uint8Array) => number,
 ): EncodedValues {
   switch (node.physical) {
     case PhysicalType.BOOLEAN:
@@ -53,7 +57,14 @@ export function encodeValues(
     case PhysicalType.INT32:
       return encodeFixed(gather32(data, idx, n), 1, n, out, 'int');
     case PhysicalType.INT64:
-      return encodeFixed(gather64(data, idx, n), 2, n, out, node.vast?.kind === 'uint64' ? 'uint' : 'int');
+      return encodeFixed(
+        gather64(data, idx, n),
+        2,
+        n,
+        out,
+        node.vast?.kind === 'uint64' ? 'uint' : 'int',
+        compressedSize,
+      );
     case PhysicalType.FIXED_LEN_BYTE_ARRAY:
       return encodeFixed(gatherWords(data, idx, n, 4), 4, n, out, 'bytes');
     case PhysicalType.DOUBLE:
@@ -236,7 +247,14 @@ function minMaxFixed(
   };
 }
 
-function encodeFixed(vals: Uint32Array, width: number, n: number, out: ByteSink, order: Order): EncodedValues {
+function encodeFixed(
+  vals: Uint32Array,
+  width: number,
+  n: number,
+  out: ByteSink,
+  order: Order,
+  compressedSize?: (bytes: Uint8Array) => number,
+): EncodedValues {
   const dict = fixedDict(vals, width, n, n >> 1);
   if (dict) {
     const bw = Math.max(1, bitWidth(dict.count - 1));
@@ -257,8 +275,18 @@ function encodeFixed(vals: Uint32Array, width: number, n: number, out: ByteSink,
       };
     }
   }
-  out.bytes(asBytes(vals));
   const { min, max } = minMaxFixed(vals, width, order, n);
+  if (compressedSize && n >= MIN_DELTA_TRIAL) {
+    // PLAIN or DELTA_BINARY_PACKED: whichever zstd makes smaller. Sorted or
+    // slowly changing values favour DELTA; unsorted times favour PLAIN.
+    const delta = new ByteSink(n * 4 + 64);
+    encodeDelta64(delta, vals, n);
+    if (compressedSize(delta.view()) < compressedSize(asBytes(vals))) {
+      out.bytes(delta.view());
+      return { ...plain(min, max), encoding: Encoding.DELTA_BINARY_PACKED };
+    }
+  }
+  out.bytes(asBytes(vals));
   return plain(min, max);
 }
 
@@ -483,3 +511,4 @@ function encodeDictionaryStrings(data: A.Data, idx: Int32Array, n: number, out: 
   const { min, max } = count > 0 ? minMaxStrings(src, firsts, count) : { min: undefined, max: undefined };
   return plain(min, max);
 }
+

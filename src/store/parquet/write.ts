@@ -106,6 +106,9 @@ export class ParquetEncoder {
     this.kv.push([VAST_LAYOUT_KEY, layout], [ARROW_SCHEMA_KEY, encodeArrowSchema(schema, metadata)]);
   }
 
+  /** What zstd makes of `bytes`, for encoders that try alternatives. */
+  private readonly compressedSize = (bytes: Uint8Array): number => this.compressor.compress(bytes).length;
+
   /** Rows so far. */
   get rows(): number {
     return this.numRows;
@@ -144,7 +147,7 @@ export class ParquetEncoder {
     page.length = 0;
     if (col.maxRep > 0) levels(page, s.rep!, s.count, bitWidth(col.maxRep));
     if (col.maxDef > 0) levels(page, s.def, s.count, bitWidth(col.maxDef));
-    const enc = encodeValues(col.node, s.data, s.idx, s.present, page);
+    const enc = encodeValues(col.node, s.data, s.idx, s.present, page, this.compressedSize);
     const chunkStart = this.offset;
     let uncompressed = 0;
     let dictionaryPageOffset: number | undefined;
