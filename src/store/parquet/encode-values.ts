@@ -99,7 +99,7 @@ function encodeBool(data: A.Data, idx: Int32Array, n: number, out: ByteSink): En
   let seenTrue = false;
   let seenFalse = false;
   for (let i = 0; i < n; i++) {
-    const p = idx[i];
+    const p = base + idx[i]; // bool values are bit-addressed, never sliced
     if (bits[p >> 3] & (1 << (p & 7))) {
       buf[at + (i >> 3)] |= 1 << (i & 7);
       seenTrue = true;
@@ -301,7 +301,7 @@ function encodeDouble(data: A.Data, idx: Int32Array, n: number, out: ByteSink): 
   for (let i = 0; i < n; i++) {
     const v = src[idx[i]];
     dst[i] = v;
-    if (v !== v) continue;
+    if (Number.isNaN(v)) continue;
     any = true;
     if (v < min) min = v;
     if (v > max) max = v;
@@ -472,7 +472,8 @@ function encodeStrings(data: A.Data, idx: Int32Array, n: number, out: ByteSink):
       slot = (slot + 1) & mask;
     }
   }
-  if (ok && n > 0) return dictionaryPage(src, firsts, count, codes, n, out, new ByteSink(Math.max(64, dictBytes)));
+  if (ok && n > 0)
+    return dictionaryPage(src, firsts, count, codes, n, out, new ByteSink(Math.max(64, dictBytes)));
   plainStrings(src, idx, n, out);
   const { min, max } = minMaxStrings(src, idx, n);
   return plain(min, max);
@@ -511,4 +512,3 @@ function encodeDictionaryStrings(data: A.Data, idx: Int32Array, n: number, out: 
   const { min, max } = count > 0 ? minMaxStrings(src, firsts, count) : { min: undefined, max: undefined };
   return plain(min, max);
 }
-

@@ -19,10 +19,10 @@ import { ByteSink } from './bytes.js';
 import { encodeValues } from './encode-values.js';
 import {
   ARROW_SCHEMA_KEY,
+  Codec,
   ColumnChunk,
   ColumnMetaData,
   ColumnOrder,
-  Codec,
   DataPageHeader,
   DictionaryPageHeader,
   Encoding,
@@ -41,7 +41,14 @@ import {
   VAST_LAYOUT_KEY,
 } from './format.js';
 import { bitWidth, encodeHybrid } from './rle.js';
-import { type LeafColumn, type Logical, type ParquetNode, parquetSchema, schemaNodes, leafColumns } from './schema.js';
+import {
+  type LeafColumn,
+  type Logical,
+  leafColumns,
+  type ParquetNode,
+  parquetSchema,
+  schemaNodes,
+} from './schema.js';
 import { shred } from './shred.js';
 import { ThriftWriter } from './thrift.js';
 
@@ -93,11 +100,7 @@ export class ParquetEncoder {
    * vast.import_time, ...), each written as a key-value pair of the footer,
    * next to the VAST layout and the Arrow schema.
    */
-  constructor(
-    schema: Schema,
-    metadata: ReadonlyMap<string, string>,
-    opts: ParquetEncoderOptions = {},
-  ) {
+  constructor(schema: Schema, metadata: ReadonlyMap<string, string>, opts: ParquetEncoderOptions = {}) {
     this.root = parquetSchema(schema.type);
     this.leaves = leafColumns(this.root);
     this.compressor.setParameters({ compressionLevel: opts.zstdLevel ?? 3 });
@@ -160,10 +163,9 @@ export class ParquetEncoder {
         .i32(PageHeader.uncompressed_page_size, enc.dictionary.length)
         .i32(PageHeader.compressed_page_size, body.length)
         .struct(PageHeader.dictionary_page_header, (h) =>
-          h.i32(DictionaryPageHeader.num_values, enc.dictionaryCount).i32(
-            DictionaryPageHeader.encoding,
-            Encoding.PLAIN,
-          ),
+          h
+            .i32(DictionaryPageHeader.num_values, enc.dictionaryCount)
+            .i32(DictionaryPageHeader.encoding, Encoding.PLAIN),
         )
         .finish()
         .slice();
@@ -274,7 +276,9 @@ function logicalType(w: ThriftWriter, t: Logical): void {
       w.struct(LogicalType.MAP, () => {});
       return;
     case 'int':
-      w.struct(LogicalType.INTEGER, (i) => i.byteField(IntType.bitWidth, t.bits).bool(IntType.isSigned, t.signed));
+      w.struct(LogicalType.INTEGER, (i) =>
+        i.byteField(IntType.bitWidth, t.bits).bool(IntType.isSigned, t.signed),
+      );
       return;
     case 'timestamp-nanos-utc':
       w.struct(LogicalType.TIMESTAMP, (ts) =>

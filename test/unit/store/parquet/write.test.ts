@@ -1,0 +1,415 @@
+/**
+ * The Parquet writer of store v2, checked by DuckDB: files written from real
+ * Zeek and Suricata data and from a batch of every type read back with the
+ * same rows (values compared independently, through SQL that normalises each
+ * VAST type), with the encodings, logical types, statistics and Arrow schema
+ * the writer means to write.
+ */
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import * as A from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { suricata } from '../../../../src/formats/suricata.js';
+import { zeek } from '../../../../src/formats/zeek/index.js';
+import { ARROW_SCHEMA_KEY, VAST_LAYOUT_KEY } from '../../../../src/store/parquet/format.js';
+import { ParquetEncoder } from '../../../../src/store/parquet/write.js';
+import { arrowSchema, dictionaryStringField, schemaName, vastSchema } from '../../../../src/types/arrow.js';
+import { BatchBuilder } from '../../../../src/types/batch-builder.js';
+import { basic, list, record, type Schema, type VastType } from '../../../../src/types/type.js';
+import { type Value, valueAt } from '../../../../src/types/values.js';
+import { TEST_DATA } from '../../../helpers/datasets.js';
+import { readAll } from '../../../helpers/read.js';
+
+let dir: string;
+let db: DuckDBInstance;
+let duck: DuckDBConnection;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'vast-parquet-write-'));
+  db = await DuckDBInstance.create(':memory:');
+  duck = await db.connect();
+});
+
+afterAll(() => {
+  duck.closeSync();
+  db.closeSync();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const query = async (sql: string): Promise<Record<string, unknown>[]> =>
+  (await duck.runAndReadAll(sql)).getRowObjectsJS() as Record<string, unknown>[];
+
+let files = 0;
+/** Writes `batches` (one row group each) to a new file; returns its path and the encoder. */
+function writeFile(batches: A.RecordBatch[], schema = vastSchema(batches[0].schema)) {
+  const enc = new ParquetEncoder(schema, batches[0].schema.metadata);
+  const parts = [enc.header()];
+  for (const b of batches) parts.push(...enc.rowGroup(b));
+  parts.push(enc.footer());
+  const path = join(dir, `f${files++}.parquet`);
+  writeFileSync(path, Buffer.concat(parts));
+  return { path, enc };
+}
+
+// --- one normal form per VAST type, computed by DuckDB (SQL) and by the test (from Arrow)
+
+const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/** SQL that turns a column of type `t` into the normal form. */
+function sqlNorm(t: VastType, e: string, depth = 0): string {
+  const x = `x${depth}`;
+  switch (t.kind) {
+    case 'int64':
+    case 'uint64':
+    case 'duration':
+      return `(${e})::varchar`;
+    case 'time':
+      // DuckDB reads TIMESTAMP(NANOS, UTC) as microseconds.
+      return `epoch_us(${e})::varchar`;
+    case 'ip':
+      return `lower(hex(${e}))`;
+    case 'subnet':
+      return `CASE WHEN ${e} IS NULL THEN NULL ELSE struct_pack(address := lower(hex((${e}).address)), length := (${e}).length) END`;
+    case 'list':
+      return `list_transform(${e}, lambda ${x}: ${sqlNorm(t.element, x, depth + 1)})`;
+    case 'map':
+      return `list_transform(map_entries(${e}), lambda ${x}: struct_pack(k := ${sqlNorm(t.key, `${x}.key`, depth + 1)}, v := ${sqlNorm(t.value, `${x}.value`, depth + 1)}))`;
+    case 'record':
+      return `CASE WHEN ${e} IS NULL THEN NULL ELSE struct_pack(${t.fields
+        .map((f) => `${q(f.name)} := ${sqlNorm(f.type, `(${e}).${q(f.name)}`, depth)}`)
+        .join(', ')}) END`;
+    default:
+      return e;
+  }
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+/** The same normal form from an Arrow value. */
+function jsNorm(v: Value, t: VastType): unknown {
+  if (v === null) return null;
+  switch (t.kind) {
+    case 'int64':
+    case 'uint64':
+    case 'duration':
+      return String(v);
+    case 'time': {
+      const ns = v as bigint;
+      return String(ns >= 0n ? ns / 1000n : -((-ns + 999n) / 1000n));
+    }
+    case 'ip':
+      return hex((v as { ip: Uint8Array }).ip);
+    case 'subnet': {
+      const s = v as { subnet: Uint8Array; length: number };
+      return { address: hex(s.subnet), length: s.length };
+    }
+    case 'list':
+      return (v as Value[]).map((e) => jsNorm(e, t.element));
+    case 'map':
+      return (v as Value[][]).map(([k, x]) => ({ k: jsNorm(k, t.key), v: jsNorm(x, t.value) }));
+    case 'record': {
+      const r = v as Record<string, Value>;
+      return Object.fromEntries(t.fields.map((f) => [f.name, jsNorm(r[f.name], f.type)]));
+    }
+    default:
+      return v;
+  }
+}
+
+/** Rows as DuckDB reads them from `path`, in file order. */
+async function duckRows(path: string, schema: Schema): Promise<unknown[]> {
+  const cols = schema.type.fields.map((f) => `${sqlNorm(f.type, q(f.name))} AS ${q(f.name)}`).join(', ');
+  return query(
+    `SELECT ${cols} FROM read_parquet('${path}', file_row_number = true) ORDER BY file_row_number`,
+  );
+}
+
+function arrowRows(batches: A.RecordBatch[], schema: Schema): unknown[] {
+  const out: unknown[] = [];
+  for (const b of batches)
+    for (let i = 0; i < b.numRows; i++)
+      out.push(
+        Object.fromEntries(
+          schema.type.fields.map((f, k) => [f.name, jsNorm(valueAt(b.data.children[k], f.type, i), f.type)]),
+        ),
+      );
+  return out;
+}
+
+async function expectSameRows(batches: A.RecordBatch[], schema = vastSchema(batches[0].schema)) {
+  const { path } = writeFile(batches, schema);
+  const got = await duckRows(path, schema);
+  const want = arrowRows(batches, schema);
+  expect(got.length).toBe(want.length);
+  for (let i = 0; i < want.length; i++) expect(got[i], `row ${i}`).toEqual(want[i]);
+  return path;
+}
+
+/** `parquet_metadata` of the first row group, by dotted path. */
+async function chunks(path: string): Promise<Map<string, Record<string, unknown>>> {
+  const rows = await query(
+    `SELECT path_in_schema, encodings, compression, stats_min_value, stats_max_value, stats_null_count
+     FROM parquet_metadata('${path}') WHERE row_group_id = 0`,
+  );
+  return new Map(rows.map((r) => [String(r.path_in_schema).replaceAll(', ', '.'), r]));
+}
+
+// --- a batch of every type
+
+const b = basic;
+const everything: Schema = {
+  name: 'test.everything',
+  timestamp: 'ts',
+  type: record([
+    { name: 'ts', type: b('time') },
+    { name: 'i', type: b('int64') },
+    { name: 'u', type: b('uint64') },
+    { name: 'd', type: b('double') },
+    { name: 'ok', type: b('bool') },
+    { name: 's', type: b('string') },
+    { name: 'e', type: { kind: 'enum' } },
+    { name: 'dur', type: b('duration') },
+    { name: 'addr', type: b('ip') },
+    { name: 'net', type: b('subnet') },
+    { name: 'port', type: b('port') },
+    {
+      name: 'rec',
+      type: record([
+        { name: 'a', type: b('int64') },
+        { name: 'inner', type: record([{ name: 'x', type: b('string') }]) },
+      ]),
+    },
+    { name: 'tags', type: list(b('string')) },
+    { name: 'ips', type: list(b('ip')) },
+    {
+      name: 'pairs',
+      type: list(
+        record([
+          { name: 'n', type: b('uint64') },
+          { name: 't', type: b('string') },
+        ]),
+      ),
+    },
+    { name: 'nested', type: list(list(b('int64'))) },
+    { name: 'm', type: { kind: 'map', key: b('string'), value: b('int64') } },
+  ]),
+};
+
+/** Row `k` of the synthetic batch: every column cycles through nulls, bounds and ordinary values. */
+function everythingRow(k: number): Record<string, unknown> {
+  const pick = <T>(xs: T[]) => xs[k % xs.length];
+  return {
+    ts: pick([`2009-11-18T08:00:${String(k % 60).padStart(2, '0')}.123456Z`, null, '2038-01-19T03:14:08Z']),
+    i: pick(['9223372036854775807', '-9223372036854775808', '9007199254740993', null, String(k - 500), '0']),
+    u: pick(['18446744073709551615', '9223372036854775808', null, String(k), '0']),
+    d: pick([0.5, -1e300, null, k / 7, 0]),
+    ok: pick([true, false, null]),
+    s: pick([`uid-${k}`, null, '', 'ünïcødé', '\u{10ffff}'.repeat(20)]),
+    e: pick(['tcp', 'udp', null, 'icmp']),
+    dur: pick(['163.82ms', null, '-5ns', `${k}s`]),
+    addr: pick(['192.168.1.1', '2001:db8::1', null, `10.0.${k % 256}.1`, '::']),
+    net: pick(['10.0.0.0/8', null, '2001:db8::/32', '0.0.0.0/0']),
+    port: pick([0, 65535, null, k % 1000]),
+    rec: pick([{ a: k, inner: { x: 'in' } }, null, { a: null, inner: null }, { a: -1, inner: { x: null } }]),
+    tags: pick([['a', 'b'], null, [], [null, 'c'], [String(k)]]),
+    ips: pick([['1.2.3.4', null], null, [], ['::1']]),
+    pairs: pick([
+      [
+        { n: '1', t: 'x' },
+        { n: null, t: null },
+      ],
+      null,
+      [],
+      [null],
+      [{ n: String(k), t: 'y' }],
+    ]),
+    nested: pick([[[1, 2], [], null, [null]], null, [], [[3]]]),
+    m: pick([{ Host: 1, n: null }, null, {}, { k: String(k) }]),
+  };
+}
+
+function everythingBatch(from: number, n: number): A.RecordBatch {
+  const builder = new BatchBuilder(everything);
+  for (let k = from; k < from + n; k++) {
+    const row = everythingRow(k);
+    if (!builder.appendJson(row)) {
+      const bad = everything.type.fields.filter(
+        (f) => !new BatchBuilder({ name: 'x', type: record([f]) }).appendJson({ [f.name]: row[f.name] }),
+      );
+      throw new Error(`row ${k} rejected: ${JSON.stringify(bad.map((f) => [f.name, row[f.name]]))}`);
+    }
+  }
+  return builder.finish();
+}
+
+describe('ParquetEncoder, read back by DuckDB', () => {
+  it('writes every type, with nulls at every level, over several row groups', async () => {
+    const batches = [everythingBatch(0, 1000), everythingBatch(1000, 7), everythingBatch(1007, 2000)];
+    const path = await expectSameRows(batches, everything);
+    const n = await query(`SELECT count(*) AS n FROM parquet_metadata('${path}') WHERE column_id = 0`);
+    expect(n[0].n).toBe(3n);
+  });
+
+  it('writes sliced batches (non-zero offsets) and skips empty ones', async () => {
+    const whole = everythingBatch(0, 300);
+    await expectSameRows([whole.slice(17, 150), whole.slice(0, 0), whole.slice(150, 299)], everything);
+  });
+
+  it('writes unsigned statistics above 2^63 and signed ones at the int64 bounds', async () => {
+    const { path } = writeFile([everythingBatch(0, 60)], everything);
+    const c = await chunks(path);
+    expect(c.get('u')?.stats_max_value).toBe('18446744073709551615');
+    expect(c.get('u')?.stats_min_value).toBe('0');
+    expect(c.get('i')?.stats_min_value).toBe('-9223372036854775808');
+    expect(c.get('i')?.stats_max_value).toBe('9223372036854775807');
+    expect(c.get('port')?.stats_max_value).toBe('65535');
+    expect(c.get('e')?.stats_min_value).toBe('icmp');
+    expect(c.get('e')?.stats_max_value).toBe('udp');
+    // The largest string is 80 bytes: no min/max rather than a wrong one.
+    expect(c.get('s')?.stats_max_value).toBeNull();
+    expect(c.get('rec.inner.x')?.stats_min_value).toBe('in');
+    expect(c.get('ok')?.stats_null_count).toBe(20n);
+    // DuckDB prunes with them and still answers right.
+    const big = await query(
+      `SELECT count(*) AS n FROM read_parquet('${path}') WHERE u > 9223372036854775807`,
+    );
+    expect(big[0].n).toBe(24n);
+  });
+
+  it('writes dictionary-encoded strings (the store reader hands them out so) like plain ones', async () => {
+    const { batches } = await readAll(zeek, { path: join(TEST_DATA, 'zeek', 'conn.log') });
+    const plain = batches[0];
+    const t = vastSchema(plain.schema);
+    const dictionaryColumn = (k: number) => {
+      const d = plain.data.children[k];
+      const values: (string | null)[] = [];
+      for (let i = 0; i < d.length; i++) values.push(valueAt(d, basic('string'), i) as string | null);
+      const vec = A.vectorFromArray(values, new A.Dictionary(new A.Utf8(), new A.Int32()));
+      return vec.data[0];
+    };
+    const names = ['uid', 'service', 'history'];
+    const fields = plain.schema.fields.map((f) => (names.includes(f.name) ? dictionaryStringField(f) : f));
+    const schema = new A.Schema(fields, plain.schema.metadata);
+    const children = plain.data.children.map((c, k) =>
+      names.includes(plain.schema.fields[k].name) ? dictionaryColumn(k) : c,
+    );
+    const data = A.makeData({ type: new A.Struct(fields), length: plain.numRows, nullCount: 0, children });
+    const dict = new A.RecordBatch(schema, data);
+    const path = writeFile([dict.slice(100, 5000)], t).path;
+    expect(await duckRows(path, t)).toEqual(arrowRows([plain.slice(100, 5000)], t));
+    const c = await chunks(path);
+    expect(c.get('service')?.encodings).toContain('RLE_DICTIONARY');
+    expect(c.get('uid')?.encodings).not.toContain('RLE_DICTIONARY');
+  });
+});
+
+describe('ParquetEncoder on real data', () => {
+  it('writes Zeek conn.log with the rows, encodings and logical types intended', async () => {
+    const { batches } = await readAll(zeek, { path: join(TEST_DATA, 'zeek', 'conn.log') });
+    const path = await expectSameRows(batches);
+    const c = await chunks(path);
+    for (const col of ['proto', 'service', 'conn_state', 'id.resp_p', 'id.orig_h'])
+      expect(c.get(col)?.encodings, col).toContain('RLE_DICTIONARY');
+    for (const r of c.values()) expect(r.compression).toBe('ZSTD');
+    expect(c.get('uid')?.encodings).toBe('PLAIN, RLE');
+    const schema = new Map(
+      (await query(`SELECT name, converted_type, logical_type FROM parquet_schema('${path}')`)).map((r) => [
+        r.name,
+        r,
+      ]),
+    );
+    expect(schema.get('ts')?.logical_type).toMatch(/isAdjustedToUTC=1.*NANOS=NanoSeconds/);
+    expect(schema.get('orig_bytes')?.converted_type).toBe('UINT_64');
+    expect(schema.get('uid')?.converted_type).toBe('UTF8');
+    expect(schema.get('orig_p')?.converted_type).toBe('UINT_16');
+    const types = await query(`DESCRIBE SELECT ts, orig_bytes, id FROM read_parquet('${path}')`);
+    expect(types.map((r) => r.column_type)).toEqual([
+      'TIMESTAMP WITH TIME ZONE',
+      'UBIGINT',
+      'STRUCT(orig_h BLOB, orig_p USMALLINT, resp_h BLOB, resp_p USMALLINT)',
+    ]);
+  });
+
+  it('writes every schema of the Suricata EVE sample', async () => {
+    const { batches } = await readAll(suricata, {
+      path: join(TEST_DATA, 'suricata', 'example-pcap_eve.json'),
+    });
+    const bySchema = new Map<string, A.RecordBatch[]>();
+    for (const batch of batches) {
+      const key = `${schemaName(batch)}`;
+      bySchema.set(key, [...(bySchema.get(key) ?? []), batch]);
+    }
+    expect(bySchema.size).toBeGreaterThan(1);
+    for (const group of bySchema.values()) {
+      // Batches of one name may differ in layout; write each layout on its own.
+      for (const batch of group) await expectSameRows([batch]);
+    }
+  });
+
+  it('stores the VAST layout and an ARROW:schema that arrow-js decodes to the same types', async () => {
+    const batch = everythingBatch(0, 10);
+    const meta = new Map([
+      ['vast.schema', 'test.everything'],
+      ['vast.import_time', '2026-12-05T00:00:00Z'],
+    ]);
+    const enc = new ParquetEncoder(everything, meta);
+    const path = join(dir, 'kv.parquet');
+    writeFileSync(path, Buffer.concat([enc.header(), ...enc.rowGroup(batch), enc.footer()]));
+    expect(enc.rows).toBe(10);
+    const kv = new Map(
+      (await query(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata('${path}')`)).map(
+        (r) => [r.k as string, r.v as string],
+      ),
+    );
+    expect(kv.get('vast.import_time')).toBe('2026-12-05T00:00:00Z');
+    expect(JSON.parse(kv.get(VAST_LAYOUT_KEY)!)).toEqual(JSON.parse(JSON.stringify(everything)));
+    const message = Buffer.from(kv.get(ARROW_SCHEMA_KEY)!, 'base64');
+    // The encapsulated message: continuation marker, then a length that keeps the body 8-aligned.
+    expect(message.readUInt32LE(0)).toBe(0xffffffff);
+    expect(message.length % 8).toBe(0);
+    expect(message.readInt32LE(4)).toBe(message.length - 8);
+    const stream = Buffer.concat([message, Buffer.from([0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0])]);
+    const decoded = A.tableFromIPC(stream).schema;
+    const want = arrowSchema(everything);
+    expect(decoded.fields.map((f) => String(f.type))).toEqual(want.fields.map((f) => String(f.type)));
+    expect(decoded.fields.map((f) => Object.fromEntries(f.metadata))).toEqual(
+      want.fields.map((f) => Object.fromEntries(f.metadata)),
+    );
+    expect(Object.fromEntries(decoded.metadata)).toEqual(Object.fromEntries(meta));
+    expect(vastSchema(decoded).type).toEqual(everything.type);
+  });
+});
+
+describe('bytes per event (printed, not asserted)', () => {
+  it('compares with DuckDB re-writing the same rows with zstd', async () => {
+    const report: string[] = [];
+    const measure = async (label: string, batches: A.RecordBatch[]) => {
+      let ours = 0;
+      let theirs = 0;
+      let rows = 0;
+      let ms = 0;
+      for (const batch of batches) {
+        const t0 = performance.now();
+        const { path } = writeFile([batch]);
+        ms += performance.now() - t0;
+        const copy = `${path}.duck.parquet`;
+        await duck.run(
+          `COPY (SELECT * FROM read_parquet('${path}')) TO '${copy}' (FORMAT parquet, COMPRESSION zstd)`,
+        );
+        ours += statSync(path).size;
+        theirs += statSync(copy).size;
+        rows += batch.numRows;
+      }
+      report.push(
+        `${label}: ${rows} events, vast ${(ours / rows).toFixed(2)} B/event, DuckDB ${(theirs / rows).toFixed(2)} B/event (${Math.round(rows / (ms / 1000))} events/s incl. file write)`,
+      );
+    };
+    const conn = await readAll(zeek, { path: join(TEST_DATA, 'zeek', 'conn.log') }, { batchSize: 65536 });
+    await measure('zeek conn.log', conn.batches);
+    const eve = await readAll(suricata, { path: join(TEST_DATA, 'suricata', 'example-pcap_eve.json') });
+    await measure('suricata EVE', eve.batches);
+    console.log(report.join('\n'));
+  });
+});
