@@ -34,8 +34,10 @@ export interface EncodedValues {
 const MAX_STAT_BYTES = 64;
 /** Dictionaries bigger than this (bytes) are not worth a page of their own. */
 const MAX_DICTIONARY_BYTES = 1 << 20;
-/** Below this many values, PLAIN is not worth comparing against DELTA. */
-const MIN_DELTA_TRIAL = 256;
+/** Below this many values, encodings are not worth comparing by compressing each. */
+const MIN_TRIAL = 256;
+/** A dictionary whose entries take at most 1/this of the values' bytes is kept without trying the others. */
+const DICTIONARY_CLEAR_WIN = 16;
 
 /**
  * Appends the values at `idx[0..n)` of `data` to `out`, encoded for leaf
@@ -113,7 +115,7 @@ function encodeBool(data: A.Data, idx: Int32Array, n: number, out: ByteSink): En
 // --- fixed-width values as 32-bit words (INT32: 1, INT64: 2, FLBA(16): 4 per value).
 
 /** The values of `data` as 32-bit words (a view when aligned, else a copy). */
-function words(data: A.Data, width: number): Uint32Array {
+function words(data: A.Data): Uint32Array {
   const v = data.values as ArrayBufferView;
   const start = v.byteOffset;
   const len = v.byteLength >> 2;
@@ -122,7 +124,7 @@ function words(data: A.Data, width: number): Uint32Array {
 }
 
 function gatherWords(data: A.Data, idx: Int32Array, n: number, width: number): Uint32Array {
-  const src = words(data, width);
+  const src = words(data);
   const dst = new Uint32Array(n * width);
   for (let i = 0; i < n; i++) {
     const s = idx[i] * width;
@@ -132,7 +134,7 @@ function gatherWords(data: A.Data, idx: Int32Array, n: number, width: number): U
 }
 
 function gather64(data: A.Data, idx: Int32Array, n: number): Uint32Array {
-  const src = words(data, 2);
+  const src = words(data);
   const dst = new Uint32Array(n * 2);
   for (let i = 0; i < n; i++) {
     const s = idx[i] * 2;
@@ -256,35 +258,57 @@ function encodeFixed(
   compressedSize?: (bytes: Uint8Array) => number,
 ): EncodedValues {
   const dict = fixedDict(vals, width, n, n >> 1);
+  let dictionary: { entries: Uint32Array; codes: ByteSink } | undefined;
   if (dict) {
+    const entries = new Uint32Array(dict.count * width);
+    for (let e = 0; e < dict.count; e++)
+      for (let w = 0; w < width; w++) entries[e * width + w] = vals[dict.firsts[e] * width + w];
+    const codes = new ByteSink(Math.max(64, n >> 1));
     const bw = Math.max(1, bitWidth(dict.count - 1));
-    const dictBytes = dict.count * width * 4;
-    if (dictBytes + ((n * bw) >> 3) < n * width * 4) {
-      const entries = new Uint32Array(dict.count * width);
-      for (let e = 0; e < dict.count; e++)
-        for (let w = 0; w < width; w++) entries[e * width + w] = vals[dict.firsts[e] * width + w];
-      out.u8(bw);
-      encodeHybrid(out, dict.codes, n, bw);
-      const { min, max } = minMaxFixed(entries, width, order, dict.count);
-      return {
-        encoding: Encoding.RLE_DICTIONARY,
-        dictionary: asBytes(entries),
-        dictionaryCount: dict.count,
-        min,
-        max,
-      };
+    codes.u8(bw);
+    encodeHybrid(codes, dict.codes, n, bw);
+    dictionary = { entries, codes };
+  }
+  const { min, max } = dictionary
+    ? minMaxFixed(dictionary.entries, width, order, dictionary.entries.length / width)
+    : minMaxFixed(vals, width, order, n);
+  // Few distinct values: the dictionary wins by far, no need to try the rest.
+  const clear = dictionary && dictionary.entries.length * DICTIONARY_CLEAR_WIN <= n * width;
+  let choice: number = dictionary ? Encoding.RLE_DICTIONARY : Encoding.PLAIN;
+  let delta: ByteSink | undefined;
+  if (!clear && compressedSize && n >= MIN_TRIAL) {
+    // Otherwise PLAIN, DELTA_BINARY_PACKED (INT64) or the dictionary: whichever
+    // zstd makes smallest. Sorted or slowly changing values favour DELTA,
+    // unsorted times and mostly distinct counters PLAIN.
+    let best = compressedSize(asBytes(vals));
+    choice = Encoding.PLAIN;
+    if (width === 2) {
+      delta = new ByteSink(n * 4 + 64);
+      encodeDelta64(delta, vals, n);
+      const size = compressedSize(delta.view());
+      if (size < best) {
+        best = size;
+        choice = Encoding.DELTA_BINARY_PACKED;
+      }
+    }
+    if (dictionary) {
+      const size = compressedSize(asBytes(dictionary.entries)) + compressedSize(dictionary.codes.view());
+      if (size < best) choice = Encoding.RLE_DICTIONARY;
     }
   }
-  const { min, max } = minMaxFixed(vals, width, order, n);
-  if (compressedSize && n >= MIN_DELTA_TRIAL) {
-    // PLAIN or DELTA_BINARY_PACKED: whichever zstd makes smaller. Sorted or
-    // slowly changing values favour DELTA; unsorted times favour PLAIN.
-    const delta = new ByteSink(n * 4 + 64);
-    encodeDelta64(delta, vals, n);
-    if (compressedSize(delta.view()) < compressedSize(asBytes(vals))) {
-      out.bytes(delta.view());
-      return { ...plain(min, max), encoding: Encoding.DELTA_BINARY_PACKED };
-    }
+  if (choice === Encoding.RLE_DICTIONARY && dictionary) {
+    out.bytes(dictionary.codes.view());
+    return {
+      encoding: Encoding.RLE_DICTIONARY,
+      dictionary: asBytes(dictionary.entries),
+      dictionaryCount: dictionary.entries.length / width,
+      min,
+      max,
+    };
+  }
+  if (choice === Encoding.DELTA_BINARY_PACKED && delta) {
+    out.bytes(delta.view());
+    return { ...plain(min, max), encoding: Encoding.DELTA_BINARY_PACKED };
   }
   out.bytes(asBytes(vals));
   return plain(min, max);
@@ -353,7 +377,7 @@ function dictionarySource(dictionary: A.Vector): Utf8Source {
 function compareBytes(b: Uint8Array, s1: number, e1: number, s2: number, e2: number): number {
   const l1 = e1 - s1;
   const l2 = e2 - s2;
-  const l = l1 < l2 ? l1 : l2;
+  const l = Math.min(l1, l2);
   for (let k = 0; k < l; k++) {
     const d = b[s1 + k] - b[s2 + k];
     if (d !== 0) return d;
