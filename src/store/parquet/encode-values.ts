@@ -18,9 +18,12 @@ import { Encoding, PhysicalType } from './format.js';
 import { bitWidth, encodeHybrid } from './rle.js';
 import type { ParquetNode } from './schema.js';
 
-/** What the data page's values turned out as. */
+/**
+ * A chunk's values, encoded: the choice made for the whole chunk, and a
+ * writer of any range of them, so that the chunk can be cut into pages.
+ */
 export interface EncodedValues {
-  /** The data page's value encoding (PLAIN or RLE_DICTIONARY). */
+  /** The data pages' value encoding (PLAIN, DELTA_BINARY_PACKED or RLE_DICTIONARY). */
   encoding: number;
   /** The dictionary page's body (PLAIN entries), when dictionary-encoded. */
   dictionary: Uint8Array | undefined;
@@ -28,6 +31,10 @@ export interface EncodedValues {
   /** Statistics' min_value/max_value as PLAIN bytes; undefined when unknown or too long. */
   min: Uint8Array | undefined;
   max: Uint8Array | undefined;
+  /** About how many bytes all values take encoded (to size pages). */
+  size: number;
+  /** Appends values [from, to) (counting present values only) encoded to `out`. */
+  write(out: ByteSink, from: number, to: number): void;
 }
 
 /** Strings longer than this get no min/max (a truncated max would need rounding up). */
@@ -40,8 +47,7 @@ const MIN_TRIAL = 256;
 const DICTIONARY_CLEAR_WIN = 16;
 
 /**
- * Appends the values at `idx[0..n)` of `data` to `out`, encoded for leaf
- * `node`. Positions are rows of `data`: arrow-js slices value and offset
+ * Encodes the values at `idx[0..n)` of `data` for leaf `node`. Positions are rows of `data`: arrow-js slices value and offset
  * buffers along with the data, so only bit-addressed buffers (bool values)
  * add `data.offset` (see types/values.ts).
  */
@@ -50,66 +56,82 @@ export function encodeValues(
   data: A.Data,
   idx: Int32Array,
   n: number,
-  out: ByteSink,
   compressedSize: (bytes: Uint8Array) => number,
 ): EncodedValues {
   switch (node.physical) {
     case PhysicalType.BOOLEAN:
-      return encodeBool(data, idx, n, out);
+      return encodeBool(data, idx, n);
     case PhysicalType.INT32:
-      return encodeFixed(gather32(data, idx, n), 1, n, out, 'int');
+      return encodeFixed(gather32(data, idx, n), 1, n, 'int');
     case PhysicalType.INT64:
       return encodeFixed(
         gather64(data, idx, n),
         2,
         n,
-        out,
         node.vast?.kind === 'uint64' ? 'uint' : 'int',
         compressedSize,
       );
     case PhysicalType.FIXED_LEN_BYTE_ARRAY:
-      return encodeFixed(gatherWords(data, idx, n, 4), 4, n, out, 'bytes');
+      return encodeFixed(gatherWords(data, idx, n, 4), 4, n, 'bytes');
     case PhysicalType.DOUBLE:
-      return encodeDouble(data, idx, n, out);
+      return encodeDouble(data, idx, n);
     case PhysicalType.BYTE_ARRAY:
-      return data.dictionary ? encodeDictionaryStrings(data, idx, n, out) : encodeStrings(data, idx, n, out);
+      return data.dictionary
+        ? encodeDictionaryStrings(data, idx, n)
+        : encodeStrings(data, idx, n, compressedSize);
     default:
       throw new Error(`no Parquet encoder for physical type ${node.physical}`);
   }
 }
 
-const plain = (min?: Uint8Array, max?: Uint8Array): EncodedValues => ({
-  encoding: Encoding.PLAIN,
-  dictionary: undefined,
-  dictionaryCount: 0,
-  min,
-  max,
-});
+const encoded = (
+  encoding: number,
+  size: number,
+  write: (out: ByteSink, from: number, to: number) => void,
+  min?: Uint8Array,
+  max?: Uint8Array,
+): EncodedValues => ({ encoding, dictionary: undefined, dictionaryCount: 0, min, max, size, write });
+
+/** Dictionary codes as data pages hold them: the bit width, then the hybrid runs. */
+function writeCodes(codes: Int32Array, count: number): (out: ByteSink, from: number, to: number) => void {
+  const bw = Math.max(1, bitWidth(count - 1));
+  return (out, from, to) => {
+    out.u8(bw);
+    encodeHybrid(out, codes.subarray(from, to), to - from, bw);
+  };
+}
 
 const asBytes = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
 // --- booleans: PLAIN is one bit per value, LSB first.
 
-function encodeBool(data: A.Data, idx: Int32Array, n: number, out: ByteSink): EncodedValues {
+function encodeBool(data: A.Data, idx: Int32Array, n: number): EncodedValues {
   const bits = data.values as Uint8Array;
   const base = data.offset;
-  const bytes = (n + 7) >> 3;
-  out.reserve(bytes);
-  const buf = out.buf;
-  const at = out.length;
-  buf.fill(0, at, at + bytes);
-  let seenTrue = false;
-  let seenFalse = false;
+  const vals = new Uint8Array(n);
+  let trues = 0;
   for (let i = 0; i < n; i++) {
     const p = base + idx[i]; // bool values are bit-addressed, never sliced
-    if (bits[p >> 3] & (1 << (p & 7))) {
-      buf[at + (i >> 3)] |= 1 << (i & 7);
-      seenTrue = true;
-    } else seenFalse = true;
+    vals[i] = (bits[p >> 3] >> (p & 7)) & 1;
+    trues += vals[i];
   }
-  out.length += bytes;
-  if (n === 0) return plain();
-  return plain(Uint8Array.of(seenFalse ? 0 : 1), Uint8Array.of(seenTrue ? 1 : 0));
+  const write = (out: ByteSink, from: number, to: number) => {
+    const bytes = (to - from + 7) >> 3;
+    out.reserve(bytes);
+    const buf = out.buf;
+    const at = out.length;
+    buf.fill(0, at, at + bytes);
+    for (let i = from; i < to; i++) buf[at + ((i - from) >> 3)] |= vals[i] << ((i - from) & 7);
+    out.length += bytes;
+  };
+  if (n === 0) return encoded(Encoding.PLAIN, 0, write);
+  return encoded(
+    Encoding.PLAIN,
+    (n + 7) >> 3,
+    write,
+    Uint8Array.of(trues < n ? 0 : 1),
+    Uint8Array.of(trues > 0 ? 1 : 0),
+  );
 }
 
 // --- fixed-width values as 32-bit words (INT32: 1, INT64: 2, FLBA(16): 4 per value).
@@ -253,29 +275,24 @@ function encodeFixed(
   vals: Uint32Array,
   width: number,
   n: number,
-  out: ByteSink,
   order: Order,
   compressedSize?: (bytes: Uint8Array) => number,
 ): EncodedValues {
   const dict = fixedDict(vals, width, n, n >> 1);
-  let dictionary: { entries: Uint32Array; codes: ByteSink } | undefined;
-  if (dict) {
-    const entries = new Uint32Array(dict.count * width);
+  const entries = dict ? new Uint32Array(dict.count * width) : undefined;
+  if (dict && entries)
     for (let e = 0; e < dict.count; e++)
       for (let w = 0; w < width; w++) entries[e * width + w] = vals[dict.firsts[e] * width + w];
-    const codes = new ByteSink(Math.max(64, n >> 1));
-    const bw = Math.max(1, bitWidth(dict.count - 1));
-    codes.u8(bw);
-    encodeHybrid(codes, dict.codes, n, bw);
-    dictionary = { entries, codes };
-  }
-  const { min, max } = dictionary
-    ? minMaxFixed(dictionary.entries, width, order, dictionary.entries.length / width)
-    : minMaxFixed(vals, width, order, n);
+  const { min, max } =
+    dict && entries ? minMaxFixed(entries, width, order, dict.count) : minMaxFixed(vals, width, order, n);
+  const writePlain = (out: ByteSink, from: number, to: number) =>
+    out.bytes(asBytes(vals.subarray(from * width, to * width)));
+  const writeDelta = (out: ByteSink, from: number, to: number) =>
+    encodeDelta64(out, vals.subarray(from * 2, to * 2), to - from);
+  let choice: number = dict ? Encoding.RLE_DICTIONARY : Encoding.PLAIN;
+  let size = n * width * 4;
   // Few distinct values: the dictionary wins by far, no need to try the rest.
-  const clear = dictionary && dictionary.entries.length * DICTIONARY_CLEAR_WIN <= n * width;
-  let choice: number = dictionary ? Encoding.RLE_DICTIONARY : Encoding.PLAIN;
-  let delta: ByteSink | undefined;
+  const clear = dict && dict.count * DICTIONARY_CLEAR_WIN <= n;
   if (!clear && compressedSize && n >= MIN_TRIAL) {
     // Otherwise PLAIN, DELTA_BINARY_PACKED (INT64) or the dictionary: whichever
     // zstd makes smallest. Sorted or slowly changing values favour DELTA,
@@ -283,40 +300,42 @@ function encodeFixed(
     let best = compressedSize(asBytes(vals));
     choice = Encoding.PLAIN;
     if (width === 2) {
-      delta = new ByteSink(n * 4 + 64);
-      encodeDelta64(delta, vals, n);
-      const size = compressedSize(delta.view());
-      if (size < best) {
-        best = size;
+      const delta = new ByteSink(n * 4 + 64);
+      writeDelta(delta, 0, n);
+      const zsize = compressedSize(delta.view());
+      if (zsize < best) {
+        best = zsize;
         choice = Encoding.DELTA_BINARY_PACKED;
+        size = delta.length;
       }
     }
-    if (dictionary) {
-      const size = compressedSize(asBytes(dictionary.entries)) + compressedSize(dictionary.codes.view());
-      if (size < best) choice = Encoding.RLE_DICTIONARY;
+    if (dict && entries) {
+      const codes = new ByteSink(Math.max(64, n >> 1));
+      writeCodes(dict.codes, dict.count)(codes, 0, n);
+      if (compressedSize(asBytes(entries)) + compressedSize(codes.view()) < best)
+        choice = Encoding.RLE_DICTIONARY;
     }
   }
-  if (choice === Encoding.RLE_DICTIONARY && dictionary) {
-    out.bytes(dictionary.codes.view());
+  if (choice === Encoding.RLE_DICTIONARY && dict && entries) {
     return {
-      encoding: Encoding.RLE_DICTIONARY,
-      dictionary: asBytes(dictionary.entries),
-      dictionaryCount: dictionary.entries.length / width,
-      min,
-      max,
+      ...encoded(
+        Encoding.RLE_DICTIONARY,
+        (n * bitWidth(dict.count)) >> 3,
+        writeCodes(dict.codes, dict.count),
+        min,
+        max,
+      ),
+      dictionary: asBytes(entries),
+      dictionaryCount: dict.count,
     };
   }
-  if (choice === Encoding.DELTA_BINARY_PACKED && delta) {
-    out.bytes(delta.view());
-    return { ...plain(min, max), encoding: Encoding.DELTA_BINARY_PACKED };
-  }
-  out.bytes(asBytes(vals));
-  return plain(min, max);
+  if (choice === Encoding.DELTA_BINARY_PACKED) return encoded(choice, size, writeDelta, min, max);
+  return encoded(Encoding.PLAIN, size, writePlain, min, max);
 }
 
 // --- doubles: PLAIN (8 bytes little-endian); min/max skip NaN, zeros signed as the spec asks.
 
-function encodeDouble(data: A.Data, idx: Int32Array, n: number, out: ByteSink): EncodedValues {
+function encodeDouble(data: A.Data, idx: Int32Array, n: number): EncodedValues {
   const src = data.values as Float64Array;
   const dst = new Float64Array(n);
   let min = Number.POSITIVE_INFINITY;
@@ -330,10 +349,16 @@ function encodeDouble(data: A.Data, idx: Int32Array, n: number, out: ByteSink): 
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  out.bytes(asBytes(dst));
-  if (!any) return plain();
+  const write = (out: ByteSink, from: number, to: number) => out.bytes(asBytes(dst.subarray(from, to)));
+  if (!any) return encoded(Encoding.PLAIN, n * 8, write);
   // A zero minimum is written as -0.0 and a zero maximum as +0.0 (parquet.thrift, ColumnOrder).
-  return plain(asBytes(Float64Array.of(min === 0 ? -0 : min)), asBytes(Float64Array.of(max === 0 ? 0 : max)));
+  return encoded(
+    Encoding.PLAIN,
+    n * 8,
+    write,
+    asBytes(Float64Array.of(min === 0 ? -0 : min)),
+    asBytes(Float64Array.of(max === 0 ? 0 : max)),
+  );
 }
 
 // --- strings: PLAIN is a 4-byte length then the bytes; dictionaries hash the bytes.
@@ -437,26 +462,45 @@ function plainStrings(src: Utf8Source, positions: Int32Array, m: number, out: By
   out.length = at;
 }
 
-/** The dictionary page and codes for entries `firsts[0..count)` of `src`, appending the codes to `out`. */
-function dictionaryPage(
+/** Dictionary encoding with entries `firsts[0..count)` of `src` and a code per value. */
+function stringDictionary(
   src: Utf8Source,
   firsts: Int32Array,
   count: number,
   codes: Int32Array,
   n: number,
-  out: ByteSink,
-  scratch: ByteSink,
+  dictBytes: number,
 ): EncodedValues {
-  const bw = Math.max(1, bitWidth(count - 1));
-  out.u8(bw);
-  encodeHybrid(out, codes, n, bw);
-  scratch.length = 0;
-  plainStrings(src, firsts, count, scratch);
+  const page = new ByteSink(Math.max(64, dictBytes));
+  plainStrings(src, firsts, count, page);
   const { min, max } = minMaxStrings(src, firsts, count);
-  return { encoding: Encoding.RLE_DICTIONARY, dictionary: scratch.take(), dictionaryCount: count, min, max };
+  return {
+    ...encoded(Encoding.RLE_DICTIONARY, (n * bitWidth(count)) >> 3, writeCodes(codes, count), min, max),
+    dictionary: page.view(),
+    dictionaryCount: count,
+  };
 }
 
-function encodeStrings(data: A.Data, idx: Int32Array, n: number, out: ByteSink): EncodedValues {
+/** PLAIN strings at `positions[0..n)` of `src`. */
+function stringPlain(src: Utf8Source, positions: Int32Array, n: number, stats: Int32Array, m: number) {
+  const { min, max } = minMaxStrings(src, stats, m);
+  let size = 4 * n;
+  for (let k = 0; k < n; k++) size += src.offsets[positions[k] + 1] - src.offsets[positions[k]];
+  return encoded(
+    Encoding.PLAIN,
+    size,
+    (out, from, to) => plainStrings(src, positions.subarray(from, to), to - from, out),
+    min,
+    max,
+  );
+}
+
+function encodeStrings(
+  data: A.Data,
+  idx: Int32Array,
+  n: number,
+  compressedSize: (bytes: Uint8Array) => number,
+): EncodedValues {
   const src = utf8Source(data);
   const { offsets, bytes } = src;
   const limit = n >> 1;
@@ -496,18 +540,25 @@ function encodeStrings(data: A.Data, idx: Int32Array, n: number, out: ByteSink):
       slot = (slot + 1) & mask;
     }
   }
-  if (ok && n > 0)
-    return dictionaryPage(src, firsts, count, codes, n, out, new ByteSink(Math.max(64, dictBytes)));
-  plainStrings(src, idx, n, out);
-  const { min, max } = minMaxStrings(src, idx, n);
-  return plain(min, max);
+  if (!ok || n === 0) return stringPlain(src, idx, n, idx, n);
+  const dict = stringDictionary(src, firsts, count, codes, n, dictBytes);
+  if (count * DICTIONARY_CLEAR_WIN <= n || n < MIN_TRIAL) return dict;
+  // Neither clearly: whichever zstd makes smaller.
+  const plain = stringPlain(src, idx, n, firsts, count);
+  const a = new ByteSink(plain.size + 64);
+  plain.write(a, 0, n);
+  const b = new ByteSink(dict.size + 64);
+  dict.write(b, 0, n);
+  return compressedSize(a.view()) <= compressedSize(dict.dictionary!) + compressedSize(b.view())
+    ? plain
+    : dict;
 }
 
 /**
  * Dictionary-encoded Arrow strings (enums, and strings from the store):
  * reuse the Arrow dictionary, keeping only the entries this chunk uses.
  */
-function encodeDictionaryStrings(data: A.Data, idx: Int32Array, n: number, out: ByteSink): EncodedValues {
+function encodeDictionaryStrings(data: A.Data, idx: Int32Array, n: number): EncodedValues {
   const src = dictionarySource(data.dictionary!);
   const keys = data.values as Int16Array | Int32Array | Uint8Array;
   const size = src.offsets.length - 1;
@@ -528,11 +579,9 @@ function encodeDictionaryStrings(data: A.Data, idx: Int32Array, n: number, out: 
     codes[i] = c;
   }
   if (n > 0 && count <= n >> 1 && dictBytes <= MAX_DICTIONARY_BYTES)
-    return dictionaryPage(src, firsts, count, codes, n, out, new ByteSink(Math.max(64, dictBytes)));
+    return stringDictionary(src, firsts, count, codes, n, dictBytes);
   // Mostly distinct: PLAIN, value by value through the keys.
   const positions = new Int32Array(n);
   for (let i = 0; i < n; i++) positions[i] = keys[idx[i]];
-  plainStrings(src, positions, n, out);
-  const { min, max } = count > 0 ? minMaxStrings(src, firsts, count) : { min: undefined, max: undefined };
-  return plain(min, max);
+  return stringPlain(src, positions, n, firsts, count);
 }

@@ -2,8 +2,9 @@
  * The Parquet writer of store v2: one VAST layout per file, one row group per
  * batch, one column chunk per leaf of `parquetSchema` (see schema.ts).
  *
- * A chunk is an optional DICTIONARY_PAGE (PLAIN entries) and one DATA_PAGE
- * (v1: repetition levels, definition levels, values), each zstd-compressed.
+ * A chunk is an optional DICTIONARY_PAGE (PLAIN entries) and DATA_PAGEs
+ * (v1: repetition levels, definition levels, values) of about 1 MiB of
+ * values each, each page zstd-compressed.
  * Which value encoding a chunk gets is decided per chunk from its data
  * (encode-values.ts). The footer carries the VAST layout and the Arrow schema
  * (`ARROW:schema`, as pyarrow and arrow-rs write it), so that both vast and
@@ -16,7 +17,7 @@ import { Compressor } from 'zstd-napi';
 import { arrowSchema } from '../../types/arrow.js';
 import type { Schema } from '../../types/type.js';
 import { ByteSink } from './bytes.js';
-import { encodeValues } from './encode-values.js';
+import { type EncodedValues, encodeValues } from './encode-values.js';
 import {
   ARROW_SCHEMA_KEY,
   Codec,
@@ -49,8 +50,11 @@ import {
   parquetSchema,
   schemaNodes,
 } from './schema.js';
-import { shred } from './shred.js';
+import { type Shredded, shred } from './shred.js';
 import { ThriftWriter } from './thrift.js';
+
+/** Data pages are cut at about this many bytes of encoded values (before compression). */
+const PAGE_SIZE = 1 << 20;
 
 /** Footer facts of one column chunk. */
 interface ChunkMeta {
@@ -76,6 +80,8 @@ interface RowGroupMeta {
 export interface ParquetEncoderOptions {
   /** zstd level of the pages; 3 (zstd's default) unless given. */
   zstdLevel?: number;
+  /** Bytes of encoded values after which a data page is cut; 1 MiB unless given (tests use small ones). */
+  pageSize?: number;
 }
 
 /**
@@ -94,6 +100,7 @@ export class ParquetEncoder {
   /** Bytes handed out so far: the header's, then each row group's. */
   private offset = MAGIC.length;
   private numRows = 0;
+  private readonly pageSize: number;
 
   /**
    * `metadata`: the Arrow schema's metadata (vast.schema, vast.timestamp,
@@ -104,6 +111,7 @@ export class ParquetEncoder {
     this.root = parquetSchema(schema.type);
     this.leaves = leafColumns(this.root);
     this.compressor.setParameters({ compressionLevel: opts.zstdLevel ?? 3 });
+    this.pageSize = opts.pageSize ?? PAGE_SIZE;
     const layout = JSON.stringify({ name: schema.name, type: schema.type, timestamp: schema.timestamp });
     this.kv = [...metadata].filter(([k]) => k !== VAST_LAYOUT_KEY && k !== ARROW_SCHEMA_KEY);
     this.kv.push([VAST_LAYOUT_KEY, layout], [ARROW_SCHEMA_KEY, encodeArrowSchema(schema, metadata)]);
@@ -146,11 +154,7 @@ export class ParquetEncoder {
   /** Encodes one column chunk into `out`, advancing the offset. */
   private chunk(col: LeafColumn, top: A.Data, rows: number, out: Uint8Array[]): ChunkMeta {
     const s = shred(col, top, rows);
-    const page = this.page;
-    page.length = 0;
-    if (col.maxRep > 0) levels(page, s.rep!, s.count, bitWidth(col.maxRep));
-    if (col.maxDef > 0) levels(page, s.def, s.count, bitWidth(col.maxDef));
-    const enc = encodeValues(col.node, s.data, s.idx, s.present, page, this.compressedSize);
+    const enc = encodeValues(col.node, s.data, s.idx, s.present, this.compressedSize);
     const chunkStart = this.offset;
     let uncompressed = 0;
     let dictionaryPageOffset: number | undefined;
@@ -175,23 +179,26 @@ export class ParquetEncoder {
       encodings.push(Encoding.PLAIN);
     }
     const dataPageOffset = this.offset;
-    const body = this.compressor.compress(page.view());
-    const header = new ThriftWriter()
-      .i32(PageHeader.type, PageType.DATA_PAGE)
-      .i32(PageHeader.uncompressed_page_size, page.length)
-      .i32(PageHeader.compressed_page_size, body.length)
-      .struct(PageHeader.data_page_header, (h) =>
-        h
-          .i32(DataPageHeader.num_values, s.count)
-          .i32(DataPageHeader.encoding, enc.encoding)
-          .i32(DataPageHeader.definition_level_encoding, Encoding.RLE)
-          .i32(DataPageHeader.repetition_level_encoding, Encoding.RLE),
-      )
-      .finish()
-      .slice();
-    out.push(header, body);
-    this.offset += header.length + body.length;
-    uncompressed += header.length + page.length;
+    // Pages of about `pageSize` bytes of values, cut where a row starts (repetition level 0).
+    const pages = Math.max(1, Math.ceil(enc.size / this.pageSize));
+    const perPage = Math.ceil(s.present / pages);
+    let e0 = 0;
+    let v0 = 0;
+    while (e0 < s.count) {
+      let e1 = s.count;
+      let v1 = s.present;
+      if (pages > 1) {
+        e1 = e0;
+        v1 = v0;
+        while (e1 < s.count && !(v1 - v0 >= perPage && (!s.rep || s.rep[e1] === 0))) {
+          if (s.def[e1] === col.maxDef) v1++;
+          e1++;
+        }
+      }
+      uncompressed += this.dataPage(col, s, enc, e0, e1, v0, v1, out);
+      e0 = e1;
+      v0 = v1;
+    }
     return {
       encodings: [...new Set(encodings)].sort((a, b) => a - b),
       numValues: s.count,
@@ -203,6 +210,41 @@ export class ParquetEncoder {
       min: enc.min,
       max: enc.max,
     };
+  }
+
+  /** One DATA_PAGE of level entries [e0, e1) and values [v0, v1); returns its uncompressed size. */
+  private dataPage(
+    col: LeafColumn,
+    s: Shredded,
+    enc: EncodedValues,
+    e0: number,
+    e1: number,
+    v0: number,
+    v1: number,
+    out: Uint8Array[],
+  ): number {
+    const page = this.page;
+    page.length = 0;
+    if (col.maxRep > 0) levels(page, s.rep!.subarray(e0, e1), bitWidth(col.maxRep));
+    if (col.maxDef > 0) levels(page, s.def.subarray(e0, e1), bitWidth(col.maxDef));
+    enc.write(page, v0, v1);
+    const body = this.compressor.compress(page.view());
+    const header = new ThriftWriter()
+      .i32(PageHeader.type, PageType.DATA_PAGE)
+      .i32(PageHeader.uncompressed_page_size, page.length)
+      .i32(PageHeader.compressed_page_size, body.length)
+      .struct(PageHeader.data_page_header, (h) =>
+        h
+          .i32(DataPageHeader.num_values, e1 - e0)
+          .i32(DataPageHeader.encoding, enc.encoding)
+          .i32(DataPageHeader.definition_level_encoding, Encoding.RLE)
+          .i32(DataPageHeader.repetition_level_encoding, Encoding.RLE),
+      )
+      .finish()
+      .slice();
+    out.push(header, body);
+    this.offset += header.length + body.length;
+    return header.length + page.length;
   }
 
   /** The footer: FileMetaData, its length (4 bytes, little-endian), "PAR1". */
@@ -239,11 +281,11 @@ export class ParquetEncoder {
 }
 
 /** Levels as the data page v1 stores them: a 4-byte little-endian length, then the hybrid runs. */
-function levels(out: ByteSink, values: Uint8Array, n: number, width: number): void {
+function levels(out: ByteSink, values: Uint8Array, width: number): void {
   out.reserve(4);
   const at = out.length;
   out.length += 4;
-  encodeHybrid(out, values, n, width);
+  encodeHybrid(out, values, values.length, width);
   const len = out.length - at - 4;
   out.buf[at] = len;
   out.buf[at + 1] = len >>> 8;

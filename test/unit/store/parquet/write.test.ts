@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { suricata } from '../../../../src/formats/suricata.js';
 import { zeek } from '../../../../src/formats/zeek/index.js';
 import { ARROW_SCHEMA_KEY, VAST_LAYOUT_KEY } from '../../../../src/store/parquet/format.js';
-import { ParquetEncoder } from '../../../../src/store/parquet/write.js';
+import { ParquetEncoder, type ParquetEncoderOptions } from '../../../../src/store/parquet/write.js';
 import { arrowSchema, dictionaryStringField, schemaName, vastSchema } from '../../../../src/types/arrow.js';
 import { BatchBuilder } from '../../../../src/types/batch-builder.js';
 import { basic, list, record, type Schema, type VastType } from '../../../../src/types/type.js';
@@ -43,8 +43,12 @@ const query = async (sql: string): Promise<Record<string, unknown>[]> =>
 
 let files = 0;
 /** Writes `batches` (one row group each) to a new file; returns its path and the encoder. */
-function writeFile(batches: A.RecordBatch[], schema = vastSchema(batches[0].schema)) {
-  const enc = new ParquetEncoder(schema, batches[0].schema.metadata);
+function writeFile(
+  batches: A.RecordBatch[],
+  schema = vastSchema(batches[0].schema),
+  opts: ParquetEncoderOptions = {},
+) {
+  const enc = new ParquetEncoder(schema, batches[0].schema.metadata, opts);
   const parts = [enc.header()];
   for (const b of batches) parts.push(...enc.rowGroup(b));
   parts.push(enc.footer());
@@ -138,8 +142,12 @@ function arrowRows(batches: A.RecordBatch[], schema: Schema): unknown[] {
   return out;
 }
 
-async function expectSameRows(batches: A.RecordBatch[], schema = vastSchema(batches[0].schema)) {
-  const { path } = writeFile(batches, schema);
+async function expectSameRows(
+  batches: A.RecordBatch[],
+  schema = vastSchema(batches[0].schema),
+  opts: ParquetEncoderOptions = {},
+) {
+  const { path } = writeFile(batches, schema, opts);
   const got = await duckRows(path, schema);
   const want = arrowRows(batches, schema);
   expect(got.length).toBe(want.length);
@@ -250,6 +258,14 @@ describe('ParquetEncoder, read back by DuckDB', () => {
     const path = await expectSameRows(batches, everything);
     const n = await query(`SELECT count(*) AS n FROM parquet_metadata('${path}') WHERE column_id = 0`);
     expect(n[0].n).toBe(3n);
+  });
+
+  it('cuts chunks into pages at row starts (lists and maps too)', async () => {
+    const batch = everythingBatch(0, 2000);
+    const enc = new ParquetEncoder(everything, batch.schema.metadata, { pageSize: 2048 });
+    // A header and a body per page, and more pages than one per column.
+    expect(enc.rowGroup(batch).length).toBeGreaterThan(4 * 25);
+    await expectSameRows([batch, everythingBatch(5, 999)], everything, { pageSize: 2048 });
   });
 
   it('writes sliced batches (non-zero offsets) and skips empty ones', async () => {
