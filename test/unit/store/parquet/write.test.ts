@@ -5,11 +5,13 @@
  * VAST type), with the encodings, logical types, statistics and Arrow schema
  * the writer means to write.
  */
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import * as A from 'apache-arrow';
+import type * as Parquet from 'parquet-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { suricata } from '../../../../src/formats/suricata.js';
 import { zeek } from '../../../../src/formats/zeek/index.js';
@@ -209,7 +211,12 @@ const everything: Schema = {
 function everythingRow(k: number): Record<string, unknown> {
   const pick = <T>(xs: T[]) => xs[k % xs.length];
   return {
-    ts: pick([`2009-11-18T08:00:${String(k % 60).padStart(2, '0')}.123456Z`, null, '2038-01-19T03:14:08Z']),
+    ts: pick([
+      `2009-11-18T08:00:${String(k % 60).padStart(2, '0')}.123456Z`,
+      null,
+      '2038-01-19T03:14:08.123456789Z',
+      '1970-01-01T00:00:00.000000001Z',
+    ]),
     i: pick(['9223372036854775807', '-9223372036854775808', '9007199254740993', null, String(k - 500), '0']),
     u: pick(['18446744073709551615', '9223372036854775808', null, String(k), '0']),
     d: pick([0.5, -1e300, null, k / 7, 0]),
@@ -395,6 +402,45 @@ describe('ParquetEncoder on real data', () => {
     );
     expect(Object.fromEntries(decoded.metadata)).toEqual(Object.fromEntries(meta));
     expect(vastSchema(decoded).type).toEqual(everything.type);
+  });
+});
+
+/** arrow-rs (through parquet-wasm) reads a file into Arrow, restoring types from ARROW:schema. */
+function readWithArrowRs(path: string): A.Table {
+  const pq = createRequire(import.meta.url)('parquet-wasm/node') as typeof Parquet;
+  return A.tableFromIPC(pq.readParquet(readFileSync(path)).intoIPCStream());
+}
+
+describe('ParquetEncoder, read back by arrow-rs (parquet-wasm)', () => {
+  it('gives back the Arrow types and exactly the values, nanoseconds included', async () => {
+    const batches = [everythingBatch(0, 500), everythingBatch(500, 300)];
+    const { path } = writeFile(batches, everything, { pageSize: 4096 });
+    const table = readWithArrowRs(path);
+    expect(table.schema.fields.map((f) => String(f.type))).toEqual(
+      arrowSchema(everything).fields.map((f) => String(f.type)),
+    );
+    expect(vastSchema(table.schema).type).toEqual(everything.type);
+    const exact = (bs: A.RecordBatch[]) => {
+      const out: Value[] = [];
+      for (const b of bs)
+        for (let i = 0; i < b.numRows; i++)
+          out.push(everything.type.fields.map((f, k) => valueAt(b.data.children[k], f.type, i)));
+      return out;
+    };
+    expect(exact(table.batches)).toEqual(exact(batches));
+  });
+
+  it('gives back Zeek conn.log exactly', async () => {
+    const { batches } = await readAll(zeek, { path: join(TEST_DATA, 'zeek', 'conn.log') });
+    const schema = vastSchema(batches[0].schema);
+    const table = readWithArrowRs(writeFile(batches).path);
+    const rows = (bs: A.RecordBatch[]) =>
+      bs.flatMap((b) =>
+        Array.from({ length: b.numRows }, (_, i) =>
+          schema.type.fields.map((f, k) => valueAt(b.data.children[k], f.type, i)),
+        ),
+      );
+    expect(rows(table.batches)).toEqual(rows(batches));
   });
 });
 
