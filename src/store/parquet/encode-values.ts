@@ -287,8 +287,12 @@ function encodeFixed(
     dict && entries ? minMaxFixed(entries, width, order, dict.count) : minMaxFixed(vals, width, order, n);
   const writePlain = (out: ByteSink, from: number, to: number) =>
     out.bytes(asBytes(vals.subarray(from * width, to * width)));
-  const writeDelta = (out: ByteSink, from: number, to: number) =>
-    encodeDelta64(out, vals.subarray(from * 2, to * 2), to - from);
+  // The trial's encoding of all values, reused when the chunk is one page.
+  let whole: ByteSink | undefined;
+  const writeDelta = (out: ByteSink, from: number, to: number) => {
+    if (whole && from === 0 && to === n) out.bytes(whole.view());
+    else encodeDelta64(out, vals.subarray(from * 2, to * 2), to - from);
+  };
   let choice: number = dict ? Encoding.RLE_DICTIONARY : Encoding.PLAIN;
   let size = n * width * 4;
   // Few distinct values: the dictionary wins by far, no need to try the rest.
@@ -302,6 +306,7 @@ function encodeFixed(
     if (width === 2) {
       const delta = new ByteSink(n * 4 + 64);
       writeDelta(delta, 0, n);
+      whole = delta;
       const zsize = compressedSize(delta.view());
       if (zsize < best) {
         best = zsize;

@@ -101,6 +101,8 @@ export class ParquetEncoder {
   private offset = MAGIC.length;
   private numRows = 0;
   private readonly pageSize: number;
+  /** Top-level fields of the schema: every batch must have these columns, in this order. */
+  private readonly fields: number;
 
   /**
    * `metadata`: the Arrow schema's metadata (vast.schema, vast.timestamp,
@@ -110,6 +112,7 @@ export class ParquetEncoder {
   constructor(schema: Schema, metadata: ReadonlyMap<string, string>, opts: ParquetEncoderOptions = {}) {
     this.root = parquetSchema(schema.type);
     this.leaves = leafColumns(this.root);
+    this.fields = schema.type.fields.length;
     this.compressor.setParameters({ compressionLevel: opts.zstdLevel ?? 3 });
     this.pageSize = opts.pageSize ?? PAGE_SIZE;
     const layout = JSON.stringify({ name: schema.name, type: schema.type, timestamp: schema.timestamp });
@@ -137,6 +140,10 @@ export class ParquetEncoder {
   rowGroup(batch: A.RecordBatch): Uint8Array[] {
     const rows = batch.numRows;
     if (rows === 0) return [];
+    if (batch.data.children.length !== this.fields)
+      throw new Error(
+        `a batch with ${batch.data.children.length} columns does not fit Parquet layout of ${this.fields}`,
+      );
     const out: Uint8Array[] = [];
     const start = this.offset;
     const columns: ChunkMeta[] = [];
