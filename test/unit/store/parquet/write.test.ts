@@ -275,6 +275,42 @@ describe('ParquetEncoder, read back by DuckDB', () => {
     await expectSameRows([batch, everythingBatch(5, 999)], everything, { pageSize: 2048 });
   });
 
+  it('writes DELTA_BINARY_PACKED for slowly changing int64, uint64 and times, bounds included', async () => {
+    const schema: Schema = {
+      name: 'test.delta',
+      type: record([
+        { name: 'i', type: b('int64') },
+        { name: 'u', type: b('uint64') },
+        { name: 't', type: b('time') },
+      ]),
+    };
+    const builder = new BatchBuilder(schema);
+    const i64 = (v: bigint) => String(BigInt.asIntN(64, v));
+    for (let k = 0; k < 3001; k++) {
+      // Steady steps with rare jumps to the bounds (64-bit-wide miniblocks), and nulls.
+      const i = k % 500 === 0 ? (k % 1000 === 0 ? -(2n ** 63n) : 2n ** 63n - 1n) : 2n ** 62n + BigInt(k * 7);
+      const u = k === 1500 ? 0n : 2n ** 64n - 1n - BigInt(k * 5);
+      builder.appendJson({
+        i: k % 97 === 0 ? null : i64(i),
+        u: String(u),
+        t: new Date(Date.UTC(2024, 0, 1) + k)
+          .toISOString()
+          .replace('Z', `${String(k % 1000).padStart(6, '0')}Z`),
+      });
+    }
+    const batch = builder.finish();
+    const path = await expectSameRows([batch], schema);
+    const c = await chunks(path);
+    for (const col of ['i', 'u', 't']) expect(c.get(col)?.encodings, col).toContain('DELTA_BINARY_PACKED');
+    const rows = (bs: A.RecordBatch[]) =>
+      bs.flatMap((x) =>
+        Array.from({ length: x.numRows }, (_, r) =>
+          schema.type.fields.map((f, k) => valueAt(x.data.children[k], f.type, r)),
+        ),
+      );
+    expect(rows(readWithArrowRs(path).batches)).toEqual(rows([batch]));
+  });
+
   it('writes sliced batches (non-zero offsets) and skips empty ones', async () => {
     const whole = everythingBatch(0, 300);
     await expectSameRows([whole.slice(17, 150), whole.slice(0, 0), whole.slice(150, 299)], everything);
