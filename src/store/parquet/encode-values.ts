@@ -1,15 +1,18 @@
 /**
  * The values of one column chunk: gathered from Arrow into contiguous typed
- * arrays, then written PLAIN or dictionary-encoded (a PLAIN dictionary page
- * plus RLE/bit-packed codes), with the chunk's min/max statistics.
+ * arrays, then encoded PLAIN, DELTA_BINARY_PACKED (INT64) or as a dictionary
+ * (a PLAIN dictionary page plus RLE/bit-packed codes), with the chunk's
+ * min/max statistics.
  *
  * The choice per chunk: build the dictionary (open addressing over the
- * values' bytes, no JS value per row) and give up once the distinct values
- * exceed half the values; keep it if its estimated size (entries plus
- * bit-packed codes) is below PLAIN's. Low-cardinality strings, enums,
- * addresses, ports and counters come out as dictionaries; unique ids and
- * unsorted times stay PLAIN, which zstd compresses better than DELTA on
- * Zeek's `ts` (measured for issue 11).
+ * values' bytes, no JS value per row), giving up once the distinct values
+ * exceed half the values. A dictionary of at most 1/16 of the values is kept
+ * outright (protocols, states, services, most addresses and ports); between
+ * that and PLAIN (or DELTA), zstd decides: each candidate is compressed and
+ * the smallest wins. Measured on Zeek conn and Suricata EVE (issue 11): a
+ * size estimate before compression picks dictionaries for counters and times
+ * that zstd compresses better PLAIN, and DELTA beats PLAIN on Zeek's `ts`
+ * in nanoseconds but loses on durations.
  */
 import type * as A from 'apache-arrow';
 import { ByteSink } from './bytes.js';
@@ -47,9 +50,10 @@ const MIN_TRIAL = 256;
 const DICTIONARY_CLEAR_WIN = 16;
 
 /**
- * Encodes the values at `idx[0..n)` of `data` for leaf `node`. Positions are rows of `data`: arrow-js slices value and offset
- * buffers along with the data, so only bit-addressed buffers (bool values)
- * add `data.offset` (see types/values.ts).
+ * Encodes the values at `idx[0..n)` of `data` for leaf `node`; `compressedSize`
+ * tells what zstd makes of a candidate encoding. Positions are rows of `data`:
+ * arrow-js slices value and offset buffers along with the data, so only
+ * bit-addressed buffers (bool values) add `data.offset` (see types/values.ts).
  */
 export function encodeValues(
   node: ParquetNode,
@@ -62,7 +66,7 @@ export function encodeValues(
     case PhysicalType.BOOLEAN:
       return encodeBool(data, idx, n);
     case PhysicalType.INT32:
-      return encodeFixed(gather32(data, idx, n), 1, n, 'int');
+      return encodeFixed(gather32(data, idx, n), 1, n, 'int', compressedSize);
     case PhysicalType.INT64:
       return encodeFixed(
         gather64(data, idx, n),
@@ -72,7 +76,7 @@ export function encodeValues(
         compressedSize,
       );
     case PhysicalType.FIXED_LEN_BYTE_ARRAY:
-      return encodeFixed(gatherWords(data, idx, n, 4), 4, n, 'bytes');
+      return encodeFixed(gatherWords(data, idx, n, 4), 4, n, 'bytes', compressedSize);
     case PhysicalType.DOUBLE:
       return encodeDouble(data, idx, n);
     case PhysicalType.BYTE_ARRAY:
@@ -276,7 +280,7 @@ function encodeFixed(
   width: number,
   n: number,
   order: Order,
-  compressedSize?: (bytes: Uint8Array) => number,
+  compressedSize: (bytes: Uint8Array) => number,
 ): EncodedValues {
   const dict = fixedDict(vals, width, n, n >> 1);
   const entries = dict ? new Uint32Array(dict.count * width) : undefined;
@@ -297,7 +301,7 @@ function encodeFixed(
   let size = n * width * 4;
   // Few distinct values: the dictionary wins by far, no need to try the rest.
   const clear = dict && dict.count * DICTIONARY_CLEAR_WIN <= n;
-  if (!clear && compressedSize && n >= MIN_TRIAL) {
+  if (!clear && n >= MIN_TRIAL) {
     // Otherwise PLAIN, DELTA_BINARY_PACKED (INT64) or the dictionary: whichever
     // zstd makes smallest. Sorted or slowly changing values favour DELTA,
     // unsorted times and mostly distinct counters PLAIN.
