@@ -311,6 +311,33 @@ describe('ParquetEncoder, read back by DuckDB', () => {
     expect(rows(readWithArrowRs(path).batches)).toEqual(rows([batch]));
   });
 
+  it('writes enums whose Arrow dictionary comes in chunks, of which a batch uses some entries', async () => {
+    const schema: Schema = { name: 'test.enum', type: record([{ name: 'e', type: { kind: 'enum' } }]) };
+    const dictionary = A.vectorFromArray(['unused', 'tcp'], new A.Utf8()).concat(
+      A.vectorFromArray(['udp', 'also unused', 'icmp'], new A.Utf8()),
+    );
+    expect(dictionary.data.length).toBe(2);
+    const keys = Int16Array.from({ length: 600 }, (_, k) => [1, 2, 4, 1][k % 4]);
+    const nullBitmap = new Uint8Array(75).fill(0xff);
+    nullBitmap[3] = 0b11110111; // row 27 is null
+    const type = new A.Dictionary(new A.Utf8(), new A.Int16());
+    const column = A.makeData({ type, length: 600, nullCount: 1, nullBitmap, data: keys, dictionary });
+    const fields = arrowSchema(schema).fields;
+    const data = A.makeData({ type: new A.Struct(fields), length: 600, nullCount: 0, children: [column] });
+    const batch = new A.RecordBatch(new A.Schema(fields), data);
+    const path = await expectSameRows([batch], schema);
+    const c = await chunks(path);
+    expect(c.get('e')?.encodings).toContain('RLE_DICTIONARY');
+    expect([c.get('e')?.stats_min_value, c.get('e')?.stats_max_value]).toEqual(['icmp', 'udp']);
+    const got = await query(`SELECT e, count(*) AS n FROM read_parquet('${path}') GROUP BY e ORDER BY e`);
+    expect(got).toEqual([
+      { e: 'icmp', n: 150n },
+      { e: 'tcp', n: 299n },
+      { e: 'udp', n: 150n },
+      { e: null, n: 1n },
+    ]);
+  });
+
   it('writes sliced batches (non-zero offsets) and skips empty ones', async () => {
     const whole = everythingBatch(0, 300);
     await expectSameRows([whole.slice(17, 150), whole.slice(0, 0), whole.slice(150, 299)], everything);
