@@ -21,7 +21,7 @@ import { arrowSchema, dictionaryStringField, schemaName, vastSchema } from '../.
 import { BatchBuilder } from '../../../../src/types/batch-builder.js';
 import { basic, record, type Schema, type VastType } from '../../../../src/types/type.js';
 import { type Value, valueAt } from '../../../../src/types/values.js';
-import { TEST_DATA } from '../../../helpers/datasets.js';
+import { dataset, HAVE_DATASETS, TEST_DATA } from '../../../helpers/datasets.js';
 import { readAll } from '../../../helpers/read.js';
 import { everything, everythingBatch } from './every-type.js';
 
@@ -456,6 +456,11 @@ describe('bytes per event (printed, not asserted)', () => {
     await measure('zeek conn.log', conn.batches);
     const eve = await readAll(suricata, { path: join(TEST_DATA, 'suricata', 'example-pcap_eve.json') });
     await measure('suricata EVE', eve.batches);
+    if (HAVE_DATASETS)
+      for (const log of ['vast-int_dns.log', 'vast-int_http.log']) {
+        const r = await readAll(zeek, { path: dataset('zeek', log) }, { batchSize: 65536 });
+        await measure(`zeek ${log}`, r.batches);
+      }
     // Encoding speed, warm (the fourth of four passes over conn.log), without file writes.
     const schema = vastSchema(conn.batches[0].schema);
     let rate = 0;
