@@ -58,6 +58,7 @@ const PAGE_SIZE = 1 << 20;
 
 /** Footer facts of one column chunk. */
 interface ChunkMeta {
+  col: LeafColumn;
   encodings: number[];
   numValues: number;
   uncompressed: number;
@@ -70,6 +71,7 @@ interface ChunkMeta {
 }
 
 interface RowGroupMeta {
+  ordinal: number;
   rows: number;
   offset: number;
   uncompressed: number;
@@ -153,7 +155,14 @@ export class ParquetEncoder {
       columns.push(meta);
       uncompressed += meta.uncompressed;
     }
-    this.groups.push({ rows, offset: start, uncompressed, compressed: this.offset - start, columns });
+    this.groups.push({
+      ordinal: this.groups.length,
+      rows,
+      offset: start,
+      uncompressed,
+      compressed: this.offset - start,
+      columns,
+    });
     this.numRows += rows;
     return out;
   }
@@ -207,6 +216,7 @@ export class ParquetEncoder {
       v0 = v1;
     }
     return {
+      col,
       encodings: [...new Set(encodings)].sort((a, b) => a - b),
       numValues: s.count,
       uncompressed,
@@ -262,15 +272,14 @@ export class ParquetEncoder {
     w.i64(FileMetaData.num_rows, this.numRows);
     w.structList(FileMetaData.row_groups, this.groups, (g, rg) => {
       g.structList(RowGroup.columns, rg.columns, (c, m) => {
-        const col = this.leaves[rg.columns.indexOf(m)];
         c.i64(ColumnChunk.file_offset, m.dictionaryPageOffset ?? m.dataPageOffset);
-        c.struct(ColumnChunk.meta_data, (md) => columnMetaData(md, col, m));
+        c.struct(ColumnChunk.meta_data, (md) => columnMetaData(md, m));
       });
       g.i64(RowGroup.total_byte_size, rg.uncompressed);
       g.i64(RowGroup.num_rows, rg.rows);
       g.i64(RowGroup.file_offset, rg.offset);
       g.i64(RowGroup.total_compressed_size, rg.compressed);
-      g.i32(RowGroup.ordinal, this.groups.indexOf(rg));
+      g.i32(RowGroup.ordinal, rg.ordinal);
     });
     w.structList(FileMetaData.key_value_metadata, this.kv, (s, [k, v]) =>
       s.binary(KeyValue.key, k).binary(KeyValue.value, v),
@@ -339,7 +348,8 @@ function logicalType(w: ThriftWriter, t: Logical): void {
   }
 }
 
-function columnMetaData(w: ThriftWriter, col: LeafColumn, m: ChunkMeta): void {
+function columnMetaData(w: ThriftWriter, m: ChunkMeta): void {
+  const col = m.col;
   w.i32(ColumnMetaData.type, col.node.physical);
   w.i32List(ColumnMetaData.encodings, m.encodings);
   w.stringList(ColumnMetaData.path_in_schema, col.path);
