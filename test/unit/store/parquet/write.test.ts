@@ -246,6 +246,17 @@ describe('ParquetEncoder, read back by DuckDB', () => {
     ]);
   });
 
+  it('refuses a layout with an empty record rather than write a file no reader takes', () => {
+    const schema: Schema = {
+      name: 'json.x',
+      type: record([
+        { name: 'a', type: basic('int64') },
+        { name: 'r', type: record([{ name: 'inner', type: record([]) }]) },
+      ]),
+    };
+    expect(() => new ParquetEncoder(schema, new Map())).toThrow(/json.x: .*empty record r.inner/);
+  });
+
   it('writes sliced batches (non-zero offsets) and skips empty ones', async () => {
     const whole = everythingBatch(0, 300);
     await expectSameRows([whole.slice(17, 150), whole.slice(0, 0), whole.slice(150, 299)], everything);
