@@ -111,7 +111,7 @@ export class ParquetEncoder {
    * vast.import_time, ...), each written as a key-value pair of the footer,
    * next to the VAST layout and the Arrow schema. Throws for a layout with an
    * empty record (`record{}`, which JSON's `{}` gives): Parquet has no empty
-   * groups, and DuckDB, arrow-rs and our reader all refuse a file with one.
+   * groups: DuckDB and our reader refuse a file with one, arrow-rs drops the field.
    */
   constructor(schema: Schema, metadata: ReadonlyMap<string, string>, opts: ParquetEncoderOptions = {}) {
     this.root = parquetSchema(schema.type);
