@@ -16,7 +16,7 @@ export interface Shredded {
   def: Uint8Array;
   /** The repetition level of each entry; undefined when the leaf is under no list or map. */
   rep: Uint8Array | undefined;
-  /** Positions of the present values (`def === maxDef`), relative to `data.offset`, in order. */
+  /** Positions of the present values (`def === maxDef`) as rows of `data` (0 is its first row), in order. */
   idx: Int32Array;
   /** How many values are present (the used prefix of `idx`). */
   present: number;

@@ -108,8 +108,9 @@ export class ParquetEncoder {
 
   /**
    * `metadata`: the Arrow schema's metadata (vast.schema, vast.timestamp,
-   * vast.import_time, ...), each written as a key-value pair of the footer,
-   * next to the VAST layout and the Arrow schema. Throws for a layout with an
+   * vast.import_time, ...), each written as a key-value pair of the footer
+   * (vast.schema and vast.timestamp from `schema` where it has none), next
+   * to the VAST layout and the Arrow schema, whose metadata it is too. Throws for a layout with an
    * empty record (`record{}`, which JSON's `{}` gives): Parquet has no empty
    * groups: DuckDB and our reader refuse a file with one, arrow-rs drops the field.
    */
@@ -126,8 +127,12 @@ export class ParquetEncoder {
     this.compressor.setParameters({ compressionLevel: opts.zstdLevel ?? 3 });
     this.pageSize = opts.pageSize ?? PAGE_SIZE;
     const layout = JSON.stringify({ name: schema.name, type: schema.type, timestamp: schema.timestamp });
-    this.kv = [...metadata].filter(([k]) => k !== VAST_LAYOUT_KEY && k !== ARROW_SCHEMA_KEY);
-    this.kv.push([VAST_LAYOUT_KEY, layout], [ARROW_SCHEMA_KEY, encodeArrowSchema(schema, metadata)]);
+    // The schema's own name and timestamp field, unless the given metadata says otherwise.
+    const arrow = arrowSchema(schema);
+    const meta = new Map([...arrow.metadata, ...metadata]);
+    meta.delete(VAST_LAYOUT_KEY);
+    meta.delete(ARROW_SCHEMA_KEY);
+    this.kv = [...meta, [VAST_LAYOUT_KEY, layout], [ARROW_SCHEMA_KEY, encodeArrowSchema(arrow.fields, meta)]];
   }
 
   /** What zstd makes of `bytes`, for encoders that try alternatives. */
@@ -391,10 +396,9 @@ function columnMetaData(w: ThriftWriter, m: ChunkMeta): void {
  * base64 of the IPC-encapsulated schema message (continuation marker,
  * length, flatbuffer, padding to 8), i.e. the first message of an IPC stream.
  */
-function encodeArrowSchema(schema: Schema, metadata: ReadonlyMap<string, string>): string {
-  const arrow = arrowSchema(schema);
+function encodeArrowSchema(fields: A.Field[], metadata: Map<string, string>): string {
   const writer = new A.RecordBatchStreamWriter();
-  writer.reset(undefined, new A.Schema(arrow.fields, new Map(metadata)));
+  writer.reset(undefined, new A.Schema(fields, metadata));
   writer.close();
   const stream = writer.toUint8Array(true);
   const view = new DataView(stream.buffer, stream.byteOffset, stream.byteLength);

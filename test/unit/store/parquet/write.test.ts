@@ -382,7 +382,12 @@ describe('ParquetEncoder on real data', () => {
     expect(decoded.fields.map((f) => Object.fromEntries(f.metadata))).toEqual(
       want.fields.map((f) => Object.fromEntries(f.metadata)),
     );
-    expect(Object.fromEntries(decoded.metadata)).toEqual(Object.fromEntries(meta));
+    // The given metadata, and the schema's timestamp field that it did not name.
+    expect(Object.fromEntries(decoded.metadata)).toEqual({
+      ...Object.fromEntries(meta),
+      'vast.timestamp': 'ts',
+    });
+    expect(kv.get('vast.timestamp')).toBe('ts');
     expect(vastSchema(decoded).type).toEqual(everything.type);
   });
 });
