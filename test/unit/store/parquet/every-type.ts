@@ -48,7 +48,7 @@ export const everything: Schema = {
 };
 
 /** Row `k` of the synthetic batch: every column cycles through nulls, bounds and ordinary values. */
-export function everythingRow(k: number): Record<string, unknown> {
+function everythingRow(k: number): Record<string, unknown> {
   const pick = <T>(xs: T[]) => xs[k % xs.length];
   return {
     ts: pick([
