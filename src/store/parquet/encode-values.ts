@@ -282,6 +282,10 @@ function encodeFixed(
   order: Order,
   compressedSize: (bytes: Uint8Array) => number,
 ): EncodedValues {
+  const writePlain = (out: ByteSink, from: number, to: number) =>
+    out.bytes(asBytes(vals.subarray(from * width, to * width)));
+  // All null: no values, and no dictionary page for none.
+  if (n === 0) return encoded(Encoding.PLAIN, 0, writePlain);
   const dict = fixedDict(vals, width, n, n >> 1);
   const entries = dict ? new Uint32Array(dict.count * width) : undefined;
   if (dict && entries)
@@ -289,8 +293,6 @@ function encodeFixed(
       for (let w = 0; w < width; w++) entries[e * width + w] = vals[dict.firsts[e] * width + w];
   const { min, max } =
     dict && entries ? minMaxFixed(entries, width, order, dict.count) : minMaxFixed(vals, width, order, n);
-  const writePlain = (out: ByteSink, from: number, to: number) =>
-    out.bytes(asBytes(vals.subarray(from * width, to * width)));
   // The trial's encoding of all values, reused when the chunk is one page.
   let whole: ByteSink | undefined;
   const writeDelta = (out: ByteSink, from: number, to: number) => {

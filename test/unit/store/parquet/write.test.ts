@@ -246,6 +246,17 @@ describe('ParquetEncoder, read back by DuckDB', () => {
     ]);
   });
 
+  it('writes row groups whose columns are all null', async () => {
+    const builder = new BatchBuilder(everything);
+    for (let k = 0; k < 300; k++) builder.appendJson({});
+    const nulls = builder.finish();
+    const path = await expectSameRows([nulls, everythingBatch(0, 10), nulls], everything);
+    const c = await chunks(path);
+    expect(c.get('i')?.stats_null_count).toBe(300n);
+    expect(c.get('i')?.encodings).not.toContain('RLE_DICTIONARY');
+    expect(readWithArrowRs(path).numRows).toBe(610);
+  });
+
   it('refuses a layout with an empty record rather than write a file no reader takes', () => {
     const schema: Schema = {
       name: 'json.x',
