@@ -518,6 +518,8 @@ function encodeStrings(
   const cap = tableSize(Math.min(n, limit + 1));
   const mask = cap - 1;
   const table = new Int32Array(cap);
+  // Each slot's full hash: most probes that miss are told apart without comparing bytes.
+  const hashes = new Uint32Array(cap);
   const firsts = new Int32Array(Math.min(n, limit + 1));
   const codes = new Int32Array(n);
   let count = 0;
@@ -529,7 +531,8 @@ function encodeStrings(
     const e = offsets[p + 1];
     let h = 0x811c9dc5;
     for (let k = s; k < e; k++) h = Math.imul(h ^ bytes[k], 0x01000193);
-    let slot = fmix(h) & mask;
+    h = fmix(h);
+    let slot = h & mask;
     for (;;) {
       const c = table[slot];
       if (c === 0) {
@@ -540,11 +543,12 @@ function encodeStrings(
         }
         firsts[count] = p;
         table[slot] = ++count;
+        hashes[slot] = h;
         codes[i] = count - 1;
         break;
       }
       const f = firsts[c - 1];
-      if (compareBytes(bytes, s, e, offsets[f], offsets[f + 1]) === 0) {
+      if (hashes[slot] === h && compareBytes(bytes, s, e, offsets[f], offsets[f + 1]) === 0) {
         codes[i] = c - 1;
         break;
       }
