@@ -223,6 +223,8 @@ export class ParquetEncoder {
           if (s.def[e1] === col.maxDef) v1++;
           e1++;
         }
+        // Trailing nulls join this page rather than make one without values.
+        if (v1 === s.present) e1 = s.count;
       }
       uncompressed += this.dataPage(col, s, enc, e0, e1, v0, v1, out);
       e0 = e1;
