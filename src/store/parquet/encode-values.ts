@@ -81,7 +81,7 @@ export function encodeValues(
       return encodeDouble(data, idx, n);
     case PhysicalType.BYTE_ARRAY:
       return data.dictionary
-        ? encodeDictionaryStrings(data, idx, n)
+        ? encodeDictionaryStrings(data, idx, n, compressedSize)
         : encodeStrings(data, idx, n, compressedSize);
     default:
       throw new Error(`no Parquet encoder for physical type ${node.physical}`);
@@ -558,8 +558,20 @@ function encodeStrings(
   if (!ok || n === 0) return stringPlain(src, idx, n, idx, n);
   const dict = stringDictionary(src, firsts, count, codes, n, dictBytes);
   if (count * DICTIONARY_CLEAR_WIN <= n || n < MIN_TRIAL) return dict;
-  // Neither clearly: whichever zstd makes smaller.
-  const plain = stringPlain(src, idx, n, firsts, count);
+  return smaller(stringPlain(src, idx, n, firsts, count), dict, n, compressedSize);
+}
+
+/**
+ * Dictionary-encoded Arrow strings (enums, and strings from the store):
+ * reuse the Arrow dictionary, keeping only the entries this chunk uses.
+ */
+/** Of PLAIN and a middling dictionary, whichever zstd makes smaller. */
+function smaller(
+  plain: EncodedValues,
+  dict: EncodedValues,
+  n: number,
+  compressedSize: (bytes: Uint8Array) => number,
+): EncodedValues {
   const a = new ByteSink(plain.size + 64);
   plain.write(a, 0, n);
   const b = new ByteSink(dict.size + 64);
@@ -569,11 +581,12 @@ function encodeStrings(
     : dict;
 }
 
-/**
- * Dictionary-encoded Arrow strings (enums, and strings from the store):
- * reuse the Arrow dictionary, keeping only the entries this chunk uses.
- */
-function encodeDictionaryStrings(data: A.Data, idx: Int32Array, n: number): EncodedValues {
+function encodeDictionaryStrings(
+  data: A.Data,
+  idx: Int32Array,
+  n: number,
+  compressedSize: (bytes: Uint8Array) => number,
+): EncodedValues {
   const src = dictionarySource(data.dictionary!);
   const keys = data.values as Int16Array | Int32Array | Uint8Array;
   const size = src.offsets.length - 1;
@@ -593,10 +606,12 @@ function encodeDictionaryStrings(data: A.Data, idx: Int32Array, n: number): Enco
     }
     codes[i] = c;
   }
-  if (n > 0 && count <= n >> 1 && dictBytes <= MAX_DICTIONARY_BYTES)
-    return stringDictionary(src, firsts, count, codes, n, dictBytes);
-  // Mostly distinct: PLAIN, value by value through the keys.
+  // PLAIN goes value by value through the keys.
   const positions = new Int32Array(n);
   for (let i = 0; i < n; i++) positions[i] = keys[idx[i]];
-  return stringPlain(src, positions, n, firsts, count);
+  if (n === 0 || count > n >> 1 || dictBytes > MAX_DICTIONARY_BYTES)
+    return stringPlain(src, positions, n, firsts, count);
+  const dict = stringDictionary(src, firsts, count, codes, n, dictBytes);
+  if (count * DICTIONARY_CLEAR_WIN <= n || n < MIN_TRIAL) return dict;
+  return smaller(stringPlain(src, positions, n, firsts, count), dict, n, compressedSize);
 }
