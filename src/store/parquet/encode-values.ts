@@ -238,12 +238,18 @@ function fixedDict(vals: Uint32Array, width: number, n: number, limit: number): 
 
 type Order = 'int' | 'uint' | 'bytes';
 
+const bswap = (w: number): number =>
+  (((w & 0xff) << 24) | ((w & 0xff00) << 8) | ((w >>> 8) & 0xff00) | (w >>> 24)) >>> 0;
+
 /** Compares value a and b (word offsets) of `width` words in the column's sort order. */
 function compareFixed(vals: Uint32Array, a: number, b: number, width: number, order: Order): number {
   if (order === 'bytes') {
-    const x = new Uint8Array(vals.buffer, vals.byteOffset + a * 4, width * 4);
-    const y = new Uint8Array(vals.buffer, vals.byteOffset + b * 4, width * 4);
-    for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return x[k] - y[k];
+    // Byte order is the order of the words with their bytes swapped (they hold bytes little-endian).
+    for (let k = 0; k < width; k++) {
+      const x = bswap(vals[a + k]);
+      const y = bswap(vals[b + k]);
+      if (x !== y) return x < y ? -1 : 1;
+    }
     return 0;
   }
   // Words are little-endian: the high word decides, signed for signed INT64/INT32.

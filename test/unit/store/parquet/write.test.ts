@@ -286,6 +286,13 @@ describe('ParquetEncoder, read back by DuckDB', () => {
     // The largest string is 80 bytes: no min/max rather than a wrong one.
     expect(c.get('s')?.stats_max_value).toBeNull();
     expect(c.get('rec.inner.x')?.stats_min_value).toBe('in');
+    // Each agrees with DuckDB's own min and max over the values (addresses in unsigned byte order).
+    for (const col of ['addr', 'i', 'u', 'port', 'e', 'dur']) {
+      const [m] = await query(
+        `SELECT min(${q(col)})::varchar AS lo, max(${q(col)})::varchar AS hi FROM read_parquet('${path}')`,
+      );
+      expect([c.get(col)?.stats_min_value, c.get(col)?.stats_max_value], col).toEqual([m.lo, m.hi]);
+    }
     expect(c.get('ok')?.stats_null_count).toBe(20n);
     // DuckDB prunes with them and still answers right.
     const big = await query(
@@ -330,6 +337,22 @@ describe('ParquetEncoder on real data', () => {
       expect(c.get(col)?.encodings, col).toContain('RLE_DICTIONARY');
     for (const r of c.values()) expect(r.compression).toBe('ZSTD');
     expect(c.get('uid')?.encodings).toBe('PLAIN, RLE');
+    // Statistics agree with DuckDB's own min and max, PLAIN chunks (uid, ts) and dictionaries alike.
+    for (const col of [
+      'ts',
+      'uid',
+      'id.orig_h',
+      'id.resp_h',
+      'id.orig_p',
+      'duration',
+      'orig_bytes',
+      'history',
+    ]) {
+      const [m] = await query(
+        `SELECT min(${col})::varchar AS lo, max(${col})::varchar AS hi FROM read_parquet('${path}')`,
+      );
+      expect([c.get(col)?.stats_min_value, c.get(col)?.stats_max_value], col).toEqual([m.lo, m.hi]);
+    }
     const schema = new Map(
       (await query(`SELECT name, converted_type, logical_type FROM parquet_schema('${path}')`)).map((r) => [
         r.name,
