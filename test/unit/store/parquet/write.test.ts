@@ -268,6 +268,22 @@ describe('ParquetEncoder, read back by DuckDB', () => {
     expect(() => new ParquetEncoder(schema, new Map())).toThrow(/json.x: .*empty record r.inner/);
   });
 
+  it('writes mostly distinct addresses PLAIN, with min and max in unsigned byte order', async () => {
+    const schema: Schema = { name: 'test.ip', type: record([{ name: 'a', type: basic('ip') }]) };
+    const builder = new BatchBuilder(schema);
+    for (let k = 0; k < 600; k++)
+      builder.appendJson({
+        a: k % 3 === 0 ? `2001:db8::${k.toString(16)}` : `${(k * 37) % 256}.${k % 256}.1.2`,
+      });
+    const path = await expectSameRows([builder.finish()], schema);
+    const c = (await chunks(path)).get('a');
+    expect(c?.encodings).toBe('PLAIN, RLE');
+    const [m] = await query(
+      `SELECT min(a)::varchar AS lo, max(a)::varchar AS hi FROM read_parquet('${path}')`,
+    );
+    expect([c?.stats_min_value, c?.stats_max_value]).toEqual([m.lo, m.hi]);
+  });
+
   it('writes sliced batches (non-zero offsets) and skips empty ones', async () => {
     const whole = everythingBatch(0, 300);
     await expectSameRows([whole.slice(17, 150), whole.slice(0, 0), whole.slice(150, 299)], everything);
