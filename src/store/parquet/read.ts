@@ -407,7 +407,6 @@ function parseLayout(f: Fields, json: string): Schema {
  */
 export class ParquetFile {
   private readonly dictFields = new Map<number, A.Field>();
-  private readonly schemas = new Map<string, A.Schema>();
 
   private constructor(
     private readonly source: PositionedSource,
@@ -596,7 +595,7 @@ export class ParquetFile {
       outFields.push(A.DataType.isDictionary(d.type) && dictField ? dictField : field);
       return d;
     });
-    const schema = this.batchSchema(outFields);
+    const schema = new A.Schema(outFields, this.arrowSchema.metadata);
     return new A.RecordBatch(
       schema,
       A.makeData({ type: new A.Struct(schema.fields), length: rows, nullCount: 0, children }),
@@ -615,16 +614,5 @@ export class ParquetFile {
       this.dictFields.set(i, f);
     }
     return f;
-  }
-
-  /** One schema object per combination of dictionary fields, so per-schema caches downstream hit. */
-  private batchSchema(fields: A.Field[]): A.Schema {
-    const key = fields.map((f, i) => (f === this.arrowSchema.fields[i] ? '' : 'd')).join(',');
-    let s = this.schemas.get(key);
-    if (!s) {
-      s = key.includes('d') ? new A.Schema(fields, this.arrowSchema.metadata) : this.arrowSchema;
-      this.schemas.set(key, s);
-    }
-    return s;
   }
 }
