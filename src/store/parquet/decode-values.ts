@@ -111,25 +111,18 @@ export function rleBoolean(buf: Uint8Array, pos: number, end: number, n: number,
 /** PLAIN BYTE_ARRAY: each value a 4-byte length and its bytes. */
 export function plainBytes(buf: Uint8Array, pos: number, end: number, n: number, out: ByteValues): number {
   out.reserveValues(n);
+  // The page's size bounds the data: one allocation per page, one pass over the values.
+  out.reserveBytes(end - pos);
   const offsets = out.offsets;
-  // Sizes first, so that the data grows once per page rather than per value.
-  let total = 0;
-  let p = pos;
-  for (let i = 0; i < n; i++) {
-    need(p, 4, end, 'plain byte array length');
-    const len = u32(buf, p);
-    need(p + 4, len, end, 'plain byte array');
-    total += len;
-    p += 4 + len;
-  }
-  out.reserveBytes(total);
   const data = out.data;
   let at = out.length;
   let k = out.count;
-  p = pos;
+  let p = pos;
   for (let i = 0; i < n; i++) {
-    const len = u32(buf, p);
+    if (p + 4 > end) throw new Error('plain byte array length runs past the end of the page');
+    const len = (buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16) | (buf[p + 3] << 24)) >>> 0;
     p += 4;
+    if (p + len > end) throw new Error('plain byte array runs past the end of the page');
     // Short strings (most of them) copy faster byte by byte than through subarray + set.
     if (len < 24) for (let j = 0; j < len; j++) data[at + j] = buf[p + j];
     else data.set(buf.subarray(p, p + len), at);

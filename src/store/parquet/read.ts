@@ -267,10 +267,19 @@ function deriveType(f: Fields, n: ParquetNode, s: FileSchema, path: string): Vas
 }
 
 /** Checks the file's schema against the layout's (names, physical types, repetition, shape). */
-function checkShape(f: Fields, got: ParquetNode, want: ParquetNode, path: string, layout: string): void {
+function checkShape(
+  f: Fields,
+  got: ParquetNode,
+  want: ParquetNode,
+  path: string,
+  layout: string,
+  inner = false,
+): void {
   const bad = (what: string) =>
     f.fail(`Parquet schema does not match layout ${layout}: ${path || 'root'} ${what}`);
-  if (path && got.name !== want.name) bad(`is named ${got.name}, expected ${want.name}`);
+  // The nodes inside a list or map are named by the writer (`list`/`element`, arrow-rs's
+  // `item`, the legacy `array`): only record fields must match by name.
+  if (path && !inner && got.name !== want.name) bad(`is named ${got.name}, expected ${want.name}`);
   // A required column where the layout has an optional one only means it has no nulls (DuckDB's NOT NULL).
   const rep =
     got.repetition === want.repetition ||
@@ -281,6 +290,7 @@ function checkShape(f: Fields, got: ParquetNode, want: ParquetNode, path: string
   if (want.children) {
     if (got.children!.length !== want.children.length)
       bad(`has ${got.children!.length} children, expected ${want.children.length}`);
+    const structural = want.vast === undefined || want.vast.kind === 'list' || want.vast.kind === 'map';
     got.children!.forEach((c, i) => {
       checkShape(
         f,
@@ -288,6 +298,7 @@ function checkShape(f: Fields, got: ParquetNode, want: ParquetNode, path: string
         want.children![i],
         path ? `${path}.${want.children![i].name}` : want.children![i].name,
         layout,
+        structural,
       );
     });
     return;

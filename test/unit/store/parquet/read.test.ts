@@ -4,12 +4,14 @@
  * compared with what DuckDB itself reads from the same file; then the
  * column selection (which byte ranges are read), and broken files.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import * as A from 'apache-arrow';
+import type * as Parquet from 'parquet-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CorruptionError } from '../../../../src/store/errors.js';
 import { ParquetFile, type PositionedSource } from '../../../../src/store/parquet/read.js';
@@ -396,6 +398,78 @@ describe('ParquetFile on Zeek conn.log', () => {
       report,
     );
   });
+});
+
+describe('ParquetFile on arrow-rs files (parquet-wasm)', () => {
+  // arrow-rs writes what DuckDB does not: DELTA_BYTE_ARRAY, a dictionary that falls back
+  // to plain mid-chunk, RLE booleans, many pages per chunk.
+  const pq = createRequire(import.meta.url)('parquet-wasm/node') as typeof Parquet;
+  const N = 7000;
+  const ids = Array.from({ length: N }, (_, i) => i);
+  const columns = {
+    s: ids.map((i) =>
+      i % 7 === 0 ? null : `host-${String(Math.floor(i / 3)).padStart(6, '0')}.example.org`,
+    ),
+    f: ids.map((i) => (i % 9 === 0 ? null : `${(i * 2654435761) % 1000003}-${'x'.repeat(i % 13)}`)),
+    b: ids.map((i) => (i % 5 === 0 ? null : i % 3 === 0)),
+    n: ids.map((i) => (i % 4 === 0 ? null : BigInt(i) * 1_000_000_000_007n - (BigInt(i % 3) << 62n))),
+    l: ids.map((i) =>
+      i % 6 === 0 ? null : Array.from({ length: i % 4 }, (_, k) => (k === 1 ? null : BigInt(i * k))),
+    ),
+  };
+  const LAYOUT = layoutOf('test.arrow_rs', {
+    s: basic('string'),
+    f: basic('string'),
+    b: basic('bool'),
+    n: basic('int64'),
+    l: { kind: 'list', element: basic('int64') },
+  });
+
+  function writeArrowRs(version: Parquet.WriterVersion): string {
+    const table = new A.Table({
+      s: A.vectorFromArray(columns.s, new A.Utf8()),
+      f: A.vectorFromArray(columns.f, new A.Utf8()),
+      b: A.vectorFromArray(columns.b, new A.Bool()),
+      n: A.vectorFromArray(columns.n, new A.Int64()),
+      l: A.vectorFromArray(columns.l, new A.List(new A.Field('item', new A.Int64(), true))),
+    });
+    const props = new pq.WriterPropertiesBuilder()
+      .setCompression(pq.Compression.ZSTD)
+      .setWriterVersion(version)
+      .setMaxRowGroupSize(3000)
+      .setDataPageSizeLimit(1024)
+      .setDictionaryPageSizeLimit(2048)
+      .setColumnDictionaryEnabled('s', false)
+      .setColumnEncoding('s', pq.Encoding.DELTA_BYTE_ARRAY)
+      .build();
+    const bytes = pq.writeParquet(pq.Table.fromIPCStream(A.tableToIPC(table, 'stream')), props);
+    const path = join(dir, `f${files++}.parquet`);
+    writeFileSync(path, bytes);
+    return path;
+  }
+
+  for (const [label, version] of [
+    ['v1', pq.WriterVersion.V1],
+    ['v2', pq.WriterVersion.V2],
+  ] as const) {
+    it(`decodes DELTA_BYTE_ARRAY, dictionary fallback and many pages per chunk (${label})`, async () => {
+      const path = writeArrowRs(version);
+      const used = await encodings(path);
+      expect(used).toContain('DELTA_BYTE_ARRAY');
+      const f = (
+        await c.runAndReadAll(`select encodings from parquet_metadata('${path}') where path_in_schema = 'f'`)
+      ).getRowsJS();
+      // The dictionary filled up: each chunk of f has dictionary-encoded and plain pages.
+      expect(String(f[0][0])).toMatch(/PLAIN/);
+      expect(String(f[0][0])).toMatch(/DICTIONARY/);
+      const pf = await openPath(path, LAYOUT);
+      expect(pf.rowGroups.length).toBe(3);
+      const want = ids.map((i) => [columns.s[i], columns.f[i], columns.b[i], columns.n[i], columns.l[i]]);
+      expect(await rowsOf(pf)).toEqual(want);
+      // A chunk that fell back to plain is plain Utf8.
+      expect(A.DataType.isUtf8((await pf.readRowGroup(0)).schema.fields[1].type)).toBe(true);
+    });
+  }
 });
 
 describe('ParquetFile column selection', () => {
