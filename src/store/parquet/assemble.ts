@@ -40,11 +40,16 @@ type Starts = Int32Array | null;
 
 export interface AssembleOptions {
   /**
-   * The type of a top-level string field handed out dictionary-encoded
-   * (Dictionary<Int32, Utf8>) when its chunk is; undefined for plain Utf8.
+   * Hand out string columns outside lists and maps (top-level, or members of
+   * records) as Dictionary<Int32, Utf8> when their chunk is all
+   * dictionary-encoded. Their Data then has type `DICTIONARY_STRING`, which
+   * the caller replaces by the field's own (see `dictionaryStringField`).
    */
-  dictType: A.Dictionary | undefined;
+  dictStrings: boolean;
 }
+
+/** The placeholder type of dictionary-string Data as the assembly makes it. */
+export const DICTIONARY_STRING = new A.Dictionary(new A.Utf8(), new A.Int32());
 
 /** Assembles one top-level field of a row group of `rows` rows from its chunks (indexed by leaf index). */
 export function assembleField(
@@ -71,7 +76,7 @@ export function assembleField(
     if (k !== rows) throw new Error(`column has ${k} rows in a row group of ${rows}`);
     return out;
   });
-  return new Assembler(chunks, opts.dictType).node(n, type, starts, rows);
+  return new Assembler(chunks, opts.dictStrings).node(n, type, starts, rows);
 }
 
 interface Validity {
@@ -133,7 +138,7 @@ const aligned = (src: Uint8Array): Uint8Array => (src.byteOffset === 0 ? src : s
 class Assembler {
   constructor(
     private readonly chunks: readonly DecodedChunk[],
-    private readonly dictType: A.Dictionary | undefined,
+    private readonly dictStrings: boolean,
   ) {}
 
   node(n: ReadNode, type: A.DataType, starts: readonly Starts[], count: number): A.Data {
@@ -278,11 +283,12 @@ class Assembler {
     if (type.typeId === A.Type.Dictionary) return enumData(values, v, count, type as A.Dictionary);
     if (type.typeId !== A.Type.Utf8) throw mismatch();
     if (values.kind === 'dict') {
-      if (this.dictType && starts === null) {
+      // Not inside lists: there the codes would not be per row, which is what kernels expect.
+      if (this.dictStrings && starts === null) {
         const codes = expand(new Uint8Array(values.codes.buffer, 0, values.count * 4), 4, v.valid, count);
         return A.makeData({
           ...base,
-          type: this.dictType,
+          type: DICTIONARY_STRING,
           data: new Int32Array(codes.buffer, codes.byteOffset, count),
           dictionary: A.makeVector(
             utf8(values.dict, { valid: null, bitmap: undefined, nulls: 0 }, values.dict.count),

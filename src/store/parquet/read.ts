@@ -17,7 +17,7 @@ import * as A from 'apache-arrow';
 import { arrowSchema, dictionaryStringField } from '../../types/arrow.js';
 import { basic, type RecordType, type Schema, type VastType } from '../../types/type.js';
 import { CorruptionError } from '../errors.js';
-import { assembleField, nullData, type ReadNode } from './assemble.js';
+import { assembleField, DICTIONARY_STRING, nullData, type ReadNode } from './assemble.js';
 import { codecName, type DecodedChunk, decodeChunk } from './chunk.js';
 import {
   ARROW_SCHEMA_KEY,
@@ -395,6 +395,42 @@ function noteRepLevels(leaves: readonly LeafColumn[]): void {
   }
 }
 
+/** Dictionary-string fields, one per plain field (so that batches of a file share them). */
+const dictionaryFields = new WeakMap<A.Field, A.Field>();
+
+/**
+ * The field of `data` as assembled: `field` itself, or, where string columns
+ * came back dictionary-encoded (at the top or in records), `field` with
+ * those members turned into `dictionaryStringField`s, and `data` retyped to match.
+ */
+function withDictionaryStrings(field: A.Field, data: A.Data): { field: A.Field; data: A.Data } {
+  if (A.DataType.isUtf8(field.type) && data.type === DICTIONARY_STRING) {
+    let f = dictionaryFields.get(field);
+    if (!f) {
+      f = dictionaryStringField(field);
+      dictionaryFields.set(field, f);
+    }
+    const type = f.type as A.Dictionary;
+    const { length, nullCount, nullBitmap, values, dictionary } = data as A.Data<A.Dictionary>;
+    return { field: f, data: A.makeData({ type, length, nullCount, nullBitmap, data: values, dictionary }) };
+  }
+  if (!A.DataType.isStruct(field.type)) return { field, data };
+  const kids = field.type.children.map((c: A.Field, k: number) => withDictionaryStrings(c, data.children[k]));
+  if (kids.every((k: { field: A.Field }, i: number) => k.field === field.type.children[i]))
+    return { field, data };
+  const type = new A.Struct(kids.map((k: { field: A.Field }) => k.field));
+  return {
+    field: new A.Field(field.name, type, field.nullable, field.metadata),
+    data: A.makeData({
+      type,
+      length: data.length,
+      nullCount: data.nullCount,
+      nullBitmap: data.nullBitmap,
+      children: kids.map((k: { data: A.Data }) => k.data),
+    }),
+  };
+}
+
 function parseLayout(f: Fields, json: string): Schema {
   let v: unknown;
   try {
@@ -417,8 +453,6 @@ function parseLayout(f: Fields, json: string): Schema {
  * const batch = await pf.readRowGroup(0, [0, 3]); // fields 0 and 3; the others all-null
  */
 export class ParquetFile {
-  private readonly dictFields = new Map<number, A.Field>();
-
   private constructor(
     private readonly source: PositionedSource,
     readonly file: string,
@@ -594,17 +628,15 @@ export class ParquetFile {
         outFields.push(field);
         return nullData(field.type, rows);
       }
-      const dictField = !opts.plainStrings && A.DataType.isUtf8(field.type) ? this.dictField(i) : undefined;
       let d: A.Data;
       try {
-        d = assembleField(this.fields[i], field.type, decoded, rows, {
-          dictType: dictField?.type as A.Dictionary | undefined,
-        });
+        d = assembleField(this.fields[i], field.type, decoded, rows, { dictStrings: !opts.plainStrings });
       } catch (e) {
         throw this.corrupt(e, `field ${field.name} of row group ${index}`);
       }
-      outFields.push(A.DataType.isDictionary(d.type) && dictField ? dictField : field);
-      return d;
+      const out = withDictionaryStrings(field, d);
+      outFields.push(out.field);
+      return out.data;
     });
     const schema = new A.Schema(outFields, this.arrowSchema.metadata);
     return new A.RecordBatch(
@@ -616,14 +648,5 @@ export class ParquetFile {
   private corrupt(e: unknown, where: string): CorruptionError {
     const reason = e instanceof CorruptionError ? e.reason : (e as Error).message;
     return new CorruptionError(this.file, `${where}: ${reason}`, { cause: e });
-  }
-
-  private dictField(i: number): A.Field {
-    let f = this.dictFields.get(i);
-    if (!f) {
-      f = dictionaryStringField(this.arrowSchema.fields[i]);
-      this.dictFields.set(i, f);
-    }
-    return f;
   }
 }

@@ -204,6 +204,73 @@ describe('ParquetFile on DuckDB files', () => {
     expect(b.data.children[8].values).toBeInstanceOf(BigInt64Array);
   });
 
+  it('hands out dictionary strings in records too, but not in lists', async () => {
+    const path = await write(
+      `select {'k': 'v' || (i % 3), 'n': i} as r, ['w' || (i % 2)] as l from range(100) t(i)`,
+    );
+    const pf = await openPath(
+      path,
+      layoutOf('test.dict', {
+        r: {
+          kind: 'record',
+          fields: [
+            { name: 'k', type: basic('string') },
+            { name: 'n', type: basic('int64') },
+          ],
+        },
+        l: { kind: 'list', element: basic('string') },
+      }),
+    );
+    const b = await pf.readRowGroup(0);
+    const k = (b.schema.fields[0].type as A.Struct).children[0];
+    expect(k.metadata.get(DICTIONARY_STRING_KEY)).toBe('true');
+    expect(b.data.children[0].children[0].type).toBe(k.type);
+    expect(A.DataType.isUtf8((b.schema.fields[1].type as A.List).children[0].type)).toBe(true);
+    expect(valueAt(b.data.children[0], 4)).toEqual({ k: 'v1', n: 4n });
+    // Batches of one file share the dictionary-string fields.
+    expect((await pf.readRowGroup(0)).schema.fields[0].type.children[0]).toBe(k);
+    const plain = await pf.readRowGroup(0, undefined, { plainStrings: true });
+    expect(A.DataType.isUtf8((plain.schema.fields[0].type as A.Struct).children[0].type)).toBe(true);
+  });
+
+  for (const [distinct, encoding] of [
+    [50, 'DICTIONARY'],
+    [3000, 'PLAIN'],
+  ] as const) {
+    it(`reads enums from ${encoding} pages`, async () => {
+      const path = await write(
+        `select case when i % 4 = 0 then null else md5((i % ${distinct})::VARCHAR) end as e from range(3000) t(i)`,
+      );
+      expect((await encodings(path)).join()).toContain(encoding);
+      const pf = await openPath(path, layoutOf('test.enum', { e: { kind: 'enum' } }));
+      const want = await duck(path, 'e');
+      expect(await rowsOf(pf)).toEqual(want);
+      const d = (await pf.readRowGroup(0)).data.children[0];
+      expect(d.values).toBeInstanceOf(Int16Array);
+      expect(d.dictionary!.length).toBe(new Set(want.map((r) => r[0]).filter((x) => x)).size);
+    });
+  }
+
+  it('uses the layout the file carries, and scales coarser timestamps to nanoseconds', async () => {
+    const layout = layoutOf('test.own', {
+      p: basic('port'),
+      t: { kind: 'time', alias: 'timestamp' },
+      us: basic('time'),
+      ms: basic('time'),
+    });
+    const path = await write(
+      `select 80::USMALLINT as p, make_timestamp_ns(1500000000123456789) as t,
+        make_timestamp(1500000000123456) as us, epoch_ms(1500000000123) as ms`,
+      `COMPRESSION zstd, KV_METADATA {'vast.layout': '${JSON.stringify(layout)}', 'vast.schema': 'test.own'}`,
+    );
+    const pf = await openPath(path, layoutOf('test.wrong', { p: basic('int64') }));
+    expect(pf.schema).toEqual(layout);
+    expect(pf.metadata.has('vast.layout')).toBe(false);
+    expect(await rowsOf(pf)).toEqual([
+      [80, 1500000000123456789n, 1500000000123456000n, 1500000000123000000n],
+    ]);
+  });
+
   const NESTED_SQL = `
     select
       case when i % 5 = 0 then null else {'x': case when i % 3 = 0 then null else i end, 'y': 'y' || i} end as r,
