@@ -492,7 +492,26 @@ export class ParquetFile {
     if (footerLen + 12 > size || footerLen > MAX_FOOTER)
       f.fail(`Parquet footer length ${footerLen} does not fit in the file of ${size} bytes`);
     const footerStart = size - 8 - footerLen;
-    const meta = new ThriftReader(await readAt(source, file, footerStart, footerLen), file).struct();
+    const footer = await readAt(source, file, footerStart, footerLen);
+    try {
+      return ParquetFile.fromFooter(source, file, footer, footerStart, layout);
+    } catch (e) {
+      // What the checks above do not foresee (a footer nested deep enough to exhaust the
+      // stack, a layout of unknown types) is still a broken file, not a crash.
+      if (e instanceof CorruptionError) throw e;
+      throw new CorruptionError(file, `bad Parquet footer: ${(e as Error).message}`, { cause: e });
+    }
+  }
+
+  private static fromFooter(
+    source: PositionedSource,
+    file: string,
+    footer: Uint8Array,
+    footerStart: number,
+    layout: Schema | undefined,
+  ): ParquetFile {
+    const f = new Fields(file);
+    const meta = new ThriftReader(footer, file).struct();
 
     const s = fileSchema(f, f.list(meta, FileMetaData.schema, 'schema'));
     const kv = new Map<string, string>();
@@ -577,6 +596,7 @@ export class ParquetFile {
    * those fields' column chunks are read; the other columns are all-null. A
    * top-level string column whose chunk is all dictionary-encoded comes back
    * as Dictionary<Int32, Utf8> (`dictionaryStringField`) unless `plainStrings`.
+   * A bad `index` or field index is a RangeError (a caller bug); bad bytes a CorruptionError.
    */
   async readRowGroup(
     index: number,

@@ -632,6 +632,17 @@ describe('ParquetFile on broken files', () => {
     expect(await attempt(magic)).toMatchObject({ reason: expect.stringMatching(/PAR1/) });
   });
 
+  it('refuses a footer nested deeper than the stack', async () => {
+    const depth = 1_000_000;
+    const bytes = new Uint8Array(depth + 12);
+    bytes.set([0x50, 0x41, 0x52, 0x31]);
+    // Field 1 of type struct, over and over: each byte opens one more level.
+    bytes.fill(0x1c, 4, 4 + depth);
+    new DataView(bytes.buffer).setUint32(4 + depth, depth, true);
+    bytes.set([0x50, 0x41, 0x52, 0x31], 8 + depth);
+    expect(await attempt(bytes)).toBeInstanceOf(CorruptionError);
+  });
+
   it('refuses a layout the file does not match', async () => {
     const path = await write(smallSql);
     await expect(
