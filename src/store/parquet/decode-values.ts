@@ -162,16 +162,22 @@ export function dictionaryIndices(
 export function gatherFixed(dict: FixedValues, codes: Int32Array, n: number, out: FixedValues): void {
   const at = out.reserve(n);
   const w = dict.width;
-  if (w === 8 || w === 4) {
+  if (w % 4 === 0) {
     // Whole words, never through Float64Array: a float copy may rewrite NaN payloads.
-    const src = new Int32Array(dict.bytes.buffer, 0, (dict.count * w) >> 2);
-    const dst = new Int32Array(out.bytes.buffer, at, (n * w) >> 2);
-    if (w === 4) for (let i = 0; i < n; i++) dst[i] = src[codes[i]];
-    else
+    const words = w >> 2;
+    const src = new Int32Array(dict.bytes.buffer, 0, dict.count * words);
+    const dst = new Int32Array(out.bytes.buffer, at, n * words);
+    if (words === 1) for (let i = 0; i < n; i++) dst[i] = src[codes[i]];
+    else if (words === 2)
       for (let i = 0; i < n; i++) {
         const c = codes[i] << 1;
         dst[2 * i] = src[c];
         dst[2 * i + 1] = src[c + 1];
+      }
+    else
+      for (let i = 0; i < n; i++) {
+        const c = codes[i] * words;
+        for (let j = 0; j < words; j++) dst[i * words + j] = src[c + j];
       }
   } else {
     const src = dict.bytes;
