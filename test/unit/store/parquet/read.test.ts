@@ -15,6 +15,7 @@ import type * as Parquet from 'parquet-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CorruptionError } from '../../../../src/store/errors.js';
 import { ParquetFile, type PositionedSource } from '../../../../src/store/parquet/read.js';
+import { decodeHybrid } from '../../../../src/store/parquet/rle.js';
 import { DICTIONARY_STRING_KEY } from '../../../../src/types/arrow.js';
 import { basic, type RecordType, type Schema, type VastType } from '../../../../src/types/type.js';
 
@@ -639,6 +640,12 @@ describe('ParquetFile on broken files', () => {
     new DataView(bytes.buffer).setUint32(4 + depth, depth, true);
     bytes.set([0x50, 0x41, 0x52, 0x31], 8 + depth);
     expect(await attempt(bytes)).toBeInstanceOf(CorruptionError);
+  });
+
+  it('refuses a bit-packed run whose size overflows 32 bits', () => {
+    // Header 2^33 + 1: 2^32 groups of 8 values, far beyond the 8 bytes there are.
+    const buf = new Uint8Array([0x81, 0x80, 0x80, 0x80, 0x20, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(() => decodeHybrid(buf, 0, buf.length, 3, 16, new Int32Array(16))).toThrow(/past the end/);
   });
 
   it('refuses a layout the file does not match', async () => {
