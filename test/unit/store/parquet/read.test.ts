@@ -14,8 +14,11 @@ import * as A from 'apache-arrow';
 import type * as Parquet from 'parquet-wasm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CorruptionError } from '../../../../src/store/errors.js';
+import { ByteSink } from '../../../../src/store/parquet/bytes.js';
+import * as F from '../../../../src/store/parquet/format.js';
 import { ParquetFile, type PositionedSource } from '../../../../src/store/parquet/read.js';
-import { decodeHybrid } from '../../../../src/store/parquet/rle.js';
+import { decodeHybrid, encodeHybrid } from '../../../../src/store/parquet/rle.js';
+import { ThriftWriter } from '../../../../src/store/parquet/thrift.js';
 import { DICTIONARY_STRING_KEY } from '../../../../src/types/arrow.js';
 import { basic, type RecordType, type Schema, type VastType } from '../../../../src/types/type.js';
 
@@ -356,6 +359,89 @@ describe('ParquetFile on DuckDB files', () => {
     expect(await rowsOf(pf)).toEqual([
       [1n, 2n, 3, 1.5, true, 'x', 5n, { x: 1n }, [1n], [{ key: 'k', value: 1n }], 7n],
     ]);
+  });
+
+  it('reads a legacy two-level list (repeated primitive under a LIST group)', async () => {
+    // By hand, as old parquet-mr wrote it: optional group l (LIST) { repeated int64 array; }.
+    // Rows: [1, 2], null, [], [3].
+    const rep = [0, 1, 0, 0, 0];
+    const def = [2, 2, 0, 1, 2];
+    const page = new ByteSink(64);
+    for (const [levels, width] of [
+      [rep, 1],
+      [def, 2],
+    ] as const) {
+      const run = new ByteSink(16);
+      encodeHybrid(run, levels, levels.length, width);
+      page.bytes(new Uint8Array(new Uint32Array([run.length]).buffer));
+      page.bytes(run.view().slice());
+    }
+    page.bytes(new Uint8Array(new BigInt64Array([1n, 2n, 3n]).buffer));
+    const body = page.view().slice();
+    const header = new ThriftWriter()
+      .i32(F.PageHeader.type, F.PageType.DATA_PAGE)
+      .i32(F.PageHeader.uncompressed_page_size, body.length)
+      .i32(F.PageHeader.compressed_page_size, body.length)
+      .struct(F.PageHeader.data_page_header, (h) =>
+        h
+          .i32(F.DataPageHeader.num_values, 5)
+          .i32(F.DataPageHeader.encoding, F.Encoding.PLAIN)
+          .i32(F.DataPageHeader.definition_level_encoding, F.Encoding.RLE)
+          .i32(F.DataPageHeader.repetition_level_encoding, F.Encoding.RLE),
+      )
+      .finish()
+      .slice();
+    const chunkLength = header.length + body.length;
+    const E = F.SchemaElement;
+    const M = F.ColumnMetaData;
+    const footer = new ThriftWriter()
+      .i32(F.FileMetaData.version, 1)
+      .structList(F.FileMetaData.schema, [0, 1, 2], (e, k) => {
+        if (k === 0) e.binary(E.name, 'schema').i32(E.num_children, 1);
+        else if (k === 1)
+          e.i32(E.repetition_type, F.Repetition.OPTIONAL)
+            .binary(E.name, 'l')
+            .i32(E.num_children, 1)
+            .i32(E.converted_type, F.ConvertedType.LIST);
+        else
+          e.i32(E.type, F.PhysicalType.INT64)
+            .i32(E.repetition_type, F.Repetition.REPEATED)
+            .binary(E.name, 'array');
+      })
+      .i64(F.FileMetaData.num_rows, 4)
+      .structList(F.FileMetaData.row_groups, [0], (g) =>
+        g
+          .structList(F.RowGroup.columns, [0], (cc) =>
+            cc
+              .i64(F.ColumnChunk.file_offset, 4)
+              .struct(F.ColumnChunk.meta_data, (m) =>
+                m
+                  .i32(M.type, F.PhysicalType.INT64)
+                  .i32List(M.encodings, [F.Encoding.PLAIN, F.Encoding.RLE])
+                  .stringList(M.path_in_schema, ['l', 'array'])
+                  .i32(M.codec, F.Codec.UNCOMPRESSED)
+                  .i64(M.num_values, 5)
+                  .i64(M.total_uncompressed_size, chunkLength)
+                  .i64(M.total_compressed_size, chunkLength)
+                  .i64(M.data_page_offset, 4),
+              ),
+          )
+          .i64(F.RowGroup.total_byte_size, chunkLength)
+          .i64(F.RowGroup.num_rows, 4),
+      )
+      .finish()
+      .slice();
+    const file = new Uint8Array(4 + chunkLength + footer.length + 8);
+    const magic = new TextEncoder().encode('PAR1');
+    file.set(magic);
+    file.set(header, 4);
+    file.set(body, 4 + header.length);
+    file.set(footer, 4 + chunkLength);
+    new DataView(file.buffer).setUint32(4 + chunkLength + footer.length, footer.length, true);
+    file.set(magic, file.length - 4);
+    const pf = await ParquetFile.open(new MemorySource(file), file.length, 'legacy.parquet');
+    expect(pf.schema.type.fields[0].type).toEqual({ kind: 'list', element: { kind: 'int64' } });
+    expect(await rowsOf(pf)).toEqual([[[1n, 2n]], [null], [[]], [[3n]]]);
   });
 
   it('carries the footer key-value pairs into the Arrow schema metadata', async () => {
