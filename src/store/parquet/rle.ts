@@ -106,7 +106,8 @@ export function decodeHybrid(
       k = stop;
     } else {
       const count = Math.floor(header / 2) * 8;
-      const bytes = (count * width) >> 3;
+      // Not `>> 3`: a corrupt header's count overflows 32 bits, and must fail the check below.
+      const bytes = (count * width) / 8;
       if (pos + bytes > end) throw new Error('bit-packed run past the end of the page');
       const stop = Math.min(n, k + count);
       if (width === 1) {
