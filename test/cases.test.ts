@@ -44,6 +44,7 @@ import { bytesInput, readBatches } from '../src/formats/read.js';
 import { countQuery, prepareQuery, runQuery } from '../src/query/run.js';
 import { Store } from '../src/store/store.js';
 import { ROOT, TEST_DATA } from './helpers/datasets.js';
+import { keepPartitions } from './helpers/partition-audit.js';
 import { registry } from './helpers/read.js';
 
 const CASES_DIR = join(ROOT, 'test', 'cases');
@@ -128,7 +129,10 @@ function storeFor(inputs: readonly string[]): Promise<Store> {
 }
 
 afterAll(() => {
-  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+  for (const d of tempDirs) {
+    keepPartitions(d);
+    rmSync(d, { recursive: true, force: true });
+  }
 });
 
 /** Nested records flattened to dotted keys, so expectations read the same for nested and flat JSON. */

@@ -5,7 +5,7 @@
  * handed out as soon as it is found, and `maxEvents` stops the scan early.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type * as A from 'apache-arrow';
+import * as A from 'apache-arrow';
 import { type Diagnostic, VastError } from '../diagnostics.js';
 import type { Expr } from '../expr/ast.js';
 import {
@@ -26,6 +26,7 @@ import { parseQuery, runPipeline } from '../pipeline/parse.js';
 import type { SchemaRegistry } from '../schemas/registry.js';
 import type { PartitionEntry } from '../store/catalog.js';
 import { CorruptionError } from '../store/errors.js';
+import type { PartitionReader } from '../store/partition.js';
 import type { Store } from '../store/store.js';
 import { schemaName, vastSchema } from '../types/arrow.js';
 import { plainStrings } from '../types/dictionary-strings.js';
@@ -46,6 +47,8 @@ export interface QueryStats {
   prunedBySchema: number;
   prunedBySynopsis: number;
   opened: number;
+  /** Partitions a count took from the catalog, unread, because every row matches. */
+  countedFromCatalog?: number;
   /** Record batches inside opened partitions that their batch synopses ruled out. */
   batchesSkipped: number;
   rowsScanned: number;
@@ -269,10 +272,26 @@ interface Selection {
   bits: Uint8Array | undefined;
 }
 
+/** Rows that all match, counted without reading them (a partition whose schema makes the predicate true). */
+interface Counted {
+  counted: number;
+}
+
+/**
+ * What the consumer of a scan reads of the matching rows: every field
+ * (export, a pipeline) or none (a count, which needs only the selection).
+ */
+type Columns = 'all' | 'none';
+
 /**
  * Every candidate batch with the rows the expression selects: partitions the
- * catalog cannot rule out, batches their synopses cannot rule out, then the
+ * catalog cannot rule out, row groups their synopses cannot rule out, then the
  * unflushed tail. The evaluation happens here once, for scans and counts alike.
+ *
+ * Row groups are read column by column (late materialization): first only the
+ * fields the expression tests; the other fields only when some row matches
+ * and the consumer reads them. A needle thus decodes one column of the row
+ * groups it cannot skip, and a count decodes nothing but its predicate.
  */
 async function* selections(
   store: Store,
@@ -280,39 +299,60 @@ async function* selections(
   stats: QueryStats,
   tail: readonly A.RecordBatch[],
   budget: QueryBudget,
-  /** Hold a partition's selections until all of it verified (exact counts despite a damaged file). */
-  whole = false,
-): AsyncIterable<Selection> {
+  opts: {
+    columns: Columns;
+    /** Hold a partition's selections until all of it verified (exact counts despite a damaged file). */
+    whole?: boolean;
+  },
+): AsyncIterable<Selection | Counted> {
   const chunk = { rows: FIRST_CHUNK_ROWS };
   const sketches = sketchCacheOf(store);
   const broken: Broken[] = [];
   const planned = plan(store, q, stats, sketches, broken);
   for (const b of broken) await setAside(store, b, stats);
   for (const e of planned) {
-    stats.opened++;
     const program = q.compiled.program(schemaOfEntry(e));
+    if (opts.columns === 'none' && program.kind === 'const') {
+      // Every row matches and nobody reads them: the catalog knows how many there are.
+      stats.countedFromCatalog = (stats.countedFromCatalog ?? 0) + 1;
+      yield { counted: e.events };
+      continue;
+    }
+    stats.opened++;
+    const tested = programFields(program);
+    const rest = opts.columns === 'all' ? otherFields(e.layout.fields.length, tested) : [];
     const held: Selection[] = [];
+    let reader: PartitionReader | undefined;
     try {
-      // Inside the partition, read only the batches whose own synopses may match.
+      // Inside the partition, read only the row groups whose own synopses may match.
       const batchSynopses = sketches.get(e).batches;
-      const want = (i: number) => {
+      reader = await store.openPartition(e);
+      for (let i = 0; i < reader.rowGroups; i++) {
         const b = batchSynopses[i];
         const target = b && { id: e.id, events: b.rows, importTime: e.importTime, fields: b.fields ?? {} };
-        if (!target || prune(program, target, sketches, q.compiled.hints) !== 'never') return true;
-        stats.batchesSkipped++;
-        return false;
-      };
-      for await (const batch of store.selectedBatches(e, want)) {
+        if (target && prune(program, target, sketches, q.compiled.hints) === 'never') {
+          stats.batchesSkipped++;
+          continue;
+        }
         await budget.checkpoint();
-        stats.rowsScanned += batch.numRows;
-        const s = { batch, bits: await evaluateInSlices(program, batch, budget, chunk) };
-        if (whole) held.push(s);
-        else yield s;
+        const first = await reader.read(i, tested.length === 0 && rest.length > 0 ? undefined : tested);
+        stats.rowsScanned += first.numRows;
+        const bits = await evaluateInSlices(program, first, budget, chunk);
+        const any = bits === undefined || countSet(bits) > 0;
+        const batch =
+          any && tested.length > 0 && rest.length > 0
+            ? withFields(first, await reader.read(i, rest), rest)
+            : first;
+        const sel = { batch, bits };
+        if (opts.whole) held.push(sel);
+        else yield sel;
       }
     } catch (error) {
       if (!(error instanceof CorruptionError)) throw error;
       await setAside(store, { entry: e, error }, stats);
       continue;
+    } finally {
+      await reader?.close();
     }
     yield* held;
   }
@@ -322,6 +362,41 @@ async function* selections(
     stats.rowsScanned += batch.numRows;
     yield { batch, bits: await evaluateInSlices(programOf(batch), batch, budget, chunk) };
   }
+}
+
+/** The top-level fields (indexes, ascending) a compiled expression reads. */
+function programFields(p: Program): number[] {
+  const out = new Set<number>();
+  const walk = (x: Program): void => {
+    if (x.kind === 'column') out.add(x.indices[0]);
+    else if (x.kind === 'and' || x.kind === 'or') x.children.forEach(walk);
+    else if (x.kind === 'not') walk(x.child);
+  };
+  walk(p);
+  return [...out].sort((a, b) => a - b);
+}
+
+/** The field indexes of `0..n` not in `taken` (ascending). */
+function otherFields(n: number, taken: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < n; k++) if (!taken.includes(k)) out.push(k);
+  return out;
+}
+
+/** `base` with the columns `fields` taken from `extra` (two reads of one row group). */
+function withFields(base: A.RecordBatch, extra: A.RecordBatch, fields: readonly number[]): A.RecordBatch {
+  const from = (k: number) => (fields.includes(k) ? extra : base);
+  const schema = new A.Schema(
+    base.schema.fields.map((_, k) => from(k).schema.fields[k]),
+    base.schema.metadata,
+  );
+  const data = A.makeData({
+    type: new A.Struct(schema.fields),
+    length: base.numRows,
+    nullCount: 0,
+    children: base.schema.fields.map((_, k) => from(k).data.children[k]),
+  });
+  return new A.RecordBatch(schema, data);
 }
 
 /**
@@ -382,7 +457,9 @@ async function* scan(
 ): AsyncIterable<A.RecordBatch> {
   // Past the scan, dictionary-encoded strings reach only an operator that declares it takes them.
   const plain = !q.pipeline[0]?.dictionaryStrings;
-  for await (const { batch, bits } of selections(store, q, stats, tail, budget)) {
+  for await (const s of selections(store, q, stats, tail, budget, { columns: 'all' })) {
+    if ('counted' in s) continue; // never with columns 'all'
+    const { batch, bits } = s;
     const selected = bits ? filter(batch, bits) : batch;
     if (!selected) continue;
     stats.rowsMatched += selected.numRows;
@@ -427,8 +504,8 @@ export async function countQuery(
     return n;
   }
   const start = performance.now();
-  for await (const { batch, bits } of selections(store, q, stats, tail, budget, true)) {
-    const k = bits ? countSet(bits) : batch.numRows;
+  for await (const s of selections(store, q, stats, tail, budget, { columns: 'none', whole: true })) {
+    const k = 'counted' in s ? s.counted : s.bits ? countSet(s.bits) : s.batch.numRows;
     stats.rowsMatched += k;
     n += k;
   }
@@ -534,7 +611,8 @@ export function explain(store: Store, q: PreparedQuery, stats: QueryStats): stri
   }
   lines.push(
     `partitions: ${stats.considered} considered, ${stats.prunedBySchema + stats.prunedBySynopsis} pruned ` +
-      `(${stats.prunedBySchema} by schema, ${stats.prunedBySynopsis} by synopsis), ${stats.opened} opened`,
+      `(${stats.prunedBySchema} by schema, ${stats.prunedBySynopsis} by synopsis), ${stats.opened} opened` +
+      (stats.countedFromCatalog ? `, ${stats.countedFromCatalog} counted from the catalog` : ''),
   );
   lines.push(`batches:    ${stats.batchesSkipped} skipped by batch synopses inside opened partitions`);
   lines.push(`rows:       ${stats.rowsScanned} scanned, ${stats.rowsMatched} matched`);

@@ -25,7 +25,7 @@ const hex8 = (n: number) => n.toString(16).padStart(8, '0');
 const prefix = (sum: string) => `{"version":${CATALOG_VERSION},"crc32":"${sum}","partitions":`;
 
 export interface PartitionEntry {
-  /** Random id; also the file name: `partitions/<id>.feather` and `<id>.sketch`. */
+  /** Random id; also the file name: `partitions/<id>.parquet` and `<id>.sketch`. */
   readonly id: string;
   readonly schema: string;
   /** Layout identity (schema name + types), see `layoutFingerprint`. */

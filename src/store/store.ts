@@ -2,7 +2,7 @@
  * The store: a database directory of immutable partitions and a catalog.
  *
  *   <db>/catalog.json            committed partitions and their synopses
- *   <db>/partitions/<id>.feather Arrow IPC file, zstd-compressed buffers
+ *   <db>/partitions/<id>.parquet Parquet file: row groups of ~64Ki rows, zstd pages
  *   <db>/partitions/<id>.sketch  Bloom filters of the partition's ip/string fields
  *   <db>/staging/                partitions being written, not yet committed
  *   <db>/quarantine/             partitions (and catalogs) that failed verification,
@@ -31,17 +31,19 @@ import { crc32 } from 'node:zlib';
 import type * as A from 'apache-arrow';
 import { StoreError } from '../diagnostics.js';
 import { arrowSchema, SCHEMA_NAME_KEY, vastSchema } from '../types/arrow.js';
+import { plainStrings } from '../types/dictionary-strings.js';
 import type { Schema } from '../types/type.js';
 import { ID_RE, type PartitionEntry, readCatalog, writeCatalog } from './catalog.js';
 import { type FileChecksums, fileChecksums, verifyFile } from './checksum.js';
 import { CorruptionError } from './errors.js';
 import { ensureDir, fsyncDir, tightenModes, writeFileAtomic } from './fs-util.js';
+import { LEGACY_PARTITION_EXT, readLegacyPartition } from './legacy-partition.js';
 import { acquireLock, type Lock } from './lock.js';
 import {
   layoutFingerprint,
+  PartitionReader,
   PartitionWriter,
   readPartition,
-  readPartitionBatches,
   type WrittenPartition,
 } from './partition.js';
 import { SidecarCache, type SketchCacheStats, sketchCost } from './sketch-cache.js';
@@ -49,7 +51,7 @@ import { decodeSketch, type Sketch, SynopsisBuilder } from './synopsis.js';
 
 export const DEFAULT_PARTITION_SIZE = 1_048_576;
 const IMPORT_TIME_KEY = 'vast.import_time';
-const PARTITION_EXT = '.feather';
+const PARTITION_EXT = '.parquet';
 const SKETCH_EXT = '.sketch';
 const QUARANTINE = 'quarantine';
 const REASON_EXT = '.reason';
@@ -70,6 +72,8 @@ export interface QuarantineRecord {
 
 export interface StoreOptions {
   create?: boolean;
+  /** Open a database that still holds partitions of the first format (`vast rebuild` converts them). */
+  legacy?: boolean;
   /** Where warnings go (quarantines, rebuilt catalogs); default: standard error. */
   warn?: (message: string) => void;
 }
@@ -113,6 +117,10 @@ export class Store {
       ensureDir(join(dir, 'partitions'));
       ensureDir(join(dir, 'staging'));
     }
+    if (!opts.legacy && legacyPartitionFiles(dir).length > 0)
+      throw new StoreError(
+        `the database at ${dir} holds partitions in the old format (Arrow IPC); run 'vast rebuild -d ${dir}' once to convert them to Parquet (nothing is lost)`,
+      );
     if (opts.create) tightenModes(dir);
     const store = new Store(dir, [], opts.warn ?? stderrWarn);
     let doc: ReturnType<typeof readCatalog>;
@@ -217,17 +225,25 @@ export class Store {
     return sums;
   }
 
-  /** Batches of the given partitions (default: all), in catalog order, verified. */
-  *batches(entries: readonly PartitionEntry[] = this.entries): Generator<A.RecordBatch> {
-    for (const e of entries) yield* readPartition(this.partitionPath(e), undefined, this.checksums(e));
+  /** Batches (row groups) of the given partitions (default: all), in catalog order, verified. */
+  async *batches(entries: readonly PartitionEntry[] = this.entries): AsyncGenerator<A.RecordBatch> {
+    for (const e of entries) yield* this.selectedBatches(e, () => true);
   }
 
-  /** The batches of one partition that `want` accepts (by index), reading (and verifying) nothing else. */
+  /** The row groups of one partition that `want` accepts (by index), reading (and verifying) nothing else. */
   selectedBatches(e: PartitionEntry, want: (index: number) => boolean): AsyncGenerator<A.RecordBatch> {
     const path = this.partitionPath(e);
     const sums = this.checksums(e);
     if (!existsSync(path)) throw new CorruptionError(path, 'partition file is missing');
-    return readPartitionBatches(path, want, sums);
+    return readPartition(path, { want, sums });
+  }
+
+  /** Opens a partition for reading row groups column by column (close it when done). */
+  openPartition(e: PartitionEntry): Promise<PartitionReader> {
+    const path = this.partitionPath(e);
+    const sums = this.checksums(e);
+    if (!existsSync(path)) throw new CorruptionError(path, 'partition file is missing');
+    return PartitionReader.open(path, sums);
   }
 
   /**
@@ -286,7 +302,7 @@ export class Store {
       };
       writeFileAtomic(reasonPath, `${JSON.stringify(record)}\n`);
     }
-    for (const ext of [PARTITION_EXT, SKETCH_EXT])
+    for (const ext of [PARTITION_EXT, LEGACY_PARTITION_EXT, SKETCH_EXT])
       for (const sub of ['partitions', 'staging']) {
         const from = join(this.dir, sub, who.id + ext);
         if (existsSync(from)) renameSync(from, join(qdir, who.id + ext));
@@ -334,7 +350,7 @@ export class Store {
   async importer(opts: { atomic?: boolean; partitionSize?: number } = {}): Promise<Importer> {
     const lock = await acquireLock(this.dir);
     try {
-      this.recover();
+      await this.recover();
     } catch (e) {
       lock.release();
       throw e;
@@ -356,12 +372,12 @@ export class Store {
    * Re-reads the catalog and finishes or discards interrupted commits. Runs
    * under the writer lock.
    */
-  private recover(): void {
+  private async recover(): Promise<void> {
     try {
       this.entries = readCatalog(this.catalogPath)?.partitions ?? this.entries;
     } catch (e) {
       if (!(e instanceof CorruptionError)) throw e;
-      this.rebuildLocked(e);
+      await this.rebuildLocked(e);
     }
     ensureDir(join(this.dir, 'staging'));
     ensureDir(join(this.dir, 'partitions'));
@@ -414,13 +430,13 @@ export class Store {
   async rebuild(damaged?: CorruptionError): Promise<{ partitions: number; events: number }> {
     const lock = await acquireLock(this.dir);
     try {
-      return this.rebuildLocked(damaged);
+      return await this.rebuildLocked(damaged);
     } finally {
       lock.release();
     }
   }
 
-  private rebuildLocked(damaged?: CorruptionError): { partitions: number; events: number } {
+  private async rebuildLocked(damaged?: CorruptionError): Promise<{ partitions: number; events: number }> {
     if (damaged) {
       const id = `catalog-${Date.now()}`;
       const qdir = join(this.dir, QUARANTINE);
@@ -434,6 +450,7 @@ export class Store {
         `catalog.json failed verification (${damaged.reason}); set aside in quarantine/ and rebuilt from the partitions`,
       );
     }
+    await this.convertLegacy();
     const entries: PartitionEntry[] = [];
     const known = new Map(this.entries.map((e) => [e.id, e]));
     for (const file of this.partitionFiles()) {
@@ -450,13 +467,14 @@ export class Store {
         const bytes = readFileSync(path);
         if (old?.file) verifyFile(path, bytes, old.file);
         sums = fileChecksums(bytes);
-        for (const batch of readPartition(path)) {
+        // One synopsis per row group, as the writer made them: batch synopses are indexed by row group.
+        for await (const batch of readPartition(path, { sums })) {
           if (!schema) {
             schema = vastSchema(batch.schema);
             synopsis = new SynopsisBuilder(schema.type);
             importTime = batch.schema.metadata.get(IMPORT_TIME_KEY);
           }
-          synopsis!.add(batch);
+          synopsis!.add(plainStrings(batch));
           events += batch.numRows;
         }
       } catch (e) {
@@ -491,6 +509,52 @@ export class Store {
     return { partitions: entries.length, events: entries.reduce((n, e) => n + e.events, 0) };
   }
 
+  /**
+   * Rewrites every partition of the first format (Arrow IPC) as a Parquet
+   * partition of the same id, verified against its old sidecar where that
+   * verifies. The new file is written and fsync'd before the old one goes,
+   * so a crash leaves one of the two (a leftover old file is converted again).
+   * The catalog is rebuilt afterwards by the caller.
+   */
+  private async convertLegacy(): Promise<void> {
+    for (const file of legacyPartitionFiles(this.dir)) {
+      const id = file.slice(0, -LEGACY_PARTITION_EXT.length);
+      const from = join(this.dir, 'partitions', file);
+      const to = join(this.dir, 'partitions', id + PARTITION_EXT);
+      if (!ID_RE.test(id)) continue;
+      if (existsSync(to)) {
+        rmSync(from);
+        continue;
+      }
+      const staged = join(this.dir, 'staging', id + PARTITION_EXT);
+      ensureDir(join(this.dir, 'staging'));
+      let writer: PartitionWriter | undefined;
+      try {
+        for (const batch of readLegacyPartition(from, this.oldSketch(id)?.file)) {
+          writer ??= new PartitionWriter(staged, vastSchema(batch.schema), batch.schema.metadata);
+          writer.add(batch);
+        }
+        if (!writer) {
+          rmSync(from);
+          continue;
+        }
+        await writer.finish();
+      } catch (e) {
+        await writer?.abort();
+        rmSync(staged, { force: true });
+        if (!(e instanceof CorruptionError)) throw e;
+        this.moveToQuarantine({ id }, e);
+        this.warn(`quarantined partition ${id}: ${relative(this.dir, e.file)}: ${e.reason}`);
+        continue;
+      }
+      renameSync(staged, to);
+      fsyncDir(join(this.dir, 'partitions'));
+      rmSync(from);
+      // Its checksums were the old file's; the rebuild that follows writes a new sidecar.
+      rmSync(join(this.dir, 'partitions', id + SKETCH_EXT), { force: true });
+    }
+  }
+
   /** A partition's existing sidecar if it verifies by itself, for its checksums and WAL segment. */
   private oldSketch(id: string): Sketch | undefined {
     try {
@@ -505,6 +569,13 @@ export class Store {
     if (!existsSync(dir)) return [];
     return readdirSync(dir).filter((f) => f.endsWith(PARTITION_EXT));
   }
+}
+
+/** The partition files of the first format in a database directory. */
+function legacyPartitionFiles(dir: string): string[] {
+  const parts = join(dir, 'partitions');
+  if (!existsSync(parts)) return [];
+  return readdirSync(parts).filter((f) => f.endsWith(LEGACY_PARTITION_EXT));
 }
 
 /** A file's size, or -1 if it is gone. */
@@ -597,7 +668,7 @@ export class Importer {
       const arrow = arrowSchema(schema);
       arrow.metadata.set(IMPORT_TIME_KEY, importTime);
       const path = join(this.store.dir, 'staging', id + PARTITION_EXT);
-      a = { writer: new PartitionWriter(path, schema, arrow), id, schema, importTime };
+      a = { writer: new PartitionWriter(path, schema, arrow.metadata), id, schema, importTime };
       this.active.set(key, a);
     }
     a.writer.add(batch);

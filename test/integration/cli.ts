@@ -4,6 +4,7 @@ import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/datasets.js';
+import { keepPartitions } from '../helpers/partition-audit.js';
 
 const VAST_BIN = join(ROOT, 'bin', 'vast.js');
 
@@ -91,7 +92,14 @@ export function vastProcess(args: string[], env: Record<string, string> = {}) {
 /** A fresh temporary directory and a database path inside it; `cleanup` removes both. */
 export function tempDb(): { dir: string; db: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'vast-it-'));
-  return { dir, db: join(dir, 'db'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return {
+    dir,
+    db: join(dir, 'db'),
+    cleanup: () => {
+      keepPartitions(dir);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Lines of Zeek TSV that are data (not `#` directives). */

@@ -161,6 +161,9 @@ class Assembler {
 
   private struct(n: ReadNode, type: A.Struct, starts: readonly Starts[], count: number): A.Data {
     const v = this.validity(n, starts[0], count);
+    // An empty record's one child is the marker (see schema.ts), which has no Arrow column.
+    if (type.children.length === 0)
+      return A.makeData({ type, length: count, nullCount: v.nulls, nullBitmap: v.bitmap, children: [] });
     let at = 0;
     const children = n.children.map((c, i) => {
       const s = starts.slice(at, at + c.leaves.length);

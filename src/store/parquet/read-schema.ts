@@ -275,7 +275,11 @@ export function readTree(
     case 'record':
     case 'subnet': {
       const types: VastType[] =
-        t.kind === 'record' ? t.fields.map((x) => x.type) : [basic('ip'), basic('uint64')];
+        t.kind !== 'record'
+          ? [basic('ip'), basic('uint64')]
+          : t.fields.length > 0
+            ? t.fields.map((x) => x.type)
+            : [basic('bool')]; // the empty record's marker (see schema.ts)
       if (n.children?.length !== types.length) f.fail(`Parquet group ${n.name} does not hold a ${t.kind}`);
       return node(
         'struct',

@@ -24,6 +24,11 @@
  *   map<K,V>  group (MAP)  { repeated group key_value { required key K, value V } }
  *
  * Every field is OPTIONAL (Arrow fields are nullable), except map keys.
+ *
+ * Parquet has no empty groups (DuckDB and our reader refuse them, arrow-rs
+ * drops the field), but JSON's `{}` makes an empty record: it holds one
+ * BOOLEAN leaf, EMPTY_RECORD_MARKER, that is always null, so that its
+ * definition levels still say whether the record is there.
  */
 
 import type { RecordType, VastType } from '../../types/type.js';
@@ -82,6 +87,18 @@ const group = (
   extra: Partial<ParquetNode> = {},
   repetition: Repetition = Repetition.OPTIONAL,
 ): ParquetNode => ({ name, repetition, vast, children, ...extra });
+
+export const EMPTY_RECORD_MARKER = 'vast_empty_record';
+
+/** Whether a node is an empty record (whose one child is the marker, with no Arrow column behind it). */
+export const isEmptyRecord = (n: ParquetNode): boolean =>
+  n.vast?.kind === 'record' && n.vast.fields.length === 0;
+
+/** The children of a record's group. */
+const recordChildren = (t: RecordType): ParquetNode[] =>
+  t.fields.length > 0
+    ? t.fields.map((f) => parquetNode(f.name, f.type))
+    : [leaf(EMPTY_RECORD_MARKER, { kind: 'bool' }, PhysicalType.BOOLEAN)];
 
 /** The node of one field of type `t`. */
 export function parquetNode(
@@ -148,13 +165,7 @@ export function parquetNode(
         repetition,
       );
     case 'record':
-      return group(
-        name,
-        t,
-        t.fields.map((f) => parquetNode(f.name, f.type)),
-        {},
-        repetition,
-      );
+      return group(name, t, recordChildren(t), {}, repetition);
     case 'list':
       return group(
         name,
@@ -186,13 +197,7 @@ export function parquetNode(
 
 /** The root of a layout's Parquet schema (REQUIRED, named `schema` as most writers do). */
 export function parquetSchema(layout: RecordType): ParquetNode {
-  return group(
-    'schema',
-    layout,
-    layout.fields.map((f) => parquetNode(f.name, f.type)),
-    {},
-    Repetition.REQUIRED,
-  );
+  return group('schema', layout, recordChildren(layout), {}, Repetition.REQUIRED);
 }
 
 /** The root and its descendants in pre-order: the footer's list of schema elements. */

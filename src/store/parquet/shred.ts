@@ -7,7 +7,7 @@
  */
 import type * as A from 'apache-arrow';
 import { Repetition } from './format.js';
-import type { LeafColumn } from './schema.js';
+import { isEmptyRecord, type LeafColumn } from './schema.js';
 
 export interface Shredded {
   /** Level entries: Parquet's `num_values` (present values, nulls, and empty or null lists). */
@@ -62,6 +62,16 @@ export function shred(col: LeafColumn, top: A.Data, rows: number): Shredded {
       }
     }
     if (!node.children) break;
+    if (isEmptyRecord(node)) {
+      // The marker under an empty record (see schema.ts) has no column: it is null wherever the record is there.
+      for (let i = 0; i < n; i++) {
+        if (idx[i] >= 0) {
+          def[i] = d;
+          idx[i] = -1;
+        }
+      }
+      break;
+    }
     const kind = node.vast?.kind;
     if (kind === 'list' || kind === 'map') {
       // Expand each list into its elements; the repeated middle group (anc[k + 1]) has no data of its own.

@@ -110,18 +110,10 @@ export class ParquetEncoder {
    * `metadata`: the Arrow schema's metadata (vast.schema, vast.timestamp,
    * vast.import_time, ...), each written as a key-value pair of the footer
    * (vast.schema and vast.timestamp from `schema` where it has none), next
-   * to the VAST layout and the Arrow schema, whose metadata it is too. Throws for a layout with an
-   * empty record (`record{}`, which JSON's `{}` gives): Parquet has no empty
-   * groups: DuckDB and our reader refuse a file with one, arrow-rs drops the field.
+   * to the VAST layout and the Arrow schema, whose metadata it is too.
    */
   constructor(schema: Schema, metadata: ReadonlyMap<string, string>, opts: ParquetEncoderOptions = {}) {
     this.root = parquetSchema(schema.type);
-    const empty = emptyGroup(this.root, '');
-    if (empty !== undefined)
-      // TODO: map empty records onto something Parquet can hold (in schema.ts, with the reader).
-      throw new Error(
-        `${schema.name}: Parquet cannot hold the empty record ${empty} (a group needs a child)`,
-      );
     this.leaves = leafColumns(this.root);
     this.fields = schema.type.fields.length;
     this.compressor.setParameters({ compressionLevel: opts.zstdLevel ?? 3 });
@@ -309,17 +301,6 @@ export class ParquetEncoder {
     out.set(MAGIC, meta.length + 4);
     return out;
   }
-}
-
-/** The dotted path of the first group without children (an empty record), if any. */
-function emptyGroup(n: ParquetNode, path: string): string | undefined {
-  if (!n.children) return undefined;
-  if (n.children.length === 0) return path;
-  for (const c of n.children) {
-    const found = emptyGroup(c, path ? `${path}.${c.name}` : c.name);
-    if (found !== undefined) return found;
-  }
-  return undefined;
 }
 
 /** Levels as the data page v1 stores them: a 4-byte little-endian length, then the hybrid runs. */

@@ -9,6 +9,7 @@ import { Store } from '../../../src/store/store.js';
 import { isDictionaryString, vastSchema } from '../../../src/types/arrow.js';
 import { TEST_DATA } from '../../helpers/datasets.js';
 import { dictionaryEncode } from '../../helpers/dictionary.js';
+import { keepPartitions } from '../../helpers/partition-audit.js';
 import { readAll, registry } from '../../helpers/read.js';
 import { tagged } from '../pipeline/helpers.js';
 
@@ -28,7 +29,10 @@ describe('dictionary strings past the scan', () => {
     ({ batches: plain } = await readAll(zeek, { path: join(TEST_DATA, 'zeek', 'conn.log') }));
     dict = plain.map((b) => dictionaryEncode(b, true));
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    keepPartitions(dir);
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   const collect = async (query: string, tail: A.RecordBatch[]) => {
     const q = prepareQuery(query, [vastSchema(plain[0].schema)], registry);

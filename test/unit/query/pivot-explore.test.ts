@@ -16,6 +16,7 @@ import { prepareQuery, runQuery } from '../../../src/query/run.js';
 import { Store } from '../../../src/store/store.js';
 import { schemaName } from '../../../src/types/arrow.js';
 import { TEST_DATA } from '../../helpers/datasets.js';
+import { keepPartitions } from '../../helpers/partition-audit.js';
 import { registry } from '../../helpers/read.js';
 
 const FIXTURES: [string, string][] = [
@@ -44,7 +45,10 @@ beforeAll(async () => {
   run = (query, opts) => runQuery(store, prepareQuery(query, store.schemas(), registry), opts);
 });
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  keepPartitions(dir);
+  rmSync(dir, { recursive: true, force: true });
+});
 
 /** Lines printed by a shell pipeline run in test/data/. */
 function oracle(cmd: string): string[] {

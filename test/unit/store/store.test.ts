@@ -8,6 +8,7 @@ import { BatchBuilder } from '../../../src/types/batch-builder.js';
 import { parseType } from '../../../src/types/parse-type.js';
 import type { RecordType } from '../../../src/types/type.js';
 import { valueAt } from '../../../src/types/values.js';
+import { keepPartitions } from '../../helpers/partition-audit.js';
 
 const type = parseType(
   'record{ts: time, id: record{orig_h: ip, orig_p: port}, proto: enum, bytes: uint64, note: string, tags: list<string>}',
@@ -36,7 +37,10 @@ const tmp = () => {
   return join(d, 'db');
 };
 afterEach(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  for (const d of dirs) {
+    keepPartitions(d);
+    rmSync(d, { recursive: true, force: true });
+  }
   dirs = [];
 });
 
@@ -47,9 +51,9 @@ async function importRows(db: string, batches: Record<string, unknown>[][], opts
   return imp.commit();
 }
 
-function allRows(store: Store) {
+async function allRows(store: Store) {
   const out: unknown[] = [];
-  for (const b of store.batches()) {
+  for await (const b of store.batches()) {
     const s = vastSchema(b.schema);
     for (let i = 0; i < b.numRows; i++) out.push(valueAt(b.data, s.type, i));
   }
@@ -62,7 +66,7 @@ describe('store', () => {
     const summary = await importRows(db, [[row(1), row(2)], [row(3, 'udp')]]);
     expect(summary).toMatchObject({ events: 3, partitions: 1, schemas: { 'test.conn': 3 } });
     const store = await Store.open(db);
-    const rows = allRows(store) as Record<string, unknown>[];
+    const rows = (await allRows(store)) as Record<string, unknown>[];
     expect(rows).toHaveLength(3);
     expect(rows.map((r) => r.proto)).toEqual(['tcp', 'tcp', 'udp']);
     expect(rows[2].note).toBeNull();
@@ -91,7 +95,7 @@ describe('store', () => {
     await imp.add(batchOf([row(1, 'tcp'), row(2, 'udp')]));
     await imp.add(batchOf([row(3, 'icmp'), row(4, 'tcp')])); // a second builder: unrelated dictionary
     await imp.commit();
-    const rows = allRows(await Store.open(db)) as Record<string, unknown>[];
+    const rows = (await allRows(await Store.open(db))) as Record<string, unknown>[];
     expect(rows.map((r) => r.proto)).toEqual(['tcp', 'udp', 'icmp', 'tcp']);
   });
 
@@ -125,11 +129,11 @@ describe('store', () => {
     const [p] = store.partitions();
     const before = { ...p };
     // Crash after the catalog write but before the rename: the file is still staged.
-    renameSync(join(db, 'partitions', `${p.id}.feather`), join(db, 'staging', `${p.id}.feather`));
-    expect(allRows(await Store.open(db))).toHaveLength(2); // readers find staged files
+    renameSync(join(db, 'partitions', `${p.id}.parquet`), join(db, 'staging', `${p.id}.parquet`));
+    expect(await allRows(await Store.open(db))).toHaveLength(2); // readers find staged files
     const imp = await (await Store.open(db)).importer();
     await imp.commit();
-    expect(readdirSync(join(db, 'partitions'))).toContain(`${p.id}.feather`);
+    expect(readdirSync(join(db, 'partitions'))).toContain(`${p.id}.parquet`);
     // Lose the catalog: opening rebuilds it from the partition files.
     rmSync(join(db, 'catalog.json'));
     const rebuilt = await Store.open(db);

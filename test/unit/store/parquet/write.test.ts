@@ -19,9 +19,10 @@ import { ARROW_SCHEMA_KEY, VAST_LAYOUT_KEY } from '../../../../src/store/parquet
 import { ParquetEncoder, type ParquetEncoderOptions } from '../../../../src/store/parquet/write.js';
 import { arrowSchema, dictionaryStringField, schemaName, vastSchema } from '../../../../src/types/arrow.js';
 import { BatchBuilder } from '../../../../src/types/batch-builder.js';
-import { basic, record, type Schema, type VastType } from '../../../../src/types/type.js';
+import { basic, record, type Schema } from '../../../../src/types/type.js';
 import { type Value, valueAt } from '../../../../src/types/values.js';
 import { dataset, HAVE_DATASETS, TEST_DATA } from '../../../helpers/datasets.js';
+import { duckRowsInNormalForm, quoted as q, rowsInNormalForm } from '../../../helpers/duckdb-rows.js';
 import { readAll } from '../../../helpers/read.js';
 import { everything, everythingBatch } from './every-type.js';
 
@@ -60,90 +61,8 @@ function writeFile(
   return { path, enc };
 }
 
-// --- one normal form per VAST type, computed by DuckDB (SQL) and by the test (from Arrow)
-
-const q = (name: string) => `"${name.replaceAll('"', '""')}"`;
-
-/** SQL that turns a column of type `t` into the normal form. */
-function sqlNorm(t: VastType, e: string, depth = 0): string {
-  const x = `x${depth}`;
-  switch (t.kind) {
-    case 'int64':
-    case 'uint64':
-    case 'duration':
-      return `(${e})::varchar`;
-    case 'time':
-      // DuckDB reads TIMESTAMP(NANOS, UTC) as microseconds.
-      return `epoch_us(${e})::varchar`;
-    case 'ip':
-      return `lower(hex(${e}))`;
-    case 'subnet':
-      return `CASE WHEN ${e} IS NULL THEN NULL ELSE struct_pack(address := lower(hex((${e}).address)), length := (${e}).length) END`;
-    case 'list':
-      return `list_transform(${e}, lambda ${x}: ${sqlNorm(t.element, x, depth + 1)})`;
-    case 'map':
-      return `list_transform(map_entries(${e}), lambda ${x}: struct_pack(k := ${sqlNorm(t.key, `${x}.key`, depth + 1)}, v := ${sqlNorm(t.value, `${x}.value`, depth + 1)}))`;
-    case 'record':
-      return `CASE WHEN ${e} IS NULL THEN NULL ELSE struct_pack(${t.fields
-        .map((f) => `${q(f.name)} := ${sqlNorm(f.type, `(${e}).${q(f.name)}`, depth)}`)
-        .join(', ')}) END`;
-    default:
-      return e;
-  }
-}
-
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-
-/** The same normal form from an Arrow value. */
-function jsNorm(v: Value, t: VastType): unknown {
-  if (v === null) return null;
-  switch (t.kind) {
-    case 'int64':
-    case 'uint64':
-    case 'duration':
-      return String(v);
-    case 'time': {
-      const ns = v as bigint;
-      return String(ns >= 0n ? ns / 1000n : -((-ns + 999n) / 1000n));
-    }
-    case 'ip':
-      return hex((v as { ip: Uint8Array }).ip);
-    case 'subnet': {
-      const s = v as { subnet: Uint8Array; length: number };
-      return { address: hex(s.subnet), length: s.length };
-    }
-    case 'list':
-      return (v as Value[]).map((e) => jsNorm(e, t.element));
-    case 'map':
-      return (v as Value[][]).map(([k, x]) => ({ k: jsNorm(k, t.key), v: jsNorm(x, t.value) }));
-    case 'record': {
-      const r = v as Record<string, Value>;
-      return Object.fromEntries(t.fields.map((f) => [f.name, jsNorm(r[f.name], f.type)]));
-    }
-    default:
-      return v;
-  }
-}
-
-/** Rows as DuckDB reads them from `path`, in file order. */
-async function duckRows(path: string, schema: Schema): Promise<unknown[]> {
-  const cols = schema.type.fields.map((f) => `${sqlNorm(f.type, q(f.name))} AS ${q(f.name)}`).join(', ');
-  return query(
-    `SELECT ${cols} FROM read_parquet('${path}', file_row_number = true) ORDER BY file_row_number`,
-  );
-}
-
-function arrowRows(batches: A.RecordBatch[], schema: Schema): unknown[] {
-  const out: unknown[] = [];
-  for (const b of batches)
-    for (let i = 0; i < b.numRows; i++)
-      out.push(
-        Object.fromEntries(
-          schema.type.fields.map((f, k) => [f.name, jsNorm(valueAt(b.data.children[k], f.type, i), f.type)]),
-        ),
-      );
-  return out;
-}
+/** Rows as DuckDB reads them from `path`, in file order, in the normal form of `rowsInNormalForm`. */
+const duckRows = (path: string, schema: Schema) => duckRowsInNormalForm((sql) => query(sql), path, schema);
 
 async function expectSameRows(
   batches: A.RecordBatch[],
@@ -152,7 +71,7 @@ async function expectSameRows(
 ) {
   const { path } = writeFile(batches, schema, opts);
   const got = await duckRows(path, schema);
-  const want = arrowRows(batches, schema);
+  const want = rowsInNormalForm(batches, schema);
   expect(got.length).toBe(want.length);
   for (let i = 0; i < want.length; i++) expect(got[i], `row ${i}`).toEqual(want[i]);
   return path;
@@ -337,7 +256,7 @@ describe('ParquetEncoder, read back by DuckDB', () => {
     const data = A.makeData({ type: new A.Struct(fields), length: plain.numRows, nullCount: 0, children });
     const dict = new A.RecordBatch(schema, data);
     const path = writeFile([dict.slice(100, 5000)], t).path;
-    expect(await duckRows(path, t)).toEqual(arrowRows([plain.slice(100, 5000)], t));
+    expect(await duckRows(path, t)).toEqual(rowsInNormalForm([plain.slice(100, 5000)], t));
     const c = await chunks(path);
     expect(c.get('service')?.encodings).toContain('RLE_DICTIONARY');
     expect(c.get('uid')?.encodings).not.toContain('RLE_DICTIONARY');
