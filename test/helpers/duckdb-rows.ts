@@ -53,10 +53,9 @@ function jsNorm(v: Value, t: VastType): unknown {
     case 'uint64':
     case 'duration':
       return String(v);
-    case 'time': {
-      const ns = v as bigint;
-      return String(ns >= 0n ? ns / 1000n : -((-ns + 999n) / 1000n));
-    }
+    case 'time':
+      // DuckDB reads nanoseconds as microseconds, truncated toward zero (as BigInt division is).
+      return String((v as bigint) / 1000n);
     case 'ip':
       return hex((v as { ip: Uint8Array }).ip);
     case 'subnet': {

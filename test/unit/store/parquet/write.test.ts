@@ -176,15 +176,23 @@ describe('ParquetEncoder, read back by DuckDB', () => {
     expect(readWithArrowRs(path).numRows).toBe(610);
   });
 
-  it('refuses a layout with an empty record rather than write a file no reader takes', () => {
+  it('writes empty records (JSON {}) as groups with a marker, which DuckDB reads as present or null', async () => {
     const schema: Schema = {
       name: 'json.x',
       type: record([
         { name: 'a', type: basic('int64') },
         { name: 'r', type: record([{ name: 'inner', type: record([]) }]) },
+        { name: 'e', type: record([]) },
       ]),
     };
-    expect(() => new ParquetEncoder(schema, new Map())).toThrow(/json.x: .*empty record r.inner/);
+    const builder = new BatchBuilder(schema);
+    for (const row of [
+      { a: 1, r: { inner: {} }, e: {} },
+      { a: 2, r: null, e: null },
+      { a: 3, r: { inner: null }, e: {} },
+    ])
+      expect(builder.appendJson(row)).toBe(true);
+    await expectSameRows([builder.finish()], schema);
   });
 
   it('writes mostly distinct addresses PLAIN, with min and max in unsigned byte order', async () => {
