@@ -64,7 +64,7 @@ export interface ChunkSpec {
 }
 
 /** Bytes per value of each fixed-width physical type (BOOLEAN decoded one byte per value). */
-export function physicalWidth(physical: number, typeLength: number): number {
+function physicalWidth(physical: number, typeLength: number): number {
   switch (physical) {
     case PhysicalType.BOOLEAN:
       return 1;

@@ -68,9 +68,6 @@ export class ByteValues {
   }
 }
 
-/** A decoded dictionary page: its entries as fixed-width values or byte arrays. */
-export type Dictionary = FixedValues | ByteValues;
-
 const u32 = (buf: Uint8Array, pos: number): number =>
   (buf[pos] | (buf[pos + 1] << 8) | (buf[pos + 2] << 16) | (buf[pos + 3] << 24)) >>> 0;
 

@@ -88,7 +88,7 @@ const group = (
   repetition: Repetition = Repetition.OPTIONAL,
 ): ParquetNode => ({ name, repetition, vast, children, ...extra });
 
-export const EMPTY_RECORD_MARKER = 'vast_empty_record';
+const EMPTY_RECORD_MARKER = 'vast_empty_record';
 
 /** Whether a node is an empty record (whose one child is the marker, with no Arrow column behind it). */
 export const isEmptyRecord = (n: ParquetNode): boolean =>
@@ -101,11 +101,7 @@ const recordChildren = (t: RecordType): ParquetNode[] =>
     : [leaf(EMPTY_RECORD_MARKER, { kind: 'bool' }, PhysicalType.BOOLEAN)];
 
 /** The node of one field of type `t`. */
-export function parquetNode(
-  name: string,
-  t: VastType,
-  repetition: Repetition = Repetition.OPTIONAL,
-): ParquetNode {
+function parquetNode(name: string, t: VastType, repetition: Repetition = Repetition.OPTIONAL): ParquetNode {
   switch (t.kind) {
     case 'bool':
       return leaf(name, t, PhysicalType.BOOLEAN, {}, repetition);
