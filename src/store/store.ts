@@ -232,18 +232,22 @@ export class Store {
 
   /** The row groups of one partition that `want` accepts (by index), reading (and verifying) nothing else. */
   selectedBatches(e: PartitionEntry, want: (index: number) => boolean): AsyncGenerator<A.RecordBatch> {
-    const path = this.partitionPath(e);
-    const sums = this.checksums(e);
-    if (!existsSync(path)) throw new CorruptionError(path, 'partition file is missing');
+    const { path, sums } = this.readable(e);
     return readPartition(path, { want, sums });
   }
 
   /** Opens a partition for reading row groups column by column (close it when done). */
   openPartition(e: PartitionEntry): Promise<PartitionReader> {
+    const { path, sums } = this.readable(e);
+    return PartitionReader.open(path, sums);
+  }
+
+  /** A committed partition's file and the checksums to verify it with; throws if it is gone. */
+  private readable(e: PartitionEntry): { path: string; sums: FileChecksums | undefined } {
     const path = this.partitionPath(e);
     const sums = this.checksums(e);
     if (!existsSync(path)) throw new CorruptionError(path, 'partition file is missing');
-    return PartitionReader.open(path, sums);
+    return { path, sums };
   }
 
   /**

@@ -15,6 +15,7 @@
  * in nanoseconds but loses on durations.
  */
 import type * as A from 'apache-arrow';
+import { dictionaryEntries } from '../../types/dictionary-strings.js';
 import { ByteSink } from './bytes.js';
 import { encodeDelta64 } from './delta.js';
 import { Encoding, PhysicalType } from './format.js';
@@ -390,30 +391,9 @@ function utf8Source(data: A.Data): Utf8Source {
   return { offsets: data.valueOffsets as Int32Array, bytes: data.values as Uint8Array };
 }
 
-/** A dictionary vector's chunks as one Utf8 source (usually it is one chunk already). */
+/** A dictionary vector's chunks as one Utf8 source (the entries as the kernels see them, concatenated once). */
 function dictionarySource(dictionary: A.Vector): Utf8Source {
-  if (dictionary.data.length === 1) return utf8Source(dictionary.data[0]);
-  let total = 0;
-  for (const d of dictionary.data) {
-    const o = d.valueOffsets as Int32Array;
-    total += o[d.length] - o[0];
-  }
-  const offsets = new Int32Array(dictionary.length + 1);
-  const bytes = new Uint8Array(total);
-  let j = 0;
-  let at = 0;
-  for (const d of dictionary.data) {
-    const o = d.valueOffsets as Int32Array;
-    const v = d.values as Uint8Array;
-    for (let i = 0; i < d.length; i++) {
-      const s = o[i];
-      const e = o[i + 1];
-      bytes.set(v.subarray(s, e), at);
-      at += e - s;
-      offsets[++j] = at;
-    }
-  }
-  return { offsets, bytes };
+  return utf8Source(dictionaryEntries(dictionary));
 }
 
 function compareBytes(b: Uint8Array, s1: number, e1: number, s2: number, e2: number): number {
