@@ -61,6 +61,19 @@ export interface Operator {
    * without it get plain Utf8 (`plainStrings`).
    */
   readonly dictionaryStrings?: boolean;
+  /**
+   * The input fields (names as the user wrote them) the operator looks at.
+   * Undefined: any field. With it, a store scan decodes only these fields for
+   * the operator (projection pushdown, see `pipelineReads`); the others
+   * arrive all-null.
+   */
+  readonly reads?: readonly string[];
+  /**
+   * The output carries every input field unchanged (`head`, `sort`), so the
+   * fields read after it must be read before it too. Without it, the output
+   * is made of the fields in `reads` only (`summarize`, `select`).
+   */
+  readonly passesFields?: boolean;
 }
 
 export interface OperatorDef {

@@ -133,6 +133,22 @@ export function printPipeline(ops: readonly Operator[]): string {
 }
 
 /** Runs operators one after the other over `input`. */
+/**
+ * The input fields a pipeline reads, when it is known to read no others:
+ * the `reads` of its operators up to the first that outputs only those
+ * (`summarize`, `select`, `top`), through operators that pass every field on
+ * (`head`, `sort`). Undefined: the pipeline may read (or output) any field.
+ */
+export function pipelineReads(ops: readonly Operator[]): readonly string[] | undefined {
+  const reads: string[] = [];
+  for (const op of ops) {
+    if (op.reads === undefined) return undefined;
+    reads.push(...op.reads);
+    if (!op.passesFields) return reads;
+  }
+  return undefined;
+}
+
 export function runPipeline(
   ops: readonly Operator[],
   input: AsyncIterable<RecordBatch>,

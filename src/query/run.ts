@@ -17,12 +17,13 @@ import {
   programText,
 } from '../expr/compile.js';
 import { ExpressionError } from '../expr/errors.js';
+import { resolvePaths } from '../expr/resolve.js';
 import { bitmapBytes, countSet } from '../expr/kernels/bitmap.js';
 import { printExpression } from '../expr/print.js';
 import { prune, SketchCache } from '../expr/prune.js';
 import { filter } from '../pipeline/batch-ops.js';
 import type { Operator, WhereCompiler } from '../pipeline/operator.js';
-import { parseQuery, runPipeline } from '../pipeline/parse.js';
+import { parseQuery, pipelineReads, runPipeline } from '../pipeline/parse.js';
 import type { SchemaRegistry } from '../schemas/registry.js';
 import type { PartitionEntry } from '../store/catalog.js';
 import { CorruptionError } from '../store/errors.js';
@@ -30,7 +31,7 @@ import type { PartitionReader } from '../store/partition.js';
 import type { Store } from '../store/store.js';
 import { schemaName, vastSchema } from '../types/arrow.js';
 import { plainStrings } from '../types/dictionary-strings.js';
-import type { Schema } from '../types/type.js';
+import { indexPath, type Schema } from '../types/type.js';
 import { hideInternalSchemas, isInternalSchema } from './internal-schemas.js';
 
 /** A parsed and compiled query, ready to run (possibly many times). */
@@ -279,9 +280,10 @@ interface Counted {
 
 /**
  * What the consumer of a scan reads of the matching rows: every field
- * (export, a pipeline) or none (a count, which needs only the selection).
+ * (export), none (a count, which needs only the selection), or the top-level
+ * fields (indexes) a pipeline reads of a schema (projection pushdown).
  */
-type Columns = 'all' | 'none';
+type Columns = 'all' | 'none' | ((schema: Schema) => readonly number[]);
 
 /**
  * Every candidate batch with the rows the expression selects: partitions the
@@ -320,7 +322,7 @@ async function* selections(
     }
     stats.opened++;
     const tested = programFields(program);
-    const rest = opts.columns === 'all' ? otherFields(e.layout.fields.length, tested) : [];
+    const rest = restFields(opts.columns, schemaOfEntry(e), tested);
     const held: Selection[] = [];
     let reader: PartitionReader | undefined;
     try {
@@ -335,7 +337,7 @@ async function* selections(
           continue;
         }
         await budget.checkpoint();
-        const first = await reader.read(i, tested.length === 0 && rest.length > 0 ? undefined : tested);
+        const first = await reader.read(i, tested.length === 0 ? rest : tested);
         stats.rowsScanned += first.numRows;
         const bits = await evaluateInSlices(program, first, budget, chunk);
         const any = bits === undefined || countSet(bits) > 0;
@@ -376,11 +378,16 @@ function programFields(p: Program): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
-/** The field indexes of `0..n` not in `taken` (ascending). */
-function otherFields(n: number, taken: readonly number[]): number[] {
-  const out: number[] = [];
-  for (let k = 0; k < n; k++) if (!taken.includes(k)) out.push(k);
-  return out;
+/** The top-level fields (indexes, ascending) the consumer reads of `schema` besides the `tested` ones. */
+function restFields(columns: Columns, schema: Schema, tested: readonly number[]): number[] {
+  if (columns === 'none') return [];
+  const wanted = columns === 'all' ? schema.type.fields.map((_, k) => k) : columns(schema);
+  return [...new Set(wanted)].filter((k) => !tested.includes(k)).sort((a, b) => a - b);
+}
+
+/** The top-level fields (indexes) of `schema` that the field names `reads` may refer to. */
+function topLevelFields(schema: Schema, reads: readonly string[]): number[] {
+  return reads.flatMap((name) => resolvePaths(schema, name).map((p) => indexPath(schema.type, p)![0]));
 }
 
 /** `base` with the columns `fields` taken from `extra` (two reads of one row group). */
@@ -457,8 +464,10 @@ async function* scan(
 ): AsyncIterable<A.RecordBatch> {
   // Past the scan, dictionary-encoded strings reach only an operator that declares it takes them.
   const plain = !q.pipeline[0]?.dictionaryStrings;
-  for await (const s of selections(store, q, stats, tail, budget, { columns: 'all' })) {
-    if ('counted' in s) continue; // never with columns 'all'
+  const reads = pipelineReads(q.pipeline);
+  const columns: Columns = reads ? (schema) => topLevelFields(schema, reads) : 'all';
+  for await (const s of selections(store, q, stats, tail, budget, { columns })) {
+    if ('counted' in s) continue; // never when the consumer reads columns
     const { batch, bits } = s;
     const selected = bits ? filter(batch, bits) : batch;
     if (!selected) continue;
@@ -601,7 +610,13 @@ async function* concatStreams(...streams: AsyncIterable<A.RecordBatch>[]): Async
 /** The plan as text for `--explain`: the compiled predicate per schema, pruning, and what the run did. */
 export function explain(store: Store, q: PreparedQuery, stats: QueryStats): string {
   const lines = [`expression: ${printExpression(q.expr)}`];
-  if (q.pipeline.length > 0) lines.push(`pipeline:   ${q.pipeline.map((o) => o.toString()).join(' | ')}`);
+  if (q.pipeline.length > 0) {
+    lines.push(`pipeline:   ${q.pipeline.map((o) => o.toString()).join(' | ')}`);
+    const reads = pipelineReads(q.pipeline);
+    lines.push(
+      `fields:     ${reads ? `the pipeline reads ${reads.length > 0 ? reads.join(', ') : 'no field'}; no other field is decoded` : 'the pipeline may read every field'}`,
+    );
+  }
   lines.push('per schema:');
   const seen = new Set<string>();
   for (const e of store.partitions()) {

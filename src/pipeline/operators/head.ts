@@ -12,6 +12,8 @@ export function headWith(n: number): Operator {
   return {
     name: 'head',
     toString: () => `head ${n}`,
+    reads: [],
+    passesFields: true,
     async *run(input: AsyncIterable<RecordBatch>): AsyncIterable<RecordBatch> {
       let remaining = n;
       if (remaining <= 0) return;

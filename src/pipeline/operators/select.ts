@@ -57,6 +57,7 @@ function selectWith(fields: readonly string[]): Operator {
   return {
     name: 'select',
     toString: () => `select ${fields.join(', ')}`,
+    reads: fields,
     async *run(input: AsyncIterable<RecordBatch>): AsyncIterable<RecordBatch> {
       const layouts = new Map<string, Layout | null>();
       for await (const raw of input) {

@@ -154,6 +154,8 @@ function fastOrder(
 export function sortWith(keys: readonly SortKey[]): Operator {
   return {
     name: 'sort',
+    reads: keys.map((k) => k.field),
+    passesFields: true,
     toString: () => `sort ${keys.map((k) => (k.desc ? `${k.field} desc` : k.field)).join(', ')}`,
     async *run(input: AsyncIterable<A.RecordBatch>): AsyncIterable<A.RecordBatch> {
       const batches: A.RecordBatch[] = [];

@@ -285,6 +285,10 @@ export function summarizeWith(spec: SummarizeSpec): Operator {
     name: 'summarize',
     // Groups by dictionary code; key columns and aggregates come out plain.
     dictionaryStrings: true,
+    reads: [
+      ...spec.groups.map((g) => g.field),
+      ...spec.aggregates.flatMap((a) => (a.field === undefined ? [] : [a.field])),
+    ],
     toString: () =>
       `summarize ${spec.aggregates.map(agg).join(', ')}` +
       (spec.groups.length > 0 ? ` by ${spec.groups.map(key).join(', ')}` : '') +

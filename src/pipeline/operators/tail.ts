@@ -12,6 +12,8 @@ function tailWith(n: number): Operator {
   return {
     name: 'tail',
     toString: () => `tail ${n}`,
+    reads: [],
+    passesFields: true,
     async *run(input: AsyncIterable<RecordBatch>): AsyncIterable<RecordBatch> {
       if (n <= 0) {
         // Still drain the input: tail 0 of a live source ends when the source does.

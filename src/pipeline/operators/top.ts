@@ -29,6 +29,7 @@ function frequencyWith(name: 'top' | 'rare', field: string, n: number): Operator
     toString: () => `${name} ${field} ${n}`,
     // Its input goes straight into summarize.
     dictionaryStrings: summarize.dictionaryStrings,
+    reads: summarize.reads,
     run: (input: AsyncIterable<RecordBatch>) => head.run(sort.run(summarize.run(input))),
   };
 }
