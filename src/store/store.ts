@@ -40,6 +40,7 @@ import { ensureDir, fsyncDir, tightenModes, writeFileAtomic } from './fs-util.js
 import { LEGACY_PARTITION_EXT, readLegacyPartition } from './legacy-partition.js';
 import { acquireLock, type Lock } from './lock.js';
 import {
+  FooterCache,
   layoutFingerprint,
   PartitionReader,
   PartitionWriter,
@@ -96,6 +97,8 @@ export class Store {
   private writers = 0;
   /** Decoded sidecars, across queries. */
   private readonly sidecars = new SidecarCache();
+  /** Parsed partition footers, across queries (see FooterCache). */
+  private readonly footers = new FooterCache();
 
   private constructor(
     readonly dir: string,
@@ -239,7 +242,7 @@ export class Store {
   /** Opens a partition for reading row groups column by column (close it when done). */
   openPartition(e: PartitionEntry): Promise<PartitionReader> {
     const { path, sums } = this.readable(e);
-    return PartitionReader.open(path, sums);
+    return PartitionReader.open(path, sums, this.footers);
   }
 
   /** A committed partition's file and the checksums to verify it with; throws if it is gone. */

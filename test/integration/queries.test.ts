@@ -200,16 +200,22 @@ describeDatasets('hunting queries on ../shared/datasets agree with awk and jq', 
     const q = '#schema == "zeek.conn" && proto == "udp" | sort ts desc | head 4 | select uid, id.resp_p';
     const r = vast(['export', '--explain', 'json', q, '-d', t.db]);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toContain('fields:     the pipeline reads ts, uid, id.resp_p; no other field is decoded');
+    expect(r.stderr).toContain(
+      'fields:     the pipeline reads ts, uid, id.resp_p; no other field is decoded',
+    );
     const got = r.stdout
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l))
-      .map((o) => `${o.uid}\t${o["id.resp_p"]}`);
+      .map((o) => `${o.uid}\t${o['id.resp_p']}`);
     // Stable sort by ts descending: among equal times, the later line of the log comes first.
     const a = spawnSync(
       'sh',
-      ['-c', `awk -F'\t' '!/^#/ && $7 == "udp" {print $1 "\t" NR "\t" $2 "\t" $6}' "$0" | sort -t'\t' -k1,1gr -k2,2nr | head -4 | cut -f3,4`, CONN],
+      [
+        '-c',
+        `awk -F'\t' '!/^#/ && $7 == "udp" {print $1 "\t" NR "\t" $2 "\t" $6}' "$0" | sort -t'\t' -k1,1gr -k2,2nr | head -4 | cut -f3,4`,
+        CONN,
+      ],
       { encoding: 'utf8' },
     );
     expect(got).toEqual(a.stdout.trim().split('\n'));
@@ -217,11 +223,24 @@ describeDatasets('hunting queries on ../shared/datasets agree with awk and jq', 
     expect(top.stderr).toContain('fields:     the pipeline reads service; no other field is decoded');
     const counts = spawnSync(
       'sh',
-      ['-c', `awk -F'\t' '!/^#/ && $8 != "-" {print $8}' "$0" | sort | uniq -c | sort -k1,1nr | head -2`, CONN],
+      [
+        '-c',
+        `awk -F'\t' '!/^#/ && $8 != "-" {print $8}' "$0" | sort | uniq -c | sort -k1,1nr | head -2`,
+        CONN,
+      ],
       { encoding: 'utf8' },
     );
-    expect(top.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((o) => `${o.count} ${o.service}`)).toEqual(
-      counts.stdout.trim().split('\n').map((l) => l.trim()),
+    expect(
+      top.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .map((o) => `${o.count} ${o.service}`),
+    ).toEqual(
+      counts.stdout
+        .trim()
+        .split('\n')
+        .map((l) => l.trim()),
     );
   });
 

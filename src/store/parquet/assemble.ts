@@ -86,8 +86,13 @@ interface Validity {
   nulls: number;
 }
 
-function validity(def: Uint8Array | undefined, starts: Starts, count: number, threshold: number): Validity {
-  if (!def || threshold === 0) return { valid: null, bitmap: undefined, nulls: 0 };
+const ALL_VALID: Validity = { valid: null, bitmap: undefined, nulls: 0 };
+
+function validity(c: DecodedChunk, starts: Starts, count: number, threshold: number): Validity {
+  const def = c.def;
+  // Every level entry holds a value (the decoder counts the entries at the maximum
+  // definition level), so every node on the path is there: no per-slot work.
+  if (!def || threshold === 0 || c.values.count === c.levels) return ALL_VALID;
   const valid = new Uint8Array(count);
   const bitmap = new Uint8Array((count + 7) >> 3);
   let nulls = 0;
@@ -97,7 +102,7 @@ function validity(def: Uint8Array | undefined, starts: Starts, count: number, th
       bitmap[i >> 3] |= 1 << (i & 7);
     } else nulls++;
   }
-  return nulls === 0 ? { valid: null, bitmap: undefined, nulls: 0 } : { valid, bitmap, nulls };
+  return nulls === 0 ? ALL_VALID : { valid, bitmap, nulls };
 }
 
 /** Dense fixed-width values spread over `n` slots, zeros where invalid (the dense buffer itself when all are valid). */
@@ -156,7 +161,7 @@ class Assembler {
     // A required node is there whenever its parent is; a repeated one (a legacy
     // two-level list's element) whenever its list has an item here.
     const threshold = n.node.repetition === Repetition.OPTIONAL ? n.def : 0;
-    return validity(this.chunks[n.leaves[0].index].def, starts, count, threshold);
+    return validity(this.chunks[n.leaves[0].index], starts, count, threshold);
   }
 
   private struct(n: ReadNode, type: A.Struct, starts: readonly Starts[], count: number): A.Data {
@@ -231,7 +236,7 @@ class Assembler {
 
   private leaf(n: ReadNode, type: A.DataType, starts: Starts, count: number): A.Data {
     const c = this.chunks[n.leaves[0].index];
-    const v = validity(c.def, starts, count, n.def);
+    const v = validity(c, starts, count, n.def);
     if (count - v.nulls !== c.values.count)
       throw new Error(`${count - v.nulls} values present by the levels, ${c.values.count} decoded`);
     const base = { length: count, nullCount: v.nulls, nullBitmap: v.bitmap };
@@ -426,37 +431,56 @@ function convertFixed(
   return undefined;
 }
 
-/** An all-null column of `length` rows: zeroed buffers, no per-row work. */
+/**
+ * Zeroed memory of at least `bytes` bytes, shared by every all-null column:
+ * a scan that reads 1 of 17 fields builds 16 null columns per row group, and
+ * fresh zeroed buffers for them cost more than decoding the one it reads.
+ * Arrow data is immutable, so sharing is safe; views start at offset 0, so
+ * they are aligned for every typed array.
+ */
+let zeroed = new ArrayBuffer(1 << 16);
+function zeros(bytes: number): ArrayBuffer {
+  if (zeroed.byteLength < bytes) zeroed = new ArrayBuffer(Math.max(bytes, 2 * zeroed.byteLength));
+  return zeroed;
+}
+
+/** An all-null column of `length` rows over shared zeroed memory: no allocation or work per row. */
 export function nullData(type: A.DataType, length: number): A.Data {
-  const nullBitmap = new Uint8Array((length + 7) >> 3);
+  const bitmapBytes = (length + 7) >> 3;
+  const nullBitmap = new Uint8Array(zeros(bitmapBytes), 0, bitmapBytes);
   const base = { length, nullCount: length, nullBitmap };
+  const offsets = () => new Int32Array(zeros(4 * (length + 1)), 0, length + 1);
   switch (type.typeId) {
     case A.Type.Bool:
-      return A.makeData({ ...base, type: type as A.Bool, data: new Uint8Array((length + 7) >> 3) });
+      return A.makeData({ ...base, type: type as A.Bool, data: nullBitmap });
     case A.Type.Int:
-    case A.Type.Float:
-      return A.makeData({ ...base, type: type as A.Int, data: new (type as A.Int).ArrayType(length) });
+    case A.Type.Float: {
+      const T = (type as A.Int).ArrayType;
+      return A.makeData({
+        ...base,
+        type: type as A.Int,
+        data: new T(zeros(T.BYTES_PER_ELEMENT * length), 0, length),
+      });
+    }
     case A.Type.Timestamp:
-      return A.makeData({ ...base, type: type as A.Timestamp, data: new BigInt64Array(length) });
+      return A.makeData({
+        ...base,
+        type: type as A.Timestamp,
+        data: new BigInt64Array(zeros(8 * length), 0, length),
+      });
     case A.Type.Utf8:
-      return A.makeData({
-        ...base,
-        type: type as A.Utf8,
-        valueOffsets: new Int32Array(length + 1),
-        data: new Uint8Array(0),
-      });
-    case A.Type.FixedSizeBinary:
-      return A.makeData({
-        ...base,
-        type: type as A.FixedSizeBinary,
-        data: new Uint8Array((type as A.FixedSizeBinary).byteWidth * length),
-      });
+      return A.makeData({ ...base, type: type as A.Utf8, valueOffsets: offsets(), data: new Uint8Array(0) });
+    case A.Type.FixedSizeBinary: {
+      const n = (type as A.FixedSizeBinary).byteWidth * length;
+      return A.makeData({ ...base, type: type as A.FixedSizeBinary, data: new Uint8Array(zeros(n), 0, n) });
+    }
     case A.Type.Dictionary: {
       const d = type as A.Dictionary;
+      const T = d.indices.ArrayType;
       return A.makeData({
         ...base,
         type: d,
-        data: new d.indices.ArrayType(length),
+        data: new T(zeros(T.BYTES_PER_ELEMENT * length), 0, length),
         dictionary: A.makeVector(nullData(d.dictionary, 0)),
       });
     }
@@ -470,7 +494,7 @@ export function nullData(type: A.DataType, length: number): A.Data {
       return A.makeData({
         ...base,
         type: type as A.List,
-        valueOffsets: new Int32Array(length + 1),
+        valueOffsets: offsets(),
         child: nullData(type.children[0].type, 0),
       });
     case A.Type.Map: {
@@ -481,7 +505,7 @@ export function nullData(type: A.DataType, length: number): A.Data {
         nullCount: 0,
         children: entries.children.map((f: A.Field) => nullData(f.type, 0)),
       });
-      return A.makeData({ ...base, type: type as A.Map_, valueOffsets: new Int32Array(length + 1), child });
+      return A.makeData({ ...base, type: type as A.Map_, valueOffsets: offsets(), child });
     }
     default:
       throw new Error(`no null column for Arrow type ${type}`);

@@ -139,6 +139,22 @@ export class ParquetFile {
     private readonly chunks: readonly (readonly ChunkMeta[])[],
   ) {}
 
+  /** The same file through another source (a reopened handle), without reading or parsing its footer again. */
+  withSource(source: PositionedSource): ParquetFile {
+    return new ParquetFile(
+      source,
+      this.file,
+      this.schema,
+      this.arrowSchema,
+      this.metadata,
+      this.numRows,
+      this.rowGroups,
+      this.fields,
+      this.leaves,
+      this.chunks,
+    );
+  }
+
   /**
    * Reads and checks the footer (magic at both ends, footer length within
    * the file, well-formed Thrift, the schema equal to the layout's Parquet
