@@ -1,6 +1,7 @@
 /** The `vast` command line: one file per command in commands/, shared flags in flags/. */
 import { Command, CommanderError, Option } from 'commander';
 import { renderError, VastError } from '../diagnostics.js';
+import { setScanThreads } from '../query/scan-pool.js';
 import { loadCommands } from './commands/index.js';
 import { addConfigFlag, prepareConfig } from './flags/config.js';
 import { addDbFlag } from './flags/db.js';
@@ -10,11 +11,13 @@ import { vastVersion } from './version.js';
 
 /** Global options, before the command as in VAST (`vast -d DB -e HOST:PORT --config F import ...`) or after it. */
 function addGlobalOptions(cmd: Command): Command {
-  return addEndpointFlags(addConfigFlag(addDbFlag(cmd))).option(
-    '--max-partition-size <n>',
-    'events per partition (import into a database; start)',
-    (v) => positiveInt(v, '--max-partition-size'),
-  );
+  return addEndpointFlags(addConfigFlag(addDbFlag(cmd)))
+    .option('--max-partition-size <n>', 'events per partition (import into a database; start)', (v) =>
+      positiveInt(v, '--max-partition-size'),
+    )
+    .option('--threads <n>', 'threads a query may scan with (default: every core)', (v) =>
+      positiveInt(v, '--threads'),
+    );
 }
 
 /**
@@ -41,7 +44,11 @@ async function buildProgram(argv: string[]): Promise<Command> {
     .configureHelp({ showGlobalOptions: true })
     .exitOverride();
   addGlobalOptions(program);
-  program.hook('preAction', (_program, action) => prepareConfig(action));
+  program.hook('preAction', async (_program, action) => {
+    await prepareConfig(action);
+    const { threads } = action.optsWithGlobals<{ threads?: number }>();
+    if (threads !== undefined) setScanThreads(threads);
+  });
   for (const register of await loadCommands(namedCommand(argv))) register(program);
   acceptGlobalsAfter(program);
   return program;

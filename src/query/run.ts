@@ -33,10 +33,14 @@ import { schemaName, vastSchema } from '../types/arrow.js';
 import { plainStrings } from '../types/dictionary-strings.js';
 import { indexPath, type Schema } from '../types/type.js';
 import { hideInternalSchemas, isInternalSchema } from './internal-schemas.js';
+import type { ScanJob, ScanResult } from './scan-job.js';
+import { ScanPool, scanThreads } from './scan-pool.js';
 
 /** A parsed and compiled query, ready to run (possibly many times). */
 export interface PreparedQuery {
   readonly text: string;
+  /** The clock relative times were parsed with (`now - 1h`), nanoseconds since the epoch. */
+  readonly now: bigint;
   readonly expr: Expr;
   readonly compiled: CompiledQuery;
   readonly pipeline: readonly Operator[];
@@ -54,6 +58,8 @@ export interface QueryStats {
   batchesSkipped: number;
   rowsScanned: number;
   rowsMatched: number;
+  /** Threads that evaluated the expression on row groups in parallel (absent: the query's own thread). */
+  threads?: number;
   /** Milliseconds from start to the first result, and to the end. */
   firstResultMs?: number;
   totalMs?: number;
@@ -191,11 +197,12 @@ export function prepareQuery(
   opts: { now?: bigint } = {},
 ): PreparedQuery {
   const full = text ?? '';
-  const parsed = parseQuery(full, { now: opts.now, compileWhere: whereCompiler(registry, schemas) });
+  const now = opts.now ?? BigInt(Date.now()) * 1_000_000n;
+  const parsed = parseQuery(full, { now, compileWhere: whereCompiler(registry, schemas) });
   const expr: Expr = parsed.expr ?? { kind: 'true', span: { start: 0, end: 0 } };
   const compiled = hideInternalSchemas(compileQuery(expr, full, schemas, registry));
   if (compiled.diagnostics.length > 0) fail(full, compiled.diagnostics);
-  return { text: full, expr, compiled, pipeline: parsed.pipeline };
+  return { text: full, now, expr, compiled, pipeline: parsed.pipeline };
 }
 
 const schemaOfEntry = (e: PartitionEntry): Schema => ({
@@ -306,62 +313,64 @@ async function* selections(
   stats: QueryStats,
   tail: readonly A.RecordBatch[],
   budget: QueryBudget,
-  opts: {
-    columns: Columns;
-    /** Hold a partition's selections until all of it verified (exact counts despite a damaged file). */
-    whole?: boolean;
-  },
+  opts: ScanOptions,
 ): AsyncIterable<Selection | Counted> {
   const chunk = { rows: FIRST_CHUNK_ROWS };
   const sketches = sketchCacheOf(store);
   const broken: Broken[] = [];
   const planned = plan(store, q, stats, sketches, broken);
-  for (const b of broken) await setAside(store, b, stats);
+  const work: Candidate[] = [];
   for (const e of planned) {
-    const program = q.compiled.program(schemaOfEntry(e));
+    const schema = schemaOfEntry(e);
+    const program = q.compiled.program(schema);
     if (opts.columns === 'none' && program.kind === 'const') {
       // Every row matches and nobody reads them: the catalog knows how many there are.
       stats.countedFromCatalog = (stats.countedFromCatalog ?? 0) + 1;
       yield { counted: e.events };
       continue;
     }
-    stats.opened++;
-    const tested = programFields(program);
-    const rest = restFields(opts.columns, schemaOfEntry(e), tested);
-    const held: Selection[] = [];
-    let reader: PartitionReader | undefined;
+    let groups: ReturnType<typeof candidateGroups>;
     try {
-      // Inside the partition, read only the row groups whose own synopses may match.
-      const batchSynopses = sketches.get(e).batches;
-      reader = await store.openPartition(e);
-      for (let i = 0; i < reader.rowGroups; i++) {
-        const b = batchSynopses[i];
-        const target = b && { id: e.id, events: b.rows, importTime: e.importTime, fields: b.fields ?? {} };
-        if (target && prune(program, target, sketches, q.compiled.hints) === 'never') {
-          stats.batchesSkipped++;
-          continue;
-        }
-        await budget.checkpoint();
-        const first = await reader.read(i, tested.length === 0 ? rest : tested);
-        stats.rowsScanned += first.numRows;
-        const bits = await evaluateInSlices(program, first, budget, chunk);
-        const any = bits === undefined || countSet(bits) > 0;
-        const batch =
-          any && tested.length > 0 && rest.length > 0
-            ? withFields(first, await reader.read(i, rest), rest)
-            : first;
-        const sel = { batch, bits };
-        if (opts.whole) held.push(sel);
-        else yield sel;
-      }
+      groups = candidateGroups(e, program, sketches, q, stats);
     } catch (error) {
       if (!(error instanceof CorruptionError)) throw error;
-      await setAside(store, { entry: e, error }, stats);
+      broken.push({ entry: e, error });
       continue;
-    } finally {
-      await reader?.close();
     }
-    yield* held;
+    stats.opened++;
+    const tested = programFields(program);
+    const rest = restFields(opts.columns, schema, tested);
+    work.push({ entry: e, program, tested, rest, groups: groups?.groups, rows: groups?.rows ?? e.events });
+  }
+  for (const b of broken) await setAside(store, b, stats);
+  const pool = parallelWorthIt(work) ? ScanPool.get(scanThreads()) : undefined;
+  if (pool) stats.threads = scanThreads();
+  const units = pool ? scanUnits(store, work, q, opts) : new Map<Candidate, Unit[]>();
+  const queue = [...units.values()].flat();
+  let started = 0;
+  let consumed = 0;
+  // Jobs run ahead of the consumer by a few per thread, in the order they are consumed.
+  const startAhead = () => {
+    for (; started < Math.min(queue.length, consumed + 2 * scanThreads()); started++) {
+      const u = queue[started];
+      u.result = pool!.run(u.job).catch((e: Error) => ({ ok: false, corrupt: false, message: e.message }));
+    }
+  };
+  for (const c of work) {
+    startAhead();
+    const mine = units.get(c);
+    if (!mine) {
+      yield* partitionSelections(store, c, c.groups, stats, budget, chunk, opts);
+      continue;
+    }
+    const results: ScanResult[] = [];
+    for (const u of mine) {
+      startAhead();
+      await budget.checkpoint();
+      results.push(await u.result!);
+      consumed++;
+    }
+    yield* mergeUnits(store, c, mine, results, stats, budget, chunk, opts);
   }
   const programOf = programCache(q.compiled);
   for (const batch of tail) {
@@ -369,6 +378,207 @@ async function* selections(
     stats.rowsScanned += batch.numRows;
     yield { batch, bits: await evaluateInSlices(programOf(batch), batch, budget, chunk) };
   }
+}
+
+interface ScanOptions {
+  columns: Columns;
+  /** Hold a partition's selections until all of it verified (exact counts despite a damaged file). */
+  whole?: boolean;
+}
+
+/** A partition the scan opens. */
+interface Candidate {
+  readonly entry: PartitionEntry;
+  readonly program: Program;
+  /** The top-level fields the program tests, and those the consumer reads besides. */
+  readonly tested: readonly number[];
+  readonly rest: readonly number[];
+  /** The row groups its batch synopses leave; undefined when they do not say (every row group is read). */
+  readonly groups: readonly number[] | undefined;
+  /** The rows of those row groups. */
+  readonly rows: number;
+}
+
+/**
+ * The row groups of a partition whose own synopses may match (one batch
+ * synopsis per row group); undefined when the synopses do not cover the
+ * partition's rows, so every row group must be read.
+ */
+function candidateGroups(
+  e: PartitionEntry,
+  program: Program,
+  sketches: SketchCache,
+  q: PreparedQuery,
+  stats: QueryStats,
+): { groups: number[]; rows: number } | undefined {
+  const batches = sketches.get(e).batches;
+  if (batches.reduce((n, b) => n + b.rows, 0) !== e.events) return undefined;
+  const groups: number[] = [];
+  let rows = 0;
+  batches.forEach((b, i) => {
+    const target = { id: e.id, events: b.rows, importTime: e.importTime, fields: b.fields ?? {} };
+    if (prune(program, target, sketches, q.compiled.hints) === 'never') stats.batchesSkipped++;
+    else {
+      groups.push(i);
+      rows += b.rows;
+    }
+  });
+  return { groups, rows };
+}
+
+/**
+ * A partition's selections, evaluated on this thread: its row groups (all
+ * when `groups` is undefined) read column by column, as `selections` says.
+ */
+async function* partitionSelections(
+  store: Store,
+  c: Candidate,
+  groups: readonly number[] | undefined,
+  stats: QueryStats,
+  budget: QueryBudget,
+  chunk: { rows: number },
+  opts: ScanOptions,
+): AsyncIterable<Selection> {
+  const { entry: e, program, tested, rest } = c;
+  const held: Selection[] = [];
+  let reader: PartitionReader | undefined;
+  try {
+    reader = await store.openPartition(e);
+    for (const i of groups ?? Array.from({ length: reader.rowGroups }, (_, k) => k)) {
+      await budget.checkpoint();
+      const first = await reader.read(i, tested.length === 0 ? rest : tested);
+      stats.rowsScanned += first.numRows;
+      const bits = await evaluateInSlices(program, first, budget, chunk);
+      const any = bits === undefined || countSet(bits) > 0;
+      const batch =
+        any && tested.length > 0 && rest.length > 0
+          ? withFields(first, await reader.read(i, rest), rest)
+          : first;
+      const sel = { batch, bits };
+      if (opts.whole) held.push(sel);
+      else yield sel;
+    }
+  } catch (error) {
+    if (!(error instanceof CorruptionError)) throw error;
+    await setAside(store, { entry: e, error }, stats);
+    return;
+  } finally {
+    await reader?.close();
+  }
+  yield* held;
+}
+
+/** A few row groups of a partition, evaluated by a worker. */
+interface Unit {
+  readonly groups: readonly number[];
+  readonly job: ScanJob;
+  result?: Promise<ScanResult>;
+}
+
+/** Row groups per worker job: small jobs balance the threads, each costs a message and a file open. */
+const JOB_ROW_GROUPS = 2;
+/**
+ * Below this many rows to evaluate, a scan stays on its thread: they take
+ * it ~50 ms, while a process's first parallel scan waits ~150-300 ms for its
+ * workers to load their modules.
+ */
+const MIN_PARALLEL_ROWS = 1 << 19;
+
+const parallelWorthIt = (work: readonly Candidate[]): boolean =>
+  scanThreads() > 1 &&
+  work.reduce((n, c) => n + (c.program.kind !== 'const' && c.groups ? c.rows : 0), 0) >= MIN_PARALLEL_ROWS;
+
+/** The worker jobs of each candidate whose expression a worker can evaluate. */
+function scanUnits(
+  store: Store,
+  work: readonly Candidate[],
+  q: PreparedQuery,
+  opts: ScanOptions,
+): Map<Candidate, Unit[]> {
+  const units = new Map<Candidate, Unit[]>();
+  for (const c of work) {
+    if (c.program.kind === 'const' || !c.groups || c.groups.length === 0) continue;
+    let file: ReturnType<Store['partitionFile']>;
+    try {
+      file = store.partitionFile(c.entry);
+    } catch (error) {
+      if (error instanceof CorruptionError) continue; // found again, and set aside, when scanned here
+      throw error;
+    }
+    const { path, sums } = file;
+    const mine: Unit[] = [];
+    for (let k = 0; k < c.groups.length; k += JOB_ROW_GROUPS) {
+      const groups = c.groups.slice(k, k + JOB_ROW_GROUPS);
+      const job: ScanJob = {
+        path,
+        sums,
+        schema: schemaOfEntry(c.entry),
+        program: programText(c.program),
+        now: q.now,
+        rowGroups: groups,
+        fields: c.tested,
+        want: opts.columns === 'none' ? 'count' : 'bits',
+      };
+      mine.push({ groups, job });
+    }
+    units.set(c, mine);
+  }
+  return units;
+}
+
+/**
+ * A partition's selections from its workers' results: counts as they are,
+ * and the matching row groups read on this thread with the fields the
+ * consumer reads. A worker that found damage has the partition set aside, as
+ * a scan on this thread would; one that could not take its job has the
+ * partition scanned here instead.
+ */
+async function* mergeUnits(
+  store: Store,
+  c: Candidate,
+  units: readonly Unit[],
+  results: readonly ScanResult[],
+  stats: QueryStats,
+  budget: QueryBudget,
+  chunk: { rows: number },
+  opts: ScanOptions,
+): AsyncIterable<Selection | Counted> {
+  const failed = results.find((r) => !r.ok);
+  if (failed && !failed.ok) {
+    if (failed.corrupt) {
+      const error = new CorruptionError(units[0].job.path, failed.message);
+      await setAside(store, { entry: c.entry, error }, stats);
+    } else yield* partitionSelections(store, c, c.groups, stats, budget, chunk, opts);
+    return;
+  }
+  const fields = [...c.tested, ...c.rest].sort((a, b) => a - b);
+  const held: Selection[] = [];
+  let reader: PartitionReader | undefined;
+  try {
+    for (const [k, r] of results.entries()) {
+      if (!r.ok) continue;
+      for (const rows of r.rows) stats.rowsScanned += rows;
+      if (!r.bits) {
+        yield { counted: r.matches.reduce((a, b) => a + b, 0) };
+        continue;
+      }
+      for (const [j, i] of units[k].groups.entries()) {
+        if (r.matches[j] === 0) continue;
+        await budget.checkpoint();
+        reader ??= await store.openPartition(c.entry);
+        const sel = { batch: await reader.read(i, fields), bits: r.bits[j] };
+        if (opts.whole) held.push(sel);
+        else yield sel;
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof CorruptionError)) throw error;
+    await setAside(store, { entry: c.entry, error }, stats);
+    return;
+  } finally {
+    await reader?.close();
+  }
+  yield* held;
 }
 
 /** The top-level fields (indexes, ascending) a compiled expression reads. */
@@ -635,6 +845,7 @@ export function explain(store: Store, q: PreparedQuery, stats: QueryStats): stri
       (stats.countedFromCatalog ? `, ${stats.countedFromCatalog} counted from the catalog` : ''),
   );
   lines.push(`batches:    ${stats.batchesSkipped} skipped by batch synopses inside opened partitions`);
+  if (stats.threads) lines.push(`threads:    ${stats.threads} worker threads evaluated the expression`);
   lines.push(`rows:       ${stats.rowsScanned} scanned, ${stats.rowsMatched} matched`);
   if (stats.totalMs !== undefined)
     lines.push(

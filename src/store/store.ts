@@ -235,18 +235,18 @@ export class Store {
 
   /** The row groups of one partition that `want` accepts (by index), reading (and verifying) nothing else. */
   selectedBatches(e: PartitionEntry, want: (index: number) => boolean): AsyncGenerator<A.RecordBatch> {
-    const { path, sums } = this.readable(e);
+    const { path, sums } = this.partitionFile(e);
     return readPartition(path, { want, sums });
   }
 
   /** Opens a partition for reading row groups column by column (close it when done). */
   openPartition(e: PartitionEntry): Promise<PartitionReader> {
-    const { path, sums } = this.readable(e);
+    const { path, sums } = this.partitionFile(e);
     return PartitionReader.open(path, sums, this.footers);
   }
 
   /** A committed partition's file and the checksums to verify it with; throws if it is gone. */
-  private readable(e: PartitionEntry): { path: string; sums: FileChecksums | undefined } {
+  partitionFile(e: PartitionEntry): { path: string; sums: FileChecksums | undefined } {
     const path = this.partitionPath(e);
     const sums = this.checksums(e);
     if (!existsSync(path)) throw new CorruptionError(path, 'partition file is missing');

@@ -59,9 +59,14 @@ export interface ChunkSpec {
   typeLength: number;
   codec: number;
   numValues: number;
+  /** The chunk's size once decompressed, if the footer says: room for its strings in one allocation. */
+  uncompressedBytes?: number;
   maxDef: number;
   maxRep: number;
 }
+
+/** A footer's uncompressed size is trusted for a first allocation up to this; past it, buffers grow as needed. */
+const MAX_BYTES_HINT = 256 * 1024 * 1024;
 
 /** Bytes per value of each fixed-width physical type (BOOLEAN decoded one byte per value). */
 function physicalWidth(physical: number, typeLength: number): number {
@@ -150,7 +155,8 @@ export function decodeChunk(buf: Uint8Array, spec: ChunkSpec, file: string): Dec
   const def = maxDef > 0 ? new Uint8Array(numValues) : undefined;
   const rep = maxRep > 0 ? new Uint8Array(numValues) : undefined;
   const fixed = isBytes ? undefined : new FixedValues(width, numValues);
-  const bytes = isBytes ? new ByteValues(numValues, buf.length) : undefined;
+  const hint = Math.min(MAX_BYTES_HINT, Math.max(buf.length, spec.uncompressedBytes ?? 0));
+  const bytes = isBytes ? new ByteValues(numValues, hint) : undefined;
   let dict: FixedValues | ByteValues | undefined;
   // Byte arrays stay codes while every page is dictionary-encoded (the common case), and
   // turn into plain bytes at the first page that is not (a writer's fallback mid-chunk).

@@ -54,6 +54,8 @@ interface ChunkMeta {
   length: number;
   codec: number;
   numValues: number;
+  /** The writer's total_uncompressed_size: what the pages hold once decompressed (headers included). */
+  uncompressed: number | undefined;
 }
 
 /** Footers above this size are refused rather than allocated (ours are a few KiB). */
@@ -266,7 +268,13 @@ export class ParquetFile {
         if (numValues < 0 || numValues > 0x7fffffff || (leaf.maxRep === 0 && numValues !== rows))
           f.fail(`${where} has ${numValues} values in ${rows} rows`);
         bytes += length;
-        return { start, length, codec: f.int(m, ColumnMetaData.codec, `${where} codec`), numValues };
+        const uncompressed = f.optInt(
+          m,
+          ColumnMetaData.total_uncompressed_size,
+          `${where} uncompressed size`,
+        );
+        const codec = f.int(m, ColumnMetaData.codec, `${where} codec`);
+        return { start, length, codec, numValues, uncompressed };
       });
       groups.push({ rows, bytes });
       chunks.push(metas);
@@ -317,6 +325,7 @@ export class ParquetFile {
             typeLength: l.node.typeLength ?? 0,
             codec: m.codec,
             numValues: m.numValues,
+            uncompressedBytes: m.uncompressed,
             maxDef: l.maxDef,
             maxRep: l.maxRep,
           },
