@@ -113,7 +113,10 @@ function expand(src: Uint8Array, w: number, valid: Uint8Array | null, n: number)
     const words = w >> 2;
     const s = new Int32Array(src.buffer, src.byteOffset, src.length >> 2);
     const d = new Int32Array(out.buffer);
-    if (words === 2) {
+    if (words === 1) {
+      // Dictionary codes and 32-bit values, the most common case.
+      for (let i = 0, k = 0; i < n; i++) if (valid[i]) d[i] = s[k++];
+    } else if (words === 2) {
       for (let i = 0, k = 0; i < n; i++) {
         if (!valid[i]) continue;
         d[2 * i] = s[2 * k];
