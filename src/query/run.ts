@@ -5,7 +5,7 @@
  * handed out as soon as it is found, and `maxEvents` stops the scan early.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import * as A from 'apache-arrow';
+import type * as A from 'apache-arrow';
 import { type Diagnostic, VastError } from '../diagnostics.js';
 import type { Expr } from '../expr/ast.js';
 import {
@@ -27,13 +27,13 @@ import { parseQuery, pipelineReads, runPipeline } from '../pipeline/parse.js';
 import type { SchemaRegistry } from '../schemas/registry.js';
 import type { PartitionEntry } from '../store/catalog.js';
 import { CorruptionError } from '../store/errors.js';
-import type { PartitionReader } from '../store/partition.js';
+import { type PartitionReader, withFields } from '../store/partition.js';
 import type { Store } from '../store/store.js';
-import { schemaName, vastSchema } from '../types/arrow.js';
+import { arrowSchema, schemaName, vastSchema } from '../types/arrow.js';
 import { plainStrings } from '../types/dictionary-strings.js';
 import { indexPath, type Schema } from '../types/type.js';
 import { hideInternalSchemas, isInternalSchema } from './internal-schemas.js';
-import type { ScanJob, ScanResult } from './scan-job.js';
+import { type ScanJob, type ScanResult, sentRows } from './scan-job.js';
 import { ScanPool, scanThreads } from './scan-pool.js';
 
 /** A parsed and compiled query, ready to run (possibly many times). */
@@ -98,21 +98,20 @@ export class QueryCancelledError extends VastError {
 const SLICE_MS = 15;
 /**
  * Rows evaluated at once before any timing says how many fit into a slice:
- * few enough that a slow pattern (~10 µs a row) stays near one slice, enough
- * that a needle's one row group is not cut into a dozen slices (from 1, the
- * doubling took 17 slices, a third of a warm needle query).
+ * one, because a pattern may cost a second a row (`/(?:a+){1,256}$/`), and
+ * the budget is checked only between slices.
  */
-const FIRST_CHUNK_ROWS = 256;
+const FIRST_CHUNK_ROWS = 1;
 
 /**
  * The time budget and cancellation of one query run, and its cooperative
  * scheduling. Scans run on the main thread but give the event loop a turn
  * (`setImmediate`) every ~SLICE_MS of work, so other tenants' requests, signal
- * handlers and timers keep running. We chose this over worker threads: the
- * store, its caches and the tail snapshot live on the main thread and would
- * have to be copied into a worker per query, while yielding costs one turn per
- * slice; what remains synchronous is bounded (evaluation in adaptive row
- * chunks, and `PATTERN_LIMITS.work` for a single pattern test).
+ * handlers and timers keep running; what remains synchronous is bounded
+ * (evaluation in adaptive row chunks, and `PATTERN_LIMITS.work` for a single
+ * pattern test). Large scans also hand row groups to worker threads
+ * (`ScanPool`); waiting for them is bounded by `race`, and the workers of an
+ * abandoned scan are stopped.
  */
 export class QueryBudget {
   private deadline = Number.POSITIVE_INFINITY;
@@ -137,6 +136,39 @@ export class QueryBudget {
   check(): void {
     if (this.signal?.aborted) throw new QueryCancelledError();
     if (performance.now() > this.deadline) throw new QueryTimeoutError(this.timeoutMs ?? 0);
+  }
+
+  /** `work` (done on another thread), or this budget's error if it runs out or is cancelled first. */
+  race<T>(work: Promise<T>): Promise<T> {
+    this.check();
+    return new Promise<T>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.signal?.removeEventListener('abort', onAbort);
+      };
+      const stop = (e: Error) => {
+        done();
+        reject(e);
+      };
+      const onAbort = () => stop(new QueryCancelledError());
+      const timer = Number.isFinite(this.deadline)
+        ? setTimeout(
+            () => stop(new QueryTimeoutError(this.timeoutMs ?? 0)),
+            Math.max(0, this.deadline - performance.now()),
+          )
+        : undefined;
+      this.signal?.addEventListener('abort', onAbort, { once: true });
+      work.then(
+        (v) => {
+          done();
+          resolve(v);
+        },
+        (e) => {
+          done();
+          reject(e);
+        },
+      );
+    });
   }
 
   /** Checks, and yields to the event loop when the current slice of synchronous work is used up. */
@@ -356,21 +388,25 @@ async function* selections(
       u.result = pool!.run(u.job).catch((e: Error) => ({ ok: false, corrupt: false, message: e.message }));
     }
   };
-  for (const c of work) {
-    startAhead();
-    const mine = units.get(c);
-    if (!mine) {
-      yield* partitionSelections(store, c, c.groups, stats, budget, chunk, opts);
-      continue;
-    }
-    const results: ScanResult[] = [];
-    for (const u of mine) {
+  try {
+    for (const c of work) {
       startAhead();
-      await budget.checkpoint();
-      results.push(await u.result!);
-      consumed++;
+      const mine = units.get(c);
+      if (!mine) {
+        yield* partitionSelections(store, c, c.groups, stats, budget, chunk, opts);
+        continue;
+      }
+      yield* fromWorkers(store, c, mine, stats, budget, chunk, opts, async (u) => {
+        startAhead();
+        await budget.checkpoint();
+        const r = await budget.race(u.result!);
+        consumed++;
+        return r;
+      });
     }
-    yield* mergeUnits(store, c, mine, results, stats, budget, chunk, opts);
+  } finally {
+    // Over budget, cancelled, or the consumer has enough (`head`): nobody wants what is still running.
+    if (started > consumed) pool?.abandon();
   }
   const programOf = programCache(q.compiled);
   for (const batch of tail) {
@@ -485,8 +521,7 @@ const JOB_ROW_GROUPS = 2;
 const MIN_PARALLEL_ROWS = 1 << 19;
 
 const parallelWorthIt = (work: readonly Candidate[]): boolean =>
-  scanThreads() > 1 &&
-  work.reduce((n, c) => n + (c.program.kind !== 'const' && c.groups ? c.rows : 0), 0) >= MIN_PARALLEL_ROWS;
+  scanThreads() > 1 && work.reduce((n, c) => n + (c.groups ? c.rows : 0), 0) >= MIN_PARALLEL_ROWS;
 
 /** The worker jobs of each candidate whose expression a worker can evaluate. */
 function scanUnits(
@@ -497,7 +532,7 @@ function scanUnits(
 ): Map<Candidate, Unit[]> {
   const units = new Map<Candidate, Unit[]>();
   for (const c of work) {
-    if (c.program.kind === 'const' || !c.groups || c.groups.length === 0) continue;
+    if (!c.groups || c.groups.length === 0) continue;
     let file: ReturnType<Store['partitionFile']>;
     try {
       file = store.partitionFile(c.entry);
@@ -517,7 +552,8 @@ function scanUnits(
         now: q.now,
         rowGroups: groups,
         fields: c.tested,
-        want: opts.columns === 'none' ? 'count' : 'bits',
+        rest: c.rest,
+        want: opts.columns === 'none' ? 'count' : 'rows',
       };
       mine.push({ groups, job });
     }
@@ -527,56 +563,48 @@ function scanUnits(
 }
 
 /**
- * A partition's selections from its workers' results: counts as they are,
- * and the matching row groups read on this thread with the fields the
- * consumer reads. A worker that found damage has the partition set aside, as
- * a scan on this thread would; one that could not take its job has the
- * partition scanned here instead.
+ * A partition's selections from its workers' results, unit by unit in
+ * order: counts (held until the whole partition verified, as `whole` asks),
+ * or the matching rows the workers read. A worker that found damage has the
+ * partition set aside, as a scan on this thread would; a job a worker could
+ * not take is scanned on this thread instead.
  */
-async function* mergeUnits(
+async function* fromWorkers(
   store: Store,
   c: Candidate,
   units: readonly Unit[],
-  results: readonly ScanResult[],
   stats: QueryStats,
   budget: QueryBudget,
   chunk: { rows: number },
   opts: ScanOptions,
+  result: (u: Unit) => Promise<ScanResult>,
 ): AsyncIterable<Selection | Counted> {
-  const failed = results.find((r) => !r.ok);
-  if (failed && !failed.ok) {
-    if (failed.corrupt) {
-      const error = new CorruptionError(units[0].job.path, failed.message);
-      await setAside(store, { entry: c.entry, error }, stats);
-    } else yield* partitionSelections(store, c, c.groups, stats, budget, chunk, opts);
-    return;
-  }
-  const fields = [...c.tested, ...c.rest].sort((a, b) => a - b);
-  const held: Selection[] = [];
-  let reader: PartitionReader | undefined;
-  try {
-    for (const [k, r] of results.entries()) {
-      if (!r.ok) continue;
-      for (const rows of r.rows) stats.rowsScanned += rows;
-      if (!r.bits) {
-        yield { counted: r.matches.reduce((a, b) => a + b, 0) };
-        continue;
-      }
-      for (const [j, i] of units[k].groups.entries()) {
-        if (r.matches[j] === 0) continue;
-        await budget.checkpoint();
-        reader ??= await store.openPartition(c.entry);
-        const sel = { batch: await reader.read(i, fields), bits: r.bits[j] };
+  const schema = arrowSchema(schemaOfEntry(c.entry));
+  const held: (Selection | Counted)[] = [];
+  for (const u of units) {
+    const r = await result(u);
+    if (!r.ok && r.corrupt) {
+      await setAside(store, { entry: c.entry, error: new CorruptionError(u.job.path, r.message) }, stats);
+      return;
+    }
+    if (!r.ok) {
+      // setAside warns: a warning more means this thread found damage and set the partition aside.
+      const warned = stats.warnings?.length ?? 0;
+      for await (const sel of partitionSelections(store, c, u.groups, stats, budget, chunk, opts)) {
         if (opts.whole) held.push(sel);
         else yield sel;
       }
+      if ((stats.warnings?.length ?? 0) > warned) return;
+      continue;
     }
-  } catch (error) {
-    if (!(error instanceof CorruptionError)) throw error;
-    await setAside(store, { entry: c.entry, error }, stats);
-    return;
-  } finally {
-    await reader?.close();
+    for (const rows of r.rows) stats.rowsScanned += rows;
+    if (!r.ipc) held.push({ counted: r.matches.reduce((a, b) => a + b, 0) });
+    else
+      for (const bytes of r.ipc)
+        for (const batch of sentRows(bytes, schema)) {
+          if (opts.whole) held.push({ batch, bits: undefined });
+          else yield { batch, bits: undefined };
+        }
   }
   yield* held;
 }
@@ -603,22 +631,6 @@ function restFields(columns: Columns, schema: Schema, tested: readonly number[])
 /** The top-level fields (indexes) of `schema` that the field names `reads` may refer to. */
 function topLevelFields(schema: Schema, reads: readonly string[]): number[] {
   return reads.flatMap((name) => resolvePaths(schema, name).map((p) => indexPath(schema.type, p)![0]));
-}
-
-/** `base` with the columns `fields` taken from `extra` (two reads of one row group). */
-function withFields(base: A.RecordBatch, extra: A.RecordBatch, fields: readonly number[]): A.RecordBatch {
-  const from = (k: number) => (fields.includes(k) ? extra : base);
-  const schema = new A.Schema(
-    base.schema.fields.map((_, k) => from(k).schema.fields[k]),
-    base.schema.metadata,
-  );
-  const data = A.makeData({
-    type: new A.Struct(schema.fields),
-    length: base.numRows,
-    nullCount: 0,
-    children: base.schema.fields.map((_, k) => from(k).data.children[k]),
-  });
-  return new A.RecordBatch(schema, data);
 }
 
 /**
@@ -845,7 +857,7 @@ export function explain(store: Store, q: PreparedQuery, stats: QueryStats): stri
       (stats.countedFromCatalog ? `, ${stats.countedFromCatalog} counted from the catalog` : ''),
   );
   lines.push(`batches:    ${stats.batchesSkipped} skipped by batch synopses inside opened partitions`);
-  if (stats.threads) lines.push(`threads:    ${stats.threads} worker threads evaluated the expression`);
+  if (stats.threads) lines.push(`threads:    ${stats.threads} worker threads read and tested row groups`);
   lines.push(`rows:       ${stats.rowsScanned} scanned, ${stats.rowsMatched} matched`);
   if (stats.totalMs !== undefined)
     lines.push(

@@ -5,12 +5,15 @@
  * plain structured-clone data; the worker compiles the expression again,
  * because compiled kernels are closures.
  */
+import * as A from 'apache-arrow';
 import { compileQuery, evaluate, type Program, programText } from '../expr/compile.js';
 import { countSet } from '../expr/kernels/bitmap.js';
 import { parseExpression } from '../expr/parser.js';
+import { filter } from '../pipeline/batch-ops.js';
 import type { FileChecksums } from '../store/checksum.js';
 import { CorruptionError } from '../store/errors.js';
-import { type FooterCache, PartitionReader } from '../store/partition.js';
+import { nullData } from '../store/parquet/assemble.js';
+import { type FooterCache, PartitionReader, withFields } from '../store/partition.js';
 import type { Schema } from '../types/type.js';
 
 export interface ScanJob {
@@ -24,8 +27,14 @@ export interface ScanJob {
   readonly rowGroups: readonly number[];
   /** The top-level fields the program tests. */
   readonly fields: readonly number[];
-  /** Send back the number of matching rows only, or each row group's selection bitmap. */
-  readonly want: 'count' | 'bits';
+  /** The top-level fields the consumer reads besides (`want: 'rows'`). */
+  readonly rest: readonly number[];
+  /**
+   * What to send back: the number of matching rows only, or the matching
+   * rows themselves, their `fields` and `rest` only, as Arrow IPC streams
+   * (`sentRows` turns them back into batches).
+   */
+  readonly want: 'count' | 'rows';
 }
 
 export type ScanResult =
@@ -35,8 +44,8 @@ export type ScanResult =
       readonly rows: number[];
       /** Matching rows of each row group. */
       readonly matches: number[];
-      /** With `want: 'bits'`: each row group's selection bitmap. */
-      readonly bits?: Uint8Array[];
+      /** With `want: 'rows'`: each row group's matching rows (empty when none match). */
+      readonly ipc?: Uint8Array[];
     }
   /** The partition failed verification: the caller quarantines it. */
   | { readonly ok: false; readonly corrupt: true; readonly message: string }
@@ -57,7 +66,11 @@ function compileJob(job: ScanJob): Program {
   return program;
 }
 
-/** Runs a job: reads the tested fields of its row groups and evaluates the program on them. */
+/**
+ * Runs a job: reads the tested fields of its row groups, evaluates the
+ * program on them, and for `rows` reads the other fields of the row groups
+ * with a match (late materialization, as on the query's own thread).
+ */
 export async function runScanJob(job: ScanJob, footers: FooterCache): Promise<ScanResult> {
   let program: Program;
   try {
@@ -67,16 +80,28 @@ export async function runScanJob(job: ScanJob, footers: FooterCache): Promise<Sc
   }
   const rows: number[] = [];
   const matches: number[] = [];
-  const bits: Uint8Array[] = [];
+  const ipc: Uint8Array[] = [];
+  const { fields, rest } = job;
   let reader: PartitionReader | undefined;
   try {
     reader = await PartitionReader.open(job.path, job.sums, footers);
     for (const i of job.rowGroups) {
-      const batch = await reader.read(i, job.fields);
-      const b = evaluate(program, batch);
-      rows.push(batch.numRows);
-      matches.push(countSet(b));
-      if (job.want === 'bits') bits.push(b);
+      const first = await reader.read(i, fields.length === 0 ? rest : fields);
+      const b = program.kind === 'const' && program.value ? undefined : evaluate(program, first);
+      const n = b ? countSet(b) : first.numRows;
+      rows.push(first.numRows);
+      matches.push(n);
+      if (job.want !== 'rows') continue;
+      if (n === 0) {
+        ipc.push(new Uint8Array(0));
+        continue;
+      }
+      const batch =
+        fields.length > 0 && rest.length > 0 ? withFields(first, await reader.read(i, rest), rest) : first;
+      const selected = b ? filter(batch, b)! : batch;
+      ipc.push(
+        A.tableToIPC(new A.Table([projected(selected, [...new Set([...fields, ...rest])])]), 'stream'),
+      );
     }
   } catch (e) {
     if (e instanceof CorruptionError) return { ok: false, corrupt: true, message: e.reason };
@@ -84,5 +109,53 @@ export async function runScanJob(job: ScanJob, footers: FooterCache): Promise<Sc
   } finally {
     await reader?.close();
   }
-  return job.want === 'bits' ? { ok: true, rows, matches, bits } : { ok: true, rows, matches };
+  if (job.want === 'rows') return { ok: true, rows, matches, ipc };
+  return { ok: true, rows, matches };
+}
+
+/**
+ * The batch with only `fields` (top-level indexes, any order): the
+ * all-null others would cost as much to send as the data. Their indexes go
+ * along in the schema metadata for `sentRows`.
+ */
+function projected(batch: A.RecordBatch, fields: readonly number[]): A.RecordBatch {
+  const keep = [...fields].sort((a, b) => a - b);
+  const meta = new Map(batch.schema.metadata);
+  meta.set(SENT_FIELDS_KEY, keep.join(','));
+  const schema = new A.Schema(
+    keep.map((k) => batch.schema.fields[k]),
+    meta,
+  );
+  const data = A.makeData({
+    type: new A.Struct(schema.fields),
+    length: batch.numRows,
+    nullCount: 0,
+    children: keep.map((k) => batch.data.children[k]),
+  });
+  return new A.RecordBatch(schema, data);
+}
+
+const SENT_FIELDS_KEY = 'vast.scan.fields';
+
+/**
+ * The batches of an IPC stream a worker sent (`want: 'rows'`), with every
+ * field of `schema` again: the ones not sent all-null, as a read of only
+ * some fields hands them out.
+ */
+export function sentRows(bytes: Uint8Array, schema: A.Schema): A.RecordBatch[] {
+  if (bytes.length === 0) return [];
+  return A.tableFromIPC(bytes).batches.map((part) => {
+    const sent = (part.schema.metadata.get(SENT_FIELDS_KEY) ?? '').split(',').map(Number);
+    const meta = new Map(part.schema.metadata);
+    meta.delete(SENT_FIELDS_KEY);
+    const fields: A.Field[] = [];
+    const children = schema.fields.map((f, k) => {
+      const j = sent.indexOf(k);
+      fields.push(j < 0 ? f : part.schema.fields[j]);
+      return j < 0 ? nullData(f.type, part.numRows) : part.data.children[j];
+    });
+    const full = new A.Schema(fields, meta);
+    const data = A.makeData({ type: new A.Struct(fields), length: part.numRows, nullCount: 0, children });
+    return new A.RecordBatch(full, data);
+  });
 }

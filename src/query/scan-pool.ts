@@ -71,6 +71,11 @@ export class ScanPool {
     });
   }
 
+  /** Stops the workers that still have jobs (their results are not wanted any more); new ones start on next use. */
+  abandon(): void {
+    for (const slot of this.slots) if (slot && slot.pending.size > 0) void slot.worker.terminate();
+  }
+
   async close(): Promise<void> {
     const slots = this.slots.splice(0);
     await Promise.all(slots.map((s) => s?.worker.terminate()));

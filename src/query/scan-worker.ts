@@ -19,6 +19,6 @@ port.on('message', async ({ id, job }: { id: number; job: ScanJob }) => {
     // A bug, not damage: the caller runs the job itself and reports what happens there.
     result = { ok: false, corrupt: false, message: (e as Error).stack ?? String(e) };
   }
-  const transfer = result.ok && result.bits ? result.bits.map((b) => b.buffer as ArrayBuffer) : [];
+  const transfer = result.ok && result.ipc ? result.ipc.map((b) => b.buffer as ArrayBuffer) : [];
   port.postMessage({ id, result }, transfer);
 });

@@ -11,7 +11,7 @@
 import { closeSync, fsyncSync } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type * as A from 'apache-arrow';
+import * as A from 'apache-arrow';
 import { concat } from '../pipeline/batch-ops.js';
 import { plainStrings } from '../types/dictionary-strings.js';
 import { type Schema, typeToString } from '../types/type.js';
@@ -199,6 +199,26 @@ export class PartitionReader {
   close(): Promise<void> {
     return this.fh.close();
   }
+}
+
+/** `base` with the columns `fields` taken from `extra` (two reads of one row group). */
+export function withFields(
+  base: A.RecordBatch,
+  extra: A.RecordBatch,
+  fields: readonly number[],
+): A.RecordBatch {
+  const from = (k: number) => (fields.includes(k) ? extra : base);
+  const schema = new A.Schema(
+    base.schema.fields.map((_, k) => from(k).schema.fields[k]),
+    base.schema.metadata,
+  );
+  const data = A.makeData({
+    type: new A.Struct(schema.fields),
+    length: base.numRows,
+    nullCount: 0,
+    children: base.schema.fields.map((_, k) => from(k).data.children[k]),
+  });
+  return new A.RecordBatch(schema, data);
 }
 
 /** A partition's row groups (those `want` accepts, by index) as batches, all fields decoded. */

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATA } from '../helpers/datasets.js';
-import { tempDb, vast } from './cli.js';
+import { tempDb, vast, vastAsync } from './cli.js';
+import { type RunningNode, startNode } from './node-helpers.js';
 
 const CONN = join(TEST_DATA, 'zeek', 'conn.log');
 const REPLAYS = 64;
@@ -51,7 +52,7 @@ describe('parallel scans agree with one thread and with awk', () => {
   it.each(queries)('count %s', (query, cond) => {
     const two = vast(['count', '--explain', '--threads', '2', query, '-d', t.db]);
     expect(two.status, two.stderr).toBe(0);
-    expect(two.stderr).toContain('threads:    2 worker threads evaluated the expression');
+    expect(two.stderr).toContain('threads:    2 worker threads read and tested row groups');
     const one = vast(['count', '--explain', '--threads', '1', query, '-d', t.db]);
     expect(one.stderr).not.toContain('threads:');
     expect(Number(two.stdout)).toBe(awk(cond, file));
@@ -62,10 +63,14 @@ describe('parallel scans agree with one thread and with awk', () => {
     for (const q of [
       'id.orig_h == 192.168.1.102 && resp_bytes > 100',
       'id.resp_p == 53 | summarize n=count() by id.orig_h | sort n desc | head 3',
+      // No expression: workers decode the fields the pipeline reads.
+      '#schema == "zeek.conn" | select uid, id.orig_h, history | tail 3',
+      '#schema == "zeek.conn" | summarize n=count(), b=sum(orig_bytes) by service',
     ]) {
-      const two = vast(['export', '--threads', '2', 'json', q, '-d', t.db]);
+      const two = vast(['export', '--explain', '--threads', '2', 'json', q, '-d', t.db]);
       const one = vast(['export', '--threads', '1', 'json', q, '-d', t.db]);
       expect(two.status, two.stderr).toBe(0);
+      expect(two.stderr).toContain('threads:    2 worker threads');
       expect(two.stdout.length).toBeGreaterThan(0);
       expect(two.stdout).toBe(one.stdout);
     }
@@ -100,4 +105,40 @@ describe('parallel scans agree with one thread and with awk', () => {
       );
     }
   });
+});
+
+describe('a parallel scan over budget', () => {
+  const t = tempDb();
+  let node: RunningNode;
+  // 600,000 cheap events, then values a pattern grinds through (~0.5 s each): the last worker job runs long.
+  const HEAVY = 's == /(?:a+){1,256}$/';
+
+  beforeAll(async () => {
+    const file = join(t.dir, 'heavy.json');
+    const cheap = Array.from({ length: 600_000 }, (_, n) => `{"n":${n},"s":"ab"}`);
+    const heavy = Array.from(
+      { length: 40 },
+      (_, k) => `{"n":${600_000 + k},"s":"${'a'.repeat(30_000 - k)}b"}`,
+    );
+    writeFileSync(file, `${[...cheap, ...heavy].join('\n')}\n`);
+    const r = vast(['import', '-d', t.db, 'json', '-r', file]);
+    expect(r.status, r.stderr).toBe(0);
+    writeFileSync(join(t.dir, 'vast.yaml'), 'query-timeout: 3\n');
+    node = await startNode(t.db, ['--config', join(t.dir, 'vast.yaml'), '--threads', '2']);
+  }, 120_000);
+  afterAll(async () => {
+    await node?.stop();
+    t.cleanup();
+  });
+
+  it('ends at the deadline, stops its workers, and the next scan is exact', async () => {
+    const started = Date.now();
+    const r = await vastAsync(['count', HEAVY], { env: node.env(node.token) });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('query exceeded its time budget of 3 s (query-timeout)');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const next = await vastAsync(['count', 'n < 10 || n >= 599990'], { env: node.env(node.token) });
+    expect(next.stderr).toBe('');
+    expect(next.stdout.trim()).toBe(String(10 + 10 + 40)); // first ten, last ten cheap, all heavy
+  }, 60_000);
 });
