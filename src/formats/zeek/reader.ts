@@ -319,7 +319,7 @@ class ZeekParser {
       // inline the following for performance: with the separator (a tab) and the newline both
       // below every other byte the loop stops at, most bytes take one comparison and a backslash check.
       const sep = sepBytes[0];
-      const low = sep > NL ? sep : NL;
+      const low = Math.max(sep, NL);
       for (; i < limit; i++) {
         const c = b[i];
         if (c <= low) {

@@ -13,7 +13,7 @@ async function frame(parts: string[], maxLineBytes = 1 << 20) {
   for await (const c of chunks) {
     const text = Buffer.from(c.bytes).toString();
     const split = text.endsWith('\n') ? text.slice(0, -1).split('\n') : text.split('\n');
-    split.forEach((l, i) => lines.push([c.firstLine + i, l]));
+    for (const [i, l] of split.entries()) lines.push([c.firstLine + i, l]);
   }
   return { lines, tooLong };
 }
