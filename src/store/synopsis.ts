@@ -69,6 +69,15 @@ function validity(data: A.Data): Uint8Array | undefined {
   return data.nullCount === 0 || !bm || bm.length === 0 ? undefined : bm;
 }
 
+/**
+ * Whether all `rows` rows of `data` are null (the columns of fields a batch
+ * never had, common in wide schemas such as Suricata's): nothing to add but
+ * their count, without a look at every row.
+ */
+function allNull(data: A.Data, rows: number): boolean {
+  return data.length === rows && rows > 0 && data.nullCount === rows;
+}
+
 /** Whether row `j` (offset included) is valid, given `validity(data)`. */
 function valid(bm: Uint8Array | undefined, j: number): boolean {
   return bm === undefined || (bm[j >> 3] & (1 << (j & 7))) !== 0;
@@ -84,6 +93,10 @@ class Int64Acc implements Accumulator {
   private maxLo = 0;
   constructor(private readonly signed: boolean) {}
   add(data: A.Data, rows: number): void {
+    if (allNull(data, rows)) {
+      this.nulls += rows;
+      return;
+    }
     const bm = validity(data);
     const v = data.values as BigInt64Array;
     const u32 = new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
@@ -145,6 +158,10 @@ class NumberAcc implements Accumulator {
   private min = Number.POSITIVE_INFINITY;
   private max = Number.NEGATIVE_INFINITY;
   add(data: A.Data, rows: number): void {
+    if (allNull(data, rows)) {
+      this.nulls += rows;
+      return;
+    }
     const bm = validity(data);
     const v = data.values as Float64Array | Uint16Array;
     for (let r = 0; r < rows; r++) {
@@ -204,6 +221,10 @@ class StringAcc implements Accumulator {
   private nulls = 0;
   private readonly hashes = new Distinct();
   add(data: A.Data, rows: number): void {
+    if (allNull(data, rows)) {
+      this.nulls += rows;
+      return;
+    }
     const bm = validity(data);
     const bytes = data.values as Uint8Array;
     const offsets = data.valueOffsets as Int32Array;
@@ -260,6 +281,10 @@ class IpAcc implements Accumulator {
   private max4 = -1;
   private ip6 = false;
   add(data: A.Data, rows: number): void {
+    if (allNull(data, rows)) {
+      this.nulls += rows;
+      return;
+    }
     const bm = validity(data);
     const bytes = data.values as Uint8Array;
     if (!LITTLE_ENDIAN || (bytes.byteOffset & 3) !== 0) {
@@ -339,6 +364,10 @@ class EnumAcc implements Accumulator {
   private nulls = 0;
   private readonly values = new Set<string>();
   add(data: A.Data, rows: number): void {
+    if (allNull(data, rows)) {
+      this.nulls += rows;
+      return;
+    }
     const bm = validity(data);
     const keys = data.values as Int16Array;
     const dict = data.dictionary!;
@@ -363,6 +392,10 @@ class EnumAcc implements Accumulator {
 class NullCountAcc implements Accumulator {
   private nulls = 0;
   add(data: A.Data, rows: number): void {
+    if (allNull(data, rows)) {
+      this.nulls += rows;
+      return;
+    }
     const bm = validity(data);
     for (let r = 0; r < rows; r++) if (!valid(bm, data.offset + r)) this.nulls++;
   }

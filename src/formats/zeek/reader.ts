@@ -315,7 +315,23 @@ class ZeekParser {
     // This loop touches every byte of the input. The field arrays hold n + 1 entries; fields
     // past that (a line with too many) fall off the end: typed arrays ignore such writes, which
     // is cheaper than checking k on every byte.
-    if (sepBytes.length === 1) {
+    if (sepBytes.length === 1 && sepBytes[0] < BACKSLASH) {
+      // inline the following for performance: with the separator (a tab) and the newline both
+      // below every other byte the loop stops at, most bytes take one comparison and a backslash check.
+      const sep = sepBytes[0];
+      const low = Math.max(sep, NL);
+      for (; i < limit; i++) {
+        const c = b[i];
+        if (c <= low) {
+          if (c === sep) {
+            starts[k] = s;
+            ends[k] = i;
+            k++;
+            s = i + 1;
+          } else if (c === NL) break;
+        } else if (c === BACKSLASH) escapeRow[k] = row;
+      }
+    } else if (sepBytes.length === 1) {
       const sep = sepBytes[0];
       for (; i < limit; i++) {
         const c = b[i];

@@ -55,6 +55,7 @@ const DICTIONARY_CLEAR_WIN = 16;
  * tells what zstd makes of a candidate encoding. Positions are rows of `data`:
  * arrow-js slices value and offset buffers along with the data, so only
  * bit-addressed buffers (bool values) add `data.offset` (see types/values.ts).
+ * The result shares working arrays with the next call: use it up before.
  */
 export function encodeValues(
   node: ParquetNode,
@@ -108,6 +109,55 @@ function writeCodes(codes: Int32Array, count: number): (out: ByteSink, from: num
 
 const asBytes = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
+/**
+ * Working arrays reused from chunk to chunk, by role: a row group's chunks
+ * used to allocate (and the kernel to zero, and the GC to track) a few MiB of
+ * fresh typed arrays each. Hence the contract of `encodeValues`: what it
+ * returns is valid until its next call (the writer encodes a chunk and writes
+ * its pages before it encodes the next one). Contents are left over from the
+ * last use unless said otherwise.
+ */
+const S_VALUES = 0;
+const S_TABLE = 1;
+const S_HASHES = 2;
+const S_FIRSTS = 3;
+const S_CODES = 4;
+const S_POSITIONS = 5;
+const S_REMAP = 6;
+const scratch32: Uint32Array[] = [];
+const scratchSinks: ByteSink[] = [];
+const K_DELTA = 0;
+const K_CODES = 1;
+const K_PLAIN = 2;
+const K_DICT = 3;
+const K_PAGE = 4;
+
+function u32(role: number, n: number): Uint32Array {
+  let a = scratch32[role];
+  if (!a || a.length < n) {
+    a = new Uint32Array(Math.max(n, 2 * (a?.length ?? 0), 1024));
+    scratch32[role] = a;
+  }
+  return a.subarray(0, n);
+}
+
+function i32(role: number, n: number): Int32Array {
+  const a = u32(role, n);
+  return new Int32Array(a.buffer, a.byteOffset, n);
+}
+
+/** An empty byte sink of at least `capacity` bytes, for `role`. */
+function sink(role: number, capacity: number): ByteSink {
+  let s = scratchSinks[role];
+  if (!s) {
+    s = new ByteSink(capacity);
+    scratchSinks[role] = s;
+  }
+  s.length = 0;
+  s.reserve(capacity);
+  return s;
+}
+
 // --- booleans: PLAIN is one bit per value, LSB first.
 
 function encodeBool(data: A.Data, idx: Int32Array, n: number): EncodedValues {
@@ -152,7 +202,7 @@ function words(data: A.Data): Uint32Array {
 
 function gatherWords(data: A.Data, idx: Int32Array, n: number, width: number): Uint32Array {
   const src = words(data);
-  const dst = new Uint32Array(n * width);
+  const dst = u32(S_VALUES, n * width);
   for (let i = 0; i < n; i++) {
     const s = idx[i] * width;
     for (let w = 0; w < width; w++) dst[i * width + w] = src[s + w];
@@ -162,7 +212,7 @@ function gatherWords(data: A.Data, idx: Int32Array, n: number, width: number): U
 
 function gather64(data: A.Data, idx: Int32Array, n: number): Uint32Array {
   const src = words(data);
-  const dst = new Uint32Array(n * 2);
+  const dst = u32(S_VALUES, n * 2);
   for (let i = 0; i < n; i++) {
     const s = idx[i] * 2;
     dst[2 * i] = src[s];
@@ -174,7 +224,7 @@ function gather64(data: A.Data, idx: Int32Array, n: number): Uint32Array {
 /** Ports (Uint16) and prefix lengths (Uint8) widened to INT32. */
 function gather32(data: A.Data, idx: Int32Array, n: number): Uint32Array {
   const src = data.values as Uint8Array | Uint16Array | Int32Array | Uint32Array;
-  const dst = new Uint32Array(n);
+  const dst = u32(S_VALUES, n);
   for (let i = 0; i < n; i++) dst[i] = src[idx[i]];
   return dst;
 }
@@ -206,10 +256,36 @@ const tableSize = (entries: number): number => {
 function fixedDict(vals: Uint32Array, width: number, n: number, limit: number): Dict | undefined {
   const cap = tableSize(Math.min(n, limit + 1));
   const mask = cap - 1;
-  const table = new Int32Array(cap);
-  const firsts = new Int32Array(Math.min(n, limit + 1));
-  const codes = new Int32Array(n);
+  const table = i32(S_TABLE, cap).fill(0);
+  const firsts = i32(S_FIRSTS, Math.min(n, limit + 1));
+  const codes = i32(S_CODES, n);
   let count = 0;
+  if (width === 2) {
+    // inline the following for performance: INT64 columns (counters, times) are most chunks; the
+    // general loop below costs half again as much on them. Same hash, same table, same result.
+    for (let i = 0; i < n; i++) {
+      const lo = vals[2 * i];
+      const hi = vals[2 * i + 1];
+      let slot = fmix(Math.imul(Math.imul(0x9747b28c ^ lo, 0x01000193) ^ hi, 0x01000193)) & mask;
+      for (;;) {
+        const e = table[slot];
+        if (e === 0) {
+          if (count >= limit) return undefined;
+          firsts[count] = i;
+          table[slot] = ++count;
+          codes[i] = count - 1;
+          break;
+        }
+        const f = firsts[e - 1] * 2;
+        if (vals[f] === lo && vals[f + 1] === hi) {
+          codes[i] = e - 1;
+          break;
+        }
+        slot = (slot + 1) & mask;
+      }
+    }
+    return { codes, firsts, count };
+  }
   for (let i = 0; i < n; i++) {
     const b = i * width;
     let h = 0x9747b28c;
@@ -310,14 +386,15 @@ function encodeFixed(
   let size = n * width * 4;
   // Few distinct values: the dictionary wins by far, no need to try the rest.
   const clear = dict && dict.count * DICTIONARY_CLEAR_WIN <= n;
-  if (!clear && n >= MIN_TRIAL) {
+  // Without an alternative (no dictionary, and no DELTA but for INT64) PLAIN is the choice: no trial.
+  if (!clear && n >= MIN_TRIAL && (dict || width === 2)) {
     // Otherwise PLAIN, DELTA_BINARY_PACKED (INT64) or the dictionary: whichever
     // zstd makes smallest. Sorted or slowly changing values favour DELTA,
     // unsorted times and mostly distinct counters PLAIN.
     let best = compressedSize(asBytes(vals));
     choice = Encoding.PLAIN;
     if (width === 2) {
-      const delta = new ByteSink(n * 4 + 64);
+      const delta = sink(K_DELTA, n * 4 + 64);
       writeDelta(delta, 0, n);
       whole = delta;
       const zsize = compressedSize(delta.view());
@@ -328,7 +405,7 @@ function encodeFixed(
       }
     }
     if (dict && entries) {
-      const codes = new ByteSink(Math.max(64, n >> 1));
+      const codes = sink(K_CODES, Math.max(64, n >> 1));
       writeCodes(dict.codes, dict.count)(codes, 0, n);
       if (compressedSize(asBytes(entries)) + compressedSize(codes.view()) < best)
         choice = Encoding.RLE_DICTIONARY;
@@ -468,7 +545,7 @@ function stringDictionary(
   n: number,
   dictBytes: number,
 ): EncodedValues {
-  const page = new ByteSink(Math.max(64, dictBytes));
+  const page = sink(K_PAGE, Math.max(64, dictBytes));
   plainStrings(src, firsts, count, page);
   const { min, max } = minMaxStrings(src, firsts, count);
   return {
@@ -503,11 +580,11 @@ function encodeStrings(
   const limit = n >> 1;
   const cap = tableSize(Math.min(n, limit + 1));
   const mask = cap - 1;
-  const table = new Int32Array(cap);
+  const table = i32(S_TABLE, cap).fill(0);
   // Each slot's full hash: most probes that miss are told apart without comparing bytes.
-  const hashes = new Uint32Array(cap);
-  const firsts = new Int32Array(Math.min(n, limit + 1));
-  const codes = new Int32Array(n);
+  const hashes = u32(S_HASHES, cap);
+  const firsts = i32(S_FIRSTS, Math.min(n, limit + 1));
+  const codes = i32(S_CODES, n);
   let count = 0;
   let dictBytes = 0;
   let ok = true;
@@ -558,9 +635,9 @@ function smaller(
   n: number,
   compressedSize: (bytes: Uint8Array) => number,
 ): EncodedValues {
-  const a = new ByteSink(plain.size + 64);
+  const a = sink(K_PLAIN, plain.size + 64);
   plain.write(a, 0, n);
-  const b = new ByteSink(dict.size + 64);
+  const b = sink(K_DICT, dict.size + 64);
   dict.write(b, 0, n);
   return compressedSize(a.view()) <= compressedSize(dict.dictionary!) + compressedSize(b.view())
     ? plain
@@ -576,9 +653,9 @@ function encodeDictionaryStrings(
   const src = dictionarySource(data.dictionary!);
   const keys = data.values as Int16Array | Int32Array | Uint8Array;
   const size = src.offsets.length - 1;
-  const remap = new Int32Array(Math.max(0, size)).fill(-1);
-  const firsts = new Int32Array(Math.min(n, Math.max(0, size)));
-  const codes = new Int32Array(n);
+  const remap = i32(S_REMAP, Math.max(0, size)).fill(-1);
+  const firsts = i32(S_FIRSTS, Math.min(n, Math.max(0, size)));
+  const codes = i32(S_CODES, n);
   let count = 0;
   let dictBytes = 0;
   for (let i = 0; i < n; i++) {
@@ -593,7 +670,7 @@ function encodeDictionaryStrings(
     codes[i] = c;
   }
   // PLAIN goes value by value through the keys.
-  const positions = new Int32Array(n);
+  const positions = i32(S_POSITIONS, n);
   for (let i = 0; i < n; i++) positions[i] = keys[idx[i]];
   if (n === 0 || count > n >> 1 || dictBytes > MAX_DICTIONARY_BYTES)
     return stringPlain(src, positions, n, firsts, count);

@@ -52,6 +52,25 @@ function packBits(
   out.reserve(bytes);
   const buf = out.buf;
   const base = out.length;
+  if (width <= 24) {
+    // inline the following for performance: a 32-bit accumulator emits whole bytes (width + 7 bits fit),
+    // instead of OR-ing each value into the buffer bit-slice by bit-slice.
+    let acc = 0;
+    let bits = 0;
+    let at = base;
+    for (let k = 0; k < count; k++) {
+      const v = from + k < to ? values[from + k] : 0;
+      acc |= v << bits;
+      bits += width;
+      while (bits >= 8) {
+        buf[at++] = acc & 0xff;
+        acc >>>= 8;
+        bits -= 8;
+      }
+    }
+    out.length += bytes;
+    return;
+  }
   buf.fill(0, base, base + bytes);
   let bit = 0;
   for (let k = 0; k < count; k++) {

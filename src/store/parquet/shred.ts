@@ -36,6 +36,122 @@ const isNull = (d: A.Data, bits: Uint8Array, i: number): boolean => {
  * along with it); list and map offsets are rows of their child.
  */
 export function shred(col: LeafColumn, top: A.Data, rows: number): Shredded {
+  return (
+    (col.maxRep === 0 && top.length === rows && shredFlat(col, top, rows)) || shredLevels(col, top, rows)
+  );
+}
+
+/**
+ * Shared read-only arrays for the common chunks (a leaf under no list): the
+ * positions 0, 1, 2, ... and runs of one definition level. Shredded arrays are
+ * only read by the encoder, so every chunk may share them. (Hence what `shred`
+ * returns is valid until its next call.)
+ */
+let identity = new Int32Array(0);
+const constantLevels: Uint8Array[] = [];
+
+function positions(n: number): Int32Array {
+  if (identity.length < n) {
+    identity = new Int32Array(Math.max(n, 2 * identity.length));
+    for (let i = 0; i < identity.length; i++) identity[i] = i;
+  }
+  return identity.subarray(0, n);
+}
+
+function levels(level: number, n: number): Uint8Array {
+  let a = constantLevels[level];
+  if (!a || a.length < n) {
+    a = new Uint8Array(Math.max(n, 2 * (a?.length ?? 0))).fill(level);
+    constantLevels[level] = a;
+  }
+  return a.subarray(0, n);
+}
+
+/** Levels and positions of the last chunk with some nulls (valid until the next `shred`). */
+let flatDef = new Uint8Array(0);
+let flatIdx = new Int32Array(0);
+
+/**
+ * The fast path of `shred` for a leaf under no list (positions are rows all
+ * the way down). Without nulls, and from an all-null ancestor on, every row
+ * has one definition level: shared arrays, no copies. Otherwise one pass over
+ * the rows, against the validity of each ancestor that has nulls. Undefined
+ * under an empty record (the general walk decides).
+ */
+function shredFlat(col: LeafColumn, top: A.Data, rows: number): Shredded | undefined {
+  const anc = col.ancestry;
+  let d = 0;
+  // The definition level of every row once an ancestor is all null, else -1.
+  let ended = -1;
+  // Ancestors with some nulls, top down, and the level a null there gives.
+  const nulled: A.Data[] = [];
+  const nulledLevel: number[] = [];
+  let data = top;
+  for (let k = 0; k < anc.length; k++) {
+    const node = anc[k];
+    if (node.repetition === Repetition.OPTIONAL) {
+      d++;
+      const bits = data.nullBitmap;
+      if (ended < 0 && bits && bits.length > 0 && data.nullCount > 0) {
+        if (data.nullCount === rows && nulled.length === 0) ended = d - 1;
+        else {
+          nulled.push(data);
+          nulledLevel.push(d - 1);
+        }
+      }
+    }
+    if (!node.children) break;
+    if (isEmptyRecord(node)) return undefined;
+    // Walk on to the leaf's own data even past an all-null ancestor: the encoder reads its type.
+    data = data.children[node.children.indexOf(anc[k + 1])];
+  }
+  if (ended >= 0)
+    return { count: rows, def: levels(ended, rows), rep: undefined, idx: positions(0), present: 0, data };
+  if (nulled.length === 0)
+    return { count: rows, def: levels(d, rows), rep: undefined, idx: positions(rows), present: rows, data };
+  if (flatDef.length < rows) {
+    flatDef = new Uint8Array(rows);
+    flatIdx = new Int32Array(rows);
+  }
+  const def = flatDef;
+  const idx = flatIdx;
+  let present = 0;
+  if (nulled.length === 1) {
+    const bits = nulled[0].nullBitmap as Uint8Array;
+    const off = nulled[0].offset;
+    const low = nulledLevel[0];
+    for (let i = 0; i < rows; i++) {
+      const at = off + i;
+      if ((bits[at >> 3] & (1 << (at & 7))) !== 0) {
+        def[i] = d;
+        idx[present++] = i;
+      } else def[i] = low;
+    }
+  } else {
+    for (let i = 0; i < rows; i++) {
+      let v = d;
+      for (let j = 0; j < nulled.length; j++) {
+        if (isNull(nulled[j], nulled[j].nullBitmap as Uint8Array, i)) {
+          v = nulledLevel[j];
+          break;
+        }
+      }
+      def[i] = v;
+      if (v === d) idx[present++] = i;
+    }
+  }
+  return {
+    count: rows,
+    def: def.subarray(0, rows),
+    rep: undefined,
+    idx: idx.subarray(0, rows),
+    present,
+    data,
+  };
+}
+
+/** Shreds level by level: any ancestry, lists and maps, nulls anywhere. */
+function shredLevels(col: LeafColumn, top: A.Data, rows: number): Shredded {
   const anc = col.ancestry;
   let n = rows;
   // idx[i] >= 0: entry i is alive at a position of `data`; -1: it ended with def[i].

@@ -15,6 +15,9 @@ export function grown<T extends GrowableArray>(arr: T, needed: number): T {
   return next;
 }
 
+/** From this size on, a buffer at least half full is handed over rather than copied (see `Bytes.take`). */
+export const HAND_OVER_BYTES = 1 << 16;
+
 /** A byte array that doubles when full. */
 export class Bytes {
   buf: Uint8Array;
@@ -31,10 +34,18 @@ export class Bytes {
     next.set(this.buf.subarray(0, this.length));
     this.buf = next;
   }
+  /** The bytes so far, owned by the caller from now on; the buffer starts over empty. */
   take(): Uint8Array {
-    const out = this.buf.slice(0, this.length);
+    const length = this.length;
     this.length = 0;
-    return out;
+    // At least half full: hand the buffer itself over (no copy) and start a fresh one of the same
+    // size; else copy, so that a batch does not hold on to a mostly empty buffer.
+    if (length >= HAND_OVER_BYTES && 2 * length >= this.buf.length) {
+      const out = this.buf.subarray(0, length);
+      this.buf = new Uint8Array(this.buf.length);
+      return out;
+    }
+    return this.buf.slice(0, length);
   }
 }
 

@@ -2,7 +2,7 @@ import * as A from 'apache-arrow';
 import { arrowType } from '../arrow.js';
 import { decimalTimes, parseDuration, secondsToNs } from '../duration.js';
 import { parseTime } from '../time.js';
-import { grown } from './buffers.js';
+import { grown, HAND_OVER_BYTES } from './buffers.js';
 import { ColumnBuilder } from './column.js';
 
 const TWO32 = 4294967296;
@@ -156,10 +156,17 @@ export class Int64Builder extends ColumnBuilder {
   protected truncateValues(_n: number): void {}
   finish(): A.Data {
     const { length, nullBitmap, nullCount } = this.takeRows();
-    const words = this.words.slice(0, length * 2);
+    // As Bytes.take: a buffer at least half full is handed over (no copy), and a fresh one replaces it.
+    let words: Uint32Array;
+    if (length * 8 >= HAND_OVER_BYTES && length * 4 >= this.words.length) {
+      words = this.words;
+      this.words = new Uint32Array(words.length);
+    } else words = this.words.slice(0, length * 2);
     const type = arrowType(this.type);
     const data =
-      this.type.kind === 'uint64' ? new BigUint64Array(words.buffer) : new BigInt64Array(words.buffer);
+      this.type.kind === 'uint64'
+        ? new BigUint64Array(words.buffer, 0, length)
+        : new BigInt64Array(words.buffer, 0, length);
     return A.makeData({ type: type as A.Int64, length, nullCount, nullBitmap, data: data as BigInt64Array });
   }
 }
