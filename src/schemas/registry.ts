@@ -37,16 +37,31 @@ const YAML = (): typeof YAMLModule => {
   return yaml;
 };
 
+/** A schema whose fields are parsed when it is first asked for (the shipped ones, see loadBuiltin). */
+type Deferred = () => Schema;
+
+function parseYaml(text: string, source: string): unknown {
+  try {
+    return YAML().parse(text);
+  } catch (e) {
+    throw new Error(`${source}: invalid YAML: ${(e as Error).message}`);
+  }
+}
+
 export class SchemaRegistry {
-  private readonly schemas = new Map<string, Schema>();
+  private readonly schemas = new Map<string, Schema | Deferred>();
   readonly aliases = new Map<string, VastType>();
   readonly taxonomy = new Taxonomy();
 
   get(name: string): Schema | undefined {
-    return this.schemas.get(name);
+    const s = this.schemas.get(name);
+    if (typeof s !== 'function') return s;
+    const parsed = s();
+    this.schemas.set(name, parsed);
+    return parsed;
   }
   all(): Schema[] {
-    return [...this.schemas.values()];
+    return [...this.schemas.keys()].map((name) => this.get(name) as Schema);
   }
   /** Adds a schema; a second definition of the same name replaces the first (user files override shipped ones). */
   add(schema: Schema): void {
@@ -55,17 +70,14 @@ export class SchemaRegistry {
 
   /** Loads one YAML document's `types` and `schemas`; errors name the file and key. */
   loadYaml(text: string, source: string): void {
-    let doc: unknown;
-    try {
-      doc = YAML().parse(text);
-    } catch (e) {
-      throw new Error(`${source}: invalid YAML: ${(e as Error).message}`);
-    }
-    this.loadDocument(doc, source);
+    this.loadDocument(parseYaml(text, source), source);
   }
 
-  /** A parsed schema file (`source` names it in errors). */
-  private loadDocument(doc: unknown, source: string): void {
+  /**
+   * A parsed schema file (`source` names it in errors). With `defer`, its schemas' fields
+   * are parsed only when asked for, against the type aliases known now.
+   */
+  private loadDocument(doc: unknown, source: string, defer = false): void {
     if (doc === null || doc === undefined) return;
     if (Array.isArray(doc)) {
       // VAST 2's taxonomy files are lists of `- concept:` / `- model:` items.
@@ -86,14 +98,18 @@ export class SchemaRegistry {
         throw new Error(`${source}: types.${name}: ${(e as Error).message}`);
       }
     }
+    const aliases = defer ? new Map(this.aliases) : this.aliases;
     for (const [name, def] of Object.entries(schemas)) {
       const d = def as { fields?: Record<string, unknown>; timestamp?: string };
-      try {
-        const type = recordFromFieldMap(d.fields ?? {}, this.aliases) as RecordType;
-        this.add({ name, type, timestamp: d.timestamp });
-      } catch (e) {
-        throw new Error(`${source}: schemas.${name}: ${(e as Error).message}`);
-      }
+      const parse = (): Schema => {
+        try {
+          const type = recordFromFieldMap(d.fields ?? {}, aliases) as RecordType;
+          return { name, type, timestamp: d.timestamp };
+        } catch (e) {
+          throw new Error(`${source}: schemas.${name}: ${(e as Error).message}`);
+        }
+      };
+      this.schemas.set(name, defer ? parse : parse());
     }
   }
 
@@ -104,16 +120,27 @@ export class SchemaRegistry {
   /**
    * The shipped schemas: from the build's bundle (scripts/bundle-schemas.mjs) while it is
    * newer than every YAML file, else from the YAML (a checkout edited since its build, tests).
+   * Their fields are parsed when a schema is first asked for: a query resolves names
+   * against the stored layouts and needs only the aliases and the taxonomy, and parsing
+   * every shipped schema is most of the registry's load time (test/unit/schemas checks
+   * that they all parse).
    */
   loadBuiltin(): void {
     const files = schemaFiles(BUILTIN_SCHEMA_DIR);
     const bundled = existsSync(BUNDLE) ? statSync(BUNDLE).mtimeMs : -1;
-    if (files.some((f) => statSync(join(BUILTIN_SCHEMA_DIR, f)).mtimeMs > bundled)) {
-      this.loadDirectory(BUILTIN_SCHEMA_DIR);
-      return;
-    }
-    const bundle = JSON.parse(readFileSync(BUNDLE, 'utf8')) as { file: string; doc: unknown }[];
-    for (const { file, doc } of bundle) this.loadDocument(doc, join(BUILTIN_SCHEMA_DIR, file));
+    const stale = files.some((f) => statSync(join(BUILTIN_SCHEMA_DIR, f)).mtimeMs > bundled);
+    const docs = stale
+      ? files.map((file) => {
+          const path = join(BUILTIN_SCHEMA_DIR, file);
+          return { path, doc: parseYaml(readFileSync(path, 'utf8'), path) };
+        })
+      : (JSON.parse(readFileSync(BUNDLE, 'utf8')) as { file: string; doc: unknown }[]).map(
+          ({ file, doc }) => ({
+            path: join(BUILTIN_SCHEMA_DIR, file),
+            doc,
+          }),
+        );
+    for (const { path, doc } of docs) this.loadDocument(doc, path, true);
   }
 }
 

@@ -10,7 +10,8 @@
  * needs no re-serialisation. Version 1 catalogs (no checksum) are read
  * unverified and written as version 2 at the next commit.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { RecordType } from '../types/type.js';
 import { CorruptionError } from './errors.js';
@@ -88,6 +89,32 @@ export function readCatalog(path: string): CatalogDocument | undefined {
     if (!e || typeof e !== 'object' || typeof e.id !== 'string' || !ID_RE.test(e.id))
       throw new CorruptionError(path, 'catalog has a malformed partition entry');
   return doc;
+}
+
+/**
+ * The extension of partition files of the first format: `LEGACY_PARTITION_EXT` of
+ * legacy-partition.ts, repeated here because that module loads apache-arrow
+ * (test/unit/store/catalog.test.ts checks that they agree).
+ */
+const LEGACY_EXT = '.feather';
+
+/**
+ * The committed partitions of the database in `dir`, from its catalog alone, without
+ * opening the store (which loads the Parquet reader and apache-arrow): for answers the
+ * catalog gives by itself, such as `vast count` without an expression. Undefined whenever
+ * `Store.open` would do more than read the catalog, and must decide: no database, no
+ * catalog, a damaged one (rebuilt), partitions of the first format (refused).
+ */
+export function committedPartitions(dir: string): readonly PartitionEntry[] | undefined {
+  const partitions = join(dir, 'partitions');
+  if (!existsSync(partitions) || readdirSync(partitions).some((f) => f.endsWith(LEGACY_EXT)))
+    return undefined;
+  try {
+    return readCatalog(join(dir, 'catalog.json'))?.partitions;
+  } catch (e) {
+    if (e instanceof CorruptionError) return undefined;
+    throw e;
+  }
 }
 
 export function writeCatalog(path: string, partitions: readonly PartitionEntry[]): void {
