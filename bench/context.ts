@@ -295,7 +295,13 @@ export class BenchContext {
 
   /** Runs a vast query in a fresh process: a cold run, then `repeat` warm ones. */
   async vastQuery(db: string, query: string): Promise<{ run: ProcessRun; result: VastResult }> {
-    const job: VastJob = { db, query, repeat: 1 + this.opts.repeat, budgetMs: WARM_BUDGET_MS };
+    const job: VastJob = {
+      db,
+      query,
+      repeat: 1 + this.opts.repeat,
+      budgetMs: WARM_BUDGET_MS,
+      threads: this.opts.threads,
+    };
     const run = check(
       await runMeasured(process.execPath, [join(HERE, 'vast-worker.js'), JSON.stringify(job)]),
       `vast query '${query}'`,

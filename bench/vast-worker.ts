@@ -10,6 +10,7 @@
  */
 
 import type * as Run from '../src/query/run.js';
+import type * as Pool from '../src/query/scan-pool.js';
 import type * as Schemas from '../src/schemas/load.js';
 import type * as StoreModule from '../src/store/store.js';
 
@@ -20,6 +21,8 @@ export interface VastJob {
   repeat: number;
   /** Warm runs stop early (after at least one) once they have taken this many milliseconds. */
   budgetMs?: number;
+  /** Threads a scan may use, as `vast --threads`. */
+  threads: number;
 }
 
 export interface VastResult {
@@ -37,6 +40,7 @@ async function main(job: VastJob): Promise<VastResult> {
   const { Store } = await load<typeof StoreModule>('store/store.js');
   const { prepareQuery, countQuery, emptyStats } = await load<typeof Run>('query/run.js');
   const { schemaRegistry } = await load<typeof Schemas>('schemas/load.js');
+  (await load<typeof Pool>('query/scan-pool.js')).setScanThreads(job.threads);
   const ms: number[] = [];
   let rows = 0;
   let stats = emptyStats();

@@ -280,7 +280,7 @@ function queryWorkload(spec: QuerySpec): Workload {
 }
 
 /** How vast's query figures are taken (vast-worker.ts): the library, in a process of its own. */
-const VAST_QUERY_SIDE = 'vast library, one process, default threads';
+const VAST_QUERY_SIDE = 'vast library, one process, --threads as DuckDB';
 
 /** A peak RSS row with the memory target: vast's process against a baseline's. */
 function rssRow(metric: string, vast: ProcessRun, baseline: string, baselineRun: ProcessRun): Row {

@@ -521,7 +521,16 @@ const JOB_ROW_GROUPS = 2;
 const MIN_PARALLEL_ROWS = 1 << 19;
 
 const parallelWorthIt = (work: readonly Candidate[]): boolean =>
-  scanThreads() > 1 && work.reduce((n, c) => n + (c.groups ? c.rows : 0), 0) >= MIN_PARALLEL_ROWS;
+  scanThreads() > 1 && work.reduce((n, c) => n + (onWorkers(c) ? c.rows : 0), 0) >= MIN_PARALLEL_ROWS;
+
+/**
+ * Whether workers take a partition: only to test an expression. Without one,
+ * decoding on a worker and sending the rows back over IPC cost more than
+ * decoding here (`summarize count() by service` on 1M events: 116 ms on two
+ * threads against 34 ms on one).
+ */
+const onWorkers = (c: Candidate): boolean =>
+  c.program.kind !== 'const' && c.groups !== undefined && c.groups.length > 0;
 
 /** The worker jobs of each candidate whose expression a worker can evaluate. */
 function scanUnits(
@@ -532,7 +541,7 @@ function scanUnits(
 ): Map<Candidate, Unit[]> {
   const units = new Map<Candidate, Unit[]>();
   for (const c of work) {
-    if (!c.groups || c.groups.length === 0) continue;
+    if (!onWorkers(c)) continue;
     let file: ReturnType<Store['partitionFile']>;
     try {
       file = store.partitionFile(c.entry);
@@ -541,9 +550,10 @@ function scanUnits(
       throw error;
     }
     const { path, sums } = file;
+    const all = c.groups!;
     const mine: Unit[] = [];
-    for (let k = 0; k < c.groups.length; k += JOB_ROW_GROUPS) {
-      const groups = c.groups.slice(k, k + JOB_ROW_GROUPS);
+    for (let k = 0; k < all.length; k += JOB_ROW_GROUPS) {
+      const groups = all.slice(k, k + JOB_ROW_GROUPS);
       const job: ScanJob = {
         path,
         sums,

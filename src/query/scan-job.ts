@@ -151,11 +151,45 @@ export function sentRows(bytes: Uint8Array, schema: A.Schema): A.RecordBatch[] {
     const fields: A.Field[] = [];
     const children = schema.fields.map((f, k) => {
       const j = sent.indexOf(k);
-      fields.push(j < 0 ? f : part.schema.fields[j]);
-      return j < 0 ? nullData(f.type, part.numRows) : part.data.children[j];
+      if (j < 0) {
+        fields.push(f);
+        return nullData(f.type, part.numRows);
+      }
+      const g = part.schema.fields[j];
+      const fresh = withFreshDictionaryIds(g.type, part.data.children[j]);
+      fields.push(new A.Field(g.name, fresh.type, g.nullable, g.metadata));
+      return fresh.data;
     });
     const full = new A.Schema(fields, meta);
     const data = A.makeData({ type: new A.Struct(fields), length: part.numRows, nullCount: 0, children });
     return new A.RecordBatch(full, data);
   });
+}
+
+/**
+ * The column with every dictionary type replaced by an equal one of a fresh
+ * id: the ids an IPC stream carries come from the worker's counter and may
+ * be those of this thread's own types, which one Arrow schema cannot hold.
+ */
+function withFreshDictionaryIds(type: A.DataType, data: A.Data): { type: A.DataType; data: A.Data } {
+  if (A.DataType.isDictionary(type)) {
+    const t = new A.Dictionary(type.dictionary, type.indices, null, type.isOrdered);
+    return { type: t, data: data.clone(t) };
+  }
+  if (!type.children?.length) return { type, data };
+  const kids = type.children.map((f: A.Field, k: number) => {
+    const r = withFreshDictionaryIds(f.type, data.children[k]);
+    return { field: new A.Field(f.name, r.type, f.nullable, f.metadata), data: r.data };
+  });
+  const fields = kids.map((c: { field: A.Field }) => c.field);
+  const t = A.DataType.isStruct(type)
+    ? new A.Struct(fields)
+    : A.DataType.isList(type)
+      ? new A.List(fields[0])
+      : A.DataType.isMap(type)
+        ? new A.Map_(fields[0], type.keysSorted)
+        : undefined;
+  if (!t) return { type, data };
+  const children = kids.map((c: { data: A.Data }) => c.data);
+  return { type: t, data: data.clone(t, data.offset, data.length, data.nullCount, undefined, children) };
 }
