@@ -375,7 +375,7 @@ async function* selections(
     work.push({ entry: e, program, tested, rest, groups: groups?.groups, rows: groups?.rows ?? e.events });
   }
   for (const b of broken) await setAside(store, b, stats);
-  const pool = parallelWorthIt(work) ? ScanPool.get(scanThreads()) : undefined;
+  const pool = workerPool(work);
   if (pool) stats.threads = scanThreads();
   const units = pool ? scanUnits(store, work, q, opts) : new Map<Candidate, Unit[]>();
   const queue = [...units.values()].flat();
@@ -513,15 +513,25 @@ interface Unit {
 
 /** Row groups per worker job: small jobs balance the threads, each costs a message and a file open. */
 const JOB_ROW_GROUPS = 2;
-/**
- * Below this many rows to evaluate, a scan stays on its thread: they take
- * it ~50 ms, while a process's first parallel scan waits ~150-300 ms for its
- * workers to load their modules.
- */
+/** Below this many rows to test, a scan stays on its thread: it takes ~50 ms there. */
 const MIN_PARALLEL_ROWS = 1 << 19;
+/**
+ * Workers load their modules for ~300-400 ms before their first job (measured
+ * in the bench: a cold regex scan of 1M events took 527 ms waiting for them,
+ * 257 ms on one thread). A scan this large waits for them; a smaller one
+ * starts them for the scans after it and runs on its own thread meanwhile.
+ */
+const WAIT_FOR_WORKERS_ROWS = 1 << 22;
 
-const parallelWorthIt = (work: readonly Candidate[]): boolean =>
-  scanThreads() > 1 && work.reduce((n, c) => n + (onWorkers(c) ? c.rows : 0), 0) >= MIN_PARALLEL_ROWS;
+/** The worker pool a scan uses, if any (see MIN_PARALLEL_ROWS and WAIT_FOR_WORKERS_ROWS). */
+function workerPool(work: readonly Candidate[]): ScanPool | undefined {
+  const rows = work.reduce((n, c) => n + (onWorkers(c) ? c.rows : 0), 0);
+  if (rows < MIN_PARALLEL_ROWS) return undefined;
+  const pool = ScanPool.get(scanThreads());
+  if (!pool || pool.ready || rows >= WAIT_FOR_WORKERS_ROWS) return pool;
+  pool.warm();
+  return undefined;
+}
 
 /**
  * Whether workers take a partition: only to test an expression. Without one,

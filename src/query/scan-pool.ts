@@ -34,6 +34,8 @@ interface Pending {
 
 class Slot {
   readonly pending = new Map<number, Pending>();
+  /** The worker has loaded its modules (it says so once, see scan-worker.ts). */
+  ready = false;
   constructor(readonly worker: Worker) {}
 }
 
@@ -57,6 +59,16 @@ export class ScanPool {
       ScanPool.shared = new ScanPool(threads);
     }
     return ScanPool.shared;
+  }
+
+  /** Every worker has started and loaded its modules: jobs run at once. */
+  get ready(): boolean {
+    return Array.from({ length: this.size }, (_, k) => this.slots[k]?.ready === true).every(Boolean);
+  }
+
+  /** Starts the workers that are not running, without waiting for them. */
+  warm(): void {
+    for (let k = 0; k < this.size; k++) this.slot(k);
   }
 
   /** Runs a job on the next worker, round robin (jobs are of similar size). */
@@ -87,7 +99,12 @@ export class ScanPool {
     const worker = new Worker(WORKER);
     const slot = new Slot(worker);
     worker.unref();
-    worker.on('message', ({ id, result }: { id: number; result: ScanResult }) => {
+    worker.on('message', (m: { ready: true } | { id: number; result: ScanResult }) => {
+      if ('ready' in m) {
+        slot.ready = true;
+        return;
+      }
+      const { id, result } = m;
       const p = slot.pending.get(id);
       slot.pending.delete(id);
       if (slot.pending.size === 0) worker.unref();

@@ -22,3 +22,6 @@ port.on('message', async ({ id, job }: { id: number; job: ScanJob }) => {
   const transfer = result.ok && result.ipc ? result.ipc.map((b) => b.buffer as ArrayBuffer) : [];
   port.postMessage({ id, result }, transfer);
 });
+
+// Loaded: the pool sends this worker jobs without waiting for its start-up from now on.
+port.postMessage({ ready: true });

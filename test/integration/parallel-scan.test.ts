@@ -6,12 +6,12 @@
  * expected counts come from awk over the replayed file.
  */
 import { spawnSync } from 'node:child_process';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATA } from '../helpers/datasets.js';
-import { tempDb, vast, vastAsync } from './cli.js';
+import { type Run, tempDb, vast, vastAsync } from './cli.js';
 import { type RunningNode, startNode } from './node-helpers.js';
 
 const CONN = join(TEST_DATA, 'zeek', 'conn.log');
@@ -25,11 +25,26 @@ function awk(cond: string, file: string): number {
   return Number(r.stdout.trim());
 }
 
+/** A node on `db` scanning with two threads, once its workers are up (`--explain` names them). */
+async function parallelNode(
+  db: string,
+): Promise<{ node: RunningNode; run: (args: string[]) => Promise<Run> }> {
+  const node = await startNode(db, ['--threads', '2']);
+  const run = (args: string[]) => vastAsync(args, { env: node.env(node.token) });
+  const deadline = Date.now() + 20_000;
+  while (!(await run(['count', '--explain', 'id.orig_h != 10.1.2.3'])).stderr.includes('threads:    2')) {
+    if (Date.now() > deadline) throw new Error(`the node's scan workers did not start:\n${node.stderr()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { node, run };
+}
+
 describe('parallel scans agree with one thread and with awk', () => {
   let t: ReturnType<typeof tempDb>;
   let file: string;
+  let served: Awaited<ReturnType<typeof parallelNode>>;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     t = tempDb();
     const lines = readFileSync(CONN, 'utf8').split('\n');
     const header = lines.filter((l) => l.startsWith('#') && !l.startsWith('#close'));
@@ -38,8 +53,14 @@ describe('parallel scans agree with one thread and with awk', () => {
     writeFileSync(file, `${[...header, ...Array.from({ length: REPLAYS }, () => body).flat()].join('\n')}\n`);
     const r = vast(['import', '-d', t.db, 'zeek', '-r', file]);
     expect(r.status, r.stderr).toBe(0);
+    // The node serves a copy; the original answers on one thread, embedded.
+    cpSync(t.db, join(t.dir, 'served'), { recursive: true });
+    served = await parallelNode(join(t.dir, 'served'));
   }, 120_000);
-  afterAll(() => t.cleanup());
+  afterAll(async () => {
+    await served?.node.stop();
+    t.cleanup();
+  });
 
   const queries: [string, string][] = [
     ['id.orig_h == 192.168.1.102', '$3 == "192.168.1.102"'],
@@ -49,8 +70,8 @@ describe('parallel scans agree with one thread and with awk', () => {
     ['proto == "udp" || duration > 10s', '$7 == "udp" || ($9 != "-" && $9 > 10)'],
   ];
 
-  it.each(queries)('count %s', (query, cond) => {
-    const two = vast(['count', '--explain', '--threads', '2', query, '-d', t.db]);
+  it.each(queries)('count %s', async (query, cond) => {
+    const two = await served.run(['count', '--explain', query]);
     expect(two.status, two.stderr).toBe(0);
     expect(two.stderr).toContain('threads:    2 worker threads read and tested row groups');
     const one = vast(['count', '--explain', '--threads', '1', query, '-d', t.db]);
@@ -59,14 +80,14 @@ describe('parallel scans agree with one thread and with awk', () => {
     expect(two.stdout).toBe(one.stdout);
   });
 
-  it('exports the same events in the same order, pipelines included', () => {
+  it('exports the same events in the same order, pipelines included', async () => {
     for (const q of [
       'id.orig_h == 192.168.1.102 && resp_bytes > 100',
       'id.resp_p == 53 | summarize n=count() by id.orig_h | sort n desc | head 3',
       'history == /.*d.*/ | select uid, id.orig_h, history | tail 3',
       'proto == "tcp" | summarize n=count(), b=sum(orig_bytes) by service',
     ]) {
-      const two = vast(['export', '--explain', '--threads', '2', 'json', q, '-d', t.db]);
+      const two = await served.run(['export', '--explain', 'json', q]);
       const one = vast(['export', '--threads', '1', 'json', q, '-d', t.db]);
       expect(two.status, two.stderr).toBe(0);
       expect(two.stderr).toContain('threads:    2 worker threads');
@@ -88,22 +109,35 @@ describe('parallel scans agree with one thread and with awk', () => {
           "WHERE path_in_schema = 'history' AND row_group_id = 5",
       )
     ).getRowObjectsJS() as { at: bigint; size: bigint }[];
-    const copies = [1, 2].map((threads) => {
-      const db = join(t.dir, `damaged-${threads}`);
+    const [embedded, onNode] = [1, 2].map((k) => {
+      const db = join(t.dir, `damaged-${k}`);
       cpSync(t.db, db, { recursive: true });
       const bytes = readFileSync(join(db, name));
       bytes[Number(chunk.at + chunk.size / 2n)] ^= 0x10;
       writeFileSync(join(db, name), bytes);
-      return vast(['count', '--threads', String(threads), 'history == /.*d.*/', '-d', db]);
+      return db;
     });
-    for (const r of copies) {
-      expect(r.status, r.stderr).toBe(0);
-      expect(r.stdout.trim()).toBe('0');
-      expect(r.stderr).toMatch(
-        /warning: quarantined partition \S+ \(zeek\.conn, 541568 events\).*checksum mismatch/,
-      );
+    const damaged = await parallelNode(onNode);
+    try {
+      const results = [
+        vast(['count', '--threads', '1', 'history == /.*d.*/', '-d', embedded]),
+        await damaged.run(['count', '--explain', 'history == /.*d.*/']),
+      ];
+      expect(results[1].stderr).toContain('threads:    2 worker threads');
+      for (const r of results) {
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stdout.trim()).toBe('0');
+      }
+      // The embedded run warns its caller; the node logs it. Either way the partition went to quarantine.
+      const warning = /quarantined partition \S+ \(zeek\.conn, 541568 events\).*checksum mismatch/;
+      expect(results[0].stderr).toMatch(warning);
+      expect(damaged.node.stderr()).toMatch(warning);
+      for (const db of [embedded, onNode])
+        expect(existsSync(join(db, 'quarantine', basename(name)))).toBe(true);
+    } finally {
+      await damaged.node.stop();
     }
-  });
+  }, 60_000);
 });
 
 describe('a parallel scan over budget', () => {

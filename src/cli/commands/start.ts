@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { enableLinearRegExp } from '../../expr/kernels/pattern.js';
 import { checkTransportSecurity, parseEndpoint } from '../../node/endpoint.js';
+import { ScanPool, scanThreads } from '../../query/scan-pool.js';
 
 interface StartFlags {
   endpoint?: string;
@@ -73,6 +74,8 @@ export function registerStart(program: Command): void {
       enableLinearRegExp();
       const node = new VastNode(config, log);
       await node.start();
+      // A node runs many queries: its scan workers load now, not in the first large query.
+      ScanPool.get(scanThreads())?.warm();
       const app = buildServer(node);
       const { host, port } = parseEndpoint(config.endpoint);
       await app.listen({ host, port });
