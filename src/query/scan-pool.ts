@@ -98,7 +98,6 @@ export class ScanPool {
     if (existing) return existing;
     const worker = new Worker(WORKER);
     const slot = new Slot(worker);
-    worker.unref();
     worker.on('message', (m: { ready: true } | { id: number; result: ScanResult }) => {
       if ('ready' in m) {
         slot.ready = true;
@@ -118,6 +117,8 @@ export class ScanPool {
     };
     worker.on('error', fail);
     worker.on('exit', (code) => fail(new Error(`scan worker exited with code ${code}`)));
+    // After the listeners: adding a 'message' listener refs the worker's port again.
+    worker.unref();
     this.slots[k] = slot;
     return slot;
   }

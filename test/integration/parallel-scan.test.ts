@@ -78,6 +78,10 @@ describe('parallel scans agree with one thread and with awk', () => {
     expect(one.stderr).not.toContain('threads:');
     expect(Number(two.stdout)).toBe(awk(cond, file));
     expect(two.stdout).toBe(one.stdout);
+    // A one-shot command starts workers for later scans, runs this one itself, and still exits.
+    const cold = await vastAsync(['count', '--threads', '2', query, '-d', t.db]);
+    expect(cold.status, cold.stderr).toBe(0);
+    expect(cold.stdout).toBe(one.stdout);
   });
 
   it('exports the same events in the same order, pipelines included', async () => {

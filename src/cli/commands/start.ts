@@ -74,11 +74,11 @@ export function registerStart(program: Command): void {
       enableLinearRegExp();
       const node = new VastNode(config, log);
       await node.start();
-      // A node runs many queries: its scan workers load now, not in the first large query.
-      ScanPool.get(scanThreads())?.warm();
       const app = buildServer(node);
       const { host, port } = parseEndpoint(config.endpoint);
       await app.listen({ host, port });
+      // A node runs many queries: its scan workers load now, not in the first large query.
+      ScanPool.get(scanThreads())?.warm();
       if (node.newAdminToken)
         process.stderr.write(`admin token (shown only now; use it as VAST_TOKEN): ${node.newAdminToken}\n`);
       log.info(

@@ -124,6 +124,7 @@ const S_FIRSTS = 3;
 const S_CODES = 4;
 const S_POSITIONS = 5;
 const S_REMAP = 6;
+const S_LENGTHS = 7;
 const scratch32: Uint32Array[] = [];
 const scratchSinks: ByteSink[] = [];
 const K_DELTA = 0;
@@ -131,6 +132,7 @@ const K_CODES = 1;
 const K_PLAIN = 2;
 const K_DICT = 3;
 const K_PAGE = 4;
+const K_LENGTHS = 5;
 
 function u32(role: number, n: number): Uint32Array {
   let a = scratch32[role];
@@ -536,6 +538,36 @@ function plainStrings(src: Utf8Source, positions: Int32Array, m: number, out: By
   out.length = at;
 }
 
+/**
+ * Appends DELTA_LENGTH_BYTE_ARRAY for the values at `positions[0..m)` of
+ * `src`: the lengths DELTA_BINARY_PACKED, then the bytes back to back.
+ */
+function deltaLengthStrings(src: Utf8Source, positions: Int32Array, m: number, out: ByteSink): void {
+  const { offsets, bytes } = src;
+  const lengths = u32(S_LENGTHS, 2 * m);
+  let total = 0;
+  for (let k = 0; k < m; k++) {
+    const len = offsets[positions[k] + 1] - offsets[positions[k]];
+    lengths[2 * k] = len;
+    lengths[2 * k + 1] = 0;
+    total += len;
+  }
+  encodeDelta64(out, lengths, m);
+  out.reserve(total);
+  const buf = out.buf;
+  let at = out.length;
+  for (let k = 0; k < m; k++) {
+    const s = offsets[positions[k]];
+    const e = offsets[positions[k] + 1];
+    if (e - s < 32) for (let j = s; j < e; j++) buf[at++] = bytes[j];
+    else {
+      buf.set(bytes.subarray(s, e), at);
+      at += e - s;
+    }
+  }
+  out.length = at;
+}
+
 /** Dictionary encoding with entries `firsts[0..count)` of `src` and a code per value. */
 function stringDictionary(
   src: Utf8Source,
@@ -567,6 +599,39 @@ function stringPlain(src: Utf8Source, positions: Int32Array, n: number, stats: I
     min,
     max,
   );
+}
+
+/** DELTA_LENGTH_BYTE_ARRAY strings at `positions` of `src`, the same values and statistics as `plain`. */
+function stringDeltaLength(src: Utf8Source, positions: Int32Array, plain: EncodedValues) {
+  return encoded(
+    Encoding.DELTA_LENGTH_BYTE_ARRAY,
+    plain.size,
+    (out, from, to) => deltaLengthStrings(src, positions.subarray(from, to), to - from, out),
+    plain.min,
+    plain.max,
+  );
+}
+
+/**
+ * Strings without a dictionary (uids, URLs, hashes): PLAIN interleaves each
+ * value with its 4-byte length, DELTA_LENGTH_BYTE_ARRAY keeps the bytes
+ * together, which zstd compresses better and the reader copies at once;
+ * zstd decides between them.
+ */
+function distinctStrings(
+  src: Utf8Source,
+  idx: Int32Array,
+  n: number,
+  compressedSize: (bytes: Uint8Array) => number,
+): EncodedValues {
+  const plain = stringPlain(src, idx, n, idx, n);
+  if (n < MIN_TRIAL) return plain;
+  const delta = stringDeltaLength(src, idx, plain);
+  const a = sink(K_PLAIN, plain.size + 64);
+  plain.write(a, 0, n);
+  const b = sink(K_LENGTHS, plain.size + 64);
+  delta.write(b, 0, n);
+  return compressedSize(b.view()) <= compressedSize(a.view()) ? delta : plain;
 }
 
 function encodeStrings(
@@ -618,7 +683,7 @@ function encodeStrings(
       slot = (slot + 1) & mask;
     }
   }
-  if (!ok || n === 0) return stringPlain(src, idx, n, idx, n);
+  if (!ok || n === 0) return distinctStrings(src, idx, n, compressedSize);
   const dict = stringDictionary(src, firsts, count, codes, n, dictBytes);
   if (count * DICTIONARY_CLEAR_WIN <= n || n < MIN_TRIAL) return dict;
   return smaller(stringPlain(src, idx, n, firsts, count), dict, n, compressedSize);
