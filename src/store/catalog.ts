@@ -92,11 +92,11 @@ export function readCatalog(path: string): CatalogDocument | undefined {
 }
 
 /**
- * The extension of partition files of the first format: `LEGACY_PARTITION_EXT` of
- * legacy-partition.ts, repeated here because that module loads apache-arrow
- * (test/unit/store/catalog.test.ts checks that they agree).
+ * The extension of partition files of the first format (Arrow IPC, see
+ * legacy-partition.ts). Here rather than there, because that module loads
+ * apache-arrow and `committedPartitions` must not.
  */
-const LEGACY_EXT = '.feather';
+export const LEGACY_PARTITION_EXT = '.feather';
 
 /**
  * The committed partitions of the database in `dir`, from its catalog alone, without
@@ -107,7 +107,7 @@ const LEGACY_EXT = '.feather';
  */
 export function committedPartitions(dir: string): readonly PartitionEntry[] | undefined {
   const partitions = join(dir, 'partitions');
-  if (!existsSync(partitions) || readdirSync(partitions).some((f) => f.endsWith(LEGACY_EXT)))
+  if (!existsSync(partitions) || readdirSync(partitions).some((f) => f.endsWith(LEGACY_PARTITION_EXT)))
     return undefined;
   try {
     return readCatalog(join(dir, 'catalog.json'))?.partitions;

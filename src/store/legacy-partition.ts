@@ -10,8 +10,6 @@ import { type FileChecksums, verifyFile } from './checksum.js';
 import { CorruptionError } from './errors.js';
 import { registerZstd } from './zstd.js';
 
-export const LEGACY_PARTITION_EXT = '.feather';
-
 /**
  * Decoding errors of a partition file become a CorruptionError; errors of
  * the file system (EIO, EMFILE, ...) pass unchanged, they are not the file's fault.

@@ -33,11 +33,11 @@ import { StoreError } from '../diagnostics.js';
 import { arrowSchema, SCHEMA_NAME_KEY, vastSchema } from '../types/arrow.js';
 import { plainStrings } from '../types/dictionary-strings.js';
 import type { Schema } from '../types/type.js';
-import { ID_RE, type PartitionEntry, readCatalog, writeCatalog } from './catalog.js';
+import { ID_RE, LEGACY_PARTITION_EXT, type PartitionEntry, readCatalog, writeCatalog } from './catalog.js';
 import { type FileChecksums, fileChecksums, verifyFile } from './checksum.js';
 import { CorruptionError } from './errors.js';
 import { ensureDir, fsyncDir, tightenModes, writeFileAtomic } from './fs-util.js';
-import { LEGACY_PARTITION_EXT, readLegacyPartition } from './legacy-partition.js';
+import { readLegacyPartition } from './legacy-partition.js';
 import { acquireLock, type Lock } from './lock.js';
 import {
   FooterCache,
