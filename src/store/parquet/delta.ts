@@ -5,6 +5,7 @@
  * minimum bit-packed at the miniblock's width (parquet-format Encodings.md).
  */
 import type { ByteSink } from './bytes.js';
+import { packBits } from './rle.js';
 
 const BLOCK = 128;
 const MINIBLOCKS = 4;
@@ -75,34 +76,21 @@ export function encodeDelta64(out: ByteSink, vals: Uint32Array, n: number): void
     // Bit-pack each used miniblock, padded to 32 values; unused miniblocks take no bytes.
     for (let j = 0; j < used; j++) {
       const w = widths[j];
+      if (w <= 32) {
+        packBits(out, dLo, j * MINI, m, MINI, w);
+        continue;
+      }
       const bytes = (MINI * w) >> 3;
       out.reserve(bytes);
       const buf = out.buf;
       const base = out.length;
-      if (w <= 24) {
-        // inline the following for performance: a 32-bit accumulator emits whole bytes (as rle.ts's packBits).
-        let acc = 0;
-        let bits = 0;
-        let at = base;
-        for (let k = j * MINI; k < (j + 1) * MINI; k++) {
-          acc |= (k < m ? dLo[k] : 0) << bits;
-          bits += w;
-          while (bits >= 8) {
-            buf[at++] = acc & 0xff;
-            acc >>>= 8;
-            bits -= 8;
-          }
-        }
-        out.length += bytes;
-        continue;
-      }
       buf.fill(0, base, base + bytes);
       let bit = 0;
       for (let k = j * MINI; k < (j + 1) * MINI; k++) {
         const lo = k < m ? dLo[k] : 0;
         const hi = k < m ? dHi[k] : 0;
-        bit = put(buf, base, bit, lo, Math.min(w, 32));
-        if (w > 32) bit = put(buf, base, bit, hi, w - 32);
+        bit = put(buf, base, bit, lo, 32);
+        bit = put(buf, base, bit, hi, w - 32);
       }
       out.length += bytes;
     }

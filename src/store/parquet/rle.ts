@@ -39,8 +39,8 @@ export function encodeHybrid(out: ByteSink, values: ArrayLike<number>, n: number
   }
 }
 
-/** Bit-packs values[from..to) as `count` slots (the rest zero), LSB first. */
-function packBits(
+/** Bit-packs values[from..to) as `count` slots (the rest zero), LSB first; widths up to 32. */
+export function packBits(
   out: ByteSink,
   values: ArrayLike<number>,
   from: number,
