@@ -119,6 +119,8 @@ export class IpSet {
   /** Per IPv4 /16: bit i set when table i (< 32) may hold a network containing an address of it. */
   private v4Filter: Uint32Array | undefined;
   private dirty = true;
+  /** The table of the previous add (intel feeds come sorted by kind). */
+  private last: NetTable | undefined;
 
   /**
    * bytes: 16 bytes network order (v4-mapped for IPv4); prefix: 0..128 on the
@@ -130,15 +132,17 @@ export class IpSet {
     if (!(prefix >= 0 && prefix <= 128) || !Number.isInteger(prefix))
       throw new RangeError(`prefix ${prefix}`);
     if (bytes.length < 16) throw new RangeError('an address is 16 bytes');
-    let t = this.tables.find((x) => x.length === prefix);
+    let t = this.last !== undefined && this.last.length === prefix ? this.last : undefined;
+    t ??= this.tables.find((x) => x.length === prefix);
     if (!t) {
       t = netTable(prefix, 16);
       this.tables.push(t);
       this.tables.sort((a, b) => b.length - a.length);
     }
+    this.last = t;
     if ((t.count + 1) * 2 > t.capMask + 1) this.rehash(t);
     this.dirty = true;
-    this.tmp.set(bytes.subarray(0, 16));
+    copy16(bytes, 0, this.tmp);
     const w = this.tmpWords;
     const m = t.mask;
     const k0 = w[0] & m[0];
@@ -355,6 +359,8 @@ const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 const DOT = 0x2e;
 const encoder = new TextEncoder();
+const IDENTITY = Uint8Array.from({ length: 256 }, (_, c) => c);
+const FOLD = IDENTITY.map((c) => (c >= 65 && c <= 90 ? c | 32 : c));
 
 /** Per dictionary entry, the set entries it matches (CSR), for the set's version. */
 interface DictionaryHits {
@@ -375,7 +381,8 @@ interface DictionaryHits {
  * over a value yields the hash of each of its '.'-boundary suffixes.
  */
 export class StringSet {
-  private readonly fold: boolean;
+  /** Byte → the byte hashed and compared: ASCII lower case when case-insensitive, else identity. */
+  private readonly map: Uint8Array;
   private arena = new Uint8Array(256);
   private arenaUsed = 0;
   // Distinct keys.
@@ -401,7 +408,7 @@ export class StringSet {
   private readonly byDictionary = new WeakMap<A.Vector, DictionaryHits>();
 
   constructor(opts?: { caseInsensitive?: boolean }) {
-    this.fold = opts?.caseInsensitive === true;
+    this.map = opts?.caseInsensitive === true ? FOLD : IDENTITY;
   }
 
   add(value: string, id: number, opts?: { subdomains?: boolean }): void {
@@ -409,12 +416,11 @@ export class StringSet {
     let bytes = encoder.encode(value);
     if (sub && bytes.length > 1 && bytes[bytes.length - 1] === DOT)
       bytes = bytes.subarray(0, bytes.length - 1);
-    if (this.fold)
-      for (let i = 0; i < bytes.length; i++) if (bytes[i] >= 65 && bytes[i] <= 90) bytes[i] |= 32;
+    for (let i = 0; i < bytes.length; i++) bytes[i] = this.map[bytes[i]];
     this.version++;
     let h = FNV_OFFSET;
     for (let i = bytes.length - 1; i >= 0; i--) h = Math.imul(h ^ bytes[i], FNV_PRIME);
-    let key = this.findKey(h, bytes, 0, bytes.length, false);
+    let key = this.findKey(h, bytes, 0, bytes.length);
     if (key < 0) key = this.newKey(h, bytes);
     if (this.entries === this.entId.length) {
       this.entId = grown(this.entId, this.entries + 1);
@@ -540,25 +546,20 @@ export class StringSet {
   /** Collects the entries matching the bytes b[s..e) into `hits`; returns their count. */
   private lookup(b: Uint8Array, s: number, e: number): number {
     let n = 0;
-    const fold = this.fold;
+    const map = this.map;
     let h = FNV_OFFSET;
     if (this.subEntries === 0) {
-      if (fold)
-        for (let i = e - 1; i >= s; i--) {
-          const c = b[i];
-          h = Math.imul(h ^ (c >= 65 && c <= 90 ? c | 32 : c), FNV_PRIME);
-        }
-      else for (let i = e - 1; i >= s; i--) h = Math.imul(h ^ b[i], FNV_PRIME);
-      const key = this.findKey(h, b, s, e, fold);
+      for (let i = e - 1; i >= s; i--) h = Math.imul(h ^ map[b[i]], FNV_PRIME);
+      const key = this.findKey(h, b, s, e);
       return key < 0 ? 0 : this.collect(key, false, 0);
     }
     for (let i = e - 1; i >= s; i--) {
       const c = b[i];
       // h is the hash of b[i+1..e): a suffix at a label boundary.
       if (c === DOT && i + 1 < e) n = this.suffix(h, b, i + 1, e, n);
-      h = Math.imul(h ^ (fold && c >= 65 && c <= 90 ? c | 32 : c), FNV_PRIME);
+      h = Math.imul(h ^ map[c], FNV_PRIME);
     }
-    const key = this.findKey(h, b, s, e, fold);
+    const key = this.findKey(h, b, s, e);
     if (key >= 0) n = this.collect(key, false, n);
     // An FQDN's trailing dot: subdomain entries match as without it.
     if (e - s > 1 && b[e - 1] === DOT) {
@@ -567,7 +568,7 @@ export class StringSet {
       for (let i = e - 2; i >= s; i--) {
         const c = b[i];
         if (c === DOT && i + 1 < e - 1) n = this.suffix(h, b, i + 1, e - 1, n);
-        h = Math.imul(h ^ (fold && c >= 65 && c <= 90 ? c | 32 : c), FNV_PRIME);
+        h = Math.imul(h ^ map[c], FNV_PRIME);
       }
       n = this.suffix(h, b, s, e - 1, n);
       // The subdomain key '.' matched 'x..' in both passes: report each entry once.
@@ -585,7 +586,7 @@ export class StringSet {
 
   /** Appends the subdomain entries of the key b[s..e) (hash h) to `hits`. */
   private suffix(h: number, b: Uint8Array, s: number, e: number, n: number): number {
-    const key = this.findKey(h, b, s, e, this.fold);
+    const key = this.findKey(h, b, s, e);
     return key >= 0 && this.keySub[key] ? this.collect(key, true, n) : n;
   }
 
@@ -598,8 +599,8 @@ export class StringSet {
     return n;
   }
 
-  /** The key with the bytes b[s..e) (folded when `fold`), or -1. */
-  private findKey(h: number, b: Uint8Array, s: number, e: number, fold: boolean): number {
+  /** The key with the bytes b[s..e) (mapped by `map`), or -1. */
+  private findKey(h: number, b: Uint8Array, s: number, e: number): number {
     const slots = this.slots;
     const capMask = (slots.length >> 1) - 1;
     const len = e - s;
@@ -612,13 +613,9 @@ export class StringSet {
       if (k < 0) return -1;
       if (slots[2 * x + 1] !== h || this.keyLen[k] !== len) continue;
       const ko = this.keyOff[k];
+      const map = this.map;
       let i = 0;
-      if (fold)
-        for (; i < len; i++) {
-          const c = b[s + i];
-          if ((c >= 65 && c <= 90 ? c | 32 : c) !== arena[ko + i]) break;
-        }
-      else while (i < len && b[s + i] === arena[ko + i]) i++;
+      while (i < len && map[b[s + i]] === arena[ko + i]) i++;
       if (i === len) return k;
     }
   }

@@ -195,6 +195,28 @@ describe('IpSet', () => {
     expect(hits(all, ipColumn(['1.2.3.4', null, 'fe80::1']))).toEqual(['0:7', '2:7']);
   });
 
+  it('handles more than 32 prefix lengths, short prefixes over IPv4, and adds after a match', () => {
+    const s = new IpSet();
+    const a = ip('10.20.30.40');
+    for (let len = 60; len <= 128; len++) s.add(a, len, len);
+    const col = ipColumn(['10.20.30.40', '10.20.30.41', '11.0.0.0', '::ffff:0:1', '::1']);
+    const ids = (row: number) =>
+      hits(s, col)
+        .filter((h) => h.startsWith(`${row}:`))
+        .map((h) => Number(h.split(':')[1]))
+        .sort((x, y) => x - y);
+    const upTo = (hi: number) => Array.from({ length: hi - 59 }, (_, i) => 60 + i);
+    expect(ids(0)).toEqual(upTo(128));
+    expect(ids(1)).toEqual(upTo(127)); // ...41 differs from ...40 in the last bit
+    expect(ids(2)).toEqual(upTo(103)); // 11 vs 10: bit 103 (96 + 7)
+    expect(ids(3)).toEqual(upTo(100)); // 0 vs 10: bit 100
+    expect(ids(4)).toEqual(upTo(80));
+    s.add(ip('::ffff:0:0'), 40, 1000);
+    s.add(ip('11.0.0.0'), 104, 1001);
+    expect(ids(2)).toEqual([...upTo(103), 1000, 1001]);
+    expect(s.has(ip('11.9.9.9'), 0)).toBe(true);
+  });
+
   it('agrees with a brute-force oracle', () => {
     const pool = ['10.0.0.1', '10.0.1.1', '10.1.0.1', '192.168.1.1', '2001:db8::1', 'fe80::1', '::1'].map(ip);
     const address = fc.oneof(
