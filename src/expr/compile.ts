@@ -32,6 +32,7 @@ import {
   prefilteredPattern,
   requiredLiteral,
 } from './kernels/pattern-literal.js';
+import { IpSet, ipSetKernel, StringSet, stringSetKernel } from './kernels/sets.js';
 import { enumTest, stringCompare, stringContains, stringEquals, stringTest } from './kernels/string.js';
 import { printLiteral } from './print.js';
 import type { PruneHint } from './prune.js';
@@ -146,6 +147,32 @@ function anyOf(kernels: Kernel[], negate: boolean): Kernel {
 
 const encoder = new TextEncoder();
 
+/** From this many items on, `x in [...]` over ips or strings builds a hash set instead of OR-ing `==` kernels. */
+const SET_MIN_ITEMS = 8;
+
+/** A set kernel for `x in list` when the column is ip (items ips and subnets) or string (items strings). */
+function setKernelFor(t: VastType, items: readonly Literal[], negate: boolean): Kernel | undefined {
+  if (t.kind === 'ip') {
+    const set = new IpSet();
+    for (const item of items) {
+      if (item.type === 'ip') set.add(item.bytes, 128, 0);
+      else if (item.type === 'subnet') set.add(item.bytes, item.length, 0);
+      else return undefined;
+    }
+    return ipSetKernel(set, negate);
+  }
+  if (t.kind === 'string') {
+    // String equality is case-sensitive in VAST.
+    const set = new StringSet();
+    for (const item of items) {
+      if (item.type !== 'string') return undefined;
+      set.add(item.value, 0);
+    }
+    return stringSetKernel(set, negate);
+  }
+  return undefined;
+}
+
 /**
  * The kernel for `<column of type t> op literal`, or undefined when the types
  * do not fit (the caller turns that into a type error or a false predicate).
@@ -154,7 +181,14 @@ function kernelFor(t: VastType, op: RelOp, lit: Literal): Kernel | undefined {
   if (lit.type === 'null') return op === '==' ? isNull(false) : op === '!=' ? isNull(true) : undefined;
   const neg = negated(op);
   if ((op === 'in' || op === '!in') && lit.type === 'list') {
-    const ks = lit.items.map((item) => kernelFor(t, '==', item));
+    if (lit.items.length >= SET_MIN_ITEMS) {
+      const k = setKernelFor(t, lit.items, neg);
+      if (k) return k;
+    }
+    // An ip is in a list when it equals one of its addresses or lies in one of its subnets.
+    const ks = lit.items.map((item) =>
+      kernelFor(t, t.kind === 'ip' && item.type === 'subnet' ? 'in' : '==', item),
+    );
     if (ks.some((k) => k === undefined)) return undefined;
     return anyOf(ks as Kernel[], neg);
   }
