@@ -6,6 +6,9 @@
  * `RemoteBackend` (a node's HTTP API).
  */
 import type { RecordBatch } from 'apache-arrow';
+import type { IntelShow } from '../detect/detection.js';
+import type { IntelAddOptions, IntelAddResult } from '../detect/intel-api.js';
+import type { IntelSetSummary } from '../detect/intel-sets.js';
 import type { StoreStatus } from '../store/store.js';
 import type { Schema } from '../types/type.js';
 
@@ -77,6 +80,17 @@ export interface Backend {
   get(ids: readonly number[]): AsyncIterable<RecordBatch>;
   importer(opts?: ImportOptions): Promise<BatchSink>;
   status(opts?: { detailed?: boolean }): Promise<Status>;
+  /**
+   * Loads a feed into an intel set (a new set, or the next revision of one) and
+   * starts the retro hunt for its new indicators. Embedded, the hunt runs before
+   * this returns; a node hunts in the background (`status` shows progress).
+   */
+  intelAdd(name: string, feed: Uint8Array, opts: IntelAddOptions): Promise<IntelAddResult>;
+  intelList(): Promise<IntelSetSummary[]>;
+  /** One set: its summary, the memory its kernels take, its hunts and its first indicators. */
+  intelShow(name: string): Promise<IntelShow>;
+  /** Whether there was such a set. */
+  intelRemove(name: string): Promise<boolean>;
   /** The schemas of the stored events, with their time fields (pivot and explore look them up). */
   schemas(): Promise<readonly Schema[]>;
   /** Releases what the backend holds (nothing to close for a store opened read-only). */

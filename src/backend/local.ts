@@ -1,5 +1,9 @@
 /** The backend over a database opened in this process (embedded mode). */
 import type { RecordBatch } from 'apache-arrow';
+import type { Detection, IntelShow } from '../detect/detection.js';
+import type { IntelAddOptions, IntelAddResult } from '../detect/intel-api.js';
+import type { IntelSetSummary } from '../detect/intel-sets.js';
+import { UsageError } from '../diagnostics.js';
 import { isInternalSchema, splitStatus } from '../query/internal-schemas.js';
 import type { PreparedQuery, QueryStats } from '../query/run.js';
 import type { SchemaRegistry } from '../schemas/registry.js';
@@ -18,6 +22,10 @@ import type {
 } from './backend.js';
 import { UnsupportedError } from './unsupported.js';
 
+const warn = (level: 'info' | 'warn' | 'error', message: string) => {
+  if (level !== 'info') process.stderr.write(`vast: ${message}\n`);
+};
+
 /**
  * The store and the query engine, loaded on first use: with them come apache-arrow, the
  * Parquet reader and the expression compiler, about half of a short command's run time,
@@ -30,6 +38,15 @@ const engine = async () => {
     import('../query/get.js'),
   ]);
   return { ...store, ...run, ...get };
+};
+
+/** Intel content and matching, loaded by the commands that need them. */
+const detect = async () => {
+  const [detection, api] = await Promise.all([
+    import('../detect/detection.js'),
+    import('../detect/intel-api.js'),
+  ]);
+  return { ...detection, ...api };
 };
 
 export class LocalBackend implements Backend {
@@ -103,14 +120,105 @@ export class LocalBackend implements Backend {
     yield* eventsById(store, ids);
   }
 
+  /**
+   * Imports into the database, matching the database's intel live: each
+   * batch's sightings are stored beside it. (Committed with it when the import
+   * is atomic; otherwise a crash may lose the sightings of a partition that
+   * was committed before theirs.)
+   */
   async importer(opts: ImportOptions = {}): Promise<BatchSink> {
     refuseIfServed(this.db, 'import into');
-    const { Store } = await engine();
+    const [{ Store }, { Detection }] = await Promise.all([engine(), detect()]);
     const store = await Store.open(this.db, { create: true });
     // Reads after this import see its partitions.
     this.store = Promise.resolve(store);
+    const detection = Detection.open(this.db, this.registry.taxonomy, warn);
     // A local import is queryable once committed: `blocking` is what it always does.
-    return store.importer({ atomic: opts.atomic, partitionSize: opts.partitionSize });
+    const importer = await store.importer({ atomic: opts.atomic, partitionSize: opts.partitionSize });
+    return {
+      add: async (batch) => {
+        const placement = await importer.add(batch);
+        if (detection.active) for (const s of detection.live(batch, placement).batches) await importer.add(s);
+      },
+      commit: async () => {
+        const summary = await importer.commit();
+        await detection.close();
+        return summary;
+      },
+      abort: async () => {
+        await importer.abort();
+        await detection.close();
+      },
+    };
+  }
+
+  private async detection(): Promise<Detection> {
+    const { Detection } = await detect();
+    return Detection.open(this.db, this.registry.taxonomy, warn);
+  }
+
+  /** Loads the set, then hunts the stored events (and any hunt an earlier run left unfinished). */
+  async intelAdd(name: string, feed: Uint8Array, opts: IntelAddOptions): Promise<IntelAddResult> {
+    refuseIfServed(this.db, 'change the intel of');
+    const [{ Store }, { readFeed, addResult }] = await Promise.all([engine(), detect()]);
+    const { indicators, problems } = readFeed(feed, opts);
+    const store = await Store.open(this.db, { create: true });
+    this.store = Promise.resolve(store);
+    const detection = await this.detection();
+    const cut = {
+      partitions: store
+        .partitions()
+        .filter((e) => !isInternalSchema(e.schema))
+        .map((e) => e.id),
+      staged: {},
+    };
+    const update = detection.updateSet(
+      name,
+      indicators,
+      { subdomains: opts.subdomains ?? false, actions: opts.actions ?? [] },
+      cut,
+    );
+    let sightings = 0;
+    try {
+      for (const hunt of detection.pendingHunts())
+        await detection.runHunt(store, hunt, async (batches) => {
+          if (batches.length === 0) return;
+          // One commit per partition hunted, before the hunt marks it done.
+          const importer = await store.importer({ atomic: true });
+          try {
+            for (const b of batches) {
+              await importer.add(b);
+              if (hunt === update.hunt) sightings += b.numRows;
+            }
+          } catch (e) {
+            await importer.abort();
+            throw e;
+          }
+          await importer.commit();
+        });
+    } finally {
+      await detection.close();
+    }
+    return addResult(update, problems, { done: true, sightings });
+  }
+
+  async intelList(): Promise<IntelSetSummary[]> {
+    const [{ summarize }, detection] = await Promise.all([
+      import('../detect/intel-sets.js'),
+      this.detection(),
+    ]);
+    return detection.sets.list().map(summarize);
+  }
+
+  async intelShow(name: string): Promise<IntelShow> {
+    const shown = (await this.detection()).show(name);
+    if (!shown) throw new UsageError(`no intel set '${name}' in ${this.description} (vast intel list)`);
+    return shown;
+  }
+
+  async intelRemove(name: string): Promise<boolean> {
+    refuseIfServed(this.db, 'change the intel of');
+    return (await this.detection()).removeSet(name);
   }
 
   async schemas(): Promise<readonly Schema[]> {
@@ -121,10 +229,12 @@ export class LocalBackend implements Backend {
     const store = await this.open();
     // Internal events (the audit log) are not counted as data; `vast export json '#schema == "vast.audit"'` shows them.
     const data = splitStatus(store.status()).data;
+    const { intelStatus } = await detect();
     return {
       where: `database: ${this.db}`,
       database: this.db,
       ...data,
+      intel: intelStatus(await this.detection()),
       ...(opts.detailed
         ? {
             partitionList: store

@@ -1,7 +1,10 @@
 /** The backend over a node's HTTP API (client mode). */
 import type { RecordBatch } from 'apache-arrow';
+import type { IntelShow } from '../detect/detection.js';
+import type { IntelAddOptions, IntelAddResult } from '../detect/intel-api.js';
+import type { IntelSetSummary } from '../detect/intel-sets.js';
 import { UsageError } from '../diagnostics.js';
-import type { NodeClient } from '../node/client.js';
+import { type NodeClient, NodeRequestError } from '../node/client.js';
 import type { SchemaRegistry } from '../schemas/registry.js';
 import type { StoreStatus } from '../store/store.js';
 import { schemaName } from '../types/arrow.js';
@@ -16,6 +19,8 @@ import type {
   QueryOptions,
   Status,
 } from './backend.js';
+
+const intelPath = (name: string) => `/api/v0/intel/${encodeURIComponent(name)}`;
 
 export class RemoteBackend implements Backend {
   readonly description: string;
@@ -84,6 +89,42 @@ export class RemoteBackend implements Backend {
         await sending.catch(() => {});
       },
     };
+  }
+
+  /** The node parses the feed (its problems come back in the answer) and hunts in the background. */
+  intelAdd(name: string, feed: Uint8Array, opts: IntelAddOptions): Promise<IntelAddResult> {
+    const query = new URLSearchParams();
+    for (const [k, v] of Object.entries({
+      format: opts.format,
+      type: opts.type,
+      field: opts.field,
+      subdomains: opts.subdomains ? 'true' : undefined,
+      name: opts.source,
+    }))
+      if (v !== undefined) query.append(k, v);
+    for (const a of opts.actions ?? []) query.append('action', a);
+    return this.client.json<IntelAddResult>('POST', `${intelPath(name)}?${query}`, {
+      body: feed,
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+  }
+
+  async intelList(): Promise<IntelSetSummary[]> {
+    return (await this.client.json<{ sets: IntelSetSummary[] }>('GET', '/api/v0/intel')).sets;
+  }
+
+  intelShow(name: string): Promise<IntelShow> {
+    return this.client.json<IntelShow>('GET', intelPath(name));
+  }
+
+  async intelRemove(name: string): Promise<boolean> {
+    try {
+      await this.client.json('DELETE', intelPath(name));
+      return true;
+    } catch (e) {
+      if (e instanceof NodeRequestError && e.status === 404) return false;
+      throw e;
+    }
   }
 
   async schemas(): Promise<readonly Schema[]> {

@@ -39,7 +39,7 @@ const RETRY_CAP_MS = 2_000;
  * A failed request to the node; `status` 0 when no HTTP answer came (unreachable, timeout).
  * `diagnostics` are the node's, so the CLI renders them as an embedded run would.
  */
-class NodeRequestError extends VastError {
+export class NodeRequestError extends VastError {
   constructor(
     message: string,
     readonly status: number,

@@ -3,8 +3,15 @@
  * not yet written as partitions, and its live subscriptions. Every batch,
  * whether from a client, the HTTP API or a source, enters through `ingest`:
  *
- *   WAL append + fsync → acknowledged → in-memory tail (visible to queries)
- *   → importer (streams to a staged partition) → live subscribers
+ *   WAL append + fsync → importer (streams to a staged partition) → intel
+ *   matched (sightings staged beside it) → in-memory tail (visible to queries)
+ *   → live subscribers → acknowledged
+ *
+ * Sightings are derived, not logged: a replay of the WAL stages the batches
+ * again and matches them again, so they are committed with their events or
+ * not at all. Retro hunts (detection.ts) store theirs through `ingestOnce`
+ * under a key per hunt and partition, so a hunt resumed after a crash
+ * does not store a partition's sightings twice.
  *
  * `flush` turns the in-memory tail into committed partitions: it rotates the
  * WAL, persists the remembered batch ids, commits the importer (tagging the
@@ -19,9 +26,13 @@
 import { join } from 'node:path';
 import type * as A from 'apache-arrow';
 import type { Logger } from 'pino';
+import { Detection, type SetUpdate } from '../detect/detection.js';
+import type { Indicator } from '../detect/indicator.js';
+import type { IntelSetOptions } from '../detect/intel-sets.js';
 import { isInternalSchema } from '../query/internal-schemas.js';
+import type { Taxonomy } from '../schemas/taxonomy.js';
 import { storageError } from '../store/errors.js';
-import { type Importer, Store } from '../store/store.js';
+import { type Importer, type Placement, Store } from '../store/store.js';
 import { type BatchAck, Wal } from '../store/wal.js';
 import { schemaName } from '../types/arrow.js';
 import { DEFAULT_TENANT } from './auth.js';
@@ -32,6 +43,8 @@ export interface TenantOptions {
   maxPartitionSize: number;
   batchIds: BatchIdLimits;
   log: Logger;
+  /** Concepts that intel indicators match through (`net.domain`, ...). */
+  taxonomy: Taxonomy;
 }
 
 /** Where a tenant's data lives: the default tenant is the database itself, so embedded mode sees it. */
@@ -45,6 +58,12 @@ export class Tenant {
    * importer (a second one would wait for the writer lock the first holds).
    */
   private importer: Promise<Importer> | undefined;
+  /** The import once open: its partitions being written are part of a content change's cut. */
+  private opened: Importer | undefined;
+  readonly detection: Detection;
+  private hunting: Promise<void> | undefined;
+  private huntAgain = false;
+  private readonly stopHunts = new AbortController();
   private readonly wal: Wal;
   /** Acknowledged batches not yet in committed partitions (queries see them). */
   private tail: A.RecordBatch[] = [];
@@ -74,6 +93,12 @@ export class Tenant {
     private readonly opts: TenantOptions,
   ) {
     this.wal = new Wal(join(store.dir, 'wal'));
+    this.detection = Detection.open(
+      store.dir,
+      opts.taxonomy,
+      (level, message) => opts.log[level]({ tenant: name }, message),
+      { resumeActions: true },
+    );
     this.batchIds = BatchIds.load(store.dir, opts.batchIds, (message) =>
       opts.log.warn({ tenant: name }, message),
     );
@@ -87,6 +112,8 @@ export class Tenant {
     });
     const t = new Tenant(name, store, opts);
     await t.recover();
+    // Hunts a restart interrupted resume.
+    t.startHunts();
     return t;
   }
 
@@ -203,19 +230,34 @@ export class Tenant {
     // Atomic: a flush commits the partitions of every schema in one catalog write, or none. They all
     // carry the same WAL segment, so committing them one by one and crashing in between would make
     // the restart skip that segment and lose the schemas not yet committed (found by bench/torture.ts).
-    return this.store.importer({ atomic: true, partitionSize: Number.POSITIVE_INFINITY });
+    const importer = this.store.importer({ atomic: true, partitionSize: Number.POSITIVE_INFINITY });
+    importer.then(
+      (i) => {
+        this.opened = i;
+      },
+      () => {},
+    );
+    return importer;
   }
 
   /**
-   * Streams a batch to the staged partition; on failure (returned), leaves it
+   * Streams a batch to the staged partition and, with `match`, its live
+   * sightings beside it, returning those; on failure (in `error`), leaves it
    * to the next flush to stage the tail again.
    */
-  private async stage(batch: A.RecordBatch): Promise<unknown> {
-    if (this.restage) return undefined;
+  private async stage(
+    batch: A.RecordBatch,
+    match: boolean,
+  ): Promise<{ sightings: A.RecordBatch[]; error?: unknown }> {
+    if (this.restage) return { sightings: match ? this.detection.live(batch, undefined).batches : [] };
     this.importer ??= this.openImporter();
     try {
-      await (await this.importer).add(batch);
-      return undefined;
+      const importer = await this.importer;
+      // Placement and match in one synchronous step: a content change (updateIntel) cannot fall between.
+      const placement: Placement | undefined = importer.addNow(batch);
+      const sightings = match ? this.detection.live(batch, placement).batches : [];
+      for (const s of sightings) importer.addNow(s);
+      return { sightings };
     } catch (e) {
       this.restage = true;
       const failed = this.importer;
@@ -225,22 +267,87 @@ export class Tenant {
         { tenant: this.name, err: (e as Error).message },
         'staging a partition failed; the batches stay in the write-ahead log and are staged again at the next flush',
       );
-      return e;
+      return { sightings: [], error: e };
     }
   }
 
   private async accept(batch: A.RecordBatch): Promise<void> {
-    await this.stage(batch);
-    this.tail.push(batch);
-    this.tailEvents += batch.numRows;
-    if (isInternalSchema(schemaName(batch))) this.ingestedInternal += batch.numRows;
-    else this.ingested += batch.numRows;
-    // Live subscribers see the batch after it is durable; offering never waits, a laggard is dropped.
-    for (const s of this.subscribers)
-      if (!s.offer(batch)) {
-        this.subscribers.delete(s);
-        if (s.dropReason) this.opts.log.warn({ tenant: this.name }, s.dropReason);
-      }
+    const { sightings } = await this.stage(batch, true);
+    for (const b of [batch, ...sightings]) {
+      this.tail.push(b);
+      this.tailEvents += b.numRows;
+      if (isInternalSchema(schemaName(b))) this.ingestedInternal += b.numRows;
+      else this.ingested += b.numRows;
+      // Live subscribers see the batch after it is durable; offering never waits, a laggard is dropped.
+      for (const s of this.subscribers)
+        if (!s.offer(b)) {
+          this.subscribers.delete(s);
+          if (s.dropReason) this.opts.log.warn({ tenant: this.name }, s.dropReason);
+        }
+    }
+  }
+
+  /**
+   * Stores an intel set's new revision and starts its retro hunt over what
+   * was stored before this instant (detection.ts): the committed partitions
+   * and the rows staged so far, taken in the same synchronous step that swaps
+   * the live matcher.
+   */
+  updateIntel(name: string, indicators: readonly Indicator[], opts: IntelSetOptions): SetUpdate {
+    const cut = {
+      partitions: this.store
+        .partitions()
+        .filter((e) => !isInternalSchema(e.schema))
+        .map((e) => e.id),
+      staged: Object.fromEntries(this.opened?.activeRows() ?? []),
+    };
+    const update = this.detection.updateSet(name, indicators, opts, cut);
+    if (update.hunt) this.startHunts();
+    return update;
+  }
+
+  /** Runs the pending retro hunts in the background, one at a time; never blocks ingest. */
+  private startHunts(): void {
+    if (this.detection.pendingHunts().length === 0) return;
+    if (this.hunting) {
+      this.huntAgain = true;
+      return;
+    }
+    this.hunting = this.runHunts()
+      .catch((e: Error) =>
+        this.opts.log.error(
+          { tenant: this.name, err: e.message },
+          'retro hunt failed; it resumes at the next start',
+        ),
+      )
+      .finally(() => {
+        this.hunting = undefined;
+        if (this.huntAgain && !this.stopHunts.signal.aborted) {
+          this.huntAgain = false;
+          this.startHunts();
+        }
+      });
+  }
+
+  private async runHunts(): Promise<void> {
+    for (const hunt of this.detection.pendingHunts()) {
+      if (this.stopHunts.signal.aborted) return;
+      // The partitions being written at the cut are hunted once committed.
+      if (Object.keys(hunt.cut.staged).length > 0) await this.flush();
+      await this.detection.runHunt(
+        this.store,
+        hunt,
+        async (batches, key) => {
+          if (batches.length > 0) await this.ingestOnce(key, batches, 0);
+        },
+        this.stopHunts.signal,
+      );
+    }
+  }
+
+  /** Resolves when the retro hunts started so far have ended (tests, `vast intel add --wait`). */
+  async huntsDone(): Promise<void> {
+    while (this.hunting) await this.hunting;
   }
 
   /** Writes everything buffered as committed partitions. */
@@ -258,8 +365,9 @@ export class Tenant {
       this.restage = false;
       this.importer = undefined;
       for (const b of this.tail) {
-        const failed = await this.stage(b);
-        if (failed) throw storageError(failed, 'a partition');
+        // The tail holds its sightings already: staged again, not matched again.
+        const { error } = await this.stage(b, false);
+        if (error) throw storageError(error, 'a partition');
       }
     }
     const pending = this.importer;
@@ -285,7 +393,11 @@ export class Tenant {
   }
 
   async close(): Promise<void> {
+    // An unfinished hunt resumes at the next start (its progress is on disk).
+    this.stopHunts.abort();
+    await this.hunting;
     await this.flush();
+    await this.detection.close();
     for (const s of this.subscribers) s.close();
     this.wal.close();
   }

@@ -187,6 +187,11 @@ export class PartitionReader {
     return this.file.rowGroups.length;
   }
 
+  /** The partition's layout. */
+  get schema(): Schema {
+    return this.file.schema;
+  }
+
   /** Row group `index`; with `fields` (top-level field indexes) only those are read and decoded. */
   async read(index: number, fields?: readonly number[]): Promise<A.RecordBatch> {
     try {

@@ -624,6 +624,12 @@ function makeEntry(
   };
 }
 
+/** Where an imported batch lies: its partition and the row of its first event there. */
+export interface Placement {
+  partition: string;
+  row: number;
+}
+
 export interface ImportSummary {
   events: number;
   partitions: number;
@@ -650,6 +656,8 @@ interface Active {
 export class Importer {
   private readonly active = new Map<string, Active>();
   private readonly staged: PartitionEntry[] = [];
+  /** Events per partition of this import, until it is committed. */
+  private readonly rows = new Map<string, number>();
   private readonly summary: ImportSummary = { events: 0, partitions: 0, bytes: 0, schemas: {} };
   private closed = false;
 
@@ -663,8 +671,23 @@ export class Importer {
   /** Set by a node before `commit`: the last WAL segment whose batches this import holds. */
   walSegment: number | undefined;
 
-  async add(batch: A.RecordBatch): Promise<void> {
-    if (batch.numRows === 0) return;
+  /** Adds a batch; resolves once a partition it filled is flushed (and, unless atomic, committed). */
+  async add(batch: A.RecordBatch): Promise<Placement | undefined> {
+    const placed = this.place(batch);
+    if (placed?.full) await this.flush(placed.key, placed.active);
+    return placed?.placement;
+  }
+
+  /**
+   * Where the batch goes, decided and written to the active partition at once (synchronously):
+   * its partition id and the row its first event has there, a stable reference to every event
+   * (sightings carry it). Nothing else can come between the placement and a caller's next step.
+   */
+  private place(
+    batch: A.RecordBatch,
+  ): { placement: Placement; full: boolean; key: string; active: Active } | undefined {
+    if (batch.numRows === 0) return undefined;
+    if (this.closed) throw new StoreError('import already finished');
     if (!batch.schema.metadata.has(SCHEMA_NAME_KEY)) throw new StoreError('batch without a schema name');
     const schema = vastSchema(batch.schema);
     const key = layoutFingerprint(schema);
@@ -678,10 +701,31 @@ export class Importer {
       a = { writer: new PartitionWriter(path, schema, arrow.metadata), id, schema, importTime };
       this.active.set(key, a);
     }
+    const placement = { partition: a.id, row: a.writer.events };
     a.writer.add(batch);
+    this.rows.set(a.id, a.writer.events);
     this.summary.events += batch.numRows;
     this.summary.schemas[schema.name] = (this.summary.schemas[schema.name] ?? 0) + batch.numRows;
-    if (a.writer.events >= this.partitionSize) await this.flush(key, a);
+    return { placement, full: a.writer.events >= this.partitionSize, key, active: a };
+  }
+
+  /**
+   * Adds a batch to a partition that never fills (a node's importer, `partitionSize` infinite)
+   * and returns its placement synchronously.
+   */
+  addNow(batch: A.RecordBatch): Placement | undefined {
+    const placed = this.place(batch);
+    if (placed?.full) throw new StoreError('addNow on an importer whose partitions fill');
+    return placed?.placement;
+  }
+
+  /**
+   * The partitions this import is writing, with the events each holds so far:
+   * a cut through the import. A partition stays listed until the import's
+   * commit put it in the catalog (then the import is closed and lists none).
+   */
+  activeRows(): Map<string, number> {
+    return this.closed ? new Map() : new Map(this.rows);
   }
 
   private async flush(key: string, a: Active): Promise<void> {

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import type { Status } from '../../backend/backend.js';
+import type { IntelStatus } from '../../detect/detection.js';
 import { backendOf } from '../flags/endpoint.js';
 import { vastVersion } from '../version.js';
+import { huntLine } from './intel.js';
 
 interface SourceLine {
   id: string;
@@ -9,6 +11,16 @@ interface SourceLine {
   events: number;
   eventsPerSecond: number;
   endpoint?: string;
+}
+
+/** The intel content and its retro hunts under way. */
+function intelLines(s: Status): string[] {
+  const intel = s.intel as IntelStatus | undefined;
+  if (!intel || intel.sets === 0) return [];
+  return [
+    `intel: ${intel.sets} sets, ${intel.indicators} indicators, ${(intel.memoryBytes / 1024 / 1024).toFixed(1)} MiB`,
+    ...intel.hunts.map(huntLine),
+  ];
 }
 
 /** One line per quarantined file: what failed, so an operator can act on it. */
@@ -71,6 +83,6 @@ export function registerStatus(program: Command): void {
     const detail = (s.partitionList ?? []).map(
       (p) => `${p.id}  ${p.schema}  ${p.events} events  ${p.bytes} bytes`,
     );
-    process.stdout.write(`${table(s, [...detail, ...sources, ...quarantineLines(s)])}\n`);
+    process.stdout.write(`${table(s, [...detail, ...sources, ...intelLines(s), ...quarantineLines(s)])}\n`);
   });
 }

@@ -4,6 +4,7 @@ import { exportGet, exportPost } from './export.js';
 import { flush } from './flush.js';
 import { getEvents } from './get.js';
 import { importEvents } from './import.js';
+import { addIntel, listIntel, removeIntel, showIntel } from './intel.js';
 import { openApi } from './openapi.js';
 import { deleteQuery, newQuery, nextPage } from './query.js';
 import type { Route } from './route.js';
@@ -31,4 +32,8 @@ export const ROUTES: readonly Route[] = [
   createToken,
   listTokens,
   revokeToken,
+  listIntel,
+  showIntel,
+  addIntel,
+  removeIntel,
 ];

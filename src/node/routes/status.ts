@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { intelStatus } from '../../detect/detection.js';
 import { isInternalSchema, splitStatus } from '../../query/internal-schemas.js';
 import { schemaName } from '../../types/arrow.js';
 import { flag } from '../http.js';
@@ -26,6 +27,7 @@ export const status = defineRoute({
       liveQueries: t.subscribers.size,
       runningQueries: running.of(t.name),
       sources: node.components.list(req.principal.admin ? undefined : t.name),
+      intel: intelStatus(t.detection),
       ...(query.detailed
         ? {
             partitionList: t.store

@@ -1,0 +1,407 @@
+/**
+ * The security content of one store (a database, or a tenant in a node) and
+ * how it runs: live on every batch as it is stored, and retro over what was
+ * stored before the content arrived ("unified detection").
+ *
+ * Live and retro never report the same (event, indicator): when a set gets a
+ * new revision, the live matcher is swapped at one instant (synchronously, so
+ * no batch is between its placement and its match), and the hunt is given
+ * exactly what was stored before that instant: the committed partitions, and
+ * the rows the partitions still being written held then (`Cut`). It looks
+ * only for the indicators new in that revision; older ones were hunted by
+ * their own revision's hunt and matched live since.
+ *
+ * Hunts persist (`intel/hunts/`): what to look for and where, and which
+ * partitions are done, so a hunt interrupted by a restart resumes.
+ */
+
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as A from 'apache-arrow';
+import { UsageError } from '../diagnostics.js';
+import { isInternalSchema } from '../query/internal-schemas.js';
+import type { Taxonomy } from '../schemas/taxonomy.js';
+import type { PartitionEntry } from '../store/catalog.js';
+import { ensureDir, writeFileAtomic } from '../store/fs-util.js';
+import type { Placement, Store } from '../store/store.js';
+import { schemaName } from '../types/arrow.js';
+import { plainStrings } from '../types/dictionary-strings.js';
+import { ActionDispatcher, type ActionSpec, parseAction } from './actions.js';
+import type { Indicator } from './indicator.js';
+import {
+  type IntelSet,
+  type IntelSetOptions,
+  type IntelSetSummary,
+  IntelSets,
+  newIndicators,
+  summarize,
+} from './intel-sets.js';
+import { IntelMatcher } from './matcher.js';
+import { type RowRef, type SightingRecords, sightingBatches, sightingRecords } from './sightings.js';
+
+/** What was stored before a content change: committed partitions, and the rows of those being written. */
+export interface Cut {
+  partitions: string[];
+  /** Partitions being written at the cut, with how many of their rows were there. */
+  staged: Record<string, number>;
+}
+
+/** A retro hunt: the new indicators of one set revision, over what was stored before it. */
+export interface Hunt {
+  id: string;
+  set: string;
+  revision: number;
+  indicators: Indicator[];
+  cut: Cut;
+  started: string;
+}
+
+export interface HuntProgress {
+  id: string;
+  set: string;
+  revision: number;
+  indicators: number;
+  partitions: number;
+  done: number;
+  sightings: number;
+}
+
+/** What changing a set did. */
+export interface SetUpdate {
+  set: IntelSet;
+  added: number;
+  removed: number;
+  hunt?: Hunt;
+}
+
+/** Sightings of one batch or partition: as batches to store, and as records (for actions). */
+export interface Sightings {
+  batches: A.RecordBatch[];
+  count: number;
+}
+
+/** `vast intel show`: a set, what its kernels take, its hunts, its first indicators. */
+export interface IntelShow {
+  set: IntelSetSummary;
+  memoryBytes: number;
+  hunts: HuntProgress[];
+  sample: Indicator[];
+}
+
+/** The indicators a show lists. */
+const SAMPLE = 20;
+
+/** What `vast status` says of a store's content. */
+export interface IntelStatus {
+  sets: number;
+  indicators: number;
+  /** Bytes the live kernels hold. */
+  memoryBytes: number;
+  hunts: HuntProgress[];
+}
+
+export function intelStatus(d: Detection): IntelStatus {
+  return {
+    sets: d.sets.size,
+    indicators: d.sets.list().reduce((n, s) => n + s.indicators.length, 0),
+    memoryBytes: d.memoryBytes(),
+    hunts: d.progress(),
+  };
+}
+
+const partitionRef =
+  (partition: string, base: number): RowRef =>
+  (row) =>
+    `${partition}:${base + row}`;
+
+/** JSON for actions: 64-bit integers beyond 2^53 as strings. */
+const jsonSafe = (r: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(
+    Object.entries(r).map(([k, v]) => [
+      k,
+      typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : String(v)) : v,
+    ]),
+  );
+
+export class Detection {
+  readonly sets: IntelSets;
+  private matcher: IntelMatcher;
+  private readonly huntDir: string;
+  private readonly hunts = new Map<string, Hunt>();
+  private readonly done = new Map<string, Set<string>>();
+  private readonly found = new Map<string, number>();
+  private dispatcher: ActionDispatcher | undefined;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly taxonomy: Taxonomy,
+    private readonly log: (level: 'info' | 'warn' | 'error', message: string) => void,
+  ) {
+    this.sets = IntelSets.open(dir);
+    this.huntDir = join(dir, 'intel', 'hunts');
+    this.matcher = this.compile();
+    if (existsSync(this.huntDir))
+      for (const f of readdirSync(this.huntDir).sort())
+        if (f.endsWith('.json')) {
+          const h = JSON.parse(readFileSync(join(this.huntDir, f), 'utf8')) as Hunt;
+          this.hunts.set(h.id, h);
+          const doneFile = join(this.huntDir, `${h.id}.done`);
+          const lines = existsSync(doneFile) ? readFileSync(doneFile, 'utf8').split('\n') : [];
+          let sightings = 0;
+          const done = new Set<string>();
+          for (const l of lines) {
+            const [p, n] = l.split(' ');
+            if (!p) continue;
+            done.add(p);
+            sightings += Number(n) || 0;
+          }
+          this.done.set(h.id, done);
+          this.found.set(h.id, sightings);
+        }
+  }
+
+  /**
+   * The content kept in `storeDir/intel/`. A long-running owner (a node) passes
+   * `resumeActions`: actions a previous run left undelivered go out again now.
+   */
+  static open(
+    storeDir: string,
+    taxonomy: Taxonomy,
+    log: (level: 'info' | 'warn' | 'error', message: string) => void = () => {},
+    opts: { resumeActions?: boolean } = {},
+  ): Detection {
+    const d = new Detection(storeDir, taxonomy, log);
+    if (opts.resumeActions && existsSync(d.outboxDir)) d.actionDispatcher();
+    return d;
+  }
+
+  private get outboxDir(): string {
+    return join(this.dir, 'intel', 'outbox');
+  }
+
+  private actionDispatcher(): ActionDispatcher {
+    this.dispatcher ??= ActionDispatcher.open({ dir: this.outboxDir, log: this.log });
+    return this.dispatcher;
+  }
+
+  private compile(): IntelMatcher {
+    return new IntelMatcher(
+      this.sets.list().map((set) => ({ set, indicators: set.indicators })),
+      this.taxonomy,
+    );
+  }
+
+  /** Whether there is any content to match. */
+  get active(): boolean {
+    return this.matcher.size > 0;
+  }
+
+  /** Bytes the live kernels hold. */
+  memoryBytes(): number {
+    return this.matcher.memoryBytes();
+  }
+
+  /**
+   * The live sightings of a batch just placed in its partition (synchronous:
+   * see the header). Internal events (sightings themselves) are never matched.
+   */
+  live(batch: A.RecordBatch, placement: Placement | undefined): Sightings {
+    if (!this.active || isInternalSchema(schemaName(batch))) return { batches: [], count: 0 };
+    const hits = this.matcher.match(batch);
+    if (hits.length === 0) return { batches: [], count: 0 };
+    const ref: RowRef = placement ? partitionRef(placement.partition, placement.row) : () => null;
+    return this.emit(sightingRecords(batch, hits, this.matcher, 'live', ref));
+  }
+
+  private emit(records: SightingRecords): Sightings {
+    let count = 0;
+    for (const [set, rows] of records) {
+      count += rows.length;
+      if (set.actions.length > 0 && rows.length > 0) this.act(set.actions, rows);
+    }
+    return { batches: sightingBatches(records), count };
+  }
+
+  private act(texts: readonly string[], rows: readonly Record<string, unknown>[]): void {
+    const actions: ActionSpec[] = texts.map(parseAction);
+    this.actionDispatcher().enqueue(
+      actions,
+      rows.map((r) => ({ kind: 'sighting', ...jsonSafe(r) })),
+    );
+  }
+
+  /**
+   * Stores a set's new revision and swaps the live matcher; with a cut, also
+   * starts a hunt for its new indicators (none for a set whose update only
+   * removed some).
+   */
+  updateSet(name: string, indicators: readonly Indicator[], opts: IntelSetOptions, cut: Cut): SetUpdate {
+    for (const a of opts.actions)
+      try {
+        parseAction(a);
+      } catch (e) {
+        throw new UsageError(`invalid action '${a}': ${(e as Error).message}`);
+      }
+    const { set, previous } = this.sets.put(name, indicators, opts);
+    this.matcher = this.compile();
+    const fresh = newIndicators(previous, set);
+    const kept = set.indicators.length - fresh.length;
+    const removed = (previous?.indicators.length ?? 0) - kept;
+    const update: SetUpdate = { set, added: fresh.length, removed };
+    if (fresh.length > 0 && (cut.partitions.length > 0 || Object.keys(cut.staged).length > 0)) {
+      const hunt: Hunt = {
+        id: `${name}-${set.revision}`,
+        set: name,
+        revision: set.revision,
+        indicators: fresh,
+        cut,
+        started: new Date().toISOString(),
+      };
+      ensureDir(this.huntDir);
+      writeFileAtomic(join(this.huntDir, `${hunt.id}.json`), JSON.stringify(hunt));
+      this.hunts.set(hunt.id, hunt);
+      this.done.set(hunt.id, new Set());
+      this.found.set(hunt.id, 0);
+      update.hunt = hunt;
+    }
+    return update;
+  }
+
+  /** A set as `vast intel show` prints it; undefined when there is none. */
+  show(name: string): IntelShow | undefined {
+    const set = this.sets.get(name);
+    if (!set) return undefined;
+    const alone = new IntelMatcher([{ set, indicators: set.indicators }], this.taxonomy);
+    return {
+      set: summarize(set),
+      memoryBytes: alone.memoryBytes(),
+      hunts: this.progress().filter((h) => h.set === name),
+      sample: set.indicators.slice(0, SAMPLE),
+    };
+  }
+
+  removeSet(name: string): boolean {
+    const removed = this.sets.remove(name);
+    if (removed) {
+      this.matcher = this.compile();
+      // Its unfinished hunts would report indicators that no longer exist.
+      for (const h of [...this.hunts.values()]) if (h.set === name) this.finishHunt(h.id);
+    }
+    return removed;
+  }
+
+  pendingHunts(): Hunt[] {
+    return [...this.hunts.values()];
+  }
+
+  progress(): HuntProgress[] {
+    return this.pendingHunts().map((h) => ({
+      id: h.id,
+      set: h.set,
+      revision: h.revision,
+      indicators: h.indicators.length,
+      partitions: h.cut.partitions.length + Object.keys(h.cut.staged).length,
+      done: this.done.get(h.id)?.size ?? 0,
+      sightings: this.found.get(h.id) ?? 0,
+    }));
+  }
+
+  /**
+   * Runs a hunt over the store: each partition of its cut that still exists
+   * and is not done yet, in order; `write` stores one partition's sightings
+   * (idempotently, under `key`), after which the partition is marked done.
+   * Partitions still being written at the cut must be committed first (the
+   * caller flushes): one that never was (a crash lost it before its commit;
+   * the replay matched its events live) is skipped.
+   */
+  async runHunt(
+    store: Store,
+    hunt: Hunt,
+    write: (batches: A.RecordBatch[], key: string) => Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const set = this.sets.get(hunt.set);
+    if (!set || set.revision < hunt.revision) return this.finishHunt(hunt.id);
+    const matcher = new IntelMatcher([{ set, indicators: hunt.indicators }], this.taxonomy);
+    const byId = new Map(store.partitions().map((e) => [e.id, e]));
+    const done = this.done.get(hunt.id) ?? new Set<string>();
+    const work: [PartitionEntry, number][] = [];
+    for (const id of hunt.cut.partitions) {
+      const e = byId.get(id);
+      if (e) work.push([e, Number.POSITIVE_INFINITY]);
+    }
+    for (const [id, rows] of Object.entries(hunt.cut.staged)) {
+      const e = byId.get(id);
+      if (e) work.push([e, rows]);
+    }
+    for (const [e, rows] of work) {
+      if (signal?.aborted) return;
+      if (done.has(e.id) || isInternalSchema(e.schema)) continue;
+      const found = await huntPartition(store, e, rows, matcher);
+      const sightings = this.emit(found);
+      await write(sightings.batches, `retro:${hunt.id}:${e.id}`);
+      appendFileSync(join(this.huntDir, `${hunt.id}.done`), `${e.id} ${sightings.count}\n`);
+      done.add(e.id);
+      this.found.set(hunt.id, (this.found.get(hunt.id) ?? 0) + sightings.count);
+    }
+    this.finishHunt(hunt.id);
+    this.log('info', `retro hunt ${hunt.id} done: ${this.found.get(hunt.id) ?? 0} sightings`);
+  }
+
+  private finishHunt(id: string): void {
+    this.hunts.delete(id);
+    this.done.delete(id);
+    rmSync(join(this.huntDir, `${id}.json`), { force: true });
+    rmSync(join(this.huntDir, `${id}.done`), { force: true });
+  }
+
+  /** Waits (bounded) for actions to be delivered; what is left stays in the outbox. */
+  async close(timeoutMs = 5000): Promise<void> {
+    if (!this.dispatcher) return;
+    await this.dispatcher.drain(timeoutMs);
+    await this.dispatcher.close();
+    this.dispatcher = undefined;
+  }
+}
+
+/**
+ * The retro sightings of one partition: its row groups, reading only the
+ * columns the matcher needs (and the event's time and identifiers), up to
+ * `rows` rows (the rest of a partition being written at the cut was matched live).
+ */
+async function huntPartition(
+  store: Store,
+  e: PartitionEntry,
+  rows: number,
+  matcher: IntelMatcher,
+): Promise<SightingRecords> {
+  const out: SightingRecords = new Map();
+  const reader = await store.openPartition(e);
+  try {
+    const fields = matcher.fieldsFor(reader.schema);
+    if (fields.length === 0) return out;
+    let base = 0;
+    for (let g = 0; g < reader.rowGroups && base < rows; g++) {
+      let batch = await reader.read(g, fields);
+      if (base + batch.numRows > rows) batch = batch.slice(0, rows - base);
+      const hits = matcher.match(batch);
+      if (hits.length > 0)
+        // The kernels read dictionary strings as they come; sightings print values (values.ts needs Utf8).
+        for (const [set, list] of sightingRecords(
+          plainStrings(batch),
+          hits,
+          matcher,
+          'retro',
+          partitionRef(e.id, base),
+        )) {
+          const all = out.get(set);
+          if (all) all.push(...list);
+          else out.set(set, list);
+        }
+      base += batch.numRows;
+    }
+  } finally {
+    await reader.close();
+  }
+  return out;
+}

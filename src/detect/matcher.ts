@@ -1,0 +1,210 @@
+/**
+ * Intel content compiled for matching batches: every indicator of every set
+ * goes into one set kernel per kind (an `IpSet` for addresses and networks, a
+ * `StringSet` per taxonomy concept for domains, URLs and hashes, one per field
+ * for plain strings), and each batch layout gets a plan once: which of its
+ * columns each kernel runs over. Matching a batch is then one pass per planned
+ * column over its Arrow buffers; only hits become objects.
+ *
+ * What an indicator matches (issue 12): an address or subnet every field of
+ * type ip (and list<ip>); a domain, URL or hash the fields of the concept
+ * `net.domain`, `net.uri`, `file.hash.{md5,sha1,sha256}` (schemas/taxonomy.yaml);
+ * a plain string the fields its `field` names (suffix rule, as in queries).
+ */
+import type * as A from 'apache-arrow';
+import { IpSet, StringSet } from '../expr/kernels/sets.js';
+import { matchesFieldName, resolveFields } from '../expr/resolve.js';
+import type { Taxonomy } from '../schemas/taxonomy.js';
+import { vastSchema } from '../types/arrow.js';
+import { parseIP } from '../types/ip.js';
+import { parseSubnet } from '../types/subnet.js';
+import { indexPath, type Leaf, leaves, type Schema } from '../types/type.js';
+import type { Indicator, IndicatorType } from './indicator.js';
+import type { IntelSet } from './intel-sets.js';
+
+/** What an id in the kernels stands for. */
+export interface MatchTarget {
+  set: IntelSet;
+  indicator: Indicator;
+  /** The event-time window in which the indicator counts (STIX valid_from/valid_until), in ns. */
+  from?: bigint;
+  until?: bigint;
+}
+
+/** One (row, indicator, field) match in a batch. */
+export interface Hit {
+  row: number;
+  target: number;
+  leaf: Leaf;
+}
+
+/** The event identifiers a sighting carries (sightings.ts), read along with the matched columns. */
+const IDENTIFIERS = ['uid', 'community_id', 'flow_id'] as const;
+
+const CONCEPT_OF: Partial<Record<IndicatorType, string>> = {
+  domain: 'net.domain',
+  url: 'net.uri',
+  md5: 'file.hash.md5',
+  sha1: 'file.hash.sha1',
+  sha256: 'file.hash.sha256',
+};
+
+interface PlannedColumn {
+  leaf: Leaf;
+  path: number[];
+  kernel: IpSet | StringSet;
+}
+
+const isIpLeaf = (l: Leaf) =>
+  l.type.kind === 'ip' || (l.type.kind === 'list' && l.type.element.kind === 'ip');
+const isStringLeaf = (l: Leaf) =>
+  l.type.kind === 'string' || (l.type.kind === 'list' && l.type.element.kind === 'string');
+
+const isoNs = (iso: string | undefined): bigint | undefined => {
+  if (iso === undefined) return undefined;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? undefined : BigInt(ms) * 1_000_000n;
+};
+
+/** The column of a leaf: the children of nested records, down the leaf's index path. */
+export function columnAt(batch: A.RecordBatch, path: readonly number[]): A.Data {
+  let d: A.Data = batch.data;
+  for (const k of path) d = d.children[k];
+  return d;
+}
+
+export class IntelMatcher {
+  readonly targets: MatchTarget[] = [];
+  private readonly ips = new IpSet();
+  /** Per concept (domains, URLs, hashes). */
+  private readonly byConcept = new Map<string, StringSet>();
+  /** Plain string indicators per field name. */
+  private readonly byField = new Map<string, StringSet>();
+  private readonly plans = new WeakMap<A.Schema, PlannedColumn[]>();
+
+  /** `entries`: the sets and which of their indicators to match (all for live, the new ones for a retro hunt). */
+  constructor(
+    entries: readonly { set: IntelSet; indicators: readonly Indicator[] }[],
+    private readonly taxonomy: Taxonomy,
+  ) {
+    for (const { set, indicators } of entries)
+      for (const indicator of indicators) this.addIndicator(set, indicator);
+  }
+
+  get size(): number {
+    return this.targets.length;
+  }
+
+  /** Bytes the kernels hold (an estimate, for `vast intel show`). */
+  memoryBytes(): number {
+    let n = this.ips.memoryBytes();
+    for (const s of [...this.byConcept.values(), ...this.byField.values()]) n += s.memoryBytes();
+    return n;
+  }
+
+  private addIndicator(set: IntelSet, indicator: Indicator): void {
+    const id = this.targets.length;
+    const target: MatchTarget = { set, indicator };
+    const from = isoNs(indicator.validFrom);
+    const until = isoNs(indicator.validUntil);
+    if (from !== undefined) target.from = from;
+    if (until !== undefined) target.until = until;
+    switch (indicator.type) {
+      case 'ip': {
+        const b = parseIP(indicator.value);
+        if (!b) return;
+        this.ips.add(b, 128, id);
+        break;
+      }
+      case 'subnet': {
+        const net = parseSubnet(indicator.value);
+        if (!net) return;
+        this.ips.add(net.address, net.length, id);
+        break;
+      }
+      case 'string': {
+        if (!indicator.field) return;
+        let s = this.byField.get(indicator.field);
+        if (!s) {
+          s = new StringSet();
+          this.byField.set(indicator.field, s);
+        }
+        s.add(indicator.value, id);
+        break;
+      }
+      default: {
+        const concept = CONCEPT_OF[indicator.type];
+        if (!concept) return;
+        let s = this.byConcept.get(concept);
+        if (!s) {
+          // Domains and hashes compare without case; URLs as written.
+          s = new StringSet({ caseInsensitive: indicator.type !== 'url' });
+          this.byConcept.set(concept, s);
+        }
+        s.add(indicator.value, id, { subdomains: indicator.type === 'domain' && set.subdomains });
+      }
+    }
+    this.targets.push(target);
+  }
+
+  /** Which kernel runs over which column of a layout (once per Arrow schema object). */
+  private plan(arrow: A.Schema): PlannedColumn[] {
+    let plan = this.plans.get(arrow);
+    if (!plan) {
+      plan = this.planFor(vastSchema(arrow));
+      this.plans.set(arrow, plan);
+    }
+    return plan;
+  }
+
+  /**
+   * The top-level fields a scan must read for matching a layout: the planned
+   * columns, the event time and the identifiers a sighting carries. Empty when
+   * nothing of the content can match the layout.
+   */
+  fieldsFor(schema: Schema): number[] {
+    const plan = this.planFor(schema);
+    if (plan.length === 0) return [];
+    const top = new Set(plan.map((c) => c.path[0]));
+    const extra = [schema.timestamp?.split('.')[0], ...IDENTIFIERS];
+    schema.type.fields.forEach((f, k) => {
+      if (extra.includes(f.name)) top.add(k);
+    });
+    return [...top].sort((a, b) => a - b);
+  }
+
+  private planFor(schema: Schema): PlannedColumn[] {
+    const plan: PlannedColumn[] = [];
+    const add = (leaf: Leaf, kernel: IpSet | StringSet) => {
+      const path = indexPath(schema.type, leaf.segments);
+      if (path) plan.push({ leaf, path, kernel });
+    };
+    const all = leaves(schema.type);
+    if (this.ips.size > 0) for (const l of all) if (isIpLeaf(l)) add(l, this.ips);
+    for (const [concept, set] of this.byConcept)
+      for (const l of resolveFields(schema, concept, this.taxonomy)) if (isStringLeaf(l)) add(l, set);
+    for (const [field, set] of this.byField)
+      for (const l of fieldLeaves(schema, all, field)) if (isStringLeaf(l)) add(l, set);
+    return plan;
+  }
+
+  /** Every (row, indicator, field) match in the batch, rows in order per column. */
+  match(batch: A.RecordBatch): Hit[] {
+    const hits: Hit[] = [];
+    if (this.targets.length === 0 || batch.numRows === 0) return hits;
+    for (const c of this.plan(batch.schema)) {
+      const col = columnAt(batch, c.path);
+      c.kernel.match(col, batch.numRows, (row, target) => hits.push({ row, target, leaf: c.leaf }));
+    }
+    return hits;
+  }
+}
+
+/** The leaves a plain-string indicator's field names: exact path, else the suffix rule of queries. */
+function fieldLeaves(schema: Schema, all: readonly Leaf[], field: string): Leaf[] {
+  const exact = all.filter((l) => l.path === field);
+  if (exact.length > 0) return exact;
+  return all.filter(
+    (l) => matchesFieldName(l.path, field) || matchesFieldName(`${schema.name}.${l.path}`, field),
+  );
+}
