@@ -25,7 +25,6 @@ import type { PartitionEntry } from '../store/catalog.js';
 import { ensureDir, writeFileAtomic } from '../store/fs-util.js';
 import type { Placement, Store } from '../store/store.js';
 import { schemaName } from '../types/arrow.js';
-import { plainStrings } from '../types/dictionary-strings.js';
 import { ActionDispatcher, type ActionSpec, parseAction } from './actions.js';
 import type { Indicator } from './indicator.js';
 import {
@@ -386,14 +385,7 @@ async function huntPartition(
       if (base + batch.numRows > rows) batch = batch.slice(0, rows - base);
       const hits = matcher.match(batch);
       if (hits.length > 0)
-        // The kernels read dictionary strings as they come; sightings print values (values.ts needs Utf8).
-        for (const [set, list] of sightingRecords(
-          plainStrings(batch),
-          hits,
-          matcher,
-          'retro',
-          partitionRef(e.id, base),
-        )) {
+        for (const [set, list] of sightingRecords(batch, hits, matcher, 'retro', partitionRef(e.id, base))) {
           const all = out.get(set);
           if (all) all.push(...list);
           else out.set(set, list);

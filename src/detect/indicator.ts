@@ -5,7 +5,7 @@
  * to the value a query prints for a matching event.
  */
 import { formatIP, parseIP } from '../types/ip.js';
-import { formatSubnet, parseSubnet } from '../types/subnet.js';
+import { formatSubnet, parseSubnet, subnetContains } from '../types/subnet.js';
 
 export type IndicatorType = 'ip' | 'subnet' | 'domain' | 'url' | 'md5' | 'sha1' | 'sha256' | 'string';
 
@@ -128,4 +128,35 @@ export function indicatorKey(i: Indicator): string {
 /** 'subnet' for a CIDR value, else 'ip': feeds that say "ip" also list networks (MISP ip-dst, STIX ipv4-addr). */
 export function ipOrSubnet(raw: string): 'ip' | 'subnet' {
   return raw.indexOf('/') >= 0 ? 'subnet' : 'ip';
+}
+
+/**
+ * Whether a printed value is one the indicator matches, as the kernels
+ * decide: an address equal or inside the subnet, a domain without case (and
+ * its subdomains with `subdomains`), a hash without case, URLs and strings
+ * as written. Used off the hot path, to name the element of a list that a
+ * sighting is about.
+ */
+export function indicatorMatchesValue(i: Indicator, value: string, subdomains: boolean): boolean {
+  switch (i.type) {
+    case 'ip': {
+      const ip = parseIP(value);
+      return ip !== undefined && formatIP(ip) === i.value;
+    }
+    case 'subnet': {
+      const ip = parseIP(value);
+      const net = parseSubnet(i.value);
+      return ip !== undefined && net !== undefined && subnetContains(net, ip);
+    }
+    case 'domain': {
+      const v = value.toLowerCase();
+      return v === i.value || (subdomains && v.endsWith(`.${i.value}`));
+    }
+    case 'md5':
+    case 'sha1':
+    case 'sha256':
+      return value.toLowerCase() === i.value;
+    default:
+      return value === i.value;
+  }
 }

@@ -11,10 +11,12 @@
 import type * as A from 'apache-arrow';
 import { vastSchema } from '../types/arrow.js';
 import { BatchBuilder } from '../types/batch-builder.js';
+import { dictionaryEntries, isDictionaryData } from '../types/dictionary-strings.js';
 import { printValue } from '../types/print-value.js';
 import { formatTime } from '../types/time.js';
-import { basic, indexPath, type RecordField, record, type Schema } from '../types/type.js';
-import { bigintAt, isValid, stringAt } from '../types/values.js';
+import { basic, indexPath, type RecordField, record, type Schema, type VastType } from '../types/type.js';
+import { bigintAt, isValid, listRange, stringAt } from '../types/values.js';
+import { type Indicator, indicatorMatchesValue } from './indicator.js';
 import type { IntelSet } from './intel-sets.js';
 import { columnAt, type Hit, type IntelMatcher } from './matcher.js';
 
@@ -78,6 +80,32 @@ function identifier(schema: Schema, name: string, kind: 'string' | 'uint64'): nu
   return f && f.type.kind === kind ? indexPath(schema.type, [name]) : undefined;
 }
 
+/** A string at row `i`, of a Utf8 column or of a dictionary-encoded one (as stored columns come back). */
+function stringOf(d: A.Data, i: number): string {
+  return isDictionaryData(d)
+    ? stringAt(dictionaryEntries(d.dictionary!), (d.values as Int32Array)[i])
+    : stringAt(d, i);
+}
+
+/** A valid value as text: strings as they are, other types as VAST prints them. */
+const valueText = (d: A.Data, t: VastType, i: number) =>
+  t.kind === 'string' ? stringOf(d, i) : printValue(d, t, i, 'ascii');
+
+/** The matched value: the value of the field, or of a list the element the indicator matches. */
+function matchedValue(h: Hit, indicator: Indicator, subdomains: boolean): string {
+  const t = h.leaf.type;
+  if (t.kind === 'list') {
+    const child = h.column.children[0];
+    const [from, to] = listRange(h.column, h.row);
+    for (let j = from; j < to; j++) {
+      if (!isValid(child, j)) continue;
+      const v = valueText(child, t.element, j);
+      if (indicatorMatchesValue(indicator, v, subdomains)) return v;
+    }
+  }
+  return valueText(h.column, t, h.row);
+}
+
 /** Sightings as records (for actions and tests), grouped by set. */
 export type SightingRecords = Map<IntelSet, Record<string, unknown>[]>;
 
@@ -106,7 +134,7 @@ export function sightingRecords(
   const text = (path: number[] | undefined, row: number) => {
     if (!path) return null;
     const c = columnAt(batch, path);
-    return isValid(c, row) ? stringAt(c, row) : null;
+    return isValid(c, row) ? stringOf(c, row) : null;
   };
   const flow = idCols.flow_id && columnAt(batch, idCols.flow_id);
   const seen = new Set<string>();
@@ -122,7 +150,6 @@ export function sightingRecords(
     const key = `${h.row}\0${h.target}\0${h.leaf.path}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const col = columnAt(batch, indexPath(schema.type, h.leaf.segments)!);
     const { indicator, set } = target;
     const keys = sightingSchema(set).keys;
     const context: Record<string, string> = {};
@@ -140,7 +167,7 @@ export function sightingRecords(
       indicator: indicator.value,
       indicator_type: indicator.type,
       field: h.leaf.path,
-      value: printValue(col, h.leaf.type, h.row, 'ascii'),
+      value: matchedValue(h, indicator, set.subdomains),
       mode,
       schema: schema.name,
       uid: text(idCols.uid, h.row),

@@ -30,10 +30,15 @@ export function matchesFieldName(path: string, name: string): boolean {
  * first; else every leaf whose path, or whose path qualified by the schema
  * name, ends with `name`. When `name` is a taxonomy concept, the leaves of the
  * concept's fields present in this schema instead (VAST resolves concepts
- * before fields).
+ * before fields). `all` are the candidates (the schema's leaves unless
+ * a caller adds its own, as intel matching adds the members of lists of records).
  */
-export function resolveFields(schema: Schema, name: string, taxonomy?: Taxonomy): Leaf[] {
-  const all = leaves(schema.type);
+export function resolveFields(
+  schema: Schema,
+  name: string,
+  taxonomy?: Taxonomy,
+  all: readonly Leaf[] = leaves(schema.type),
+): Leaf[] {
   const conceptFields = taxonomy?.conceptFields(name);
   const qualified = (l: Leaf) => `${schema.name}.${l.path}`;
   if (conceptFields) return all.filter((l) => conceptFields.some((f) => matchesFieldName(qualified(l), f)));

@@ -6,7 +6,6 @@
  * and events gives the same sightings; a node hunts in the background and
  * matches imports live; bad feeds are clear errors.
  */
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
@@ -14,155 +13,42 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATA } from '../helpers/datasets.js';
 import { tempDb, vast, vastProcess } from './cli.js';
+import {
+  addFeed as addIocs,
+  type Content,
+  feedCsv,
+  identity,
+  importFiles,
+  keyOf,
+  expected as oracle,
+  type Sighting,
+  sightings,
+  tally,
+  totalOf,
+} from './intel-oracle.js';
 import { type RunningNode, startNode } from './node-helpers.js';
 
 const ZEEK = ['conn.log', 'dns.log', 'http.log', 'ssl.log'].map((f) => join(TEST_DATA, 'zeek', f));
 const EVE = join(TEST_DATA, 'suricata', 'example-pcap_eve.json');
 
-const IPS = ['216.240.189.196', '74.125.19.148', '207.46.216.54', '192.30.253.113', '143.204.98.3'];
-const NETS = ['198.189.255.0/24', '72.247.178.0/24'];
-const DOMAINS = ['microsoft.com', 'google.com', 'mail.m57.biz'];
-
-/** The feed: a CSV with a context column. */
-const FEED = [
-  'indicator,type,threat',
-  ...IPS.map((ip, i) => `${ip},ip,${i % 2 ? 'scanner' : 'c2'}`),
-  ...NETS.map((n) => `${n},subnet,botnet`),
-  ...DOMAINS.map((d) => `${d},domain,`),
-].join('\n');
-
-/**
- * What should be sighted in a Zeek log, by awk: every `addr` (or set/vector of addr) column
- * holding a listed address or one inside a listed /24 (IPv4, by integer arithmetic), and the
- * domain columns (dns query and answers, http host, ssl server_name) equal to a listed domain
- * or ending in `.domain` (case-insensitive). One line per (event, indicator, field).
- */
-const AWK = String.raw`
-function ip2n(s,   a) { if (split(s, a, ".") != 4) return -1; return ((a[1] * 256 + a[2]) * 256 + a[3]) * 256 + a[4] }
-BEGIN {
-  ni = split(ips, I, ","); for (i = 1; i <= ni; i++) want[I[i]] = 1
-  nn = split(nets, N, ","); for (j = 1; j <= nn; j++) { split(N[j], p, "/"); base[j] = ip2n(p[1]); span[j] = 2 ^ (32 - p[2]) }
-  nd = split(domains, D, ",")
-  dom["query"] = 1; dom["answers"] = 1; dom["host"] = 1; dom["server_name"] = 1
-}
-/^#fields/ { for (i = 2; i <= NF; i++) name[i - 1] = $i; next }
-/^#types/ { for (i = 2; i <= NF; i++) typ[i - 1] = $i; next }
-/^#/ { next }
-{
-  for (i = 1; i <= NF; i++) {
-    if ($i == "-" || $i == "(empty)") continue
-    k = split($i, vals, ","); delete seen
-    for (v = 1; v <= k; v++) {
-      x = vals[v]
-      if (typ[i] ~ /addr/) {
-        if ((x in want) && !(x in seen)) { print x "\t" name[i]; seen[x] = 1 }
-        y = ip2n(x)
-        for (j = 1; j <= nn; j++)
-          if (y >= 0 && int(y / span[j]) == int(base[j] / span[j]) && !(N[j] in seen)) { print N[j] "\t" name[i]; seen[N[j]] = 1 }
-      } else if (name[i] in dom) {
-        lx = tolower(x)
-        for (d = 1; d <= nd; d++) {
-          suffix = "." D[d]
-          if ((lx == D[d] || substr(lx, length(lx) - length(suffix) + 1) == suffix) && !(D[d] in seen)) { print D[d] "\t" name[i]; seen[D[d]] = 1 }
-        }
-      }
-    }
-  }
-}`;
-
-/** jq: the EVE events' src_ip/dest_ip equal to a listed address or inside a listed /24. */
-const JQ = String.raw`
-  def n: split(".") | map(tonumber) | ((.[0] * 256 + .[1]) * 256 + .[2]) * 256 + .[3];
-  ($ips | split(",")) as $ips | ($nets | split(",")) as $nets
-  | . as $e | ["src_ip", "dest_ip"][] as $f | ($e[$f] // empty) as $v
-  | ($ips[] | select(. == $v) | "\(.)\t\($f)"),
-    ($nets[] | . as $net | split("/") as [$b, $l] | pow(2; 32 - ($l | tonumber)) as $s
-      | select(($v | test("^[0-9.]+$")) and (($v | n) / $s | floor) == (($b | n) / $s | floor)) | "\($net)\t\($f)")`;
-
-function expected(): Map<string, number> {
-  const lines: string[] = [];
-  for (const f of ZEEK)
-    lines.push(
-      ...execFileSync(
-        'awk',
-        ['-F', '\t', '-v', `ips=${IPS}`, '-v', `nets=${NETS}`, '-v', `domains=${DOMAINS}`, AWK, f],
-        { encoding: 'utf8' },
-      )
-        .split('\n')
-        .filter(Boolean),
-    );
-  lines.push(
-    ...execFileSync('jq', ['-r', '--arg', 'ips', `${IPS}`, '--arg', 'nets', `${NETS}`, JQ, EVE], {
-      encoding: 'utf8',
-    })
-      .split('\n')
-      .filter(Boolean),
-  );
-  return tally(lines);
-}
-
-const tally = (keys: readonly string[]) => {
-  const m = new Map<string, number>();
-  for (const k of keys) m.set(k, (m.get(k) ?? 0) + 1);
-  return new Map([...m].sort(([a], [b]) => a.localeCompare(b)));
+const CONTENT: Content = {
+  ips: ['216.240.189.196', '74.125.19.148', '207.46.216.54', '192.30.253.113', '143.204.98.3'],
+  nets: ['198.189.255.0/24', '72.247.178.0/24'],
+  domains: ['microsoft.com', 'google.com', 'mail.m57.biz'],
 };
-
-interface Sighting {
-  time: string;
-  indicator: string;
-  indicator_type: string;
-  field: string;
-  value: string;
-  mode: string;
-  schema: string;
-  set: string;
-  uid: string | null;
-  flow_id: number | string | null;
-  event_time: string | null;
-  ref: string;
-  revision: number;
-  'context.threat'?: string | null;
-}
-
-/** `indicator<TAB>field path`, as the oracles print them. */
-const keyOf = (s: Sighting) => `${s.indicator}\t${s.field}`;
-
-function sightings(db: string, env: Record<string, string> = {}): Sighting[] {
-  const r = vast(['-d', db, 'sightings'], { env });
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
-  return r.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Sighting);
-}
-
-/** What identifies a sighting across databases (the refs name each database's own partitions). */
-const identity = (s: Sighting) =>
-  [s.set, s.indicator, s.field, s.value, s.schema, s.uid, s.flow_id, s.event_time].join('|');
-
-function importAll(db: string, env: Record<string, string> = {}, files = [...ZEEK, EVE]) {
-  for (const f of files) {
-    const r = vast(['-d', db, 'import', f.endsWith('.json') ? 'suricata' : 'zeek', '-r', f], { env });
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-  }
-}
-
-function addFeed(db: string, dir: string, env: Record<string, string> = {}, extra: string[] = []) {
-  const feed = join(dir, 'feed.csv');
-  writeFileSync(feed, FEED);
-  const r = vast(['-d', db, 'intel', 'add', 'iocs', '-r', feed, '--subdomains', ...extra], { env });
-  expect(r.stderr).toBe('');
-  expect(r.status).toBe(0);
-  return r.stdout;
-}
+const { ips: IPS, domains: DOMAINS } = CONTENT;
+const FEED = feedCsv(CONTENT);
+const FILES = { zeek: ZEEK, eve: [EVE] };
+const expected = () => oracle(FILES, CONTENT);
+const importAll = (db: string, env: Record<string, string> = {}, files = [...ZEEK, EVE]) =>
+  importFiles(db, files, env);
+const addFeed = (db: string, dir: string, env: Record<string, string> = {}) => addIocs(db, dir, CONTENT, env);
 
 describe('intel: live and retro sightings equal awk and jq', () => {
   const oracle = expected();
 
   it('the oracle finds something of every kind', () => {
-    for (const i of [...IPS, ...NETS, ...DOMAINS])
+    for (const i of [...IPS, ...CONTENT.nets, ...DOMAINS])
       expect(
         [...oracle.keys()].some((k) => k.startsWith(`${i}\t`)),
         i,
@@ -192,7 +78,7 @@ describe('intel: live and retro sightings equal awk and jq', () => {
     try {
       importAll(t.db);
       const out = addFeed(t.db, t.dir);
-      const total = [...oracle.values()].reduce((a, b) => a + b, 0);
+      const total = totalOf(oracle);
       expect(out).toContain(`retro hunt: ${total} sightings`);
       const s = sightings(t.db);
       expect(new Set(s.map((x) => x.mode))).toEqual(new Set(['retro']));
@@ -228,7 +114,7 @@ describe('intel: live and retro sightings equal awk and jq', () => {
         writeFileSync(
           partial,
           FEED.split('\n')
-            .slice(0, 1 + IPS.length + NETS.length)
+            .slice(0, 1 + IPS.length + CONTENT.nets.length)
             .join('\n'),
         );
         expect(vast(['-d', db, 'intel', 'add', 'iocs', '-r', partial, '--subdomains']).status).toBe(0);
@@ -248,7 +134,7 @@ describe('intel: live and retro sightings equal awk and jq', () => {
         t.cleanup();
       }
     }
-    expect(runs[0].length).toBe([...oracle.values()].reduce((a, b) => a + b, 0));
+    expect(runs[0].length).toBe(totalOf(oracle));
     for (const r of runs.slice(1)) expect(r).toEqual(runs[0]);
   });
 
