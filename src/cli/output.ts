@@ -27,7 +27,15 @@ function openSink(path: string | undefined): Sink {
       if (failure) throw failure;
       if (closed) return;
       if (!stream.write(chunk))
-        await new Promise<void>((r) => stream.once('drain', r).once('error', () => r()));
+        // Whichever comes first removes the other listener: a leftover 'error' listener per
+        // drain would pile up over a long export into a slow pipe.
+        await new Promise<void>((r) => {
+          const done = () => {
+            stream.off('drain', done).off('error', done);
+            r();
+          };
+          stream.once('drain', done).once('error', done);
+        });
     },
     async close() {
       if (failure) throw failure;

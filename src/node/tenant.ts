@@ -113,6 +113,11 @@ export class Tenant {
     const t = new Tenant(name, store, opts);
     await t.recover();
     // Hunts a restart interrupted resume.
+    for (const h of t.detection.progress())
+      opts.log.info(
+        { tenant: name, hunt: h.id, done: h.done, partitions: h.partitions },
+        'resuming retro hunt',
+      );
     t.startHunts();
     return t;
   }
