@@ -52,6 +52,12 @@ export interface VastImport {
   dirBytes: number;
 }
 
+/** A database prepared before the import (see `BenchContext.vastImport`). */
+export interface ImportSetup {
+  name: string;
+  before(db: string): Promise<void>;
+}
+
 export interface DuckIngest {
   parquet: string;
   run: ProcessRun;
@@ -217,23 +223,29 @@ export class BenchContext {
     return meta.gzipBytes;
   }
 
-  private readonly imports = new Map<DataKind, Promise<VastImport>>();
+  private readonly imports = new Map<string, Promise<VastImport>>();
 
-  /** `vast import zeek|suricata -r FILE -d DB` into a fresh database, measured. */
-  vastImport(kind: DataKind): Promise<VastImport> {
-    let p = this.imports.get(kind);
+  /**
+   * `vast import zeek|suricata -r FILE -d DB` into a fresh database, measured. With
+   * `setup`, the database is `vast-KIND-NAME.db` and `setup.before` prepares it (loads
+   * intel sets, say) before the import; without, it is the plain import the other
+   * workloads share.
+   */
+  vastImport(kind: DataKind, setup?: ImportSetup): Promise<VastImport> {
+    const name = setup ? `vast-${kind}-${setup.name}.db` : `vast-${kind}.db`;
+    let p = this.imports.get(name);
     if (!p) {
-      p = this.runVastImport(kind);
-      this.imports.set(kind, p);
+      p = this.runVastImport(kind, join(this.opts.workDir, name), setup);
+      this.imports.set(name, p);
     }
     return p;
   }
 
-  private async runVastImport(kind: DataKind): Promise<VastImport> {
+  private async runVastImport(kind: DataKind, db: string, setup?: ImportSetup): Promise<VastImport> {
     const { meta } = await this.data(kind);
-    const db = join(this.opts.workDir, `vast-${kind}.db`);
     rmSync(db, { recursive: true, force: true });
-    log(`vast import ${kind} (${meta.events} events) ...`);
+    await setup?.before(db);
+    log(`vast import ${kind}${setup ? ` (${setup.name})` : ''} (${meta.events} events) ...`);
     const format = kind === 'zeek' ? 'zeek' : 'suricata';
     const run = check(
       await runMeasured(process.execPath, [

@@ -17,6 +17,7 @@ import {
 } from './context.js';
 import type { DuckResult } from './duckdb-worker.js';
 import type { DatasetMeta } from './generate.js';
+import { huntSql, INTEL_SIZES, intelFiles } from './intel.js';
 import { check, median, type ProcessRun, runMeasured, toolVersion } from './measure.js';
 import { type Row, row, type WorkloadResult } from './report.js';
 
@@ -27,6 +28,7 @@ export interface Workload {
 }
 
 const MIB = 2 ** 20;
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 /** The issue's bound on the peak RSS of any import or query. */
 const RSS_LIMIT_MIB = 512;
 
@@ -540,6 +542,194 @@ const coldCount: Workload = {
   },
 };
 
+/** `vast [--threads N] ARGS` as a measured process; throws when it fails. */
+async function vast(ctx: BenchContext, args: string[], what: string): Promise<ProcessRun> {
+  return check(await runMeasured(process.execPath, [VAST_BIN, ...ctx.vastThreadArgs(), ...args]), what);
+}
+
+/** The sightings stored in `db` (internal events: only a query that names their schema sees them). */
+async function sightings(ctx: BenchContext, db: string): Promise<number> {
+  const r = await vast(ctx, ['-d', db, 'count', '#schema == "vast.sighting"'], 'vast count sightings');
+  return Number(r.stdout.trim());
+}
+
+/** Bytes of the matching kernels of an intel set (`vast intel show NAME --json`). */
+async function setMemory(ctx: BenchContext, db: string, name: string): Promise<number> {
+  const r = await vast(ctx, ['-d', db, 'intel', 'show', name, '--json'], 'vast intel show');
+  return (JSON.parse(r.stdout) as { memoryBytes: number }).memoryBytes;
+}
+
+/** DuckDB's count of the (event, indicator, field) matches of an IP list on the Parquet copy. */
+async function duckHunt(ctx: BenchContext, parquet: string, file: string) {
+  const dq = await ctx.duck({
+    threads: ctx.opts.threads,
+    steps: [{ name: 'hunt', sql: huntSql(parquet, file) }],
+  });
+  return { ...dq, matches: Number(dq.result.steps[0].rows[0]?.[0]) };
+}
+
+const agreement = (vastCount: number, duckCount: number) =>
+  `sightings: vast ${vastCount}, DuckDB join ${duckCount}${vastCount === duckCount ? ' (agree)' : ' — MISMATCH'}`;
+
+const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
+
+/** The issue's bound on ingest with intel sets loaded, as a share of the plain ingest's rate. */
+const INTEL_INGEST_SHARE = 0.8;
+
+/**
+ * Ingest with a million IPs and 100,000 domains of intel loaded (matched live on every
+ * event) against the plain ingest of the same file in the same run.
+ */
+const intelIngest: Workload = {
+  id: 'intel-ingest',
+  title: `Ingest Zeek conn with intel (${INTEL_SIZES.ips.toLocaleString('en-US')} IPs, ${INTEL_SIZES.domains.toLocaleString('en-US')} domains)`,
+  async run(ctx) {
+    const { meta } = await ctx.zeek();
+    const files = intelFiles(meta, ctx.opts.cacheDir);
+    const plain = await ctx.vastImport('zeek');
+    const loads: Record<string, ProcessRun> = {};
+    const v = await ctx.vastImport('zeek', {
+      name: 'intel',
+      async before(db) {
+        log('intel-ingest: loading the sets ...');
+        loads.ips = await vast(ctx, ['-d', db, 'intel', 'add', 'ips', '-r', files.ips], 'vast intel add ips');
+        loads.domains = await vast(
+          ctx,
+          ['-d', db, 'intel', 'add', 'domains', '-r', files.domains, '--subdomains'],
+          'vast intel add domains',
+        );
+      },
+    });
+    const n = meta.events;
+    const seen = await sightings(ctx, v.db);
+    const memory = { ips: await setMemory(ctx, v.db, 'ips'), domains: await setMemory(ctx, v.db, 'domains') };
+    const d = await ctx.duckIngest('zeek', 1);
+    const duck = await duckHunt(ctx, d.parquet, files.ips);
+    const vastThreads = ctx.vastThreadsLabel();
+    const plainLabel = `plain vast import (no sets), ${vastThreads}`;
+    const share = (r: Row) => {
+      r.target = `≥ ${INTEL_INGEST_SHARE * 100}% of the plain import`;
+      r.met = (r.ratio ?? 0) >= INTEL_INGEST_SHARE;
+      return r;
+    };
+    const base = { unit: 'events/s', better: 'higher', baseline: plainLabel } as const;
+    const rows: Row[] = [
+      share(
+        row({
+          ...base,
+          metric: `events/s per core (events ÷ CPU seconds), with the sets, ${vastThreads}`,
+          vast: perCore(n, v.run),
+          baselineValue: perCore(n, plain.run),
+        }),
+      ),
+      share(
+        row({
+          ...base,
+          metric: `events/s (wall), with the sets, ${vastThreads}`,
+          vast: perSecond(n, v.run),
+          baselineValue: perSecond(n, plain.run),
+        }),
+      ),
+      rssRow('peak RSS of the import with the sets', v.run, plainLabel, plain.run),
+    ];
+    const seconds = (r: ProcessRun) => `${(r.wallMs / 1000).toFixed(2)} s`;
+    const notes = [
+      `${n.toLocaleString('en-US')} events; import with the sets ${seconds(v.run)} wall, ` +
+        `${((v.run.cpuMs ?? Number.NaN) / 1000).toFixed(2)} s CPU; plain import ${seconds(plain.run)} wall, ` +
+        `${((plain.run.cpuMs ?? Number.NaN) / 1000).toFixed(2)} s CPU`,
+      `sets loaded before the import: ips ${seconds(loads.ips)} (${mib(memory.ips)} in the matching kernels), ` +
+        `domains --subdomains ${seconds(loads.domains)} (${mib(memory.domains)})`,
+      `${agreement(seen, duck.matches)} (the IP list on id.orig_h and id.resp_h; conn events have no domain field)`,
+    ];
+    return {
+      rows,
+      notes,
+      details: {
+        vast: v,
+        plain,
+        loads,
+        sightings: seen,
+        memoryBytes: memory,
+        duckdb: duck,
+        agree: seen === duck.matches,
+      },
+    };
+  },
+};
+
+const HUNT_LINE = /retro hunt: (\d+) sightings in (\d+) partitions/;
+
+/**
+ * `vast intel add` of a 10,000-IP set over the stored conn events (the command returns
+ * once its retro hunt is done), against the same hunt as a DuckDB join on the Parquet copy.
+ * It adds a set and sightings to the shared database: it runs after the workloads that
+ * read that database.
+ */
+const intelHunt: Workload = {
+  id: 'intel-hunt',
+  title: `Retro hunt of ${INTEL_SIZES.hunt.toLocaleString('en-US')} IPs`,
+  async run(ctx) {
+    const { meta } = await ctx.zeek();
+    const files = intelFiles(meta, ctx.opts.cacheDir);
+    const v = await ctx.vastImport('zeek');
+    const d = await ctx.duckIngest('zeek', 1);
+    log('intel-hunt: vast intel add hunt10k ...');
+    const hunt = await vast(
+      ctx,
+      ['-d', v.db, 'intel', 'add', 'hunt10k', '-r', files.hunt],
+      'vast intel add hunt10k',
+    );
+    const m = HUNT_LINE.exec(hunt.stdout);
+    if (!m) throw new Error(`vast intel add printed no retro hunt line:\n${hunt.stdout}`);
+    const [found, partitions] = [Number(m[1]), Number(m[2])];
+    const stored = await sightings(ctx, v.db);
+    log('intel-hunt: DuckDB join ...');
+    const duck = await duckHunt(ctx, d.parquet, files.hunt);
+    const duckLabel = `DuckDB join on Parquet (threads=${duck.result.threads})`;
+    const base = {
+      metric: `whole process: \`vast intel add\` with its retro hunt, ${ctx.vastThreadsLabel()}`,
+      unit: 'ms',
+      better: 'lower',
+      vast: hunt.wallMs,
+    } as const;
+    const whole = row({
+      ...base,
+      baseline: `${duckLabel}, whole process (node, load, connect, query)`,
+      baselineValue: duck.run.wallMs,
+      target: 'faster than DuckDB (> 1×)',
+    });
+    whole.met = (whole.ratio ?? 0) > 1;
+    const rows: Row[] = [
+      whole,
+      row({
+        ...base,
+        baseline: `${duckLabel}, the query alone`,
+        baselineValue: duck.result.steps[0].ms[0],
+      }),
+      rssRow('peak RSS of `vast intel add` with its hunt', hunt, `${duckLabel}, its process`, duck.run),
+    ];
+    const notes = [
+      `${INTEL_SIZES.hunt.toLocaleString('en-US')} IPs (${INTEL_SIZES.huntReal.toLocaleString('en-US')} of them from the data) over ` +
+        `${meta.events.toLocaleString('en-US')} events in ${partitions} partitions; vast ${(hunt.wallMs / 1000).toFixed(2)} s wall, ` +
+        `${((hunt.cpuMs ?? Number.NaN) / 1000).toFixed(2)} s CPU (CPU/wall ${cpuShare(hunt)})`,
+      `${agreement(found, duck.matches)}; stored sightings after the hunt: ${stored}` +
+        (stored === found ? '' : " — differs from the hunt's own count"),
+    ];
+    return {
+      rows,
+      notes,
+      details: {
+        vast: hunt,
+        sightings: found,
+        stored,
+        partitions,
+        duckdb: duck,
+        agree: found === duck.matches,
+      },
+    };
+  },
+};
+
 /** Every workload, in the order they run and are reported. */
 export const workloads: readonly Workload[] = [
   ingest('zeek', 'Ingest Zeek conn TSV', { perCoreVsDuck1: true }),
@@ -553,4 +743,7 @@ export const workloads: readonly Workload[] = [
   aggregate,
   coldCount,
   rss,
+  intelIngest,
+  // Last: it adds a set and sightings to the database the workloads above read.
+  intelHunt,
 ];
