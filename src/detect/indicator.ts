@@ -29,6 +29,12 @@ export interface Indicator {
 }
 
 /**
+ * The context of indicators without any, shared: most feeds (plain lists)
+ * have none, and a million empty objects cost a million allocations.
+ */
+export const NO_CONTEXT: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/**
  * Longest value we accept (characters). Real indicators are far shorter; a
  * megabyte "URL" is a broken feed, and we say so instead of carrying it.
  */

@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../diagnostics.js';
 import { ensureDir, writeFileAtomic } from '../store/fs-util.js';
-import { type Indicator, indicatorKey } from './indicator.js';
+import { type Indicator, indicatorKey, NO_CONTEXT } from './indicator.js';
 
 /** How a set matches, beside its indicators. */
 export interface IntelSetOptions {
@@ -36,6 +36,13 @@ export interface IntelSetSummary extends IntelSetOptions {
   types: Record<string, number>;
 }
 
+/** The file leaves empty contexts out (a million `"context":{}` of a plain list); loading puts `NO_CONTEXT` back. */
+function withoutEmptyContext(key: string, value: unknown): unknown {
+  return key === 'context' && value !== null && typeof value === 'object' && Object.keys(value).length === 0
+    ? undefined
+    : value;
+}
+
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 function checkSetName(name: string): string {
@@ -60,15 +67,25 @@ export function newIndicators(previous: IntelSet | undefined, next: IntelSet): I
   return next.indicators.filter((i) => !old.has(indicatorKey(i)));
 }
 
-/** One indicator per key: a feed listing a value twice keeps the first (with its context). */
+/**
+ * One indicator per key: a feed listing a value twice keeps the first (with its context).
+ * Values are kept per type and field, so that a million addresses need no key strings.
+ */
 function unique(indicators: readonly Indicator[]): Indicator[] {
-  const seen = new Set<string>();
-  return indicators.filter((i) => {
-    const k = indicatorKey(i);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
+  const seen = new Map<string, Set<string>>();
+  const out: Indicator[] = [];
+  for (const i of indicators) {
+    const kind = i.field === undefined ? i.type : `${i.type}:${i.field}`;
+    let values = seen.get(kind);
+    if (!values) {
+      values = new Set();
+      seen.set(kind, values);
+    }
+    if (values.has(i.value)) continue;
+    values.add(i.value);
+    out.push(i);
+  }
+  return out;
 }
 
 export class IntelSets {
@@ -89,6 +106,7 @@ export class IntelSets {
         } catch (e) {
           throw new Error(`${path}: not an intel set (${(e as Error).message})`);
         }
+        for (const i of set.indicators) i.context ??= NO_CONTEXT;
         s.sets.set(set.name, set);
       }
     return s;
@@ -123,7 +141,7 @@ export class IntelSets {
       indicators: unique(indicators),
     };
     ensureDir(this.dir);
-    writeFileAtomic(join(this.dir, `${name}.json`), JSON.stringify(set));
+    writeFileAtomic(join(this.dir, `${name}.json`), JSON.stringify(set, withoutEmptyContext));
     this.sets.set(name, set);
     return { set, previous };
   }

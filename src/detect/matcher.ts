@@ -16,7 +16,7 @@ import { IpSet, StringSet } from '../expr/kernels/sets.js';
 import { matchesFieldName, resolveFields } from '../expr/resolve.js';
 import type { Taxonomy } from '../schemas/taxonomy.js';
 import { vastSchema } from '../types/arrow.js';
-import { parseIP } from '../types/ip.js';
+import { parseIPInto } from '../types/ip.js';
 import { parseSubnet } from '../types/subnet.js';
 import { indexPath, type Leaf, leaves, list, type RecordType, type Schema } from '../types/type.js';
 import type { Indicator, IndicatorType } from './indicator.js';
@@ -112,25 +112,43 @@ export function columnAt(batch: A.RecordBatch, path: readonly number[]): A.Data 
 }
 
 export class IntelMatcher {
-  readonly targets: MatchTarget[] = [];
+  // What each kernel id stands for, as two arrays: a million indicators make no extra objects.
+  private readonly targetSet: IntelSet[] = [];
+  private readonly targetIndicator: Indicator[] = [];
   private readonly ips = new IpSet();
   /** Per concept (domains, URLs, hashes). */
   private readonly byConcept = new Map<string, StringSet>();
   /** Plain string indicators per field name. */
   private readonly byField = new Map<string, StringSet>();
   private readonly plans = new WeakMap<A.Schema, PlannedColumn[]>();
+  /** An address being added (the kernel copies it). */
+  private readonly scratch = new Uint8Array(16);
 
   /** `entries`: the sets and which of their indicators to match (all for live, the new ones for a retro hunt). */
   constructor(
     entries: readonly { set: IntelSet; indicators: readonly Indicator[] }[],
     private readonly taxonomy: Taxonomy,
   ) {
+    let addresses = 0;
+    for (const { indicators } of entries) for (const i of indicators) if (i.type === 'ip') addresses++;
+    this.ips.reserve(128, addresses);
     for (const { set, indicators } of entries)
       for (const indicator of indicators) this.addIndicator(set, indicator);
   }
 
   get size(): number {
-    return this.targets.length;
+    return this.targetIndicator.length;
+  }
+
+  /** What kernel id `id` stands for (made on demand: hits are few). */
+  target(id: number): MatchTarget {
+    const indicator = this.targetIndicator[id];
+    const target: MatchTarget = { set: this.targetSet[id], indicator };
+    const from = isoNs(indicator.validFrom);
+    const until = isoNs(indicator.validUntil);
+    if (from !== undefined) target.from = from;
+    if (until !== undefined) target.until = until;
+    return target;
   }
 
   /** Bytes the kernels hold (an estimate, for `vast intel show`). */
@@ -141,17 +159,11 @@ export class IntelMatcher {
   }
 
   private addIndicator(set: IntelSet, indicator: Indicator): void {
-    const id = this.targets.length;
-    const target: MatchTarget = { set, indicator };
-    const from = isoNs(indicator.validFrom);
-    const until = isoNs(indicator.validUntil);
-    if (from !== undefined) target.from = from;
-    if (until !== undefined) target.until = until;
+    const id = this.targetIndicator.length;
     switch (indicator.type) {
       case 'ip': {
-        const b = parseIP(indicator.value);
-        if (!b) return;
-        this.ips.add(b, 128, id);
+        if (!parseIPInto(indicator.value, this.scratch)) return;
+        this.ips.add(this.scratch, 128, id);
         break;
       }
       case 'subnet': {
@@ -182,7 +194,8 @@ export class IntelMatcher {
         s.add(indicator.value, id, { subdomains: indicator.type === 'domain' && set.subdomains });
       }
     }
-    this.targets.push(target);
+    this.targetSet.push(set);
+    this.targetIndicator.push(indicator);
   }
 
   /** Which kernel runs over which column of a layout (once per Arrow schema object). */
@@ -231,7 +244,7 @@ export class IntelMatcher {
   /** Every (row, indicator, field) match in the batch, rows in order per column. */
   match(batch: A.RecordBatch): Hit[] {
     const hits: Hit[] = [];
-    if (this.targets.length === 0 || batch.numRows === 0) return hits;
+    if (this.size === 0 || batch.numRows === 0) return hits;
     for (const c of this.plan(batch.schema)) {
       const at = columnAt(batch, c.path);
       const column = c.member === undefined ? at : listMember(at, c.member);

@@ -140,7 +140,7 @@ export function sightingRecords(
   const seen = new Set<string>();
   const nowText = formatTime(now);
   for (const h of hits) {
-    const target = matcher.targets[h.target];
+    const target = matcher.target(h.target);
     const eventTime = timeCol && isValid(timeCol, h.row) ? bigintAt(timeCol, h.row) : undefined;
     if (eventTime !== undefined) {
       if (target.from !== undefined && eventTime < target.from) continue;

@@ -4,7 +4,7 @@
  * and comment lines (`#` or `;`) are ignored; a comment after the value
  * (`1.2.3.0/24 ; SBL123`) becomes the indicator's `comment` context.
  */
-import type { Indicator } from '../indicator.js';
+import { type Indicator, NO_CONTEXT } from '../indicator.js';
 import type { FeedDef, FeedOptions, FeedProblem, ParsedFeed } from './feed.js';
 import { classifyOrExplain, makeIndicator } from './feed.js';
 
@@ -25,25 +25,26 @@ function parseList(text: string, opts: FeedOptions): ParsedFeed {
     const line = lines[n].endsWith('\r') ? lines[n].slice(0, -1) : lines[n];
     const start = line.search(/\S/);
     if (start < 0 || line[start] === '#' || line[start] === ';') continue;
-    const context: Record<string, string> = {};
-    let value = line.slice(start);
+    let context = NO_CONTEXT;
+    let value = start === 0 ? line : line.slice(start);
     const hash = trailingComment(value);
     if (hash >= 0) {
       const note = value.slice(hash + 1).trim();
-      if (note !== '') context.comment = note;
+      if (note !== '') context = { comment: note };
       value = value.slice(0, hash);
     }
     value = value.trimEnd();
-    const at = { line: n + 1, column: Buffer.byteLength(line.slice(0, start)) + 1 };
+    const problem = (message: string) =>
+      problems.push({ line: n + 1, column: Buffer.byteLength(line.slice(0, start)) + 1, message });
     if (opts.type !== undefined) {
       const i = makeIndicator(opts.type, value, context, opts.field);
-      if (typeof i === 'string') problems.push({ ...at, message: i });
+      if (typeof i === 'string') problem(i);
       else indicators.push(i);
       continue;
     }
     const c = classifyOrExplain(value);
-    if (typeof c === 'string') problems.push({ ...at, message: c });
-    else indicators.push({ ...c, context });
+    if (typeof c === 'string') problem(c);
+    else indicators.push({ type: c.type, value: c.value, context });
   }
   return { indicators, problems };
 }

@@ -169,6 +169,26 @@ export class IpSet {
     }
   }
 
+  /**
+   * Makes room for `n` more addresses of one prefix length up front (a feed
+   * of a million addresses would otherwise rehash its table twenty times).
+   */
+  reserve(prefix: number, n: number): void {
+    let t = this.tables.find((x) => x.length === prefix);
+    if (!t) {
+      t = netTable(prefix, 16);
+      this.tables.push(t);
+      this.tables.sort((a, b) => b.length - a.length);
+    }
+    let cap = t.capMask + 1;
+    while ((t.count + n) * 2 > cap) cap *= 2;
+    if (cap > t.capMask + 1) this.rehash(t, cap);
+    if (this.entries + n > this.entId.length) {
+      this.entId = grown(this.entId, this.entries + n);
+      this.entNext = grown(this.entNext, this.entries + n);
+    }
+  }
+
   get size(): number {
     return this.entries;
   }
@@ -339,9 +359,8 @@ export class IpSet {
     return this.entries++;
   }
 
-  private rehash(t: NetTable): void {
+  private rehash(t: NetTable, cap = (t.capMask + 1) * 2): void {
     const old = t.slots;
-    const cap = (t.capMask + 1) * 2;
     const a = emptySlots(cap);
     const capMask = cap - 1;
     for (let o = 0; o < old.length; o += W) {
