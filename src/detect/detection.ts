@@ -23,6 +23,7 @@ import { isInternalSchema } from '../query/internal-schemas.js';
 import type { Taxonomy } from '../schemas/taxonomy.js';
 import type { PartitionEntry } from '../store/catalog.js';
 import { ensureDir, writeFileAtomic } from '../store/fs-util.js';
+import { withFields } from '../store/partition.js';
 import type { Placement, Store } from '../store/store.js';
 import { schemaName } from '../types/arrow.js';
 import { ActionDispatcher, type ActionSpec, parseAction } from './actions.js';
@@ -36,7 +37,7 @@ import {
   summarize,
 } from './intel-sets.js';
 import { IntelMatcher } from './matcher.js';
-import { type RowRef, type SightingRecords, sightingBatches, sightingRecords } from './sightings.js';
+import { type RowRef, SightingBuilder, sightingJson } from './sightings.js';
 
 /** What was stored before a content change: committed partitions, and the rows of those being written. */
 export interface Cut {
@@ -112,15 +113,6 @@ const partitionRef =
   (partition: string, base: number): RowRef =>
   (row) =>
     `${partition}:${base + row}`;
-
-/** JSON for actions: 64-bit integers beyond 2^53 as strings. */
-const jsonSafe = (r: Record<string, unknown>): Record<string, unknown> =>
-  Object.fromEntries(
-    Object.entries(r).map(([k, v]) => [
-      k,
-      typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : String(v)) : v,
-    ]),
-  );
 
 export class Detection {
   readonly sets: IntelSets;
@@ -209,24 +201,27 @@ export class Detection {
     const hits = this.matcher.match(batch);
     if (hits.length === 0) return { batches: [], count: 0 };
     const ref: RowRef = placement ? partitionRef(placement.partition, placement.row) : () => null;
-    return this.emit(sightingRecords(batch, hits, this.matcher, 'live', ref));
+    const b = new SightingBuilder('live');
+    b.add(batch, hits, this.matcher, ref);
+    return this.emit(b);
   }
 
-  private emit(records: SightingRecords): Sightings {
-    let count = 0;
-    for (const [set, rows] of records) {
-      count += rows.length;
-      if (set.actions.length > 0 && rows.length > 0) this.act(set.actions, rows);
+  /** The built sightings as batches; those of sets with actions go to the actions too. */
+  private emit(b: SightingBuilder): Sightings {
+    const count = b.count;
+    const batches: A.RecordBatch[] = [];
+    for (const { set, batch } of b.finish()) {
+      batches.push(batch);
+      if (set.actions.length > 0) this.act(set.actions, batch);
     }
-    return { batches: sightingBatches(records), count };
+    return { batches, count };
   }
 
-  private act(texts: readonly string[], rows: readonly Record<string, unknown>[]): void {
+  private act(texts: readonly string[], batch: A.RecordBatch): void {
     const actions: ActionSpec[] = texts.map(parseAction);
-    this.actionDispatcher().enqueue(
-      actions,
-      rows.map((r) => ({ kind: 'sighting', ...jsonSafe(r) })),
-    );
+    const records: Record<string, unknown>[] = [];
+    for (let row = 0; row < batch.numRows; row++) records.push(sightingJson(batch, row));
+    this.actionDispatcher().enqueue(actions, records);
   }
 
   /**
@@ -373,24 +368,26 @@ async function huntPartition(
   e: PartitionEntry,
   rows: number,
   matcher: IntelMatcher,
-): Promise<SightingRecords> {
-  const out: SightingRecords = new Map();
+): Promise<SightingBuilder> {
+  const out = new SightingBuilder('retro');
   const reader = await store.openPartition(e);
   try {
-    const fields = matcher.fieldsFor(reader.schema);
-    if (fields.length === 0) return out;
+    const { match, extra } = matcher.fieldsFor(reader.schema);
+    if (match.length === 0) return out;
     let base = 0;
     for (let g = 0; g < reader.rowGroups && base < rows; g++) {
-      let batch = await reader.read(g, fields);
-      if (base + batch.numRows > rows) batch = batch.slice(0, rows - base);
+      let batch = await reader.read(g, match);
+      const n = Math.min(batch.numRows, rows - base);
+      if (n < batch.numRows) batch = batch.slice(0, n);
       const hits = matcher.match(batch);
-      if (hits.length > 0)
-        for (const [set, list] of sightingRecords(batch, hits, matcher, 'retro', partitionRef(e.id, base))) {
-          const all = out.get(set);
-          if (all) all.push(...list);
-          else out.set(set, list);
-        }
-      base += batch.numRows;
+      if (hits.length === 0) {
+        base += n;
+        continue;
+      }
+      // Only row groups with a hit pay for the sighting's other columns (time, identifiers).
+      if (extra.length > 0) batch = withFields(batch, await reader.read(g, extra), extra);
+      out.add(batch, hits, matcher, partitionRef(e.id, base));
+      base += n;
     }
   } finally {
     await reader.close();

@@ -22,15 +22,6 @@ import { indexPath, type Leaf, leaves, list, type RecordType, type Schema } from
 import type { Indicator, IndicatorType } from './indicator.js';
 import type { IntelSet } from './intel-sets.js';
 
-/** What an id in the kernels stands for. */
-export interface MatchTarget {
-  set: IntelSet;
-  indicator: Indicator;
-  /** The event-time window in which the indicator counts (STIX valid_from/valid_until), in ns. */
-  from?: bigint;
-  until?: bigint;
-}
-
 /** One (row, indicator, field) match in a batch. */
 export interface Hit {
   row: number;
@@ -140,15 +131,19 @@ export class IntelMatcher {
     return this.targetIndicator.length;
   }
 
-  /** What kernel id `id` stands for (made on demand: hits are few). */
-  target(id: number): MatchTarget {
-    const indicator = this.targetIndicator[id];
-    const target: MatchTarget = { set: this.targetSet[id], indicator };
-    const from = isoNs(indicator.validFrom);
-    const until = isoNs(indicator.validUntil);
-    if (from !== undefined) target.from = from;
-    if (until !== undefined) target.until = until;
-    return target;
+  setOf(id: number): IntelSet {
+    return this.targetSet[id];
+  }
+
+  indicatorOf(id: number): Indicator {
+    return this.targetIndicator[id];
+  }
+
+  /** The event-time window (ns) in which indicator `id` counts (STIX valid_from/valid_until), if it has one. */
+  validity(id: number): { from?: bigint; until?: bigint } | undefined {
+    const i = this.targetIndicator[id];
+    if (i.validFrom === undefined && i.validUntil === undefined) return undefined;
+    return { from: isoNs(i.validFrom), until: isoNs(i.validUntil) };
   }
 
   /** Bytes the kernels hold (an estimate, for `vast intel show`). */
@@ -209,19 +204,21 @@ export class IntelMatcher {
   }
 
   /**
-   * The top-level fields a scan must read for matching a layout: the planned
-   * columns, the event time and the identifiers a sighting carries. Empty when
-   * nothing of the content can match the layout.
+   * The top-level fields a scan reads for a layout: `match`, the columns the
+   * kernels run over (empty when nothing of the content can match it), and
+   * `extra`, the event time and the identifiers a sighting carries, which a
+   * hunt reads only for the row groups with a hit.
    */
-  fieldsFor(schema: Schema): number[] {
+  fieldsFor(schema: Schema): { match: number[]; extra: number[] } {
     const plan = this.planFor(schema);
-    if (plan.length === 0) return [];
-    const top = new Set(plan.map((c) => c.path[0]));
-    const extra = [schema.timestamp?.split('.')[0], ...IDENTIFIERS];
+    const match = [...new Set(plan.map((c) => c.path[0]))].sort((a, b) => a - b);
+    if (match.length === 0) return { match, extra: [] };
+    const names = [schema.timestamp?.split('.')[0], ...IDENTIFIERS];
+    const extra: number[] = [];
     schema.type.fields.forEach((f, k) => {
-      if (extra.includes(f.name)) top.add(k);
+      if (names.includes(f.name) && !match.includes(k)) extra.push(k);
     });
-    return [...top].sort((a, b) => a - b);
+    return { match, extra };
   }
 
   private planFor(schema: Schema): PlannedColumn[] {

@@ -11,11 +11,13 @@
 import type * as A from 'apache-arrow';
 import { vastSchema } from '../types/arrow.js';
 import { BatchBuilder } from '../types/batch-builder.js';
+import type { Int64Builder } from '../types/builder/int64.js';
+import type { ColumnBuilder } from '../types/builder.js';
 import { dictionaryEntries, isDictionaryData } from '../types/dictionary-strings.js';
 import { printValue } from '../types/print-value.js';
 import { formatTime } from '../types/time.js';
 import { basic, indexPath, type RecordField, record, type Schema, type VastType } from '../types/type.js';
-import { bigintAt, isValid, listRange, stringAt } from '../types/values.js';
+import { bigintAt, isValid, listRange, stringAt, type Value, valueAt } from '../types/values.js';
 import { type Indicator, indicatorMatchesValue } from './indicator.js';
 import type { IntelSet } from './intel-sets.js';
 import { columnAt, type Hit, type IntelMatcher } from './matcher.js';
@@ -106,87 +108,157 @@ function matchedValue(h: Hit, indicator: Indicator, subdomains: boolean): string
   return valueText(h.column, t, h.row);
 }
 
-/** Sightings as records (for actions and tests), grouped by set. */
-export type SightingRecords = Map<IntelSet, Record<string, unknown>[]>;
+/** What a set's sightings are being built into. */
+interface SetSightings {
+  builder: BatchBuilder;
+  /** The set's context keys, in the layout's order. */
+  keys: string[];
+}
+
+/** A 64-bit column's values as 32-bit words (low, high per row): copied into a builder without a BigInt. */
+function words(d: A.Data | undefined): Uint32Array | undefined {
+  if (!d) return undefined;
+  const v = d.values as BigInt64Array;
+  return new Uint32Array(v.buffer, v.byteOffset, v.length * 2);
+}
 
 /**
- * The sightings of a batch's hits, by set. Hits outside an indicator's
- * validity window (by event time) are left out.
+ * Sightings built straight into `vast.sighting` columns, one builder per
+ * set (its context columns make its layout): a retro hunt can find millions,
+ * and a JS record per sighting would cost ten times the memory and time.
+ * Hits outside an indicator's validity window (by event time) are left out;
+ * a value listed twice in one list field is one sighting of (event,
+ * indicator, field).
  */
-export function sightingRecords(
-  batch: A.RecordBatch,
-  hits: readonly Hit[],
-  matcher: IntelMatcher,
-  mode: SightingMode,
-  ref: RowRef,
-  now = BigInt(Date.now()) * 1_000_000n,
-): SightingRecords {
-  const out: SightingRecords = new Map();
-  if (hits.length === 0) return out;
-  const schema = vastSchema(batch.schema);
-  const timePath = schema.timestamp ? indexPath(schema.type, schema.timestamp) : undefined;
-  const timeCol = timePath && columnAt(batch, timePath);
-  const idCols = {
-    uid: identifier(schema, 'uid', 'string'),
-    community_id: identifier(schema, 'community_id', 'string'),
-    flow_id: identifier(schema, 'flow_id', 'uint64'),
-  };
-  const text = (path: number[] | undefined, row: number) => {
-    if (!path) return null;
-    const c = columnAt(batch, path);
-    return isValid(c, row) ? stringOf(c, row) : null;
-  };
-  const flow = idCols.flow_id && columnAt(batch, idCols.flow_id);
-  const seen = new Set<string>();
-  const nowText = formatTime(now);
-  for (const h of hits) {
-    const target = matcher.target(h.target);
-    const eventTime = timeCol && isValid(timeCol, h.row) ? bigintAt(timeCol, h.row) : undefined;
-    if (eventTime !== undefined) {
-      if (target.from !== undefined && eventTime < target.from) continue;
-      if (target.until !== undefined && eventTime > target.until) continue;
-    }
-    // A value listed twice in one list field is still one sighting of (event, indicator, field).
-    const key = `${h.row}\0${h.target}\0${h.leaf.path}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    const { indicator, set } = target;
-    const keys = sightingSchema(set).keys;
-    const context: Record<string, string> = {};
-    for (const k of keys) if (indicator.context[k] !== undefined) context[k] = indicator.context[k];
-    let list = out.get(set);
-    if (!list) {
-      list = [];
-      out.set(set, list);
-    }
-    list.push({
-      time: nowText,
-      event_time: eventTime === undefined ? null : formatTime(eventTime),
-      set: set.name,
-      revision: set.revision,
-      indicator: indicator.value,
-      indicator_type: indicator.type,
-      field: h.leaf.path,
-      value: matchedValue(h, indicator, set.subdomains),
-      mode,
-      schema: schema.name,
-      uid: text(idCols.uid, h.row),
-      community_id: text(idCols.community_id, h.row),
-      flow_id: flow && isValid(flow, h.row) ? bigintAt(flow, h.row) : null,
-      ref: ref(h.row),
-      ...(keys.length > 0 ? { context } : {}),
-    });
+export class SightingBuilder {
+  private readonly bySet = new Map<IntelSet, SetSightings>();
+  private readonly now: Uint32Array;
+  /** Sightings built so far. */
+  count = 0;
+
+  constructor(
+    private readonly mode: SightingMode,
+    now = BigInt(Date.now()) * 1_000_000n,
+  ) {
+    this.now = new Uint32Array(BigUint64Array.of(BigInt.asUintN(64, now)).buffer);
   }
+
+  add(batch: A.RecordBatch, hits: readonly Hit[], matcher: IntelMatcher, ref: RowRef): void {
+    if (hits.length === 0) return;
+    const schema = vastSchema(batch.schema);
+    const timePath = schema.timestamp ? indexPath(schema.type, schema.timestamp) : undefined;
+    const timeCol = timePath && columnAt(batch, timePath);
+    const column = (name: string, kind: 'string' | 'uint64') => {
+      const path = identifier(schema, name, kind);
+      return path && columnAt(batch, path);
+    };
+    const uid = column('uid', 'string');
+    const communityId = column('community_id', 'string');
+    const flowId = column('flow_id', 'uint64');
+    const timeWords = words(timeCol);
+    const flowWords = words(flowId);
+    // Hits come column by column; a row's hits of one column are together.
+    let lastColumn: A.Data | undefined;
+    const seen = new Set<number>();
+    for (const h of hits) {
+      if (h.column !== lastColumn) {
+        lastColumn = h.column;
+        seen.clear();
+      }
+      const key = h.row * matcher.size + h.target;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const eventValid = timeCol !== undefined && isValid(timeCol, h.row);
+      const window = matcher.validity(h.target);
+      if (window && eventValid) {
+        const t = bigintAt(timeCol, h.row);
+        if (
+          (window.from !== undefined && t < window.from) ||
+          (window.until !== undefined && t > window.until)
+        )
+          continue;
+      }
+      const set = matcher.setOf(h.target);
+      const indicator = matcher.indicatorOf(h.target);
+      const out = this.forSet(set);
+      const l = out.builder.leaves;
+      // In the order of BASE_FIELDS, then the context columns.
+      (l[0] as Int64Builder).appendWords(this.now[0], this.now[1]);
+      if (eventValid) (l[1] as Int64Builder).appendWords(timeWords![2 * h.row], timeWords![2 * h.row + 1]);
+      else l[1].appendNull();
+      l[2].appendText(set.name);
+      (l[3] as Int64Builder).appendNumber(set.revision);
+      l[4].appendText(indicator.value);
+      l[5].appendText(indicator.type);
+      l[6].appendText(h.leaf.path);
+      l[7].appendText(matchedValue(h, indicator, set.subdomains));
+      l[8].appendText(this.mode);
+      l[9].appendText(schema.name);
+      appendString(l[10], uid, h.row);
+      appendString(l[11], communityId, h.row);
+      if (flowId && isValid(flowId, h.row))
+        (l[12] as Int64Builder).appendWords(flowWords![2 * h.row], flowWords![2 * h.row + 1]);
+      else l[12].appendNull();
+      const r = ref(h.row);
+      if (r === null) l[13].appendNull();
+      else l[13].appendText(r);
+      out.keys.forEach((k, j) => {
+        const v = indicator.context[k];
+        if (v === undefined) l[14 + j].appendNull();
+        else l[14 + j].appendText(v);
+      });
+      out.builder.commitRow();
+      this.count++;
+    }
+  }
+
+  private forSet(set: IntelSet): SetSightings {
+    let out = this.bySet.get(set);
+    if (!out) {
+      const { schema, keys } = sightingSchema(set);
+      out = { builder: new BatchBuilder(schema), keys };
+      this.bySet.set(set, out);
+    }
+    return out;
+  }
+
+  /** The sightings as batches of `vast.sighting`, one per set with any; the builder starts over. */
+  finish(): { set: IntelSet; batch: A.RecordBatch }[] {
+    const out: { set: IntelSet; batch: A.RecordBatch }[] = [];
+    for (const [set, s] of this.bySet) if (s.builder.rows > 0) out.push({ set, batch: s.builder.finish() });
+    this.bySet.clear();
+    this.count = 0;
+    return out;
+  }
+}
+
+function appendString(b: ColumnBuilder, col: A.Data | undefined, row: number): void {
+  if (col && isValid(col, row)) b.appendText(stringOf(col, row));
+  else b.appendNull();
+}
+
+/**
+ * A sighting as the JSON an action delivers: `kind: "sighting"`, its fields
+ * by name, times in ISO 8601 (UTC), the context as an object, and 64-bit
+ * integers beyond 2^53 as strings.
+ */
+export function sightingJson(batch: A.RecordBatch, row: number): Record<string, unknown> {
+  const out: Record<string, unknown> = { kind: 'sighting' };
+  vastSchema(batch.schema).type.fields.forEach((f, k) => {
+    out[f.name] = plainJson(valueAt(batch.data.children[k], f.type, row), f.type);
+  });
   return out;
 }
 
-/** The records as batches of `vast.sighting`, one per set (its context columns make its layout). */
-export function sightingBatches(records: SightingRecords): A.RecordBatch[] {
-  const batches: A.RecordBatch[] = [];
-  for (const [set, rows] of records) {
-    const b = new BatchBuilder(sightingSchema(set).schema);
-    for (const r of rows) b.appendJson(r);
-    if (b.rows > 0) batches.push(b.finish());
+function plainJson(v: Value, t: VastType): unknown {
+  if (v === null) return null;
+  if (typeof v === 'bigint') {
+    if (t.kind === 'time') return formatTime(v);
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : String(v);
   }
-  return batches;
+  if (t.kind === 'record' && typeof v === 'object') {
+    const o = v as Record<string, Value>;
+    return Object.fromEntries(t.fields.map((f) => [f.name, plainJson(o[f.name] ?? null, f.type)]));
+  }
+  return v;
 }

@@ -61,7 +61,7 @@ function addReport(name: string, r: IntelAddResult): string {
   if (r.hunt)
     lines.push(
       r.hunt.done
-        ? `retro hunt: ${r.hunt.sightings ?? 0} sightings in ${r.hunt.partitions} partitions`
+        ? `retro hunt: ${r.hunt.sightings ?? 0} sightings in ${r.hunt.partitions} partition${r.hunt.partitions === 1 ? '' : 's'}`
         : `retro hunt ${r.hunt.id} started over ${r.hunt.partitions} partitions ('vast status' shows its progress)`,
     );
   return lines.join('\n');
