@@ -99,6 +99,7 @@ export class RemoteBackend implements Backend {
       type: opts.type,
       field: opts.field,
       subdomains: opts.subdomains ? 'true' : undefined,
+      include_non_ids: opts.includeNonIds ? 'true' : undefined,
       name: opts.source,
     }))
       if (v !== undefined) query.append(k, v);

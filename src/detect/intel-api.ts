@@ -18,6 +18,8 @@ export interface IntelAddOptions {
   field?: string;
   /** Domain indicators also match subdomains. */
   subdomains?: boolean;
+  /** MISP: also attributes not flagged for detection (`to_ids: false`). */
+  includeNonIds?: boolean;
   /** `webhook=URL`, `exec=CMD`, `syslog=HOST:PORT`. */
   actions?: string[];
   /** Names the feed in problems (a file path, `<stdin>`). */
@@ -48,7 +50,12 @@ export function readFeed(
   const source = opts.source ?? '<feed>';
   const text = decodeFeed(bytes, source);
   const format = opts.format ?? detectFeedFormat(text);
-  return parseFeed(text, format, { source, type: opts.type, field: opts.field });
+  return parseFeed(text, format, {
+    source,
+    type: opts.type,
+    field: opts.field,
+    includeNonIds: opts.includeNonIds,
+  });
 }
 
 /** The answer for a set update (the hunt as it stands when the answer is made). */

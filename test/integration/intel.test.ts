@@ -176,6 +176,19 @@ describe('intel: live and retro sightings equal awk and jq', () => {
       expect(ok.status).toBe(0);
       expect(ok.stderr).toMatch(/list\.txt:3(:\d+)?: .*not an indicator!/);
       expect(ok.stdout).toContain('2 indicators (2 ip)');
+      // MISP: attributes with to_ids false are context, not detection content, unless asked for.
+      const misp = join(TEST_DATA, 'intel', 'misp-event.json');
+      const ids = vast(['-d', t.db, 'intel', 'add', 'm', '-r', misp, '--json']);
+      expect(ids.stderr).toContain(
+        "misp-event.json:96:7: MISP attribute 'ip-dst': '198.51.100.300' is not a valid ip",
+      );
+      expect(JSON.parse(ids.stdout).set.indicators).toBe(7);
+      const all = vast(['-d', t.db, 'intel', 'add', 'm', '-r', misp, '--include-non-ids', '--json']);
+      expect(JSON.parse(all.stdout)).toMatchObject({
+        set: { indicators: 8, revision: 2 },
+        added: 1,
+        removed: 0,
+      });
       const name = vast(['-d', t.db, 'intel', 'add', '../evil', '-r', list]);
       expect(name.status).toBe(1);
       expect(name.stderr).toContain('invalid intel set name');

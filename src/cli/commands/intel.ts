@@ -34,6 +34,7 @@ interface AddFlags {
   type?: IndicatorType;
   field?: string;
   subdomains?: boolean;
+  includeNonIds?: boolean;
   action: string[];
   json?: boolean;
 }
@@ -133,6 +134,7 @@ export function registerIntel(program: Command): void {
     )
     .option('--field <name>', 'the field plain-string indicators match (with --type string)')
     .option('--subdomains', 'domain indicators also match their subdomains')
+    .option('--include-non-ids', 'MISP: also load attributes not flagged for detection (to_ids: false)')
     .option(
       '--action <action>',
       'for each sighting: webhook=URL (POST JSON), exec=CMD (JSON on stdin), syslog=HOST:PORT (repeatable)',
@@ -150,6 +152,7 @@ export function registerIntel(program: Command): void {
       type: flags.type,
       field: flags.field,
       subdomains: flags.subdomains,
+      includeNonIds: flags.includeNonIds,
       actions: flags.action,
       source,
     });

@@ -74,6 +74,7 @@ export const addIntel = defineRoute({
       .optional(),
     field: text.meta({ description: 'the field plain-string indicators match' }),
     subdomains: flag.meta({ description: 'domain indicators also match subdomains' }),
+    include_non_ids: flag.meta({ description: 'MISP: also attributes with to_ids false' }),
     action: z
       .union([z.string(), z.array(z.string())], { error: "'action' must be text" })
       .optional()
@@ -98,7 +99,11 @@ export const addIntel = defineRoute({
     const feed = await bodyBytes(req.body, node.config['max-import-bytes']);
     let parsed: ReturnType<typeof readFeed>;
     try {
-      parsed = readFeed(feed, { ...query, source: query.name ?? '<request>' });
+      parsed = readFeed(feed, {
+        ...query,
+        includeNonIds: query.include_non_ids,
+        source: query.name ?? '<request>',
+      });
     } catch (e) {
       if (e instanceof VastError) throw HttpError.of(400, e);
       throw e;
