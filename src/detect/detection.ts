@@ -28,6 +28,7 @@ import type { Placement, Store } from '../store/store.js';
 import { schemaName } from '../types/arrow.js';
 import { ActionDispatcher, type ActionSpec, parseAction } from './actions.js';
 import type { Indicator } from './indicator.js';
+import { IndicatorTable, type IndicatorTableJson } from './indicator-table.js';
 import {
   type IntelSet,
   type IntelSetOptions,
@@ -51,7 +52,7 @@ export interface Hunt {
   id: string;
   set: string;
   revision: number;
-  indicators: Indicator[];
+  indicators: IndicatorTable;
   cut: Cut;
   started: string;
 }
@@ -134,7 +135,10 @@ export class Detection {
     if (existsSync(this.huntDir))
       for (const f of readdirSync(this.huntDir).sort())
         if (f.endsWith('.json')) {
-          const h = JSON.parse(readFileSync(join(this.huntDir, f), 'utf8')) as Hunt;
+          const file = JSON.parse(readFileSync(join(this.huntDir, f), 'utf8')) as Omit<Hunt, 'indicators'> & {
+            indicators: IndicatorTableJson;
+          };
+          const h: Hunt = { ...file, indicators: IndicatorTable.fromJson(file.indicators) };
           this.hunts.set(h.id, h);
           const doneFile = join(this.huntDir, `${h.id}.done`);
           const lines = existsSync(doneFile) ? readFileSync(doneFile, 'utf8').split('\n') : [];
@@ -270,7 +274,7 @@ export class Detection {
       set: summarize(set),
       memoryBytes: alone.memoryBytes(),
       hunts: this.progress().filter((h) => h.set === name),
-      sample: set.indicators.slice(0, SAMPLE),
+      sample: set.indicators.head(SAMPLE),
     };
   }
 

@@ -8,7 +8,8 @@ import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../diagnostics.js';
 import { ensureDir, writeFileAtomic } from '../store/fs-util.js';
-import { type Indicator, indicatorKey, NO_CONTEXT } from './indicator.js';
+import type { Indicator } from './indicator.js';
+import { IndicatorTable, type IndicatorTableJson } from './indicator-table.js';
 
 /** How a set matches, beside its indicators. */
 export interface IntelSetOptions {
@@ -24,7 +25,7 @@ export interface IntelSet extends IntelSetOptions {
   revision: number;
   /** When the revision was made (ISO 8601). */
   updated: string;
-  indicators: Indicator[];
+  indicators: IndicatorTable;
 }
 
 /** A set without its indicators, with counts by type. */
@@ -34,13 +35,6 @@ export interface IntelSetSummary extends IntelSetOptions {
   updated: string;
   indicators: number;
   types: Record<string, number>;
-}
-
-/** The file leaves empty contexts out (a million `"context":{}` of a plain list); loading puts `NO_CONTEXT` back. */
-function withoutEmptyContext(key: string, value: unknown): unknown {
-  return key === 'context' && value !== null && typeof value === 'object' && Object.keys(value).length === 0
-    ? undefined
-    : value;
 }
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -54,17 +48,40 @@ function checkSetName(name: string): string {
 }
 
 export function summarize(set: IntelSet): IntelSetSummary {
-  const types: Record<string, number> = {};
-  for (const i of set.indicators) types[i.type] = (types[i.type] ?? 0) + 1;
   const { indicators, ...rest } = set;
-  return { ...rest, indicators: indicators.length, types };
+  return { ...rest, indicators: indicators.length, types: indicators.typeCounts() };
+}
+
+/** What identifies an indicator in a set: its type, the field of a plain string, and its value. */
+const kindOf = (type: string, field: string | undefined) => (field === undefined ? type : `${type}:${field}`);
+
+/** The values seen so far per kind. */
+class Seen {
+  private readonly byKind = new Map<string, Set<string>>();
+  /** Adds the indicator; false when it was there. */
+  add(type: string, field: string | undefined, value: string): boolean {
+    const kind = kindOf(type, field);
+    let values = this.byKind.get(kind);
+    if (!values) {
+      values = new Set();
+      this.byKind.set(kind, values);
+    }
+    if (values.has(value)) return false;
+    values.add(value);
+    return true;
+  }
 }
 
 /** The indicators of `next` that `previous` did not have (all of them for a new set). */
-export function newIndicators(previous: IntelSet | undefined, next: IntelSet): Indicator[] {
+export function newIndicators(previous: IntelSet | undefined, next: IntelSet): IndicatorTable {
   if (!previous) return next.indicators;
-  const old = new Set(previous.indicators.map(indicatorKey));
-  return next.indicators.filter((i) => !old.has(indicatorKey(i)));
+  const old = new Seen();
+  const p = previous.indicators;
+  for (let k = 0; k < p.length; k++) old.add(p.type(k), p.field(k), p.value(k));
+  const n = next.indicators;
+  const fresh: Indicator[] = [];
+  for (let k = 0; k < n.length; k++) if (old.add(n.type(k), n.field(k), n.value(k))) fresh.push(n.get(k));
+  return IndicatorTable.from(fresh);
 }
 
 /**
@@ -72,21 +89,12 @@ export function newIndicators(previous: IntelSet | undefined, next: IntelSet): I
  * Values are kept per type and field, so that a million addresses need no key strings.
  */
 function unique(indicators: readonly Indicator[]): Indicator[] {
-  const seen = new Map<string, Set<string>>();
-  const out: Indicator[] = [];
-  for (const i of indicators) {
-    const kind = i.field === undefined ? i.type : `${i.type}:${i.field}`;
-    let values = seen.get(kind);
-    if (!values) {
-      values = new Set();
-      seen.set(kind, values);
-    }
-    if (values.has(i.value)) continue;
-    values.add(i.value);
-    out.push(i);
-  }
-  return out;
+  const seen = new Seen();
+  return indicators.filter((i) => seen.add(i.type, i.field, i.value));
 }
+
+/** A set as its file stores it: the indicators column by column. */
+type IntelSetFile = Omit<IntelSet, 'indicators'> & { indicators: IndicatorTableJson };
 
 export class IntelSets {
   private readonly sets = new Map<string, IntelSet>();
@@ -102,11 +110,11 @@ export class IntelSets {
         const path = join(s.dir, f);
         let set: IntelSet;
         try {
-          set = JSON.parse(readFileSync(path, 'utf8')) as IntelSet;
+          const file = JSON.parse(readFileSync(path, 'utf8')) as IntelSetFile;
+          set = { ...file, indicators: IndicatorTable.fromJson(file.indicators) };
         } catch (e) {
           throw new Error(`${path}: not an intel set (${(e as Error).message})`);
         }
-        for (const i of set.indicators) i.context ??= NO_CONTEXT;
         s.sets.set(set.name, set);
       }
     return s;
@@ -138,10 +146,10 @@ export class IntelSets {
       updated: new Date().toISOString(),
       subdomains: opts.subdomains,
       actions: opts.actions,
-      indicators: unique(indicators),
+      indicators: IndicatorTable.from(unique(indicators)),
     };
     ensureDir(this.dir);
-    writeFileAtomic(join(this.dir, `${name}.json`), JSON.stringify(set, withoutEmptyContext));
+    writeFileAtomic(join(this.dir, `${name}.json`), JSON.stringify(set));
     this.sets.set(name, set);
     return { set, previous };
   }

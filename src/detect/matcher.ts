@@ -20,6 +20,7 @@ import { parseIPInto } from '../types/ip.js';
 import { parseSubnet } from '../types/subnet.js';
 import { indexPath, type Leaf, leaves, list, type RecordType, type Schema } from '../types/type.js';
 import type { Indicator, IndicatorType } from './indicator.js';
+import type { IndicatorTable } from './indicator-table.js';
 import type { IntelSet } from './intel-sets.js';
 
 /** One (row, indicator, field) match in a batch. */
@@ -103,9 +104,11 @@ export function columnAt(batch: A.RecordBatch, path: readonly number[]): A.Data 
 }
 
 export class IntelMatcher {
-  // What each kernel id stands for, as two arrays: a million indicators make no extra objects.
-  private readonly targetSet: IntelSet[] = [];
-  private readonly targetIndicator: Indicator[] = [];
+  private readonly entries: readonly { set: IntelSet; indicators: IndicatorTable }[];
+  // What each kernel id stands for (an entry and an indicator of its table), as typed arrays.
+  private readonly targetEntry: Int32Array;
+  private readonly targetIndex: Int32Array;
+  private targets = 0;
   private readonly ips = new IpSet();
   /** Per concept (domains, URLs, hashes). */
   private readonly byConcept = new Map<string, StringSet>();
@@ -117,80 +120,92 @@ export class IntelMatcher {
 
   /** `entries`: the sets and which of their indicators to match (all for live, the new ones for a retro hunt). */
   constructor(
-    entries: readonly { set: IntelSet; indicators: readonly Indicator[] }[],
+    entries: readonly { set: IntelSet; indicators: IndicatorTable }[],
     private readonly taxonomy: Taxonomy,
   ) {
-    let addresses = 0;
-    for (const { indicators } of entries) for (const i of indicators) if (i.type === 'ip') addresses++;
-    this.ips.reserve(128, addresses);
-    for (const { set, indicators } of entries)
-      for (const indicator of indicators) this.addIndicator(set, indicator);
+    this.entries = entries;
+    const total = entries.reduce((n, e) => n + e.indicators.length, 0);
+    this.targetEntry = new Int32Array(total);
+    this.targetIndex = new Int32Array(total);
+    this.ips.reserve(
+      128,
+      entries.reduce((n, e) => n + (e.indicators.typeCounts().ip ?? 0), 0),
+    );
+    entries.forEach((e, entry) => {
+      for (let k = 0; k < e.indicators.length; k++) this.addIndicator(entry, k);
+    });
   }
 
   get size(): number {
-    return this.targetIndicator.length;
+    return this.targets;
   }
 
   setOf(id: number): IntelSet {
-    return this.targetSet[id];
+    return this.entries[this.targetEntry[id]].set;
   }
 
   indicatorOf(id: number): Indicator {
-    return this.targetIndicator[id];
+    return this.entries[this.targetEntry[id]].indicators.get(this.targetIndex[id]);
   }
 
   /** The event-time window (ns) in which indicator `id` counts (STIX valid_from/valid_until), if it has one. */
   validity(id: number): { from?: bigint; until?: bigint } | undefined {
-    const i = this.targetIndicator[id];
-    if (i.validFrom === undefined && i.validUntil === undefined) return undefined;
+    const table = this.entries[this.targetEntry[id]].indicators;
+    if (!table.hasValidity(this.targetIndex[id])) return undefined;
+    const i = table.get(this.targetIndex[id]);
     return { from: isoNs(i.validFrom), until: isoNs(i.validUntil) };
   }
 
   /** Bytes the kernels hold (an estimate, for `vast intel show`). */
   memoryBytes(): number {
-    let n = this.ips.memoryBytes();
+    let n = this.ips.memoryBytes() + this.targetEntry.byteLength + this.targetIndex.byteLength;
     for (const s of [...this.byConcept.values(), ...this.byField.values()]) n += s.memoryBytes();
     return n;
   }
 
-  private addIndicator(set: IntelSet, indicator: Indicator): void {
-    const id = this.targetIndicator.length;
-    switch (indicator.type) {
+  private addIndicator(entry: number, k: number): void {
+    const { set, indicators } = this.entries[entry];
+    const id = this.targets;
+    const type = indicators.type(k);
+    const value = indicators.value(k);
+    switch (type) {
       case 'ip': {
-        if (!parseIPInto(indicator.value, this.scratch)) return;
+        if (!parseIPInto(value, this.scratch)) return;
         this.ips.add(this.scratch, 128, id);
         break;
       }
       case 'subnet': {
-        const net = parseSubnet(indicator.value);
+        const net = parseSubnet(value);
         if (!net) return;
         this.ips.add(net.address, net.length, id);
         break;
       }
       case 'string': {
-        if (!indicator.field) return;
-        let s = this.byField.get(indicator.field);
+        const field = indicators.field(k);
+        if (!field) return;
+        let s = this.byField.get(field);
         if (!s) {
           s = new StringSet();
-          this.byField.set(indicator.field, s);
+          this.byField.set(field, s);
         }
-        s.add(indicator.value, id);
+        s.add(value, id);
         break;
       }
       default: {
-        const concept = CONCEPT_OF[indicator.type];
+        const concept = CONCEPT_OF[type];
         if (!concept) return;
         let s = this.byConcept.get(concept);
         if (!s) {
           // Domains and hashes compare without case; URLs as written.
-          s = new StringSet({ caseInsensitive: indicator.type !== 'url' });
+          s = new StringSet({ caseInsensitive: type !== 'url' });
           this.byConcept.set(concept, s);
         }
-        s.add(indicator.value, id, { subdomains: indicator.type === 'domain' && set.subdomains });
+        s.add(value, id, { subdomains: type === 'domain' && set.subdomains });
       }
     }
-    this.targetSet.push(set);
-    this.targetIndicator.push(indicator);
+    this.targetEntry[id] = entry;
+    this.targetIndex[id] = k;
+    this.targets++;
   }
 
   /** Which kernel runs over which column of a layout (once per Arrow schema object). */

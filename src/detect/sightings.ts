@@ -50,20 +50,13 @@ const BASE_FIELDS: readonly RecordField[] = [
   { name: 'ref', type: basic('string') },
 ];
 
-/** The context columns of a set: every key any of its indicators has, in first-seen order. */
-function contextKeys(set: IntelSet): string[] {
-  const keys = new Set<string>();
-  for (const i of set.indicators) for (const k of Object.keys(i.context)) keys.add(k);
-  return [...keys];
-}
-
 const schemas = new WeakMap<IntelSet, { schema: Schema; keys: string[] }>();
 
 /** The sighting layout of a set (with its context record), once per set revision. */
 function sightingSchema(set: IntelSet): { schema: Schema; keys: string[] } {
   let s = schemas.get(set);
   if (!s) {
-    const keys = contextKeys(set);
+    const keys = set.indicators.contextKeys();
     const context = keys.map((k) => ({ name: k, type: basic('string') }));
     const fields =
       context.length > 0 ? [...BASE_FIELDS, { name: 'context', type: record(context) }] : BASE_FIELDS;

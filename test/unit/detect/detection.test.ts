@@ -119,7 +119,7 @@ describe('retro hunts', () => {
     const first = d.updateSet('u', [ip(IPS[0])], opts, everything());
     await d.runHunt(store, first.hunt!, async () => {});
     const second = d.updateSet('u', [ip(IPS[0]), ip(IPS[1])], opts, everything());
-    expect(second.hunt!.indicators).toEqual([ip(IPS[1])]);
+    expect([...second.hunt!.indicators]).toEqual([ip(IPS[1])]);
     const found: A.RecordBatch[] = [];
     await d.runHunt(store, second.hunt!, async (b) => {
       found.push(...b);
