@@ -11,6 +11,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { sqlString } from './context.js';
 import type { DatasetMeta } from './generate.js';
+import { prng } from './node-client.js';
 import { isRewritten, rewriteIp } from './rewrite.js';
 
 /** Bump when the lists change, so that stale caches are not reused. */
@@ -30,18 +31,6 @@ export interface IntelFiles {
   ips: string;
   domains: string;
   hunt: string;
-}
-
-/** A small seeded generator (mulberry32): the same lists on every machine and run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
 }
 
 /** Data lines of a Zeek TSV log, split into columns. */
@@ -136,13 +125,13 @@ function list(cacheDir: string, name: string, make: () => string[]): string {
 export function intelFiles(meta: DatasetMeta, cacheDir: string): IntelFiles {
   const stem = `intel-v${INTEL_VERSION}-${basename(meta.file).replace(/\.[^.]*$/, '')}`;
   const ips = (spec: { size: number; real: number; seed: number }) => () => {
-    const next = random(spec.seed);
+    const next = prng(spec.seed);
     return distinct(realAddresses(meta, spec.real, next), spec.size, () => randomIp(next));
   };
   return {
     ips: list(cacheDir, `${stem}-ips-${LISTS.ips.size}.txt`, ips(LISTS.ips)),
     domains: list(cacheDir, `${stem}-domains-${LISTS.domains.size}.txt`, () => {
-      const next = random(LISTS.domains.seed);
+      const next = prng(LISTS.domains.seed);
       return distinct(realDomains(meta, 20), LISTS.domains.size, () => randomDomain(next));
     }),
     hunt: list(cacheDir, `${stem}-hunt-${LISTS.hunt.size}.txt`, ips(LISTS.hunt)),

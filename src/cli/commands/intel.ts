@@ -16,6 +16,7 @@ import { backendOf } from '../flags/endpoint.js';
 import { addOutputFlags, type OutputFlags, writerOptions } from '../flags/output.js';
 import { positiveInt } from '../flags/positive-int.js';
 import { writeEvents } from '../output.js';
+import { textTable } from '../table.js';
 
 const INDICATOR_TYPES: readonly IndicatorType[] = [
   'ip',
@@ -68,21 +69,9 @@ function addReport(name: string, r: IntelAddResult): string {
   return lines.join('\n');
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
-}
-
 function listReport(sets: IntelSetSummary[]): string {
   if (sets.length === 0) return 'no intel sets';
-  return table([
+  return textTable([
     ['name', 'revision', 'indicators', 'types', 'subdomains', 'actions', 'updated'],
     ...sets.map((s) => [
       s.name,

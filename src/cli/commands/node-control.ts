@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { VastError } from '../../diagnostics.js';
 import type { TokenInfo } from '../../node/auth.js';
 import { nodeClient as requireNode } from '../flags/endpoint.js';
+import { textTable } from '../table.js';
 import { registerSpawn } from './spawn.js';
 
 export function registerNodeControl(program: Command): void {
@@ -72,13 +73,5 @@ function tokenTable(tokens: TokenInfo[]): string {
     ['id', 'tenant', 'role', 'created', 'expires'],
     ...tokens.map((t) => [t.id, t.tenant, t.role, t.created, t.expires ?? 'never']),
   ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n');
+  return textTable(rows);
 }
