@@ -637,7 +637,7 @@ const intelIngest: Workload = {
       `${n.toLocaleString('en-US')} events; import with the sets ${seconds(v.run)} wall, ` +
         `${((v.run.cpuMs ?? Number.NaN) / 1000).toFixed(2)} s CPU; plain import ${seconds(plain.run)} wall, ` +
         `${((plain.run.cpuMs ?? Number.NaN) / 1000).toFixed(2)} s CPU`,
-      `sets loaded before the import: ips ${seconds(loads.ips)} (${mib(memory.ips)} in the matching kernels), ` +
+      `sets loaded before the import: ips ${seconds(loads.ips)} (${mib(memory.ips)}: matching kernels and indicators), ` +
         `domains --subdomains ${seconds(loads.domains)} (${mib(memory.domains)})`,
       `${agreement(seen, duck.matches)} (the IP list on id.orig_h and id.resp_h; conn events have no domain field)`,
     ];

@@ -84,7 +84,10 @@ export interface Sightings {
 /** `vast intel show`: a set, what its kernels take, its hunts, its first indicators. */
 export interface IntelShow {
   set: IntelSetSummary;
+  /** What the set takes in a node: its matching kernels and its indicators. */
   memoryBytes: number;
+  kernelBytes: number;
+  indicatorBytes: number;
   hunts: HuntProgress[];
   sample: Indicator[];
 }
@@ -269,10 +272,13 @@ export class Detection {
   show(name: string): IntelShow | undefined {
     const set = this.sets.get(name);
     if (!set) return undefined;
-    const alone = new IntelMatcher([{ set, indicators: set.indicators }], this.taxonomy);
+    const kernelBytes = new IntelMatcher([{ set, indicators: set.indicators }], this.taxonomy).memoryBytes();
+    const indicatorBytes = set.indicators.memoryBytes();
     return {
       set: summarize(set),
-      memoryBytes: alone.memoryBytes(),
+      memoryBytes: kernelBytes + indicatorBytes,
+      kernelBytes,
+      indicatorBytes,
       hunts: this.progress().filter((h) => h.set === name),
       sample: set.indicators.head(SAMPLE),
     };

@@ -121,6 +121,14 @@ export class IndicatorTable implements Iterable<Indicator> {
     return [...keys];
   }
 
+  /**
+   * Bytes the table holds (an estimate: one byte a character of the values, as V8 keeps
+   * Latin-1 strings; 64 bytes for each indicator with a field, context or validity).
+   */
+  memoryBytes(): number {
+    return this.text.length + this.codes.byteLength + this.offsets.byteLength + 64 * this.extras.size;
+  }
+
   /** Counts by type. */
   typeCounts(): Record<string, number> {
     const n = new Array<number>(TYPES.length).fill(0);

@@ -37,6 +37,12 @@ export interface IntelSetSummary extends IntelSetOptions {
   types: Record<string, number>;
 }
 
+/**
+ * The most indicators one set holds: about 700 MiB of kernels and indicators in
+ * every process that matches, which is what a node on a small box can spare.
+ */
+const MAX_SET_INDICATORS = 10_000_000;
+
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 function checkSetName(name: string): string {
@@ -139,6 +145,11 @@ export class IntelSets {
     opts: IntelSetOptions,
   ): { set: IntelSet; previous: IntelSet | undefined } {
     checkSetName(name);
+    if (indicators.length > MAX_SET_INDICATORS)
+      throw new UsageError(
+        `intel set '${name}': ${indicators.length.toLocaleString('en-US')} indicators, more than the limit of ` +
+          `${MAX_SET_INDICATORS.toLocaleString('en-US')} a set may hold; split the feed into several sets`,
+      );
     const previous = this.sets.get(name);
     const set: IntelSet = {
       name,

@@ -88,11 +88,13 @@ function listReport(sets: IntelSetSummary[]): string {
 export const huntLine = (h: HuntProgress) =>
   `retro hunt ${h.id}: ${h.done}/${h.partitions} partitions, ${h.sightings} sightings, ${h.indicators} indicators`;
 
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+
 function showReport(s: IntelShow): string {
   return [
     `${s.set.name}: revision ${s.set.revision}, updated ${s.set.updated}`,
     `indicators: ${s.set.indicators} (${typeCounts(s.set.types)})`,
-    `memory: ${(s.memoryBytes / 1024 / 1024).toFixed(1)} MiB in the matching kernels`,
+    `memory: ${mib(s.memoryBytes)} (matching kernels ${mib(s.kernelBytes)}, indicators ${mib(s.indicatorBytes)})`,
     `subdomains: ${s.set.subdomains ? 'yes' : 'no'}; actions: ${s.set.actions.join(' ') || 'none'}`,
     ...s.hunts.map(huntLine),
     ...(s.sample.length > 0 ? ['first indicators:'] : []),
