@@ -179,9 +179,10 @@ export class LocalBackend implements Backend {
       cut,
     );
     let sightings = 0;
+    let skipped = 0;
     try {
-      for (const hunt of detection.pendingHunts())
-        await detection.runHunt(store, hunt, async (batches) => {
+      for (const hunt of detection.pendingHunts()) {
+        const run = await detection.runHunt(store, hunt, async (batches) => {
           if (batches.length === 0) return;
           // One commit per partition hunted, before the hunt marks it done.
           const importer = await store.importer({ atomic: true });
@@ -196,10 +197,12 @@ export class LocalBackend implements Backend {
           }
           await importer.commit();
         });
+        if (hunt === update.hunt) skipped = run.skipped;
+      }
     } finally {
       await detection.close();
     }
-    return addResult(update, problems, { done: true, sightings });
+    return addResult(update, problems, { done: true, sightings, skipped });
   }
 
   async intelList(): Promise<IntelSetSummary[]> {

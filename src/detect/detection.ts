@@ -21,10 +21,12 @@ import type * as A from 'apache-arrow';
 import { UsageError } from '../diagnostics.js';
 import { isInternalSchema } from '../query/internal-schemas.js';
 import type { Taxonomy } from '../schemas/taxonomy.js';
-import type { PartitionEntry } from '../store/catalog.js';
+import { entrySchema, type PartitionEntry } from '../store/catalog.js';
 import { ensureDir, writeFileAtomic } from '../store/fs-util.js';
 import { withFields } from '../store/partition.js';
 import type { Placement, Store } from '../store/store.js';
+import { subnetMayMeet } from '../store/subnet-sketch.js';
+import { sketchMayContain } from '../store/synopsis.js';
 import { schemaName } from '../types/arrow.js';
 import { ActionDispatcher, type ActionSpec, parseAction } from './actions.js';
 import type { Indicator } from './indicator.js';
@@ -316,16 +318,21 @@ export class Detection {
    * (idempotently, under `key`), after which the partition is marked done.
    * Partitions still being written at the cut must be committed first (the
    * caller flushes): one that never was (a crash lost it before its commit;
-   * the replay matched its events live) is skipped.
+   * the replay matched its events live) is skipped. A partition whose
+   * synopses rule out every indicator is not opened (`skipped` counts them).
    */
   async runHunt(
     store: Store,
     hunt: Hunt,
     write: (batches: A.RecordBatch[], key: string) => Promise<void>,
     signal?: AbortSignal,
-  ): Promise<void> {
+  ): Promise<{ skipped: number }> {
+    const run = { skipped: 0 };
     const set = this.sets.get(hunt.set);
-    if (!set || set.revision < hunt.revision) return this.finishHunt(hunt.id);
+    if (!set || set.revision < hunt.revision) {
+      this.finishHunt(hunt.id);
+      return run;
+    }
     const matcher = new IntelMatcher([{ set, indicators: hunt.indicators }], this.taxonomy);
     const byId = new Map(store.partitions().map((e) => [e.id, e]));
     const done = this.done.get(hunt.id) ?? new Set<string>();
@@ -339,9 +346,11 @@ export class Detection {
       if (e) work.push([e, rows]);
     }
     for (const [e, rows] of work) {
-      if (signal?.aborted) return;
+      if (signal?.aborted) return run;
       if (done.has(e.id) || isInternalSchema(e.schema)) continue;
-      const found = await huntPartition(store, e, rows, matcher);
+      const may = mayHold(store, e, matcher);
+      if (!may) run.skipped++;
+      const found = may ? await huntPartition(store, e, rows, matcher) : new SightingBuilder('retro');
       const sightings = this.emit(found);
       await write(sightings.batches, `retro:${hunt.id}:${e.id}`);
       appendFileSync(join(this.huntDir, `${hunt.id}.done`), `${e.id} ${sightings.count}\n`);
@@ -349,7 +358,11 @@ export class Detection {
       this.found.set(hunt.id, (this.found.get(hunt.id) ?? 0) + sightings.count);
     }
     this.finishHunt(hunt.id);
-    this.log('info', `retro hunt ${hunt.id} done: ${this.found.get(hunt.id) ?? 0} sightings`);
+    this.log(
+      'info',
+      `retro hunt ${hunt.id} done: ${this.found.get(hunt.id) ?? 0} sightings; ${run.skipped} partitions ruled out by their synopses`,
+    );
+    return run;
   }
 
   private finishHunt(id: string): void {
@@ -373,6 +386,37 @@ export class Detection {
  * columns the matcher needs (and the event's time and identifiers), up to
  * `rows` rows (the rest of a partition being written at the cut was matched live).
  */
+/**
+ * Whether a partition may hold a sighting, by its synopses: when its layout is
+ * matched on ip columns alone, each indicator is tested against the column's
+ * Bloom filter (addresses) or prefix sketches (subnets), and a partition no
+ * indicator may be in is never opened. A typical feed meets few partitions of
+ * a day's traffic: most of a hunt is this test, not a scan.
+ */
+function mayHold(store: Store, e: PartitionEntry, matcher: IntelMatcher): boolean {
+  const plan = matcher.ipPlan(entrySchema(e));
+  if (!plan) return true;
+  let blob: Uint8Array;
+  try {
+    blob = store.sketchOf(e.id).blob;
+  } catch {
+    return true; // A damaged sidecar proves nothing: the scan decides (and reports the damage).
+  }
+  for (const leaf of plan.leaves) {
+    const f = e.fields[leaf.path];
+    if (!f) return true;
+    if (f.nulls === e.events) continue;
+    for (const { bytes, length } of plan.networks) {
+      const may =
+        length === 128
+          ? sketchMayContain(blob, f, bytes) && subnetMayMeet(blob, f, bytes, length)
+          : subnetMayMeet(blob, f, bytes, length);
+      if (may) return true;
+    }
+  }
+  return false;
+}
+
 async function huntPartition(
   store: Store,
   e: PartitionEntry,

@@ -39,7 +39,14 @@ export interface IntelAddResult {
   problems: FeedProblem[];
   problemCount: number;
   /** The retro hunt this revision started (none when nothing new, or nothing stored). */
-  hunt?: { id: string; partitions: number; done: boolean; sightings?: number };
+  hunt?: {
+    id: string;
+    partitions: number;
+    done: boolean;
+    sightings?: number;
+    /** Partitions their synopses ruled out (not opened). */
+    skipped?: number;
+  };
 }
 
 /** The indicators of a feed (bad ones in `problems`); a malformed document throws FeedError. */
@@ -62,7 +69,7 @@ export function readFeed(
 export function addResult(
   u: SetUpdate,
   problems: readonly FeedProblem[],
-  hunt?: { done: boolean; sightings?: number },
+  hunt?: { done: boolean; sightings?: number; skipped?: number },
 ): IntelAddResult {
   return {
     set: summarize(u.set),
@@ -77,6 +84,7 @@ export function addResult(
             partitions: u.hunt.cut.partitions.length + Object.keys(u.hunt.cut.staged).length,
             done: hunt?.done ?? false,
             ...(hunt?.sightings !== undefined ? { sightings: hunt.sightings } : {}),
+            ...(hunt?.skipped !== undefined ? { skipped: hunt.skipped } : {}),
           },
         }
       : {}),

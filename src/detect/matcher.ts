@@ -236,6 +236,38 @@ export class IntelMatcher {
     return { match, extra };
   }
 
+  /**
+   * For pruning by synopses: the leaves a layout is matched on when they are
+   * all ip columns (addresses and subnets have exact Bloom and prefix
+   * sketches), with the networks to test; undefined when some column is
+   * matched by strings (case folding and subdomains defeat a Bloom filter of
+   * the values as written) or it is a list member (no synopsis of its own).
+   */
+  ipPlan(schema: Schema): { leaves: Leaf[]; networks: { bytes: Uint8Array; length: number }[] } | undefined {
+    const plan = this.planFor(schema);
+    if (plan.some((c) => c.kernel !== this.ips || c.member !== undefined)) return undefined;
+    this.networks ??= this.collectNetworks();
+    return { leaves: plan.map((c) => c.leaf), networks: this.networks };
+  }
+
+  private networks: { bytes: Uint8Array; length: number }[] | undefined;
+
+  private collectNetworks(): { bytes: Uint8Array; length: number }[] {
+    const out: { bytes: Uint8Array; length: number }[] = [];
+    for (const { indicators } of this.entries)
+      for (let k = 0; k < indicators.length; k++) {
+        const type = indicators.type(k);
+        if (type === 'ip') {
+          const bytes = new Uint8Array(16);
+          if (parseIPInto(indicators.value(k), bytes)) out.push({ bytes, length: 128 });
+        } else if (type === 'subnet') {
+          const net = parseSubnet(indicators.value(k));
+          if (net) out.push({ bytes: net.address, length: net.length });
+        }
+      }
+    return out;
+  }
+
   private planFor(schema: Schema): PlannedColumn[] {
     const plan: PlannedColumn[] = [];
     const members = listMemberLeaves(schema.type);

@@ -25,7 +25,7 @@ import { filter } from '../pipeline/batch-ops.js';
 import type { Operator, WhereCompiler } from '../pipeline/operator.js';
 import { parseQuery, pipelineReads, runPipeline } from '../pipeline/parse.js';
 import type { SchemaRegistry } from '../schemas/registry.js';
-import type { PartitionEntry } from '../store/catalog.js';
+import { entrySchema, type PartitionEntry } from '../store/catalog.js';
 import { CorruptionError } from '../store/errors.js';
 import { type PartitionReader, withFields } from '../store/partition.js';
 import type { Store } from '../store/store.js';
@@ -237,12 +237,6 @@ export function prepareQuery(
   return { text: full, now, expr, compiled, pipeline: parsed.pipeline };
 }
 
-const schemaOfEntry = (e: PartitionEntry): Schema => ({
-  name: e.schema,
-  type: e.layout,
-  timestamp: e.timestamp,
-});
-
 /** A partition whose files failed verification during a query. */
 interface Broken {
   entry: PartitionEntry;
@@ -266,7 +260,7 @@ function plan(
   const out: PartitionEntry[] = [];
   for (const e of store.partitions()) {
     stats.considered++;
-    const program = q.compiled.program(schemaOfEntry(e));
+    const program = q.compiled.program(entrySchema(e));
     if (program.kind === 'const' && !program.value) {
       stats.prunedBySchema++;
       continue;
@@ -353,7 +347,7 @@ async function* selections(
   const planned = plan(store, q, stats, sketches, broken);
   const work: Candidate[] = [];
   for (const e of planned) {
-    const schema = schemaOfEntry(e);
+    const schema = entrySchema(e);
     const program = q.compiled.program(schema);
     if (opts.columns === 'none' && program.kind === 'const') {
       // Every row matches and nobody reads them: the catalog knows how many there are.
@@ -567,7 +561,7 @@ function scanUnits(
       const job: ScanJob = {
         path,
         sums,
-        schema: schemaOfEntry(c.entry),
+        schema: entrySchema(c.entry),
         program: programText(c.program),
         now: q.now,
         rowGroups: groups,
@@ -599,7 +593,7 @@ async function* fromWorkers(
   opts: ScanOptions,
   result: (u: Unit) => Promise<ScanResult>,
 ): AsyncIterable<Selection | Counted> {
-  const schema = arrowSchema(schemaOfEntry(c.entry));
+  const schema = arrowSchema(entrySchema(c.entry));
   const held: (Selection | Counted)[] = [];
   for (const u of units) {
     const r = await result(u);
@@ -869,7 +863,7 @@ export function explain(store: Store, q: PreparedQuery, stats: QueryStats): stri
   for (const e of store.partitions()) {
     if (seen.has(e.fingerprint)) continue;
     seen.add(e.fingerprint);
-    lines.push(`  ${e.schema}: ${programText(q.compiled.program(schemaOfEntry(e)))}`);
+    lines.push(`  ${e.schema}: ${programText(q.compiled.program(entrySchema(e)))}`);
   }
   lines.push(
     `partitions: ${stats.considered} considered, ${stats.prunedBySchema + stats.prunedBySynopsis} pruned ` +

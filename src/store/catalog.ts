@@ -13,7 +13,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
-import type { RecordType } from '../types/type.js';
+import type { RecordType, Schema } from '../types/type.js';
 import { CorruptionError } from './errors.js';
 import { writeFileAtomic } from './fs-util.js';
 import type { FieldSynopsis } from './synopsis.js';
@@ -54,6 +54,13 @@ export interface PartitionEntry {
    */
   readonly walSegment?: number;
 }
+
+/** A partition's schema, from its catalog entry (no need to open the file). */
+export const entrySchema = (e: PartitionEntry): Schema => ({
+  name: e.schema,
+  type: e.layout,
+  timestamp: e.timestamp,
+});
 
 export interface CatalogDocument {
   version: number;

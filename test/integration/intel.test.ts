@@ -16,11 +16,11 @@ import { tempDb, vast, vastProcess } from './cli.js';
 import {
   addFeed as addIocs,
   type Content,
+  expected as expectedOf,
   feedCsv,
   identity,
   importFiles,
   keyOf,
-  expected as oracle,
   type Sighting,
   sightings,
   tally,
@@ -39,7 +39,7 @@ const CONTENT: Content = {
 const { ips: IPS, domains: DOMAINS } = CONTENT;
 const FEED = feedCsv(CONTENT);
 const FILES = { zeek: ZEEK, eve: [EVE] };
-const expected = () => oracle(FILES, CONTENT);
+const expected = () => expectedOf(FILES, CONTENT);
 const importAll = (db: string, env: Record<string, string> = {}, files = [...ZEEK, EVE]) =>
   importFiles(db, files, env);
 const addFeed = (db: string, dir: string, env: Record<string, string> = {}) => addIocs(db, dir, CONTENT, env);
@@ -87,6 +87,34 @@ describe('intel: live and retro sightings equal awk and jq', () => {
       const one = s.find((x) => x.schema === 'zeek.conn')!;
       const [, row] = one.ref.split(':');
       expect(Number(row)).toBeGreaterThanOrEqual(0);
+    } finally {
+      t.cleanup();
+    }
+  });
+
+  it('a hunt opens only the partitions whose synopses do not rule out every address, with the same sightings', () => {
+    const t = tempDb();
+    try {
+      importAll(t.db);
+      const ipsOnly: Content = { ips: CONTENT.ips, nets: CONTENT.nets, domains: [] };
+      const out = addIocs(t.db, t.dir, ipsOnly);
+      const skipped = Number(/\((\d+) ruled out by their synopses/.exec(out)?.[1] ?? 0);
+      const partitions = Number(/sightings in (\d+) partition/.exec(out)![1]);
+      expect(skipped).toBeGreaterThan(0);
+      expect(skipped).toBeLessThan(partitions);
+      const want = expectedOf(FILES, ipsOnly);
+      expect(tally(sightings(t.db).map(keyOf))).toEqual(want);
+      // Addresses in no partition: every partition is ruled out, none is read.
+      const absent = addIocs(
+        t.db,
+        t.dir,
+        { ips: ['203.0.113.77', '2001:db8::77'], nets: [], domains: [] },
+        {},
+        'absent',
+      );
+      expect(absent).toContain(
+        `retro hunt: 0 sightings in ${partitions} partitions (${partitions} ruled out`,
+      );
     } finally {
       t.cleanup();
     }

@@ -63,7 +63,7 @@ function addReport(name: string, r: IntelAddResult): string {
   if (r.hunt)
     lines.push(
       r.hunt.done
-        ? `retro hunt: ${r.hunt.sightings ?? 0} sightings in ${r.hunt.partitions} partition${r.hunt.partitions === 1 ? '' : 's'}`
+        ? `retro hunt: ${r.hunt.sightings ?? 0} sightings in ${plural(r.hunt.partitions, 'partition')}${r.hunt.skipped ? ` (${r.hunt.skipped} ruled out by their synopses, not read)` : ''}`
         : `retro hunt ${r.hunt.id} started over ${r.hunt.partitions} partitions ('vast status' shows its progress)`,
     );
   return lines.join('\n');
@@ -87,6 +87,8 @@ function listReport(sets: IntelSetSummary[]): string {
 
 export const huntLine = (h: HuntProgress) =>
   `retro hunt ${h.id}: ${h.done}/${h.partitions} partitions, ${h.sightings} sightings, ${h.indicators} indicators`;
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
