@@ -657,7 +657,7 @@ const intelIngest: Workload = {
   },
 };
 
-const HUNT_LINE = /retro hunt: (\d+) sightings in (\d+) partitions/;
+const HUNT_LINE = /retro hunt: (\d+) sightings in (\d+) partitions?/;
 
 /**
  * `vast intel add` of a 10,000-IP set over the stored conn events (the command returns

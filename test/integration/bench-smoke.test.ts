@@ -27,9 +27,22 @@ const WORKLOADS = [
   'aggregate',
   'cold-count',
   'rss',
+  'intel-ingest',
+  'intel-hunt',
 ];
 /** Workloads whose result is compared with DuckDB's (hits or groups must agree). */
-const QUERIES = ['needle', 'subnet', 'time-range', 'regex', 'substring', 'aggregate', 'cold-count'];
+const QUERIES = [
+  'needle',
+  'subnet',
+  'time-range',
+  'regex',
+  'substring',
+  'aggregate',
+  'cold-count',
+  // Sightings counted by vast against the same matches as a DuckDB join.
+  'intel-ingest',
+  'intel-hunt',
+];
 
 const canRun = HAVE_DATASETS || existsSync(join(ROOT, 'test', 'data', 'zeek', 'conn.log'));
 const suite = canRun ? describe : describe.skip;

@@ -22,7 +22,7 @@ describe('route registry', () => {
   it('has one route per method and path, each with a role', () => {
     const keys = ROUTES.map((r) => `${r.method} ${r.path}`);
     expect(new Set(keys).size).toBe(keys.length);
-    expect(keys).toHaveLength(18);
+    expect(keys).toHaveLength(22);
     for (const r of ROUTES) expect(['read', 'write', 'admin']).toContain(r.role);
     const role = (key: string) => ROUTES.find((r) => `${r.method} ${r.path}` === key)?.role;
     expect(role('POST /api/v0/tokens')).toBe('admin');
@@ -31,6 +31,10 @@ describe('route registry', () => {
     expect(role('GET /api/v0/query/:id/next')).toBe('read');
     expect(role('POST /api/v0/count')).toBe('read');
     expect(role('GET /api/v0/get')).toBe('read');
+    // Loading content is a write; actions on it are checked for the admin token in the handler.
+    expect(role('GET /api/v0/intel')).toBe('read');
+    expect(role('POST /api/v0/intel/:name')).toBe('write');
+    expect(role('DELETE /api/v0/intel/:name')).toBe('write');
   });
 
   it('validates inputs with a 400 naming the field', () => {
