@@ -180,6 +180,7 @@ export class LocalBackend implements Backend {
     );
     let sightings = 0;
     let skipped = 0;
+    let skippedGroups = 0;
     try {
       for (const hunt of detection.pendingHunts()) {
         const run = await detection.runHunt(store, hunt, async (batches) => {
@@ -197,12 +198,15 @@ export class LocalBackend implements Backend {
           }
           await importer.commit();
         });
-        if (hunt === update.hunt) skipped = run.skipped;
+        if (hunt === update.hunt) {
+          skipped = run.skipped;
+          skippedGroups = run.groups;
+        }
       }
     } finally {
       await detection.close();
     }
-    return addResult(update, problems, { done: true, sightings, skipped });
+    return addResult(update, problems, { done: true, sightings, skipped, skippedGroups });
   }
 
   async intelList(): Promise<IntelSetSummary[]> {

@@ -26,7 +26,7 @@ import { ensureDir, writeFileAtomic } from '../store/fs-util.js';
 import { withFields } from '../store/partition.js';
 import type { Placement, Store } from '../store/store.js';
 import { subnetMayMeet } from '../store/subnet-sketch.js';
-import { sketchMayContain } from '../store/synopsis.js';
+import { type FieldSynopsis, type Sketch, sketchMayContain } from '../store/synopsis.js';
 import { schemaName } from '../types/arrow.js';
 import { ActionDispatcher, type ActionSpec, parseAction } from './actions.js';
 import type { Indicator } from './indicator.js';
@@ -326,8 +326,9 @@ export class Detection {
     hunt: Hunt,
     write: (batches: A.RecordBatch[], key: string) => Promise<void>,
     signal?: AbortSignal,
-  ): Promise<{ skipped: number }> {
-    const run = { skipped: 0 };
+  ): Promise<{ skipped: number; groups: number }> {
+    // Partitions, and row groups of partitions read, that their synopses ruled out.
+    const run = { skipped: 0, groups: 0 };
     const set = this.sets.get(hunt.set);
     if (!set || set.revision < hunt.revision) {
       this.finishHunt(hunt.id);
@@ -348,9 +349,14 @@ export class Detection {
     for (const [e, rows] of work) {
       if (signal?.aborted) return run;
       if (done.has(e.id) || isInternalSchema(e.schema)) continue;
-      const may = mayHold(store, e, matcher);
+      const synopses = huntSketch(store, e, matcher);
+      const may = synopses === undefined || mayHold(synopses, e.fields, e.events);
       if (!may) run.skipped++;
-      const found = may ? await huntPartition(store, e, rows, matcher) : new SightingBuilder('retro');
+      const skippedGroups = { groups: 0 };
+      const found = may
+        ? await huntPartition(store, e, rows, matcher, synopses, skippedGroups)
+        : new SightingBuilder('retro');
+      run.groups += skippedGroups.groups;
       const sightings = this.emit(found);
       await write(sightings.batches, `retro:${hunt.id}:${e.id}`);
       appendFileSync(join(this.huntDir, `${hunt.id}.done`), `${e.id} ${sightings.count}\n`);
@@ -360,7 +366,7 @@ export class Detection {
     this.finishHunt(hunt.id);
     this.log(
       'info',
-      `retro hunt ${hunt.id} done: ${this.found.get(hunt.id) ?? 0} sightings; ${run.skipped} partitions ruled out by their synopses`,
+      `retro hunt ${hunt.id} done: ${this.found.get(hunt.id) ?? 0} sightings; ${run.skipped} partitions and ${run.groups} row groups ruled out by their synopses`,
     );
     return run;
   }
@@ -381,32 +387,40 @@ export class Detection {
   }
 }
 
+/** What the synopses say of a partition's layout for a hunt: its ip-only plan and the sidecar. */
+interface HuntSketch {
+  plan: NonNullable<ReturnType<IntelMatcher['ipPlan']>>;
+  sketch: Sketch;
+}
+
 /**
- * The retro sightings of one partition: its row groups, reading only the
- * columns the matcher needs (and the event's time and identifiers), up to
- * `rows` rows (the rest of a partition being written at the cut was matched live).
+ * The synopses a hunt can prune a partition by: when its layout is matched on
+ * ip columns alone, each indicator can be tested against a column's Bloom
+ * filter (addresses) and prefix sketches (subnets), for the partition and for
+ * each of its row groups. Undefined when they cannot rule anything out.
  */
-/**
- * Whether a partition may hold a sighting, by its synopses: when its layout is
- * matched on ip columns alone, each indicator is tested against the column's
- * Bloom filter (addresses) or prefix sketches (subnets), and a partition no
- * indicator may be in is never opened. A typical feed meets few partitions of
- * a day's traffic: most of a hunt is this test, not a scan.
- */
-function mayHold(store: Store, e: PartitionEntry, matcher: IntelMatcher): boolean {
+function huntSketch(store: Store, e: PartitionEntry, matcher: IntelMatcher): HuntSketch | undefined {
   const plan = matcher.ipPlan(entrySchema(e));
-  if (!plan) return true;
-  let blob: Uint8Array;
+  if (!plan) return undefined;
   try {
-    blob = store.sketchOf(e.id).blob;
+    return { plan, sketch: store.sketchOf(e.id) };
   } catch {
-    return true; // A damaged sidecar proves nothing: the scan decides (and reports the damage).
+    return undefined; // A damaged sidecar proves nothing: the scan decides (and reports the damage).
   }
-  for (const leaf of plan.leaves) {
-    const f = e.fields[leaf.path];
+}
+
+/**
+ * Whether some indicator may be in the partition or row group whose field
+ * synopses are `fields`, of `events` rows. A typical feed meets few of a
+ * day's partitions: most of such a hunt is this test, not a scan.
+ */
+function mayHold(h: HuntSketch, fields: Readonly<Record<string, FieldSynopsis>>, events: number): boolean {
+  const blob = h.sketch.blob;
+  for (const leaf of h.plan.leaves) {
+    const f = fields[leaf.path];
     if (!f) return true;
-    if (f.nulls === e.events) continue;
-    for (const { bytes, length } of plan.networks) {
+    if (f.nulls === events) continue;
+    for (const { bytes, length } of h.plan.networks) {
       const may =
         length === 128
           ? sketchMayContain(blob, f, bytes) && subnetMayMeet(blob, f, bytes, length)
@@ -417,19 +431,39 @@ function mayHold(store: Store, e: PartitionEntry, matcher: IntelMatcher): boolea
   return false;
 }
 
+/**
+ * The retro sightings of one partition: its row groups, reading only the
+ * columns the matcher needs (and, for a row group with a hit, the event's
+ * time and identifiers), up to `rows` rows (the rest of a partition being
+ * written at the cut was matched live). Row groups whose synopses rule out
+ * every indicator are not read.
+ */
 async function huntPartition(
   store: Store,
   e: PartitionEntry,
   rows: number,
   matcher: IntelMatcher,
+  synopses: HuntSketch | undefined,
+  skipped: { groups: number },
 ): Promise<SightingBuilder> {
   const out = new SightingBuilder('retro');
   const reader = await store.openPartition(e);
   try {
     const { match, extra } = matcher.fieldsFor(reader.schema);
     if (match.length === 0) return out;
+    // One batch synopsis per row group, when the sidecar has them as such.
+    const groups = synopses?.sketch.batches ?? [];
+    const perGroup =
+      synopses !== undefined &&
+      groups.length === reader.rowGroups &&
+      groups.reduce((n, b) => n + b.rows, 0) === e.events;
     let base = 0;
     for (let g = 0; g < reader.rowGroups && base < rows; g++) {
+      if (perGroup && !mayHold(synopses, groups[g].fields ?? {}, groups[g].rows)) {
+        base += groups[g].rows;
+        skipped.groups++;
+        continue;
+      }
       let batch = await reader.read(g, match);
       const n = Math.min(batch.numRows, rows - base);
       if (n < batch.numRows) batch = batch.slice(0, n);

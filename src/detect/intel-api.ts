@@ -46,6 +46,8 @@ export interface IntelAddResult {
     sightings?: number;
     /** Partitions their synopses ruled out (not opened). */
     skipped?: number;
+    /** Row groups of the partitions read that their synopses ruled out (not read). */
+    skippedGroups?: number;
   };
 }
 
@@ -69,7 +71,7 @@ export function readFeed(
 export function addResult(
   u: SetUpdate,
   problems: readonly FeedProblem[],
-  hunt?: { done: boolean; sightings?: number; skipped?: number },
+  hunt?: { done: boolean; sightings?: number; skipped?: number; skippedGroups?: number },
 ): IntelAddResult {
   return {
     set: summarize(u.set),
@@ -85,6 +87,7 @@ export function addResult(
             done: hunt?.done ?? false,
             ...(hunt?.sightings !== undefined ? { sightings: hunt.sightings } : {}),
             ...(hunt?.skipped !== undefined ? { skipped: hunt.skipped } : {}),
+            ...(hunt?.skippedGroups !== undefined ? { skippedGroups: hunt.skippedGroups } : {}),
           },
         }
       : {}),

@@ -63,7 +63,7 @@ function addReport(name: string, r: IntelAddResult): string {
   if (r.hunt)
     lines.push(
       r.hunt.done
-        ? `retro hunt: ${r.hunt.sightings ?? 0} sightings in ${plural(r.hunt.partitions, 'partition')}${r.hunt.skipped ? ` (${r.hunt.skipped} ruled out by their synopses, not read)` : ''}`
+        ? `retro hunt: ${r.hunt.sightings ?? 0} sightings in ${plural(r.hunt.partitions, 'partition')}${prunedNote(r.hunt.skipped ?? 0, r.hunt.skippedGroups ?? 0)}`
         : `retro hunt ${r.hunt.id} started over ${r.hunt.partitions} partitions ('vast status' shows its progress)`,
     );
   return lines.join('\n');
@@ -89,6 +89,15 @@ export const huntLine = (h: HuntProgress) =>
   `retro hunt ${h.id}: ${h.done}/${h.partitions} partitions, ${h.sightings} sightings, ${h.indicators} indicators`;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** What the synopses spared a hunt, for its report line. */
+function prunedNote(partitions: number, groups: number): string {
+  const parts = [
+    ...(partitions > 0 ? [plural(partitions, 'partition')] : []),
+    ...(groups > 0 ? [plural(groups, 'row group')] : []),
+  ];
+  return parts.length > 0 ? ` (${parts.join(' and ')} ruled out by their synopses, not read)` : '';
+}
 
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
