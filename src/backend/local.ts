@@ -160,18 +160,12 @@ export class LocalBackend implements Backend {
   /** Loads the set, then hunts the stored events (and any hunt an earlier run left unfinished). */
   async intelAdd(name: string, feed: Uint8Array, opts: IntelAddOptions): Promise<IntelAddResult> {
     refuseIfServed(this.db, 'change the intel of');
-    const [{ Store }, { readFeed, addResult }] = await Promise.all([engine(), detect()]);
+    const [{ Store }, { readFeed, addResult, storedCut }] = await Promise.all([engine(), detect()]);
     const { indicators, problems } = readFeed(feed, opts);
     const store = await Store.open(this.db, { create: true });
     this.store = Promise.resolve(store);
     const detection = await this.detection();
-    const cut = {
-      partitions: store
-        .partitions()
-        .filter((e) => !isInternalSchema(e.schema))
-        .map((e) => e.id),
-      staged: {},
-    };
+    const cut = storedCut(store);
     const update = detection.updateSet(
       name,
       indicators,

@@ -49,6 +49,20 @@ export interface Cut {
   staged: Record<string, number>;
 }
 
+/**
+ * The cut of a content change: the committed partitions of events (sightings
+ * are never hunted) and the rows of partitions being written (`staged`).
+ */
+export function storedCut(store: Store, staged: Record<string, number> = {}): Cut {
+  return {
+    partitions: store
+      .partitions()
+      .filter((e) => !isInternalSchema(e.schema))
+      .map((e) => e.id),
+    staged,
+  };
+}
+
 /** A retro hunt: the new indicators of one set revision, over what was stored before it. */
 export interface Hunt {
   id: string;

@@ -26,7 +26,7 @@
 import { join } from 'node:path';
 import type * as A from 'apache-arrow';
 import type { Logger } from 'pino';
-import { Detection, type SetUpdate } from '../detect/detection.js';
+import { Detection, type SetUpdate, storedCut } from '../detect/detection.js';
 import type { Indicator } from '../detect/indicator.js';
 import type { IntelSetOptions } from '../detect/intel-sets.js';
 import { isInternalSchema } from '../query/internal-schemas.js';
@@ -299,13 +299,7 @@ export class Tenant {
    * the live matcher.
    */
   updateIntel(name: string, indicators: readonly Indicator[], opts: IntelSetOptions): SetUpdate {
-    const cut = {
-      partitions: this.store
-        .partitions()
-        .filter((e) => !isInternalSchema(e.schema))
-        .map((e) => e.id),
-      staged: Object.fromEntries(this.opened?.activeRows() ?? []),
-    };
+    const cut = storedCut(this.store, Object.fromEntries(this.opened?.activeRows() ?? []));
     const update = this.detection.updateSet(name, indicators, opts, cut);
     if (update.hunt) this.startHunts();
     return update;
