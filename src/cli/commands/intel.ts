@@ -3,7 +3,7 @@
  * retro) and `vast sightings [--follow]` (what it found). Both modes: a
  * database in this process, or a node's API.
  */
-import { readFileSync } from 'node:fs';
+import { buffer } from 'node:stream/consumers';
 import { type Command, Option } from 'commander';
 import type { HuntProgress, IntelShow } from '../../detect/detection.js';
 import { FEED_FORMATS, type FeedFormat, type FeedProblem } from '../../detect/feeds/index.js';
@@ -12,6 +12,7 @@ import type { IntelAddResult } from '../../detect/intel-api.js';
 import type { IntelSetSummary } from '../../detect/intel-sets.js';
 import { UsageError, VastError } from '../../diagnostics.js';
 import { findFormat } from '../../formats/index.js';
+import { fileInput } from '../../formats/read.js';
 import { backendOf } from '../flags/endpoint.js';
 import { addOutputFlags, type OutputFlags, writerOptions } from '../flags/output.js';
 import { positiveInt } from '../flags/positive-int.js';
@@ -38,13 +39,6 @@ interface AddFlags {
   includeNonIds?: boolean;
   action: string[];
   json?: boolean;
-}
-
-async function readInput(path: string): Promise<Uint8Array> {
-  if (path !== '-') return readFileSync(path);
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
 }
 
 const problemLine = (p: FeedProblem, source: string) =>
@@ -147,7 +141,7 @@ export function registerIntel(program: Command): void {
   add.action(async (name: string, flags: AddFlags) => {
     if (flags.type === 'string' && !flags.field) throw new UsageError('--type string needs --field NAME');
     const source = flags.read === '-' ? '<stdin>' : flags.read;
-    const feed = await readInput(flags.read);
+    const feed = await buffer(fileInput(flags.read));
     const backend = await backendOf(add);
     const r = await backend.intelAdd(name, feed, {
       format: flags.format,
