@@ -17,20 +17,35 @@ import { isRewritten, rewriteIp } from './rewrite.js';
 /** Bump when the lists change, so that stale caches are not reused. */
 const INTEL_VERSION = 1;
 
-/** The lists of the two workloads, by size and how many of them occur in the data. */
-const LISTS = {
-  /** Loaded before `intel-ingest`'s import. */
-  ips: { size: 1_000_000, real: 100, seed: 1 },
-  domains: { size: 100_000, seed: 2 },
-  /** Hunted by `intel-hunt` over the stored events. */
-  hunt: { size: 10_000, real: 1_000, seed: 3 },
-} as const;
+interface ListSpec {
+  size: number;
+  /** How many of them occur in the data. */
+  real: number;
+  seed: number;
+}
 
-/** Where the lists of a data file are. */
+/** The lists of the two workloads: the issue's sizes, and smaller ones for `--quick` (the smoke test). */
+const LISTS: Record<'full' | 'quick', Record<'ips' | 'domains' | 'hunt', ListSpec>> = {
+  full: {
+    /** Loaded before `intel-ingest`'s import. */
+    ips: { size: 1_000_000, real: 100, seed: 1 },
+    domains: { size: 100_000, real: 20, seed: 2 },
+    /** Hunted by `intel-hunt` over the stored events. */
+    hunt: { size: 10_000, real: 1_000, seed: 3 },
+  },
+  quick: {
+    ips: { size: 10_000, real: 100, seed: 1 },
+    domains: { size: 1_000, real: 20, seed: 2 },
+    hunt: { size: 1_000, real: 100, seed: 3 },
+  },
+};
+
+/** Where the lists of a data file are, and their specs (for labels). */
 export interface IntelFiles {
   ips: string;
   domains: string;
   hunt: string;
+  sizes: Record<'ips' | 'domains' | 'hunt', ListSpec>;
 }
 
 /** Data lines of a Zeek TSV log, split into columns. */
@@ -121,29 +136,30 @@ function list(cacheDir: string, name: string, make: () => string[]): string {
   return file;
 }
 
-/** The three lists for the data in `meta` (real addresses first, then random ones). */
-export function intelFiles(meta: DatasetMeta, cacheDir: string): IntelFiles {
+/** The three lists for the data in `meta` (real addresses first, then random ones); smaller ones when `quick`. */
+export function intelFiles(meta: DatasetMeta, cacheDir: string, quick: boolean): IntelFiles {
+  const sizes = LISTS[quick ? 'quick' : 'full'];
   const stem = `intel-v${INTEL_VERSION}-${basename(meta.file).replace(/\.[^.]*$/, '')}`;
-  const ips = (spec: { size: number; real: number; seed: number }) => () => {
+  const ips = (spec: ListSpec) => () => {
     const next = prng(spec.seed);
     return distinct(realAddresses(meta, spec.real, next), spec.size, () => randomIp(next));
   };
   return {
-    ips: list(cacheDir, `${stem}-ips-${LISTS.ips.size}.txt`, ips(LISTS.ips)),
-    domains: list(cacheDir, `${stem}-domains-${LISTS.domains.size}.txt`, () => {
-      const next = prng(LISTS.domains.seed);
-      return distinct(realDomains(meta, 20), LISTS.domains.size, () => randomDomain(next));
+    ips: list(cacheDir, `${stem}-ips-${sizes.ips.size}.txt`, ips(sizes.ips)),
+    domains: list(cacheDir, `${stem}-domains-${sizes.domains.size}.txt`, () => {
+      const next = prng(sizes.domains.seed);
+      return distinct(realDomains(meta, sizes.domains.real), sizes.domains.size, () => randomDomain(next));
     }),
-    hunt: list(cacheDir, `${stem}-hunt-${LISTS.hunt.size}.txt`, ips(LISTS.hunt)),
+    hunt: list(cacheDir, `${stem}-hunt-${sizes.hunt.size}.txt`, ips(sizes.hunt)),
+    sizes,
   };
 }
 
-/** Sizes of the lists, for labels. */
+/** The issue's list sizes, for the workloads' titles. */
 export const INTEL_SIZES = {
-  ips: LISTS.ips.size,
-  domains: LISTS.domains.size,
-  hunt: LISTS.hunt.size,
-  huntReal: LISTS.hunt.real,
+  ips: LISTS.full.ips.size,
+  domains: LISTS.full.domains.size,
+  hunt: LISTS.full.hunt.size,
 } as const;
 
 /**

@@ -585,7 +585,7 @@ const intelIngest: Workload = {
   title: `Ingest Zeek conn with intel (${INTEL_SIZES.ips.toLocaleString('en-US')} IPs, ${INTEL_SIZES.domains.toLocaleString('en-US')} domains)`,
   async run(ctx) {
     const { meta } = await ctx.zeek();
-    const files = intelFiles(meta, ctx.opts.cacheDir);
+    const files = intelFiles(meta, ctx.opts.cacheDir, ctx.opts.quick);
     const plain = await ctx.vastImport('zeek');
     const loads: Record<string, ProcessRun> = {};
     const v = await ctx.vastImport('zeek', {
@@ -637,8 +637,8 @@ const intelIngest: Workload = {
       `${n.toLocaleString('en-US')} events; import with the sets ${seconds(v.run)} wall, ` +
         `${((v.run.cpuMs ?? Number.NaN) / 1000).toFixed(2)} s CPU; plain import ${seconds(plain.run)} wall, ` +
         `${((plain.run.cpuMs ?? Number.NaN) / 1000).toFixed(2)} s CPU`,
-      `sets loaded before the import: ips ${seconds(loads.ips)} (${mib(memory.ips)}: matching kernels and indicators), ` +
-        `domains --subdomains ${seconds(loads.domains)} (${mib(memory.domains)})`,
+      `sets loaded before the import: ${files.sizes.ips.size.toLocaleString('en-US')} IPs in ${seconds(loads.ips)} (${mib(memory.ips)}: matching kernels and indicators), ` +
+        `${files.sizes.domains.size.toLocaleString('en-US')} domains --subdomains in ${seconds(loads.domains)} (${mib(memory.domains)})`,
       `${agreement(seen, duck.matches)} (the IP list on id.orig_h and id.resp_h; conn events have no domain field)`,
     ];
     return {
@@ -670,7 +670,7 @@ const intelHunt: Workload = {
   title: `Retro hunt of ${INTEL_SIZES.hunt.toLocaleString('en-US')} IPs`,
   async run(ctx) {
     const { meta } = await ctx.zeek();
-    const files = intelFiles(meta, ctx.opts.cacheDir);
+    const files = intelFiles(meta, ctx.opts.cacheDir, ctx.opts.quick);
     const v = await ctx.vastImport('zeek');
     const d = await ctx.duckIngest('zeek', 1);
     log('intel-hunt: vast intel add hunt10k ...');
@@ -709,7 +709,7 @@ const intelHunt: Workload = {
       rssRow('peak RSS of `vast intel add` with its hunt', hunt, `${duckLabel}, its process`, duck.run),
     ];
     const notes = [
-      `${INTEL_SIZES.hunt.toLocaleString('en-US')} IPs (${INTEL_SIZES.huntReal.toLocaleString('en-US')} of them from the data) over ` +
+      `${files.sizes.hunt.size.toLocaleString('en-US')} IPs (${files.sizes.hunt.real.toLocaleString('en-US')} of them from the data) over ` +
         `${meta.events.toLocaleString('en-US')} events in ${partitions} partitions; vast ${(hunt.wallMs / 1000).toFixed(2)} s wall, ` +
         `${((hunt.cpuMs ?? Number.NaN) / 1000).toFixed(2)} s CPU (CPU/wall ${cpuShare(hunt)})`,
       `${agreement(found, duck.matches)}; stored sightings after the hunt: ${stored}` +
