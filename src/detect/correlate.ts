@@ -191,6 +191,10 @@ export class Correlator {
     if (correlation.type === 'value_count' && !correlation.condition.field)
       throw new UsageError(`correlation ${correlation.id}: value_count needs condition.field`);
     this.ruleIndex = new Map(correlation.rules.map((r, i) => [r, i]));
+    // A rule listed twice would have one index for two positions (which one would an order mean?).
+    for (const r of correlation.rules)
+      if (correlation.rules.indexOf(r) !== this.ruleIndex.get(r))
+        throw new UsageError(`correlation ${correlation.id} lists rule '${r}' twice`);
   }
 
   /** Open (window, group) cells now. */

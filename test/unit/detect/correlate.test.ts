@@ -167,6 +167,18 @@ describe('event_count', () => {
     expect(d.counters).toMatchObject({ rows: 3, skipped: 2 });
   });
 
+  test('several group-by fields group by their tuple', () => {
+    const c = new Correlator(correlation({ groupBy: ['host', 'user'] }));
+    const evs = [ev('r0', 1, 'a', 'u'), ev('r0', 2, 'a', 'v'), ev('r0', 3, 'a', 'u'), ev('r0', 4, 'au', '')];
+    const input = inputs(evs)[0];
+    c.add({ ...input, groupBy: [input.groupBy[0], input.value] });
+    expect(c.flush().map((h) => [h.group, h.count])).toEqual([
+      [{ host: 'a', user: 'u' }, 2],
+      [{ host: 'a', user: 'v' }, 1],
+      [{ host: 'au', user: '' }, 1],
+    ]);
+  });
+
   test('rows picks the matching rows of a batch', () => {
     const c = new Correlator(correlation());
     const input = inputs([ev('r0', 1, 'a'), ev('r0', 2, 'b'), ev('r0', 3, 'a')])[0];
@@ -177,6 +189,7 @@ describe('event_count', () => {
   test('an unknown rule is refused', () => {
     const c = new Correlator(correlation());
     expect(() => c.add(inputs([ev('zz', 1, 'a')])[0])).toThrow(/does not reference rule 'zz'/);
+    expect(() => new Correlator(correlation({ rules: ['r0', 'r1', 'r0'] }))).toThrow(/lists rule 'r0' twice/);
   });
 });
 
@@ -354,11 +367,15 @@ function oracle(c: SigmaCorrelation, evs: readonly Ev[], maxEvents: number): Cor
         count++;
       }
     }
+    const n = c.condition.count;
     const ok = {
-      gt: count > c.condition.count,
-      gte: count >= c.condition.count,
-      lt: count < c.condition.count,
-    }[c.condition.op as 'gt' | 'gte' | 'lt'];
+      gt: count > n,
+      gte: count >= n,
+      lt: count < n,
+      lte: count <= n,
+      eq: count === n,
+      neq: count !== n,
+    }[c.condition.op];
     if (!ok) continue;
     const sorted = [...es].sort((x, y) => x.t - y.t || (x.id < y.id ? -1 : 1));
     out.push({
@@ -444,7 +461,7 @@ describe('live and retro agree', () => {
       fc.property(
         fc.array(event, { maxLength: 60 }),
         fc.constantFrom(...types),
-        fc.constantFrom<CountOp>('gt', 'gte', 'lt'),
+        fc.constantFrom<CountOp>('gt', 'gte', 'lt', 'lte', 'eq', 'neq'),
         fc.integer({ min: 0, max: 4 }),
         fc.constantFrom(20, 60),
         fc.constantFrom<Order>('sorted', 'reversed', 'shuffled', 'interleaved'),
@@ -468,6 +485,44 @@ describe('live and retro agree', () => {
       ),
       { numRuns: 400 },
     );
+  });
+
+  const dense = fc.record({
+    rule: fc.constantFrom('r0', 'r1', 'r2'),
+    t: fc.integer({ min: 0, max: 30 }),
+    host: fc.constantFrom('a', 'b'),
+    value: fc.option(fc.constantFrom('u1', 'u2', 'u3', 'u4'), { freq: 6 }),
+  });
+
+  test('with per-cell bounds reached, every order still gives the same hits', () => {
+    let saturated = 0;
+    fc.assert(
+      fc.property(
+        // Few groups and a short range: cells of many rows, so the bounds are reached.
+        fc.array(dense, { maxLength: 60 }),
+        fc.constantFrom<CorrelationType>('value_count', 'temporal_ordered'),
+        fc.constantFrom<Order>('reversed', 'shuffled', 'interleaved'),
+        fc.integer(),
+        fc.boolean(),
+        (raw, type, order, seed, live) => {
+          const evs: Ev[] = raw.map((e, i) => ({ ...e, id: `p:${String(i).padStart(3, '0')}` }));
+          const c = correlation({
+            type,
+            rules: ['r0', 'r1', 'r2'],
+            timespanNs: 400n * S,
+            condition: { op: 'gte', count: 1, field: 'user' },
+          });
+          const limits = { maxValues: 2, maxEvents: 2 };
+          const want = feed(new Correlator(c, limits), arrange(evs, 'sorted', seed), false);
+          const batches = arrange(evs, order, seed);
+          const got = feed(new Correlator(c, { ...limits, latenessNs: disorder(batches) }), batches, live);
+          expect(plain(got)).toEqual(plain(want));
+          if (want.some((h) => h.saturated)) saturated++;
+        },
+      ),
+      { numRuns: 300 },
+    );
+    expect(saturated).toBeGreaterThan(10);
   });
 
   test('a saved and resumed correlator gives the same hits', () => {
