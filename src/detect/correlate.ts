@@ -21,9 +21,11 @@
  * hit's count, times and events must not depend on when it was reported.
  * A window closes when the watermark passes its end: `advance(w)` closes the
  * windows that end at or before `w`. Live, the caller advances to
- * `watermark()` (the latest event time seen minus the allowed lateness) after
- * each batch, and may advance on a wall-clock tick; retro, a hunt feeds
- * everything and calls `flush()`. Live and retro agree as long as no row
+ * `watermark()` (the latest matching row's time minus the allowed lateness)
+ * after each batch; since that time moves only with matches, it may also
+ * advance to a batch's latest event time, or to the wall clock, minus the
+ * same lateness, so that a quiet rule's windows still close. Retro, a hunt
+ * feeds everything and calls `flush()`. Live and retro agree as long as no row
  * arrives after its window closed: such rows are counted as `late` and left
  * out (they were not lost silently).
  *
@@ -224,11 +226,13 @@ export class Correlator {
     const valueCol = c.type === 'value_count' ? input.value : undefined;
     const valueKey = valueCol && keyEncoder(valueCol.data, valueCol.type);
     const n = input.rows ? input.rows.length : times.length;
+    // Arrow leaves the bitmap empty when every value is valid.
+    const checkTimes = timeValid !== undefined && timeValid !== null && timeValid.length > 0;
     const out: CorrelationHit[] = [];
     rows: for (let k = 0; k < n; k++) {
       const row = input.rows ? input.rows[k] : k;
       this.counters.rows++;
-      if (timeValid && !(timeValid[row >> 3] & (1 << (row & 7)))) {
+      if (checkTimes && !(timeValid[row >> 3] & (1 << (row & 7)))) {
         this.counters.skipped++;
         continue;
       }

@@ -158,7 +158,8 @@ describe('event_count', () => {
 
   test('no group-by is one group; null group values and missing times are skipped and counted', () => {
     const c = new Correlator(correlation({ groupBy: [] }));
-    c.add(inputs([ev('r0', 1, 'a'), ev('r0', 2, 'b')])[0]);
+    // An empty validity bitmap (Arrow's "all valid") drops nothing.
+    c.add({ ...inputs([ev('r0', 1, 'a'), ev('r0', 2, 'b')])[0], timeValid: new Uint8Array(0) });
     expect(c.flush().map((h) => [h.group, h.count])).toEqual([[{}, 2]]);
     const d = new Correlator(correlation());
     const input = { ...inputs([ev('r0', 1, null), ev('r0', 2, 'a'), ev('r0', 3, 'a')])[0] };
