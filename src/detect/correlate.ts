@@ -29,6 +29,12 @@
  * arrives after its window closed: such rows are counted as `late` and left
  * out (they were not lost silently).
  *
+ * Group keys are `pipeline/keys.ts` strings made from the Arrow columns (one
+ * per matching row, the only per-row allocation; event ids are asked only for
+ * rows a hit may list). Not `pipeline/group-index.ts`: its ids are dense and
+ * its tables never shrink, fine for one query, but a live correlator runs for
+ * months and must forget the groups of closed windows.
+ *
  * Condition semantics: `event_count` counts rows of any referenced rule (an
  * event matched by two referenced rules counts twice); `value_count` counts
  * distinct values of `condition.field` (rows where it is null do not count);
@@ -71,6 +77,14 @@ import {
   wantsRef,
 } from './correlate-cell.js';
 import type { RowRef } from './sightings.js';
+
+const BAD_RULE = (rule: string, id: string) => `correlation ${id} does not reference rule '${rule}'`;
+const TWICE = (rule: string, id: string) => `correlation ${id} lists rule '${rule}' twice`;
+const BAD_SPAN = (id: string) => `correlation ${id}: timespan must be positive`;
+const NO_RULES = (id: string) => `correlation ${id}: no rules`;
+const NO_FIELD = (id: string) => `correlation ${id}: value_count needs condition.field`;
+const BAD_STATE = (saved: string, id: string) => `saved state of correlation ${saved} does not fit ${id}`;
+
 import type { SigmaCorrelation } from './sigma/types.js';
 
 /** A column of the matching events' batch: offset-free Arrow data and its VAST type. */
@@ -159,8 +173,6 @@ export interface CorrelatorJson {
   cells: CellJson[];
 }
 
-const BAD_RULE = (rule: string, id: string) => `correlation ${id} does not reference rule '${rule}'`;
-
 /** Windows over the matches of one correlation's rules; see the module comment. */
 export class Correlator {
   readonly limits: CorrelationLimits;
@@ -188,15 +200,15 @@ export class Correlator {
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...limits };
     this.span = correlation.timespanNs;
-    if (this.span <= 0n) throw new UsageError(`correlation ${correlation.id}: timespan must be positive`);
-    if (correlation.rules.length === 0) throw new UsageError(`correlation ${correlation.id}: no rules`);
+    if (this.span <= 0n) throw new UsageError(BAD_SPAN(correlation.id));
+    if (correlation.rules.length === 0) throw new UsageError(NO_RULES(correlation.id));
     if (correlation.type === 'value_count' && !correlation.condition.field)
-      throw new UsageError(`correlation ${correlation.id}: value_count needs condition.field`);
+      throw new UsageError(NO_FIELD(correlation.id));
     this.ruleIndex = new Map(correlation.rules.map((r, i) => [r, i]));
     // A rule listed twice would have one index for two positions (which one would an order mean?).
     for (const r of correlation.rules)
       if (correlation.rules.indexOf(r) !== this.ruleIndex.get(r))
-        throw new UsageError(`correlation ${correlation.id} lists rule '${r}' twice`);
+        throw new UsageError(TWICE(r, correlation.id));
   }
 
   /** Open (window, group) cells now. */
@@ -382,7 +394,7 @@ export class Correlator {
     limits: Partial<CorrelationLimits> = {},
   ): Correlator {
     if (json.version !== 1 || json.correlation !== correlation.id)
-      throw new UsageError(`saved state of correlation ${json.correlation} does not fit ${correlation.id}`);
+      throw new UsageError(BAD_STATE(json.correlation, correlation.id));
     const c = new Correlator(correlation, limits);
     c.closed = json.closed === null ? undefined : BigInt(json.closed);
     c.latest = json.latest === null ? undefined : BigInt(json.latest);
