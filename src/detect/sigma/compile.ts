@@ -197,6 +197,10 @@ function numberLiteral(text: string, t: VastType): Literal | undefined {
     : undefined;
 }
 
+/** A Sigma string as written (wildcards as `*` and `?`), for messages. */
+const display = (parts: SigmaString) =>
+  parts.map((p) => (p === '*any' ? '*' : p === '?one' ? '?' : p)).join('');
+
 /** Why a value cannot meet a leaf (thrown as a located error by the caller). */
 class Mismatch extends Error {}
 
@@ -250,7 +254,7 @@ function valueOnLeaf(leaf: Leaf, v: SigmaValue): B {
       if (t.kind === 'ip') {
         const ip = text !== undefined ? parseIP(text) : undefined;
         if (ip) return pred(path, '==', { type: 'ip', bytes: ip });
-        throw mismatch(`'${v.parts.join('')}' (use the 'cidr' modifier for address ranges)`);
+        throw mismatch(`'${display(v.parts)}' (use the 'cidr' modifier for address ranges)`);
       }
       if (NUMERIC.has(t.kind) && text !== undefined) {
         const lit = numberLiteral(text.trim(), t);
