@@ -162,3 +162,34 @@ correlation:
     );
   });
 });
+
+describe('a Sigma rule as the query of a node', () => {
+  it('runs through the count route as it runs in the CLI', async () => {
+    const { startNode } = await import('./node-helpers.js');
+    const node = await startNode(join(t.dir, 'node-db'));
+    try {
+      const imp = vast(['import', 'zeek', '-r', DNS], { env: node.env() });
+      expect(imp.status, imp.stderr).toBe(0);
+      expect(vast(['flush'], { env: node.env() }).status).toBe(0);
+      const text = `title: google
+logsource: {product: zeek, service: dns}
+detection:
+  sel: {query|contains: GOOGLE}
+  condition: sel
+`;
+      const expected = awkCount(DNS, 'tolower($9) ~ /google/');
+      const r = await fetch(node.url('/api/v0/count'), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${node.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ expression: text }),
+      });
+      expect(r.status).toBe(200);
+      expect(((await r.json()) as { count: number }).count).toBe(expected);
+      const cli = vast(['count'], { stdinFile: rule(text), env: node.env() });
+      expect(cli.status, cli.stderr).toBe(0);
+      expect(Number(cli.stdout.trim())).toBe(expected);
+    } finally {
+      await node.stop();
+    }
+  });
+});

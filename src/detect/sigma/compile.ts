@@ -82,7 +82,7 @@ function pred(path: string, op: RelOp, value: Literal): Expr {
 }
 
 /** The expression of `B` where constants stay expressible: `true`, or `false` as `!true`. */
-export function toExpr(b: B): Expr {
+function toExpr(b: B): Expr {
   if (b === true) return { kind: 'true', span: AT };
   if (b === false) return { kind: 'not', expr: { kind: 'true', span: AT }, span: AT };
   return b;
@@ -144,7 +144,7 @@ const pattern = (source: string, caseInsensitive: boolean): Literal => ({
  * as `[\s\S]`, identity escapes of punctuation that JavaScript's unicode mode
  * refuses (`\-`, `\_`, `\ `) reduced to the character.
  */
-export function sigmaRegex(source: string, flags: string): { source: string; caseInsensitive: boolean } {
+function sigmaRegex(source: string, flags: string): { source: string; caseInsensitive: boolean } {
   let ci = flags.includes('i');
   let s = source;
   if (s.startsWith('(?i)')) {

@@ -17,6 +17,7 @@ import {
   type SigmaLevel,
   type SigmaLogsource,
   type SigmaMeta,
+  type SigmaOrigin,
   type SigmaRule,
 } from './types.js';
 import { entry, keyNode, optionalString, pairs, type SigmaSource, stringList, stringOf } from './yaml.js';
@@ -68,6 +69,10 @@ function meta(src: SigmaSource, root: YAMLMap, offset: number): SigmaMeta {
   const description = optionalString(src, root, 'description');
   const author = optionalString(src, root, 'author');
   const firstKey = root.items[0]?.key as Node | undefined;
+  const origin: SigmaOrigin = {
+    ...(src.file !== '<sigma>' ? { file: src.file } : {}),
+    line: src.line(firstKey?.range?.[0] ?? offset),
+  };
   return {
     id,
     ...(name !== undefined ? { name } : {}),

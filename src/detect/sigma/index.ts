@@ -110,4 +110,4 @@ function lineOffset(text: string, line: number): number {
 }
 
 export { correlationPipeline } from './pipeline.js';
-export type { SigmaCorrelation, SigmaDocument, SigmaRule } from './types.js';
+export type { SigmaDocument, SigmaRule } from './types.js';
