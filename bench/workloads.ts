@@ -19,28 +19,11 @@ import type { DuckResult } from './duckdb-worker.js';
 import type { DatasetMeta } from './generate.js';
 import { huntSql, INTEL_SIZES, intelFiles } from './intel.js';
 import { check, median, type ProcessRun, runMeasured, toolVersion } from './measure.js';
-import { type Row, row, type WorkloadResult } from './report.js';
+import { type Row, row } from './report.js';
+import { sigmaIngest } from './sigma.js';
+import { cpuShare, log, mib, perCore, perSecond, rssRow, vast, type Workload } from './workload-kit.js';
 
-export interface Workload {
-  id: string;
-  title: string;
-  run(ctx: BenchContext): Promise<Omit<WorkloadResult, 'id' | 'title'>>;
-}
-
-const MIB = 2 ** 20;
-const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
-/** The issue's bound on the peak RSS of any import or query. */
-const RSS_LIMIT_MIB = 512;
-
-/** Events per second of wall time. */
-const perSecond = (events: number, r: ProcessRun) => events / (r.wallMs / 1000);
-/**
- * Events per CPU-second (events/s ÷ CPU/wall): the throughput of one busy core,
- * whether the process used helper threads or lost the CPU to other processes.
- * Falls back to wall time when CPU time is unknown.
- */
-const perCore = (events: number, r: ProcessRun) => events / ((r.cpuMs ?? r.wallMs) / 1000);
-const cpuShare = (r: ProcessRun) => (r.cpuMs === undefined ? 'unknown' : (r.cpuMs / r.wallMs).toFixed(2));
+export type { Workload } from './workload-kit.js';
 
 /**
  * The issue's ingest targets: per core, not slower than DuckDB on one thread (Zeek) or a
@@ -283,21 +266,6 @@ function queryWorkload(spec: QuerySpec): Workload {
 
 /** How vast's query figures are taken (vast-worker.ts): the library, in a process of its own. */
 const VAST_QUERY_SIDE = 'vast library, one process, --threads as DuckDB';
-
-/** A peak RSS row with the issue's memory target: vast's process against a baseline's. */
-function rssRow(metric: string, vast: ProcessRun, baseline: string, baselineRun: ProcessRun): Row {
-  const mib = (r: ProcessRun) => (r.maxRssBytes === undefined ? undefined : r.maxRssBytes / MIB);
-  return row({
-    metric,
-    unit: 'MB',
-    better: 'lower',
-    vast: mib(vast) ?? Number.NaN,
-    baseline,
-    baselineValue: mib(baselineRun),
-    target: `≤ ${RSS_LIMIT_MIB} MB`,
-    met: (mib(vast) ?? Number.POSITIVE_INFINITY) <= RSS_LIMIT_MIB,
-  });
-}
 
 /** The median wall time of `runs` runs of a command (warm page cache after the first). */
 async function medianRun(cmd: string, args: string[], runs = 3): Promise<{ ms: number; last: ProcessRun }> {
@@ -542,11 +510,6 @@ const coldCount: Workload = {
   },
 };
 
-/** `vast [--threads N] ARGS` as a measured process; throws when it fails. */
-async function vast(ctx: BenchContext, args: string[], what: string): Promise<ProcessRun> {
-  return check(await runMeasured(process.execPath, [VAST_BIN, ...ctx.vastThreadArgs(), ...args]), what);
-}
-
 /** The sightings stored in `db` (internal events: only a query that names their schema sees them). */
 async function sightings(ctx: BenchContext, db: string): Promise<number> {
   const r = await vast(ctx, ['-d', db, 'count', '#schema == "vast.sighting"'], 'vast count sightings');
@@ -570,8 +533,6 @@ async function duckHunt(ctx: BenchContext, parquet: string, file: string) {
 
 const agreement = (vastCount: number, duckCount: number) =>
   `sightings: vast ${vastCount}, DuckDB join ${duckCount}${vastCount === duckCount ? ' (agree)' : ' — MISMATCH'}`;
-
-const mib = (bytes: number) => `${(bytes / MIB).toFixed(1)} MiB`;
 
 /** The issue's bound on ingest with intel sets loaded, as a share of the plain ingest's rate. */
 const INTEL_INGEST_SHARE = 0.8;
@@ -744,6 +705,7 @@ export const workloads: readonly Workload[] = [
   coldCount,
   rss,
   intelIngest,
+  sigmaIngest,
   // Last: it adds a set and sightings to the database the workloads above read.
   intelHunt,
 ];

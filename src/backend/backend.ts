@@ -9,6 +9,8 @@ import type { RecordBatch } from 'apache-arrow';
 import type { IntelShow } from '../detect/detection.js';
 import type { IntelAddOptions, IntelAddResult } from '../detect/intel-api.js';
 import type { IntelSetSummary } from '../detect/intel-sets.js';
+import type { RuleAddOptions, RuleAddResult, RuleFile } from '../detect/rule-api.js';
+import type { RuleShow, RuleSummary } from '../detect/rules.js';
 import type { StoreStatus } from '../store/store.js';
 import type { Schema } from '../types/type.js';
 
@@ -91,6 +93,16 @@ export interface Backend {
   intelShow(name: string): Promise<IntelShow>;
   /** Whether there was such a set. */
   intelRemove(name: string): Promise<boolean>;
+  /**
+   * Loads Sigma rules (new ones, and next revisions of changed ones) and starts
+   * the retro hunt of those; as `intelAdd`, embedded the hunt runs before this returns.
+   */
+  ruleAdd(files: readonly RuleFile[], opts: RuleAddOptions): Promise<RuleAddResult>;
+  ruleList(): Promise<RuleSummary[]>;
+  /** One rule: its summary, what it compiled to, its Sigma text, its hunts. */
+  ruleShow(id: string): Promise<RuleShow>;
+  /** Whether there was such a rule. */
+  ruleRemove(id: string): Promise<boolean>;
   /** The schemas of the stored events, with their time fields (pivot and explore look them up). */
   schemas(): Promise<readonly Schema[]>;
   /** Releases what the backend holds (nothing to close for a store opened read-only). */

@@ -1,8 +1,11 @@
 /** The backend over a database opened in this process (embedded mode). */
 import type { RecordBatch } from 'apache-arrow';
-import type { Detection, IntelShow } from '../detect/detection.js';
+import type { Cut, Detection, Hunt, IntelShow } from '../detect/detection.js';
+import type { HuntRun } from '../detect/hunt-report.js';
 import type { IntelAddOptions, IntelAddResult } from '../detect/intel-api.js';
 import type { IntelSetSummary } from '../detect/intel-sets.js';
+import type { RuleAddOptions, RuleAddResult, RuleFile, RuleProblem } from '../detect/rule-api.js';
+import type { RuleShow, RuleSummary } from '../detect/rules.js';
 import { UsageError } from '../diagnostics.js';
 import { isInternalSchema, splitStatus } from '../query/internal-schemas.js';
 import type { PreparedQuery, QueryStats } from '../query/run.js';
@@ -40,13 +43,14 @@ const engine = async () => {
   return { ...store, ...run, ...get };
 };
 
-/** Intel content and matching, loaded by the commands that need them. */
+/** Security content and matching, loaded by the commands that need them. */
 const detect = async () => {
-  const [detection, api] = await Promise.all([
+  const [detection, intel, rules] = await Promise.all([
     import('../detect/detection.js'),
     import('../detect/intel-api.js'),
+    import('../detect/rule-api.js'),
   ]);
-  return { ...detection, ...api };
+  return { ...detection, ...intel, ...rules };
 };
 
 export class LocalBackend implements Backend {
@@ -132,7 +136,7 @@ export class LocalBackend implements Backend {
     const store = await Store.open(this.db, { create: true });
     // Reads after this import see its partitions.
     this.store = Promise.resolve(store);
-    const detection = Detection.open(this.db, this.registry.taxonomy, warn);
+    const detection = Detection.open(this.db, this.registry, warn, { windowsAtEnd: true });
     // A local import is queryable once committed: `blocking` is what it always does.
     const importer = await store.importer({ atomic: opts.atomic, partitionSize: opts.partitionSize });
     return {
@@ -141,6 +145,8 @@ export class LocalBackend implements Backend {
         if (detection.active) for (const s of detection.live(batch, placement).batches) await importer.add(s);
       },
       commit: async () => {
+        // Correlation windows the wall clock has passed are decided now (historical data imported in one go).
+        for (const b of detection.tick().batches) await importer.add(b);
         const summary = await importer.commit();
         await detection.close();
         return summary;
@@ -154,37 +160,62 @@ export class LocalBackend implements Backend {
 
   private async detection(): Promise<Detection> {
     const { Detection } = await detect();
-    return Detection.open(this.db, this.registry.taxonomy, warn);
+    return Detection.open(this.db, this.registry, warn);
   }
 
   /** Loads the set, then hunts the stored events (and any hunt an earlier run left unfinished). */
   async intelAdd(name: string, feed: Uint8Array, opts: IntelAddOptions): Promise<IntelAddResult> {
     refuseIfServed(this.db, 'change the intel of');
-    const [{ Store }, { readFeed, addResult, storedCut }] = await Promise.all([engine(), detect()]);
+    const { readFeed, addResult } = await detect();
     const { indicators, problems } = readFeed(feed, opts);
+    const { update, run } = await this.changeContent((detection, cut) =>
+      detection.updateSet(
+        name,
+        indicators,
+        { subdomains: opts.subdomains ?? false, actions: opts.actions ?? [] },
+        cut,
+      ),
+    );
+    return addResult(update, problems, run);
+  }
+
+  /** Loads the rules, then hunts the stored events with those new or changed (and any unfinished hunt). */
+  async ruleAdd(files: readonly RuleFile[], opts: RuleAddOptions): Promise<RuleAddResult> {
+    refuseIfServed(this.db, 'change the rules of');
+    const { readRules, ruleOptions, ruleAddResult } = await detect();
+    const options = ruleOptions(opts);
+    let problems: RuleProblem[] = [];
+    const { update, run } = await this.changeContent((detection, cut) => {
+      const read = readRules(files, detection.sigmaMappings);
+      problems = read.problems;
+      return detection.addRules(read.docs, options, cut);
+    });
+    return ruleAddResult(update, problems, run);
+  }
+
+  /**
+   * A content change, given the cut of what is stored; then the hunts it (and
+   * an earlier, interrupted run) left, each partition's findings committed
+   * before the hunt marks it done. Returns how this change's hunt went.
+   */
+  private async changeContent<U extends { hunt?: Hunt }>(
+    apply: (detection: Detection, cut: Cut) => U,
+  ): Promise<{ update: U; run: HuntRun }> {
+    const [{ Store }, { storedCut }] = await Promise.all([engine(), detect()]);
     const store = await Store.open(this.db, { create: true });
     this.store = Promise.resolve(store);
     const detection = await this.detection();
-    const cut = storedCut(store);
-    const update = detection.updateSet(
-      name,
-      indicators,
-      { subdomains: opts.subdomains ?? false, actions: opts.actions ?? [] },
-      cut,
-    );
-    let sightings = 0;
-    let skipped = 0;
-    let skippedGroups = 0;
+    const update = apply(detection, storedCut(store));
+    const run: HuntRun = { done: true, found: 0, skipped: 0, skippedGroups: 0 };
     try {
       for (const hunt of detection.pendingHunts()) {
-        const run = await detection.runHunt(store, hunt, async (batches) => {
+        const ran = await detection.runHunt(store, hunt, async (batches) => {
           if (batches.length === 0) return;
-          // One commit per partition hunted, before the hunt marks it done.
           const importer = await store.importer({ atomic: true });
           try {
             for (const b of batches) {
               await importer.add(b);
-              if (hunt === update.hunt) sightings += b.numRows;
+              if (hunt === update.hunt) run.found = (run.found ?? 0) + b.numRows;
             }
           } catch (e) {
             await importer.abort();
@@ -193,14 +224,14 @@ export class LocalBackend implements Backend {
           await importer.commit();
         });
         if (hunt === update.hunt) {
-          skipped = run.skipped;
-          skippedGroups = run.groups;
+          run.skipped = ran.skipped;
+          run.skippedGroups = ran.groups;
         }
       }
     } finally {
       await detection.close();
     }
-    return addResult(update, problems, { done: true, sightings, skipped, skippedGroups });
+    return { update, run };
   }
 
   async intelList(): Promise<IntelSetSummary[]> {
@@ -220,6 +251,25 @@ export class LocalBackend implements Backend {
   async intelRemove(name: string): Promise<boolean> {
     refuseIfServed(this.db, 'change the intel of');
     return (await this.detection()).removeSet(name);
+  }
+
+  async ruleList(): Promise<RuleSummary[]> {
+    const [{ summarizeRule }, detection] = await Promise.all([
+      import('../detect/rules.js'),
+      this.detection(),
+    ]);
+    return detection.rules.list().map(summarizeRule);
+  }
+
+  async ruleShow(id: string): Promise<RuleShow> {
+    const shown = (await this.detection()).showRule(id);
+    if (!shown) throw new UsageError(`no rule '${id}' in ${this.description} (vast rule list)`);
+    return shown;
+  }
+
+  async ruleRemove(id: string): Promise<boolean> {
+    refuseIfServed(this.db, 'change the rules of');
+    return (await this.detection()).removeRule(id);
   }
 
   async schemas(): Promise<readonly Schema[]> {

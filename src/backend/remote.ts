@@ -3,6 +3,8 @@ import type { RecordBatch } from 'apache-arrow';
 import type { IntelShow } from '../detect/detection.js';
 import type { IntelAddOptions, IntelAddResult } from '../detect/intel-api.js';
 import type { IntelSetSummary } from '../detect/intel-sets.js';
+import type { RuleAddOptions, RuleAddResult, RuleFile } from '../detect/rule-api.js';
+import type { RuleShow, RuleSummary } from '../detect/rules.js';
 import { UsageError } from '../diagnostics.js';
 import { type NodeClient, NodeRequestError } from '../node/client.js';
 import type { SchemaRegistry } from '../schemas/registry.js';
@@ -21,6 +23,7 @@ import type {
 } from './backend.js';
 
 const intelPath = (name: string) => `/api/v0/intel/${encodeURIComponent(name)}`;
+const rulePath = (id: string) => `/api/v0/rules/${encodeURIComponent(id)}`;
 
 export class RemoteBackend implements Backend {
   readonly description: string;
@@ -119,13 +122,44 @@ export class RemoteBackend implements Backend {
   }
 
   async intelRemove(name: string): Promise<boolean> {
+    return this.removed(intelPath(name));
+  }
+
+  /** DELETE of a piece of content: false when the node has no such thing. */
+  private async removed(path: string): Promise<boolean> {
     try {
-      await this.client.json('DELETE', intelPath(name));
+      await this.client.json('DELETE', path);
       return true;
     } catch (e) {
       if (e instanceof NodeRequestError && e.status === 404) return false;
       throw e;
     }
+  }
+
+  /** The node compiles the rules (their problems come back in the answer) and hunts in the background. */
+  ruleAdd(files: readonly RuleFile[], opts: RuleAddOptions): Promise<RuleAddResult> {
+    return this.client.json<RuleAddResult>('POST', '/api/v0/rules', {
+      body: JSON.stringify({
+        files,
+        suppress: opts.suppress,
+        suppress_by: opts.suppressBy,
+        lateness: opts.lateness,
+        action: opts.actions,
+      }),
+      headers: { 'content-type': 'application/json' },
+    });
+  }
+
+  async ruleList(): Promise<RuleSummary[]> {
+    return (await this.client.json<{ rules: RuleSummary[] }>('GET', '/api/v0/rules')).rules;
+  }
+
+  ruleShow(id: string): Promise<RuleShow> {
+    return this.client.json<RuleShow>('GET', rulePath(id));
+  }
+
+  async ruleRemove(id: string): Promise<boolean> {
+    return this.removed(rulePath(id));
   }
 
   async schemas(): Promise<readonly Schema[]> {

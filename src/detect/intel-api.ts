@@ -6,6 +6,7 @@
 
 import type { SetUpdate } from './detection.js';
 import { decodeFeed, detectFeedFormat, type FeedFormat, type FeedProblem, parseFeed } from './feeds/index.js';
+import { type HuntReport, type HuntRun, huntReport } from './hunt-report.js';
 import type { Indicator, IndicatorType } from './indicator.js';
 import { type IntelSetSummary, summarize } from './intel-sets.js';
 
@@ -39,16 +40,7 @@ export interface IntelAddResult {
   problems: FeedProblem[];
   problemCount: number;
   /** The retro hunt this revision started (none when nothing new, or nothing stored). */
-  hunt?: {
-    id: string;
-    partitions: number;
-    done: boolean;
-    sightings?: number;
-    /** Partitions their synopses ruled out (not opened). */
-    skipped?: number;
-    /** Row groups of the partitions read that their synopses ruled out (not read). */
-    skippedGroups?: number;
-  };
+  hunt?: HuntReport;
 }
 
 /** The indicators of a feed (bad ones in `problems`); a malformed document throws FeedError. */
@@ -68,28 +60,13 @@ export function readFeed(
 }
 
 /** The answer for a set update (the hunt as it stands when the answer is made). */
-export function addResult(
-  u: SetUpdate,
-  problems: readonly FeedProblem[],
-  hunt?: { done: boolean; sightings?: number; skipped?: number; skippedGroups?: number },
-): IntelAddResult {
+export function addResult(u: SetUpdate, problems: readonly FeedProblem[], run?: HuntRun): IntelAddResult {
   return {
     set: summarize(u.set),
     added: u.added,
     removed: u.removed,
     problems: problems.slice(0, MAX_PROBLEMS),
     problemCount: problems.length,
-    ...(u.hunt
-      ? {
-          hunt: {
-            id: u.hunt.id,
-            partitions: u.hunt.cut.partitions.length + Object.keys(u.hunt.cut.staged).length,
-            done: hunt?.done ?? false,
-            ...(hunt?.sightings !== undefined ? { sightings: hunt.sightings } : {}),
-            ...(hunt?.skipped !== undefined ? { skipped: hunt.skipped } : {}),
-            ...(hunt?.skippedGroups !== undefined ? { skippedGroups: hunt.skippedGroups } : {}),
-          },
-        }
-      : {}),
+    ...(u.hunt ? { hunt: huntReport(u.hunt, run) } : {}),
   };
 }

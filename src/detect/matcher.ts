@@ -19,6 +19,7 @@ import { vastSchema } from '../types/arrow.js';
 import { parseIPInto } from '../types/ip.js';
 import { parseSubnet } from '../types/subnet.js';
 import { indexPath, type Leaf, leaves, list, type RecordType, type Schema } from '../types/type.js';
+import { columnAt } from './event-facts.js';
 import type { Indicator, IndicatorType } from './indicator.js';
 import type { IndicatorTable } from './indicator-table.js';
 import type { IntelSet } from './intel-sets.js';
@@ -97,11 +98,6 @@ const isoNs = (iso: string | undefined): bigint | undefined => {
 };
 
 /** The column of a leaf: the children of nested records, down the leaf's index path. */
-export function columnAt(batch: A.RecordBatch, path: readonly number[]): A.Data {
-  let d: A.Data = batch.data;
-  for (const k of path) d = d.children[k];
-  return d;
-}
 
 export class IntelMatcher {
   private readonly entries: readonly { set: IntelSet; indicators: IndicatorTable }[];

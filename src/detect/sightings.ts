@@ -13,14 +13,13 @@ import { vastSchema } from '../types/arrow.js';
 import { BatchBuilder } from '../types/batch-builder.js';
 import type { Int64Builder } from '../types/builder/int64.js';
 import type { ColumnBuilder } from '../types/builder.js';
-import { dictionaryEntries, isDictionaryData } from '../types/dictionary-strings.js';
-import { printValue } from '../types/print-value.js';
 import { formatTime } from '../types/time.js';
 import { basic, indexPath, type RecordField, record, type Schema, type VastType } from '../types/type.js';
-import { bigintAt, isValid, listRange, stringAt, type Value, valueAt } from '../types/values.js';
+import { bigintAt, isValid, listRange, type Value, valueAt } from '../types/values.js';
+import { columnAt, identifier, stringOf, valueText } from './event-facts.js';
 import { type Indicator, indicatorMatchesValue } from './indicator.js';
 import type { IntelSet } from './intel-sets.js';
-import { columnAt, type Hit, type IntelMatcher } from './matcher.js';
+import type { Hit, IntelMatcher } from './matcher.js';
 
 const SIGHTING_SCHEMA = 'vast.sighting';
 
@@ -69,22 +68,11 @@ function sightingSchema(set: IntelSet): { schema: Schema; keys: string[] } {
 /** Where the event of a batch row is stored, as a sighting's `ref`. */
 export type RowRef = (row: number) => string | null;
 
-/** A top-level field of the event by name and kind, as an index path (for identifiers). */
-function identifier(schema: Schema, name: string, kind: 'string' | 'uint64'): number[] | undefined {
-  const f = schema.type.fields.find((x) => x.name === name);
-  return f && f.type.kind === kind ? indexPath(schema.type, [name]) : undefined;
-}
-
-/** A string at row `i`, of a Utf8 column or of a dictionary-encoded one (as stored columns come back). */
-function stringOf(d: A.Data, i: number): string {
-  return isDictionaryData(d)
-    ? stringAt(dictionaryEntries(d.dictionary!), (d.values as Int32Array)[i])
-    : stringAt(d, i);
-}
-
-/** A valid value as text: strings as they are, other types as VAST prints them. */
-const valueText = (d: A.Data, t: VastType, i: number) =>
-  t.kind === 'string' ? stringOf(d, i) : printValue(d, t, i, 'ascii');
+/** The refs of a batch whose first row is row `base` of a partition: `PARTITION:ROW`. */
+export const partitionRef =
+  (partition: string, base: number): RowRef =>
+  (row) =>
+    `${partition}:${base + row}`;
 
 /** The matched value: the value of the field, or of a list the element the indicator matches. */
 function matchedValue(h: Hit, indicator: Indicator, subdomains: boolean): string {
@@ -231,12 +219,12 @@ function appendString(b: ColumnBuilder, col: A.Data | undefined, row: number): v
 }
 
 /**
- * A sighting as the JSON an action delivers: `kind: "sighting"`, its fields
- * by name, times in ISO 8601 (UTC), the context as an object, and 64-bit
- * integers beyond 2^53 as strings.
+ * An event of content (a sighting, an alert) as the JSON an action delivers:
+ * `kind`, its fields by name, times in ISO 8601 (UTC), records as objects,
+ * and 64-bit integers beyond 2^53 as strings.
  */
-export function sightingJson(batch: A.RecordBatch, row: number): Record<string, unknown> {
-  const out: Record<string, unknown> = { kind: 'sighting' };
+export function contentJson(kind: string, batch: A.RecordBatch, row: number): Record<string, unknown> {
+  const out: Record<string, unknown> = { kind };
   vastSchema(batch.schema).type.fields.forEach((f, k) => {
     out[f.name] = plainJson(valueAt(batch.data.children[k], f.type, row), f.type);
   });

@@ -90,7 +90,7 @@ export class VastNode {
           capacity: this.config['batch-id-capacity'],
         },
         log: this.log,
-        taxonomy: this.registry.taxonomy,
+        registry: this.registry,
       });
       this.tenants.set(name, t);
       t.then(

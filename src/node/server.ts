@@ -74,6 +74,7 @@ function register(app: FastifyInstance, route: Route, ctx: RouteContext): void {
     method: route.method,
     url: route.path,
     config: { role: route.role },
+    ...(route.bodyLimit !== undefined ? { bodyLimit: route.bodyLimit } : {}),
     handler: async (req, reply) => {
       route.authorize?.(req, ctx);
       const input = {

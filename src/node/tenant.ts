@@ -26,11 +26,20 @@
 import { join } from 'node:path';
 import type * as A from 'apache-arrow';
 import type { Logger } from 'pino';
-import { Detection, type SetUpdate, storedCut } from '../detect/detection.js';
+import {
+  type Cut,
+  Detection,
+  type Hunt,
+  type RulesUpdate,
+  type SetUpdate,
+  storedCut,
+} from '../detect/detection.js';
 import type { Indicator } from '../detect/indicator.js';
 import type { IntelSetOptions } from '../detect/intel-sets.js';
+import type { RuleOptions } from '../detect/rules.js';
+import type { SigmaDocument } from '../detect/sigma/types.js';
 import { isInternalSchema } from '../query/internal-schemas.js';
-import type { Taxonomy } from '../schemas/taxonomy.js';
+import type { SchemaRegistry } from '../schemas/registry.js';
 import { storageError } from '../store/errors.js';
 import { type Importer, type Placement, Store } from '../store/store.js';
 import { type BatchAck, Wal } from '../store/wal.js';
@@ -39,12 +48,15 @@ import { DEFAULT_TENANT } from './auth.js';
 import { type BatchIdLimits, BatchIds } from './batch-ids.js';
 import type { LiveSubscriber } from './live.js';
 
+/** How often live correlation windows are decided by the wall clock. */
+const TICK_MS = 10_000;
+
 export interface TenantOptions {
   maxPartitionSize: number;
   batchIds: BatchIdLimits;
   log: Logger;
-  /** Concepts that intel indicators match through (`net.domain`, ...). */
-  taxonomy: Taxonomy;
+  /** Schemas and concepts that content compiles against (`net.domain`, Sigma's logsources). */
+  registry: SchemaRegistry;
 }
 
 /** Where a tenant's data lives: the default tenant is the database itself, so embedded mode sees it. */
@@ -65,6 +77,7 @@ export class Tenant {
   private huntAgain = false;
   private readonly stopHunts = new AbortController();
   private readonly wal: Wal;
+  private readonly ticker: NodeJS.Timeout;
   /** Acknowledged batches not yet in committed partitions (queries see them). */
   private tail: A.RecordBatch[] = [];
   private tailEvents = 0;
@@ -95,13 +108,30 @@ export class Tenant {
     this.wal = new Wal(join(store.dir, 'wal'));
     this.detection = Detection.open(
       store.dir,
-      opts.taxonomy,
+      opts.registry,
       (level, message) => opts.log[level]({ tenant: name }, message),
       { resumeActions: true },
     );
     this.batchIds = BatchIds.load(store.dir, opts.batchIds, (message) =>
       opts.log.warn({ tenant: name }, message),
     );
+    this.ticker = setInterval(() => void this.tick(), TICK_MS);
+    this.ticker.unref();
+  }
+
+  /**
+   * Decides the live correlation windows the wall clock has passed (a quiet
+   * stream's last windows); their alerts are ingested like any batch.
+   */
+  private async tick(): Promise<void> {
+    try {
+      for (const b of this.detection.tick().batches) await this.ingest(b);
+    } catch (e) {
+      this.opts.log.error(
+        { tenant: this.name, err: (e as Error).message },
+        'storing correlation alerts failed',
+      );
+    }
   }
 
   /** Opens the tenant's store and replays its write-ahead log. */
@@ -247,22 +277,22 @@ export class Tenant {
 
   /**
    * Streams a batch to the staged partition and, with `match`, its live
-   * sightings beside it, returning those; on failure (in `error`), leaves it
+   * findings (sightings, alerts) beside it, returning those; on failure (in `error`), leaves it
    * to the next flush to stage the tail again.
    */
   private async stage(
     batch: A.RecordBatch,
     match: boolean,
-  ): Promise<{ sightings: A.RecordBatch[]; error?: unknown }> {
-    if (this.restage) return { sightings: match ? this.detection.live(batch, undefined).batches : [] };
+  ): Promise<{ findings: A.RecordBatch[]; error?: unknown }> {
+    if (this.restage) return { findings: match ? this.detection.live(batch, undefined).batches : [] };
     this.importer ??= this.openImporter();
     try {
       const importer = await this.importer;
       // Placement and match in one synchronous step: a content change (updateIntel) cannot fall between.
       const placement: Placement | undefined = importer.addNow(batch);
-      const sightings = match ? this.detection.live(batch, placement).batches : [];
-      for (const s of sightings) importer.addNow(s);
-      return { sightings };
+      const findings = match ? this.detection.live(batch, placement).batches : [];
+      for (const s of findings) importer.addNow(s);
+      return { findings };
     } catch (e) {
       this.restage = true;
       const failed = this.importer;
@@ -272,13 +302,13 @@ export class Tenant {
         { tenant: this.name, err: (e as Error).message },
         'staging a partition failed; the batches stay in the write-ahead log and are staged again at the next flush',
       );
-      return { sightings: [], error: e };
+      return { findings: [], error: e };
     }
   }
 
   private async accept(batch: A.RecordBatch): Promise<void> {
-    const { sightings } = await this.stage(batch, true);
-    for (const b of [batch, ...sightings]) {
+    const { findings } = await this.stage(batch, true);
+    for (const b of [batch, ...findings]) {
       this.tail.push(b);
       this.tailEvents += b.numRows;
       if (isInternalSchema(schemaName(b))) this.ingestedInternal += b.numRows;
@@ -299,8 +329,20 @@ export class Tenant {
    * the live matcher.
    */
   updateIntel(name: string, indicators: readonly Indicator[], opts: IntelSetOptions): SetUpdate {
-    const cut = storedCut(this.store, Object.fromEntries(this.opened?.activeRows() ?? []));
-    const update = this.detection.updateSet(name, indicators, opts, cut);
+    return this.changeContent((cut) => this.detection.updateSet(name, indicators, opts, cut));
+  }
+
+  /** Stores rules and starts the retro hunt of those new or changed, as `updateIntel` does for a set. */
+  addRules(
+    docs: readonly { doc: SigmaDocument; source: string; file?: string }[],
+    opts: RuleOptions,
+  ): RulesUpdate {
+    return this.changeContent((cut) => this.detection.addRules(docs, opts, cut));
+  }
+
+  /** A content change, given the cut taken in the same synchronous step; then its hunt starts. */
+  private changeContent<U extends { hunt?: Hunt }>(apply: (cut: Cut) => U): U {
+    const update = apply(storedCut(this.store, Object.fromEntries(this.opened?.activeRows() ?? [])));
     if (update.hunt) this.startHunts();
     return update;
   }
@@ -392,6 +434,7 @@ export class Tenant {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.ticker);
     // An unfinished hunt resumes at the next start (its progress is on disk).
     this.stopHunts.abort();
     await this.hunting;

@@ -28,6 +28,7 @@ const commandModules: readonly CommandModule[] = [
   { names: ['infer'], load: async () => (await import('./infer.js')).registerInfer },
   { names: ['sigma'], load: async () => (await import('./sigma.js')).registerSigma },
   { names: ['intel', 'sightings'], load: async () => (await import('./intel.js')).registerIntel },
+  { names: ['rule', 'alerts'], load: async () => (await import('./rule.js')).registerRule },
   { names: ['start'], load: async () => (await import('./start.js')).registerStart },
   {
     names: ['flush', 'stop', 'spawn', 'kill', 'token'],

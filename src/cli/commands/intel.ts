@@ -5,18 +5,15 @@
  */
 import { buffer } from 'node:stream/consumers';
 import { type Command, Option } from 'commander';
-import type { HuntProgress, IntelShow } from '../../detect/detection.js';
+import type { IntelShow } from '../../detect/detection.js';
 import { FEED_FORMATS, type FeedFormat, type FeedProblem } from '../../detect/feeds/index.js';
 import type { IndicatorType } from '../../detect/indicator.js';
 import type { IntelAddResult } from '../../detect/intel-api.js';
 import type { IntelSetSummary } from '../../detect/intel-sets.js';
 import { UsageError, VastError } from '../../diagnostics.js';
-import { findFormat } from '../../formats/index.js';
 import { fileInput } from '../../formats/read.js';
+import { contentStream, huntLine, huntReportLine, printResult } from '../content.js';
 import { backendOf } from '../flags/endpoint.js';
-import { addOutputFlags, type OutputFlags, writerOptions } from '../flags/output.js';
-import { positiveInt } from '../flags/positive-int.js';
-import { writeEvents } from '../output.js';
 import { textTable } from '../table.js';
 
 const INDICATOR_TYPES: readonly IndicatorType[] = [
@@ -54,12 +51,7 @@ function addReport(name: string, r: IntelAddResult): string {
     `intel set ${name} revision ${r.set.revision}: ${r.set.indicators} indicators (${typeCounts(r.set.types)}); ${r.added} new, ${r.removed} removed`,
   ];
   if (r.problemCount > 0) lines.push(`${r.problemCount} invalid indicators skipped`);
-  if (r.hunt)
-    lines.push(
-      r.hunt.done
-        ? `retro hunt: ${r.hunt.sightings ?? 0} sightings in ${plural(r.hunt.partitions, 'partition')}${prunedNote(r.hunt.skipped ?? 0, r.hunt.skippedGroups ?? 0)}`
-        : `retro hunt ${r.hunt.id} started over ${r.hunt.partitions} partitions ('vast status' shows its progress)`,
-    );
+  if (r.hunt) lines.push(huntReportLine(r.hunt, 'sightings'));
   return lines.join('\n');
 }
 
@@ -79,20 +71,6 @@ function listReport(sets: IntelSetSummary[]): string {
   ]);
 }
 
-export const huntLine = (h: HuntProgress) =>
-  `retro hunt ${h.id}: ${h.done}/${h.partitions} partitions, ${h.sightings} sightings, ${h.indicators} indicators`;
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
-/** What the synopses spared a hunt, for its report line. */
-function prunedNote(partitions: number, groups: number): string {
-  const parts = [
-    ...(partitions > 0 ? [plural(partitions, 'partition')] : []),
-    ...(groups > 0 ? [plural(groups, 'row group')] : []),
-  ];
-  return parts.length > 0 ? ` (${parts.join(' and ')} ruled out by their synopses, not read)` : '';
-}
-
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 
 function showReport(s: IntelShow): string {
@@ -106,9 +84,6 @@ function showReport(s: IntelShow): string {
     ...s.sample.map((i) => `  ${i.type} ${i.field ? `${i.field}=` : ''}${i.value}`),
   ].join('\n');
 }
-
-const print = (json: boolean | undefined, value: unknown, text: string) =>
-  process.stdout.write(`${json ? JSON.stringify(value, null, 2) : text}\n`);
 
 export function registerIntel(program: Command): void {
   const intel = program
@@ -155,13 +130,13 @@ export function registerIntel(program: Command): void {
     for (const p of r.problems) process.stderr.write(`${problemLine(p, source)}\n`);
     if (r.problemCount > r.problems.length)
       process.stderr.write(`... and ${r.problemCount - r.problems.length} more\n`);
-    print(flags.json, r, addReport(name, r));
+    printResult(flags.json, r, addReport(name, r));
   });
 
   const list = intel.command('list').description('the intel sets').option('--json', 'as JSON');
   list.action(async (flags: { json?: boolean }) => {
     const sets = await (await backendOf(list)).intelList();
-    print(flags.json, sets, listReport(sets));
+    printResult(flags.json, sets, listReport(sets));
   });
 
   const show = intel
@@ -171,7 +146,7 @@ export function registerIntel(program: Command): void {
     .option('--json', 'as JSON');
   show.action(async (name: string, flags: { json?: boolean }) => {
     const s = await (await backendOf(show)).intelShow(name);
-    print(flags.json, s, showReport(s));
+    printResult(flags.json, s, showReport(s));
   });
 
   const remove = intel
@@ -183,27 +158,14 @@ export function registerIntel(program: Command): void {
     process.stdout.write(`removed ${name}\n`);
   });
 
-  const sightings = program
-    .command('sightings')
-    .description('the sightings of intel sets, as JSON lines (with --follow: then new ones, as they happen)')
-    .option('--follow', 'keep printing new sightings until interrupted (needs a node)')
-    .option('--set <name>', 'only the sightings of this set')
-    .option('-n, --max-events <n>', 'stop after this many', (v) => positiveInt(v, '--max-events'));
-  addOutputFlags(sightings).action(
-    async (flags: OutputFlags & { follow?: boolean; set?: string; maxEvents?: number }) => {
-      const backend = await backendOf(sightings);
-      const query = `#schema == "vast.sighting"${flags.set ? ` && set == ${JSON.stringify(flags.set)}` : ''}`;
-      const abort = new AbortController();
-      process.once('SIGINT', () => {
-        abort.abort();
-        process.stdout.write('', () => process.exit(0));
-      });
-      const batches = backend.query(query, {
-        unified: flags.follow,
-        maxEvents: flags.maxEvents,
-        signal: abort.signal,
-      });
-      await writeEvents(batches, findFormat('json', 'write'), undefined, writerOptions(flags));
-    },
+  contentStream<{ set?: string }>(
+    program
+      .command('sightings')
+      .description(
+        'the sightings of intel sets, as JSON lines (with --follow: then new ones, as they happen)',
+      )
+      .option('--set <name>', 'only the sightings of this set'),
+    'vast.sighting',
+    (flags) => (flags.set ? [`set == ${JSON.stringify(flags.set)}`] : []),
   );
 }

@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
 import type { Status } from '../../backend/backend.js';
 import type { IntelStatus } from '../../detect/detection.js';
+import { huntLine } from '../content.js';
 import { backendOf } from '../flags/endpoint.js';
 import { vastVersion } from '../version.js';
-import { huntLine } from './intel.js';
 
 interface SourceLine {
   id: string;
@@ -13,12 +13,21 @@ interface SourceLine {
   endpoint?: string;
 }
 
-/** The intel content and its retro hunts under way. */
+/** The security content (intel sets, rules) and its retro hunts under way. */
 function intelLines(s: Status): string[] {
   const intel = s.intel as IntelStatus | undefined;
-  if (!intel || intel.sets === 0) return [];
+  if (!intel) return [];
   return [
-    `intel: ${intel.sets} sets, ${intel.indicators} indicators, ${(intel.memoryBytes / 1024 / 1024).toFixed(1)} MiB`,
+    ...(intel.sets > 0
+      ? [
+          `intel: ${intel.sets} sets, ${intel.indicators} indicators, ${(intel.memoryBytes / 1024 / 1024).toFixed(1)} MiB`,
+        ]
+      : []),
+    ...(intel.rules > 0
+      ? [
+          `rules: ${intel.rules}${intel.brokenRules > 0 ? ` (${intel.brokenRules} no longer compile: vast rule list)` : ''}`,
+        ]
+      : []),
     ...intel.hunts.map(huntLine),
   ];
 }

@@ -8,6 +8,7 @@ import { addIntel, listIntel, removeIntel, showIntel } from './intel.js';
 import { openApi } from './openapi.js';
 import { deleteQuery, newQuery, nextPage } from './query.js';
 import type { Route } from './route.js';
+import { addRules, listRules, removeRule, showRule } from './rules.js';
 import { killSource, listSources, spawnSource } from './sources.js';
 import { status } from './status.js';
 import { stop } from './stop.js';
@@ -36,4 +37,8 @@ export const ROUTES: readonly Route[] = [
   showIntel,
   addIntel,
   removeIntel,
+  listRules,
+  showRule,
+  addRules,
+  removeRule,
 ];

@@ -51,6 +51,8 @@ export interface RouteSpec<P extends Schema, Q extends Schema, H extends Schema,
   headers?: H;
   /** A JSON body's fields; a body that is not a JSON object counts as no fields. */
   body?: B;
+  /** The largest JSON body, when larger than the server's 1 MiB (a directory of rules). */
+  bodyLimit?: number;
   /** Content types of a raw (streamed) body, for the OpenAPI document. */
   rawBody?: readonly string[];
   /** A check of the principal beyond its role, before the request's values are validated. */

@@ -22,7 +22,7 @@ describe('route registry', () => {
   it('has one route per method and path, each with a role', () => {
     const keys = ROUTES.map((r) => `${r.method} ${r.path}`);
     expect(new Set(keys).size).toBe(keys.length);
-    expect(keys).toHaveLength(22);
+    expect(keys).toHaveLength(26);
     for (const r of ROUTES) expect(['read', 'write', 'admin']).toContain(r.role);
     const role = (key: string) => ROUTES.find((r) => `${r.method} ${r.path}` === key)?.role;
     expect(role('POST /api/v0/tokens')).toBe('admin');
@@ -35,6 +35,9 @@ describe('route registry', () => {
     expect(role('GET /api/v0/intel')).toBe('read');
     expect(role('POST /api/v0/intel/:name')).toBe('write');
     expect(role('DELETE /api/v0/intel/:name')).toBe('write');
+    expect(role('GET /api/v0/rules')).toBe('read');
+    expect(role('POST /api/v0/rules')).toBe('write');
+    expect(role('DELETE /api/v0/rules/:id')).toBe('write');
   });
 
   it('validates inputs with a 400 naming the field', () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Tenant } from '../../../src/node/tenant.js';
-import { Taxonomy } from '../../../src/schemas/taxonomy.js';
+import { loadRegistry } from '../../../src/schemas/registry.js';
 import { BatchBuilder } from '../../../src/types/batch-builder.js';
 import { parseType } from '../../../src/types/parse-type.js';
 import type { RecordType } from '../../../src/types/type.js';
@@ -20,7 +20,7 @@ const opts = {
   maxPartitionSize: 1_000_000,
   batchIds: { windowMs: 3_600_000, capacity: 1024 },
   log: pino({ level: 'silent' }),
-  taxonomy: new Taxonomy(),
+  registry: loadRegistry(),
 };
 
 function batch(name: string, type: string, rows: Record<string, unknown>[]) {
