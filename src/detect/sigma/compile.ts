@@ -231,7 +231,7 @@ function valueOnLeaf(leaf: Leaf, v: SigmaValue): B {
       if (t.kind === 'duration' && /^\d+(\.\d+)?$/.test(v.text)) {
         // Zeek durations are seconds on the wire: a number compared with a duration means seconds.
         const [whole, frac = ''] = v.text.split('.');
-        const ns = BigInt(whole) * 1_000_000_000n + BigInt((frac + '000000000').slice(0, 9));
+        const ns = BigInt(whole) * 1_000_000_000n + BigInt(`${frac}000000000`.slice(0, 9));
         return pred(path, v.op, { type: 'duration', ns });
       }
       if (v.op === '==' && (t.kind === 'string' || t.kind === 'enum'))
@@ -538,8 +538,91 @@ export class DetectionCompiler {
         throw this.src.error(e.message, valueNodes[Math.min(i, valueNodes.length - 1)] ?? keyNode);
       }
     });
-    return all ? allOf(each) : anyOf(each);
+    if (all || found.length === 0) return all ? allOf(each) : anyOf(each);
+    return anyOf(
+      found.map((l) =>
+        mergeAlternatives(
+          l.path,
+          each.map((b) => onLeaf(b, l.path)),
+        ),
+      ),
+    );
   }
+}
+
+/** The part of `b` (an OR over a field's leaves, see `DetectionCompiler.field`) that tests `path`. */
+function onLeaf(b: B, path: string): B {
+  if (typeof b === 'boolean') return b;
+  if (b.kind === 'or') return or(onLeaf(b.left, path), onLeaf(b.right, path));
+  if (b.kind === 'predicate' && b.lhs.kind === 'field') return b.lhs.name === path ? b : false;
+  return b;
+}
+
+/** Longest pattern source one merged alternation gets (the pattern limits allow 4096 atoms). */
+const MAX_ALTERNATION = 3000;
+
+/**
+ * The values of one field as few predicates: equalities into one `f in [...]`, patterns
+ * into alternations `f in /a|^b$|c$/i` (an `==` pattern anchored as `^(?:p)$`), so that
+ * a rule with hundreds of values stays far below the expression's connective limit and
+ * each row is tested once per alternation. Other predicates stay as they are.
+ */
+function mergeAlternatives(path: string, parts: B[]): B {
+  const equal: Literal[] = [];
+  const sources: string[] = [];
+  let ci = false;
+  const rest: B[] = [];
+  for (const p of parts) {
+    if (
+      typeof p !== 'boolean' &&
+      p.kind === 'predicate' &&
+      p.lhs.kind === 'field' &&
+      p.rhs.kind === 'literal'
+    ) {
+      const lit = p.rhs.value;
+      if (p.op === '==' && ['string', 'uint64', 'int64', 'double', 'ip'].includes(lit.type)) {
+        equal.push(lit);
+        continue;
+      }
+      if ((p.op === '==' || p.op === 'in') && lit.type === 'pattern') {
+        sources.push(p.op === '==' ? `^(?:${lit.source})$` : lit.source);
+        ci ||= lit.caseInsensitive;
+        continue;
+      }
+    }
+    rest.push(p);
+  }
+  const out: B[] = [...rest];
+  if (equal.length === 1) out.push(pred(path, '==', equal[0]));
+  else if (equal.length > 1) out.push(pred(path, 'in', { type: 'list', items: equal }));
+  if (sources.length === 1)
+    out.push(
+      parts.find(
+        (p) =>
+          typeof p !== 'boolean' &&
+          p.kind === 'predicate' &&
+          p.rhs.kind === 'literal' &&
+          p.rhs.value.type === 'pattern',
+      )!,
+    );
+  else {
+    let chunk: string[] = [];
+    const flush = () => {
+      if (chunk.length > 0) out.push(pred(path, 'in', pattern(chunk.map((s) => `(?:${s})`).join('|'), ci)));
+      chunk = [];
+    };
+    let size = 0;
+    for (const s of sources) {
+      if (size + s.length > MAX_ALTERNATION) {
+        flush();
+        size = 0;
+      }
+      chunk.push(s);
+      size += s.length + 5;
+    }
+    flush();
+  }
+  return anyOf(out);
 }
 
 /** Sigma's identifier patterns: `*` matches any run of characters. */
