@@ -15,6 +15,7 @@ import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import type { Expr, Literal, RelOp } from '../../expr/ast.js';
 import { exprEquals } from '../../expr/ast.js';
 import { fieldsEqual } from '../../expr/kernels/fields.js';
+import { parseExpression } from '../../expr/parser.js';
 import { resolveFields } from '../../expr/resolve.js';
 import { parseIP } from '../../types/ip.js';
 import { parseSubnet } from '../../types/subnet.js';
@@ -248,6 +249,9 @@ function valueOnLeaf(leaf: Leaf, v: SigmaValue): B {
     case 'regex': {
       if (t.kind !== 'string' && t.kind !== 'enum') throw mismatch('a regular expression');
       const r = sigmaRegex(v.source, v.flags);
+      // The pattern literal's own checks: valid, linear-time (no backreference, no lookaround), within limits.
+      const checked = parseExpression(`/${r.source}/`);
+      if (!checked.ok) throw new Mismatch(MSG.badRegex(checked.diagnostics[0].message));
       return pred(path, 'in', pattern(r.source, r.caseInsensitive));
     }
     case 'string': {
