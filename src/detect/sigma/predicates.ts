@@ -259,7 +259,7 @@ export function onLeaf(b: B, path: string): B {
 const MAX_ALTERNATION = 3000;
 
 /**
- * The values of one field as few predicates: equalities into one `f in [...]`, patterns
+ * The values of one field as few predicates: equalities and subnets into one `f in [...]`, patterns
  * into alternations `f in /a|^b$|c$/i` (an `==` pattern anchored as `^(?:p)$`), so that
  * a rule with hundreds of values stays far below the expression's connective limit and
  * each row is tested once per alternation. Other predicates stay as they are.
@@ -277,7 +277,10 @@ export function mergeAlternatives(path: string, parts: B[]): B {
       p.rhs.kind === 'literal'
     ) {
       const lit = p.rhs.value;
-      if (p.op === '==' && ['string', 'uint64', 'int64', 'double', 'ip'].includes(lit.type)) {
+      if (
+        (p.op === '==' && ['string', 'uint64', 'int64', 'double', 'ip'].includes(lit.type)) ||
+        (p.op === 'in' && lit.type === 'subnet')
+      ) {
         equal.push(lit);
         continue;
       }
@@ -290,7 +293,8 @@ export function mergeAlternatives(path: string, parts: B[]): B {
     rest.push(p);
   }
   const out: B[] = [...rest];
-  if (equal.length === 1) out.push(pred(path, '==', equal[0]));
+  // An address is in a list when it equals one of its addresses or lies in one of its subnets.
+  if (equal.length === 1) out.push(pred(path, equal[0].type === 'subnet' ? 'in' : '==', equal[0]));
   else if (equal.length > 1) out.push(pred(path, 'in', { type: 'list', items: equal }));
   if (sources.length === 1)
     out.push(
