@@ -83,14 +83,17 @@ export class DetectionCompiler {
     if (!isMap(detection)) throw this.src.error("'detection' must be a map", detection ?? at);
     const searches = new Map<string, Node | undefined>();
     let conditionNode: Node | undefined;
+    let timeframe: Node | undefined;
     for (const p of pairs(this.src, detection)) {
       if (p.key === 'condition') conditionNode = p.value;
-      else if (p.key === 'timeframe') throw this.src.error(MSG.timeframe, p.keyNode);
+      else if (p.key === 'timeframe') timeframe = p.keyNode;
       else searches.set(p.key, p.value);
     }
     if (!conditionNode) throw this.src.error(MSG.noCondition, entry(detection, 'condition') ?? at);
     const conditions = isSeq(conditionNode) ? (conditionNode.items as Node[]) : [conditionNode];
+    // An aggregation in the condition is the error to report; a `timeframe` without one is still Sigma 1's.
     const parsed = conditions.map((n) => ({ node: n, cond: this.parseConditionNode(n) }));
+    if (timeframe) throw this.src.error(MSG.timeframe, timeframe);
     // Every search is checked (and its fields resolved) even when no condition names it.
     const perSchema = this.schemas.map((schema) => {
       const compiled = new Map<string, B>();
