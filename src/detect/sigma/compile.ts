@@ -35,6 +35,7 @@ import {
   and,
   anyOf,
   type B,
+  keywordRegex,
   Mismatch,
   mergeAlternatives,
   not,
@@ -59,7 +60,7 @@ const MSG = {
   nestedValue: 'a value must be a string, number, boolean or null',
   fieldrefTypes: (a: string, ta: string, b: string, tb: string) =>
     `'fieldref': field '${a}' (${ta}) cannot be compared with field '${b}' (${tb})`,
-  keywordModifier: 'keywords take no modifiers other than those of strings',
+  keywordModifier: "keywords take the modifiers of strings and 're', no others",
   timeframe: "'timeframe' belongs to the aggregations of Sigma 1; write a correlation rule (Sigma 2) instead",
 };
 
@@ -222,6 +223,14 @@ export class DetectionCompiler {
       if (field === '') {
         // `|contains: [...]`: keywords with modifiers.
         const ks = m.values.map((v) => {
+          if (v.kind === 'regex') {
+            try {
+              return keywordRegex(v.source, v.flags);
+            } catch (e) {
+              if (e instanceof Mismatch) throw this.src.error(e.message, p.value ?? p.keyNode);
+              throw e;
+            }
+          }
           if (v.kind !== 'string') throw this.src.error(MSG.keywordModifier, p.keyNode);
           return this.keywordParts(v.parts, v.cased);
         });
@@ -260,9 +269,9 @@ export class DetectionCompiler {
     if (!isScalar(n)) throw this.src.error(MSG.nestedValue, n ?? at);
     const v = n.value;
     if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
-      // Numbers keep their written form (`0x10`, `1.50`) unless plain digits.
-      if (typeof v === 'number' && n.source !== undefined && !/^[+-]?\d+(\.\d+)?$/.test(n.source))
-        return n.source;
+      // Numbers keep their written form when it says more than the number (`0x10`, `1.50`, `0123`):
+      // a string field compares the text as written, a numeric field reads the number from it.
+      if (typeof v === 'number' && n.source !== undefined && n.source !== String(v)) return n.source;
       return v;
     }
     if (typeof v === 'bigint') return String(v);

@@ -149,12 +149,33 @@ function sigmaRegex(source: string, flags: string): { source: string; caseInsens
   return { source: out, caseInsensitive: ci };
 }
 
+/** A Sigma regex as a pattern literal, after the pattern literal's own checks (valid, linear-time, within limits). */
+function checkedRegex(source: string, flags: string): Literal {
+  const r = sigmaRegex(source, flags);
+  const checked = parseExpression(`/${r.source}/`);
+  if (!checked.ok) throw new Mismatch(MSG.badRegex(checked.diagnostics[0].message));
+  return pattern(r.source, r.caseInsensitive);
+}
+
+/** A `|re` keyword: the regex searched in every string field. */
+export function keywordRegex(source: string, flags: string): Expr {
+  return {
+    kind: 'predicate',
+    lhs: { kind: 'type', name: 'string', span: AT },
+    op: 'in',
+    rhs: { kind: 'literal', value: checkedRegex(source, flags), span: AT },
+    span: AT,
+  };
+}
+
 /** The element type of a list field, the type itself otherwise. */
 const scalarOf = (t: VastType): VastType => (t.kind === 'list' ? scalarOf(t.element) : t);
 
 const NUMERIC = new Set(['int64', 'uint64', 'double', 'port']);
 
 function numberLiteral(text: string, t: VastType): Literal | undefined {
+  // YAML's hexadecimal and octal integers (`0x1F`, `0o17`).
+  if (/^0x[0-9a-f]+$|^0o[0-7]+$/i.test(text)) return numberLiteral(String(BigInt(text.toLowerCase())), t);
   if (/^[+-]?\d+$/.test(text)) {
     const v = BigInt(text);
     if (t.kind === 'double') return { type: 'double', value: Number(text) };
@@ -215,11 +236,7 @@ export function valueOnLeaf(leaf: Leaf, v: SigmaValue): B {
     }
     case 'regex': {
       if (t.kind !== 'string' && t.kind !== 'enum') throw mismatch('a regular expression');
-      const r = sigmaRegex(v.source, v.flags);
-      // The pattern literal's own checks: valid, linear-time (no backreference, no lookaround), within limits.
-      const checked = parseExpression(`/${r.source}/`);
-      if (!checked.ok) throw new Mismatch(MSG.badRegex(checked.diagnostics[0].message));
-      return pred(path, 'in', pattern(r.source, r.caseInsensitive));
+      return pred(path, 'in', checkedRegex(v.source, v.flags));
     }
     case 'string': {
       if (t.kind === 'string' || t.kind === 'enum') return stringPredicate(path, v.parts, v.cased);

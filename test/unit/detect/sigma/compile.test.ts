@@ -143,6 +143,8 @@ describe('Sigma detections on Zeek events', () => {
 
   it('numbers, booleans and comparisons on typed fields', () => {
     expect(dns('  s: {rcode: 3}\n  condition: s')).toEqual([1]);
+    expect(dns('  s: {rcode: 0x3}\n  condition: s')).toEqual([1]);
+    expect(dns('  s: {qtype_name: 0123}\n  condition: s')).toEqual([]);
     expect(dns("  s: {rcode: '0'}\n  condition: s")).toEqual([0, 3, 4]);
     expect(dns('  s: {rcode|gte: 1}\n  condition: s')).toEqual([1]);
     expect(dns('  s: {rcode|lt: 1}\n  condition: s')).toEqual([0, 3, 4]);
@@ -189,6 +191,7 @@ describe('Sigma detections on Zeek events', () => {
   it('keywords search every string field', () => {
     expect(dns('  k: [EVIL, nothing]\n  condition: k')).toEqual([1]);
     expect(http("  k:\n    '|contains|all': [admin, login]\n  condition: k")).toEqual([0]);
+    expect(http("  k:\n    '|re': '^/cmd\\?c='\n  condition: k")).toEqual([2]);
   });
 
   it('maps field names per schema (proxy fields on Zeek http)', () => {
