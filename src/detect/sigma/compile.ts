@@ -35,6 +35,7 @@ import {
   and,
   anyOf,
   type B,
+  inEveryStringField,
   keywordRegex,
   Mismatch,
   mergeAlternatives,
@@ -206,9 +207,7 @@ export class DetectionCompiler {
 
   /** `:string in /v/i`: a search in every string field (keywords match anywhere, as a full-text search). */
   private keywordParts(parts: SigmaString, cased: boolean): B {
-    const p = stringPredicate('x', ['*any', ...parts, '*any'], cased);
-    if (typeof p === 'boolean' || p.kind !== 'predicate') return p;
-    return { ...p, lhs: { kind: 'type', name: 'string', span: AT } };
+    return inEveryStringField(stringPredicate('x', ['*any', ...parts, '*any'], cased));
   }
 
   /** A map: AND over its keys. */

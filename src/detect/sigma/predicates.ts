@@ -158,14 +158,17 @@ function checkedRegex(source: string, flags: string): Literal {
 }
 
 /** A `|re` keyword: the regex searched in every string field. */
-export function keywordRegex(source: string, flags: string): Expr {
-  return {
-    kind: 'predicate',
-    lhs: { kind: 'type', name: 'string', span: AT },
-    op: 'in',
-    rhs: { kind: 'literal', value: checkedRegex(source, flags), span: AT },
-    span: AT,
-  };
+export function keywordRegex(source: string, flags: string): B {
+  return inEveryStringField(pred('x', 'in', checkedRegex(source, flags)));
+}
+
+/** The types whose values a keyword searches: strings, enums (Zeek's), lists of strings (any element). */
+const KEYWORD_TYPES = ['string', 'enum', 'list<string>'];
+
+/** A predicate on a placeholder field made a search of every string-valued field (`:string in /kw/i || ...`). */
+export function inEveryStringField(p: B): B {
+  if (typeof p === 'boolean' || p.kind !== 'predicate') return p;
+  return anyOf(KEYWORD_TYPES.map((name) => ({ ...p, lhs: { kind: 'type', name, span: AT } })));
 }
 
 /** The element type of a list field, the type itself otherwise. */

@@ -190,6 +190,8 @@ describe('Sigma detections on Zeek events', () => {
 
   it('keywords search every string field', () => {
     expect(dns('  k: [EVIL, nothing]\n  condition: k')).toEqual([1]);
+    // Elements of lists of strings (answers) count too.
+    expect(dns('  k: [ALIAS.example]\n  condition: k')).toEqual([0]);
     expect(http("  k:\n    '|contains|all': [admin, login]\n  condition: k")).toEqual([0]);
     expect(http("  k:\n    '|re': '^/cmd\\?c='\n  condition: k")).toEqual([2]);
   });
