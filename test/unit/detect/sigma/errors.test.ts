@@ -109,6 +109,37 @@ describe('Sigma errors name the construct and point at it', () => {
   });
 });
 
+describe('document shapes', () => {
+  it('names what a document lacks or has too much of', () => {
+    expect(failure('title: t\nfoo: bar\n')).toEqual([
+      "a Sigma document needs 'detection' (a rule) or 'correlation' (a correlation rule)",
+      'r.yml:1:1',
+    ]);
+    expect(failure(`${head}  s: {query: x}\n  condition: s\ncorrelation: {type: temporal}\n`)).toEqual([
+      "a Sigma document has either 'detection' or 'correlation', not both",
+      'r.yml:6:1',
+    ]);
+    expect(failure(`action: global\n${head}  s: {query: x}\n  condition: s`)[0]).toBe(
+      "the Sigma 1 collection action 'global' is not supported: write each rule as a document of its own",
+    );
+    expect(failure(`${head}  s: {query: x}\n  s: {query: y}\n  condition: s`)[0]).toMatch(/^invalid YAML: /);
+  });
+
+  it('names correlation constructs vast cannot take', () => {
+    const c = (body: string) => failure(`title: c\ncorrelation:\n${body}`);
+    expect(c('  type: sequence\n  rules: [a]\n  timespan: 1h\n')).toEqual([
+      "unknown correlation type 'sequence' (known: event_count, value_count, temporal, temporal_ordered)",
+      'r.yml:3:9',
+    ]);
+    expect(
+      c('  type: event_count\n  rules: [a]\n  timespan: 1h\n  condition: {gt: 100, lte: 200}\n')[0],
+    ).toMatch(/several comparisons is not supported/);
+    expect(c('  type: temporal\n  rules: [a]\n  timespan: 1h\n  aliases: {ip: {a: src_ip}}\n')[0]).toMatch(
+      /^correlation 'aliases' are not supported/,
+    );
+  });
+});
+
 describe('correlations', () => {
   const rule = `title: Failed DNS
 name: nx
