@@ -13,6 +13,7 @@ import { tempDb, vast } from './cli.js';
 const DNS = join(TEST_DATA, 'zeek', 'dns.log');
 const HTTP = join(TEST_DATA, 'zeek', 'http.log');
 const CONN = join(TEST_DATA, 'zeek', 'conn.log');
+const EVE = join(TEST_DATA, 'suricata', 'example-pcap_eve.json');
 
 /** Data lines of a Zeek TSV file selected by an awk condition (fields split on tabs). */
 function awkCount(file: string, condition: string): number {
@@ -45,6 +46,8 @@ beforeAll(() => {
     const r = vast(['-d', t.db, 'import', 'zeek', '-r', f]);
     expect(r.status, r.stderr).toBe(0);
   }
+  const eve = vast(['-d', t.db, 'import', 'suricata', '-r', EVE]);
+  expect(eve.status, eve.stderr).toBe(0);
 });
 afterAll(() => t.cleanup());
 
@@ -115,6 +118,32 @@ detection:
     const expected = awkCount(CONN, '$3 ~ /^192\\.168\\.1\\./ && $6 == 80 && $10 != "-" && $10 + 0 > 1000');
     expect(expected).toBeGreaterThan(0);
     expect(countOf(file)).toBe(expected);
+  });
+
+  it('runs a category rule on Zeek and Suricata alike, each with its field names', () => {
+    const file = rule(`title: web and ssh flows from one host
+logsource: {category: firewall}
+detection:
+  sel:
+    dst_port: [80, 22]
+    src_ip|cidr: 192.168.0.0/16
+  condition: sel
+`);
+    const zeek = awkCount(CONN, '($6 == 80 || $6 == 22) && $3 ~ /^192\\.168\\./');
+    const jq = spawnSync(
+      'jq',
+      [
+        '-s',
+        '[.[] | select(.event_type == "flow" and (.dest_port == 80 or .dest_port == 22) and (.src_ip | startswith("192.168.")))] | length',
+        EVE,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(jq.status, jq.stderr).toBe(0);
+    const suricata = Number(jq.stdout.trim());
+    expect(zeek).toBeGreaterThan(0);
+    expect(suricata).toBeGreaterThan(0);
+    expect(countOf(file)).toBe(zeek + suricata);
   });
 
   it('reports errors with file:line:column and names correlations as content', () => {
