@@ -4,7 +4,7 @@
  * same TSV files (column numbers from their `#fields` headers).
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATA } from '../helpers/datasets.js';
@@ -13,6 +13,7 @@ import { tempDb, vast } from './cli.js';
 const DNS = join(TEST_DATA, 'zeek', 'dns.log');
 const HTTP = join(TEST_DATA, 'zeek', 'http.log');
 const CONN = join(TEST_DATA, 'zeek', 'conn.log');
+const EVE = join(TEST_DATA, 'suricata', 'example-pcap_eve.json');
 
 /** Data lines of a Zeek TSV file selected by an awk condition (fields split on tabs). */
 function awkCount(file: string, condition: string): number {
@@ -45,6 +46,8 @@ beforeAll(() => {
     const r = vast(['-d', t.db, 'import', 'zeek', '-r', f]);
     expect(r.status, r.stderr).toBe(0);
   }
+  const eve = vast(['-d', t.db, 'import', 'suricata', '-r', EVE]);
+  expect(eve.status, eve.stderr).toBe(0);
 });
 afterAll(() => t.cleanup());
 
@@ -117,6 +120,32 @@ detection:
     expect(countOf(file)).toBe(expected);
   });
 
+  it('runs a category rule on Zeek and Suricata alike, each with its field names', () => {
+    const file = rule(`title: web and ssh flows from one host
+logsource: {category: firewall}
+detection:
+  sel:
+    dst_port: [80, 22]
+    src_ip|cidr: 192.168.0.0/16
+  condition: sel
+`);
+    const zeek = awkCount(CONN, '($6 == 80 || $6 == 22) && $3 ~ /^192\\.168\\./');
+    const jq = spawnSync(
+      'jq',
+      [
+        '-s',
+        '[.[] | select(.event_type == "flow" and (.dest_port == 80 or .dest_port == 22) and (.src_ip | startswith("192.168.")))] | length',
+        EVE,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(jq.status, jq.stderr).toBe(0);
+    const suricata = Number(jq.stdout.trim());
+    expect(zeek).toBeGreaterThan(0);
+    expect(suricata).toBeGreaterThan(0);
+    expect(countOf(file)).toBe(zeek + suricata);
+  });
+
   it('reports errors with file:line:column and names correlations as content', () => {
     const bad = rule(`title: typo
 logsource: {product: zeek, service: dns}
@@ -133,6 +162,27 @@ detection:
     const c = vast(['-d', t.db, 'count'], { stdinFile: corr });
     expect(c.status).not.toBe(0);
     expect(c.stderr).toContain('correlation rules run as content: vast rule add');
+  });
+});
+
+describe('Sigma mappings extend like schemas', () => {
+  it("reads a 'sigma:' section from the database's schema directory", () => {
+    mkdirSync(join(t.db, 'schemas'), { recursive: true });
+    writeFileSync(
+      join(t.db, 'schemas', 'acme.yaml'),
+      'sigma:\n  logsources:\n    - { logsource: { product: acme, service: web }, schemas: [zeek.http] }\n  fields:\n    zeek.http:\n      url: uri\n',
+    );
+    const file = rule(`title: acme
+logsource: {product: acme, service: web}
+detection:
+  sel: {url|endswith: .js}
+  condition: sel
+`);
+    const expected = awkCount(HTTP, 'tolower($10) ~ /\\.js$/');
+    expect(expected).toBeGreaterThan(0);
+    expect(countOf(file)).toBe(expected);
+    const converted = vast(['-d', t.db, 'sigma', 'convert', file]);
+    expect(converted.stdout).toContain('#schema == "zeek.http" && uri in /\\.js$/i');
   });
 });
 

@@ -25,10 +25,6 @@ import { entry, keyNode, optionalString, pairs, type SigmaSource, stringList, st
 const MSG = {
   noTitle: "a Sigma rule needs a 'title'",
   level: (l: string) => `unknown level '${l}' (known: ${SIGMA_LEVELS.join(', ')})`,
-  neither: "a Sigma document needs 'detection' (a rule) or 'correlation' (a correlation rule)",
-  both: "a Sigma document has either 'detection' or 'correlation', not both",
-  action: (a: string) =>
-    `the Sigma 1 collection action '${a}' is not supported: write each rule as a document of its own`,
   noLogsource: "a Sigma rule needs a 'logsource'",
   unmapped: (l: string) => `no mapping for the logsource ${l}`,
   missingSchema: (s: string) => `the logsource maps to the schema '${s}', which vast does not know`,

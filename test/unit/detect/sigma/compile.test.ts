@@ -113,6 +113,17 @@ describe('Sigma detections on Zeek events', () => {
     ]);
   });
 
+  it('merges many values of one field (far below the connective limit, same matches)', () => {
+    const many = Array.from({ length: 1500 }, (_, i) => `host${i}.example`);
+    const list = (xs: string[]) => xs.map((x) => `\n      - '${x}'`).join('');
+    const r = rule(
+      `title: t\nlogsource: {product: zeek, service: dns}\ndetection:\n  s:\n    query|endswith:${list([...many, '.ORG'])}\n    rcode:${list(['1', '2', '3', '4', '5', '6', '7', '8', '9'])}\n  t:\n    query:${list([...many, 'WWW.GOOGLE.COM', 'a*b.test'])}\n  condition: s or t`,
+    );
+    expect(r.text.length).toBeGreaterThan(30000);
+    expect(r.text).toContain('rcode in [1, 2, 3, 4, 5, 6, 7, 8, 9]');
+    expect(hits(r, 'zeek.dns', dnsRows)).toEqual([0, 1, 2]);
+  });
+
   it('condition forms: and, or, not, parentheses, 1 of, all of, them (without _ identifiers)', () => {
     const d = "  sel_a: {qtype_name: A}\n  sel_b: {query|endswith: '.com'}\n  _x: {rcode: 3}\n";
     expect(dns(`${d}  condition: sel_a and not sel_b`)).toEqual([2]);
@@ -132,6 +143,8 @@ describe('Sigma detections on Zeek events', () => {
 
   it('numbers, booleans and comparisons on typed fields', () => {
     expect(dns('  s: {rcode: 3}\n  condition: s')).toEqual([1]);
+    expect(dns('  s: {rcode: 0x3}\n  condition: s')).toEqual([1]);
+    expect(dns('  s: {qtype_name: 0123}\n  condition: s')).toEqual([]);
     expect(dns("  s: {rcode: '0'}\n  condition: s")).toEqual([0, 3, 4]);
     expect(dns('  s: {rcode|gte: 1}\n  condition: s')).toEqual([1]);
     expect(dns('  s: {rcode|lt: 1}\n  condition: s')).toEqual([0, 3, 4]);
@@ -177,7 +190,10 @@ describe('Sigma detections on Zeek events', () => {
 
   it('keywords search every string field', () => {
     expect(dns('  k: [EVIL, nothing]\n  condition: k')).toEqual([1]);
+    // Elements of lists of strings (answers) count too.
+    expect(dns('  k: [ALIAS.example]\n  condition: k')).toEqual([0]);
     expect(http("  k:\n    '|contains|all': [admin, login]\n  condition: k")).toEqual([0]);
+    expect(http("  k:\n    '|re': '^/cmd\\?c='\n  condition: k")).toEqual([2]);
   });
 
   it('maps field names per schema (proxy fields on Zeek http)', () => {

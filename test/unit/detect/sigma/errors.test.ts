@@ -85,8 +85,15 @@ describe('Sigma errors name the construct and point at it', () => {
   });
 
   it('regular expressions the linear-time engine cannot run', () => {
-    expect(failure(`${head}  s:\n    query|re: '(a)\\1'\n  condition: s`)[0]).toMatch(
-      /^the rule compiles to an expression vast cannot parse: .*backreference/,
+    expect(failure(`${head}  s:\n    query|re: '(a)\\1'\n  condition: s`)).toEqual([
+      "invalid 're' value: pattern uses a backreference/lookaround, which is not supported (patterns must run in linear time)",
+      'r.yml:5:15',
+    ]);
+    expect(failure(`${head}  s:\n    query|re: 'a(?=b)'\n  condition: s`)[0]).toMatch(
+      /^invalid 're' value: /,
+    );
+    expect(failure(`${head}  s:\n    query|re: 'a('\n  condition: s`)[0]).toMatch(
+      /^invalid 're' value: invalid regular expression/,
     );
   });
 
@@ -99,6 +106,37 @@ describe('Sigma errors name the construct and point at it', () => {
       "unknown level 'severe' (known: informational, low, medium, high, critical)",
       'r.yml:1:8',
     ]);
+  });
+});
+
+describe('document shapes', () => {
+  it('names what a document lacks or has too much of', () => {
+    expect(failure('title: t\nfoo: bar\n')).toEqual([
+      "a Sigma document needs 'detection' (a rule) or 'correlation' (a correlation rule)",
+      'r.yml:1:1',
+    ]);
+    expect(failure(`${head}  s: {query: x}\n  condition: s\ncorrelation: {type: temporal}\n`)).toEqual([
+      "a Sigma document has either 'detection' or 'correlation', not both",
+      'r.yml:6:1',
+    ]);
+    expect(failure(`action: global\n${head}  s: {query: x}\n  condition: s`)[0]).toBe(
+      "the Sigma 1 collection action 'global' is not supported: write each rule as a document of its own",
+    );
+    expect(failure(`${head}  s: {query: x}\n  s: {query: y}\n  condition: s`)[0]).toMatch(/^invalid YAML: /);
+  });
+
+  it('names correlation constructs vast cannot take', () => {
+    const c = (body: string) => failure(`title: c\ncorrelation:\n${body}`);
+    expect(c('  type: sequence\n  rules: [a]\n  timespan: 1h\n')).toEqual([
+      "unknown correlation type 'sequence' (known: event_count, value_count, temporal, temporal_ordered)",
+      'r.yml:3:9',
+    ]);
+    expect(
+      c('  type: event_count\n  rules: [a]\n  timespan: 1h\n  condition: {gt: 100, lte: 200}\n')[0],
+    ).toMatch(/several comparisons is not supported/);
+    expect(c('  type: temporal\n  rules: [a]\n  timespan: 1h\n  aliases: {ip: {a: src_ip}}\n')[0]).toMatch(
+      /^correlation 'aliases' are not supported/,
+    );
   });
 });
 
