@@ -132,6 +132,20 @@ function normalize(lhs: Operand, op: RelOp, rhs: Operand): Normal | 'two-extract
 
 const negated = (op: RelOp) => op === '!=' || op === '!in' || op === '!ni';
 
+/** The operator a negated one negates (`!=` → `==`); others are their own. */
+const POSITIVE: Record<RelOp, RelOp> = {
+  '==': '==',
+  '!=': '==',
+  '<': '<',
+  '<=': '<=',
+  '>': '>',
+  '>=': '>=',
+  in: 'in',
+  '!in': 'in',
+  ni: 'ni',
+  '!ni': 'ni',
+};
+
 /** OR of several kernels over the same column (`x in [a, b]`), optionally negated on non-null rows. */
 function anyOf(kernels: Kernel[], negate: boolean): Kernel {
   return (col, rows, out) => {
@@ -254,8 +268,13 @@ function kernelFor(t: VastType, op: RelOp, lit: Literal): Kernel | undefined {
       return undefined;
     case 'list': {
       // `list ni x`: some element equals x (or matches, for patterns).
-      if (op !== 'ni' && op !== '!ni') return undefined;
-      const element = kernelFor(t.element, '==', lit);
+      if (op === 'ni' || op === '!ni') {
+        const element = kernelFor(t.element, '==', lit);
+        return element ? listAny(element, neg) : undefined;
+      }
+      // `list op x` for a value x: some element satisfies `element op x` (`answers == /.*evil.*/`,
+      // `answers in /evil/`); the negated operators: no element does.
+      const element = kernelFor(t.element, POSITIVE[op], lit);
       return element ? listAny(element, neg) : undefined;
     }
     default:
@@ -408,8 +427,13 @@ class SchemaCompiler {
       case 'true':
         return c(true);
       case 'and':
-      case 'or':
-        return combine(e.kind, [this.compile(e.left), this.compile(e.right)]);
+      case 'or': {
+        // `#schema == "x" && P`: a left side that rules this schema out leaves P unchecked here,
+        // so a query guarded by schema (a Sigma rule) names fields of the schemas it is about.
+        const left = this.compile(e.left);
+        if (left.kind === 'const' && left.value === (e.kind === 'or')) return left;
+        return combine(e.kind, [left, this.compile(e.right)]);
+      }
       case 'not': {
         const inner = this.compile(e.expr);
         return inner.kind === 'const'

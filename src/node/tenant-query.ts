@@ -1,5 +1,6 @@
 /** Queries over a tenant's data from the HTTP API: preparing them, and their failures as HTTP errors. */
 import type * as A from 'apache-arrow';
+import { isSigma, loadSigmaMappings, sigmaQueryText } from '../detect/sigma/index.js';
 import { VastError } from '../diagnostics.js';
 import { type PreparedQuery, prepareQuery, QueryCancelledError, QueryTimeoutError } from '../query/run.js';
 import type { SchemaRegistry } from '../schemas/registry.js';
@@ -8,13 +9,18 @@ import type { Schema } from '../types/type.js';
 import { HttpError } from './http.js';
 import type { Tenant } from './tenant.js';
 
-/** Prepares a query against the tenant's schemas; errors become 400 with the rendered diagnostics. */
+/**
+ * Prepares a query against the tenant's schemas; errors become 400 with the rendered diagnostics.
+ * A Sigma rule as the query text runs as its VAST expression (as on the CLI).
+ */
 export function prepareTenantQuery(
   t: Tenant,
   text: string | undefined,
   registry: SchemaRegistry,
 ): PreparedQuery {
   try {
+    if (text !== undefined && isSigma(text))
+      text = sigmaQueryText(text, { file: '<request>', mappings: loadSigmaMappings(registry) });
     return prepareQuery(text, [...t.store.schemas(), ...tailSchemas(t)], registry);
   } catch (e) {
     throw e instanceof VastError ? HttpError.of(400, e) : new HttpError(400, (e as Error).message);

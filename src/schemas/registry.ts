@@ -52,6 +52,8 @@ export class SchemaRegistry {
   private readonly schemas = new Map<string, Schema | Deferred>();
   readonly aliases = new Map<string, VastType>();
   readonly taxonomy = new Taxonomy();
+  /** The `sigma:` sections of the loaded files, in load order (read by `detect/sigma/mappings.ts`). */
+  readonly sigma: { readonly source: string; readonly section: unknown }[] = [];
 
   get(name: string): Schema | undefined {
     const s = this.schemas.get(name);
@@ -91,6 +93,7 @@ export class SchemaRegistry {
       schemas?: Record<string, unknown>;
     };
     this.taxonomy.load(doc as { concepts?: unknown; models?: unknown }, source);
+    if ('sigma' in doc) this.sigma.push({ source, section: (doc as { sigma: unknown }).sigma });
     for (const [name, t] of Object.entries(types)) {
       try {
         this.aliases.set(name, parseType(String(t), this.aliases));

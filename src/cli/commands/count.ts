@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { dbDir } from '../flags/db.js';
 import { backendOf } from '../flags/endpoint.js';
 import { queryText } from '../query-text.js';
 
@@ -11,7 +12,10 @@ export function registerCount(program: Command): void {
     .option('--explain', 'print the query plan and what the run did to standard error');
   cmd.action(async (arg: string | undefined, flags: { estimate?: boolean; explain?: boolean }) => {
     const backend = await backendOf(cmd);
-    const r = await backend.count(await queryText(arg), { estimate: flags.estimate, explain: flags.explain });
+    const r = await backend.count(await queryText(arg, dbDir(cmd)), {
+      estimate: flags.estimate,
+      explain: flags.explain,
+    });
     process.stdout.write(`${r.count}\n`);
     if (flags.explain && r.explain !== undefined) process.stderr.write(`${r.explain}\n`);
   });

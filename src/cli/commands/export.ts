@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { findFormat, formatNames } from '../../formats/index.js';
+import { dbDir } from '../flags/db.js';
 import { backendOf } from '../flags/endpoint.js';
 import { addOutputFlags, type OutputFlags, writerOptions } from '../flags/output.js';
 import { positiveInt } from '../flags/positive-int.js';
@@ -33,7 +34,7 @@ export function registerExport(program: Command): void {
     .option('--explain', 'print the query plan and what the run did to standard error');
   addOutputFlags(cmd).action(async (formatName: string, arg: string | undefined, flags: ExportFlags) => {
     const format = findFormat(formatName, 'write');
-    const query = await queryText(arg);
+    const query = await queryText(arg, dbDir(cmd));
     const backend = await backendOf(cmd);
     // Ctrl-C cancels the query (a local scan between two slices of work; a node's request).
     const abort = new AbortController();

@@ -26,6 +26,7 @@ const commandModules: readonly CommandModule[] = [
   { names: ['pivot'], load: async () => (await import('./pivot.js')).registerPivot },
   { names: ['explore'], load: async () => (await import('./explore.js')).registerExplore },
   { names: ['infer'], load: async () => (await import('./infer.js')).registerInfer },
+  { names: ['sigma'], load: async () => (await import('./sigma.js')).registerSigma },
   { names: ['intel', 'sightings'], load: async () => (await import('./intel.js')).registerIntel },
   { names: ['start'], load: async () => (await import('./start.js')).registerStart },
   {

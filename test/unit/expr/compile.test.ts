@@ -131,6 +131,11 @@ describe('compiled predicates select the right rows', () => {
     ['local == false', ['B', 'D']],
     ['tags ni "b"', ['A']],
     ['"c" in tags', ['C']],
+    // A list compared with a value: some element satisfies the comparison; negated: none does (non-null lists).
+    ['tags == "b"', ['A']],
+    ['tags == /[ac]/', ['A', 'C']],
+    ['tags in /c/', ['C']],
+    ['tags != "a"', ['B', 'C']],
     ['net ni 10.1.1.1', ['A']],
     ['net in 192.0.0.0/2', ['D']],
     ['net == 2001:db8::/32', ['B']],
@@ -167,6 +172,13 @@ describe('type checking', () => {
 
   it('accepts a field that exists with a compatible type in some schema', () => {
     expect(errors('query == "example.com"')).toEqual([]);
+  });
+
+  it('does not check the right side of a #schema guard that rules every schema out', () => {
+    expect(errors('#schema == "zeek.http" && uri == "/"')).toEqual([]);
+    expect(errors('#schema == "zeek.dns" && uri == "/"').map((d) => d.message)).toEqual([
+      "unknown field 'uri'",
+    ]);
   });
 });
 

@@ -1,0 +1,518 @@
+/**
+ * A Sigma `detection` → one VAST expression (Sigma specification, "Detection"):
+ * a map is AND over its keys, a list is OR over its items, a list of plain
+ * values under a key is OR over the values (AND with `all`), a list of plain
+ * values under a search identifier is a keyword search (any string field).
+ * String matching is case-insensitive unless `cased`; wildcards `*` and `?`.
+ *
+ * The rule is compiled once per schema of its logsource, with that schema's
+ * field names and types (a Sigma `null` on a field the schema lacks is true,
+ * any other value false), then the schemas' expressions are joined under
+ * `#schema` guards. Only literal comparisons and patterns come out: the
+ * expression compiler turns them into column kernels.
+ */
+import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
+import type { Expr, Literal, RelOp } from '../../expr/ast.js';
+import { exprEquals } from '../../expr/ast.js';
+import { resolveFields } from '../../expr/resolve.js';
+import { parseIP } from '../../types/ip.js';
+import { parseSubnet } from '../../types/subnet.js';
+import type { Leaf, Schema, VastType } from '../../types/type.js';
+import { leaves } from '../../types/type.js';
+import { type Condition, ConditionError, parseCondition } from './condition.js';
+import { mapField, type SigmaMappings } from './mappings.js';
+import {
+  applyModifiers,
+  ModifierError,
+  type RawValue,
+  type SigmaString,
+  type SigmaValue,
+} from './modifiers.js';
+import { entry, pairs, type SigmaSource } from './yaml.js';
+
+const MSG = {
+  noCondition: "a detection needs a 'condition'",
+  unknownIdentifier: (n: string) => `unknown search identifier '${n}' in condition`,
+  noMatch: (p: string) => `no search identifier matches '${p}'`,
+  unknownField: (f: string, schemas: readonly string[]) =>
+    `unknown field '${f}': it is in none of the schemas of the logsource (${schemas.join(', ')})`,
+  badSearch: 'a search identifier holds a map, a list of maps, or a list of keywords',
+  emptyList: 'an empty list matches nothing; remove it or give values',
+  nestedValue: 'a value must be a string, number, boolean or null',
+  typeMismatch: (f: string, type: string, what: string) => `field '${f}' is ${type} and cannot match ${what}`,
+  fieldref:
+    "the Sigma modifier 'fieldref' is not supported: vast expressions compare a field with a value, not with another field",
+  keywordModifier: 'keywords take no modifiers other than those of strings',
+  timeframe: "'timeframe' belongs to the aggregations of Sigma 1; write a correlation rule (Sigma 2) instead",
+  badRegex: (why: string) => `invalid 're' value: ${why}`,
+};
+
+const AT = { start: 0, end: 0 } as const;
+type B = Expr | boolean;
+
+const and = (a: B, b: B): B =>
+  a === false || b === false
+    ? false
+    : a === true
+      ? b
+      : b === true
+        ? a
+        : { kind: 'and', left: a, right: b, span: AT };
+const or = (a: B, b: B): B =>
+  a === true || b === true
+    ? true
+    : a === false
+      ? b
+      : b === false
+        ? a
+        : { kind: 'or', left: a, right: b, span: AT };
+const not = (a: B): B => (typeof a === 'boolean' ? !a : { kind: 'not', expr: a, span: AT });
+const allOf = (xs: B[]) => xs.reduce<B>((x, y) => and(x, y), true);
+const anyOf = (xs: B[]) => xs.reduce<B>((x, y) => or(x, y), false);
+
+/** `lhs op literal` on a field path. */
+function pred(path: string, op: RelOp, value: Literal): Expr {
+  return {
+    kind: 'predicate',
+    lhs: { kind: 'field', name: path, span: AT },
+    op,
+    rhs: { kind: 'literal', value, span: AT },
+    span: AT,
+  };
+}
+
+/** The expression of `B` where constants stay expressible: `true`, or `false` as `!true`. */
+function toExpr(b: B): Expr {
+  if (b === true) return { kind: 'true', span: AT };
+  if (b === false) return { kind: 'not', expr: { kind: 'true', span: AT }, span: AT };
+  return b;
+}
+
+/** Regex metacharacters (and the pattern delimiter `/`), escaped in literal text. */
+const REGEX_META = new Set('\\^$.*+?()[]{}|/');
+
+function escapeRegex(s: string): string {
+  let out = '';
+  for (const c of s) {
+    const code = c.codePointAt(0)!;
+    if (REGEX_META.has(c)) out += `\\${c}`;
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += c;
+  }
+  return out;
+}
+
+/** Whether case-insensitive matching of this text differs from case-sensitive matching. */
+const hasCase = (s: string) => s.toLowerCase() !== s.toUpperCase();
+
+/**
+ * A Sigma string as a predicate on a string field: equality for a literal
+ * without letters (or `cased`), else a pattern: `== /v/i` for an exact value,
+ * `in /v/i` (search) when it starts or ends with `*`. Wildcards in the middle
+ * become `[\s\S]*` and `[\s\S]`: Sigma's `*` also spans line breaks.
+ */
+function stringPredicate(path: string, parts: SigmaString, cased: boolean): B {
+  let from = 0;
+  let to = parts.length;
+  while (from < to && parts[from] === '*any') from++;
+  while (to > from && parts[to - 1] === '*any') to--;
+  const lead = from > 0;
+  const trail = to < parts.length;
+  const middle = parts.slice(from, to);
+  if (middle.length === 0) return lead ? pred(path, '!=', { type: 'null' }) : pred(path, '==', str(''));
+  const literal = middle.every((p) => p !== '*any' && p !== '?one');
+  const text = middle.filter((p) => p !== '*any' && p !== '?one').join('');
+  const ci = !cased && hasCase(text);
+  if (literal && !lead && !trail && !ci) return pred(path, '==', str(text));
+  const body = middle
+    .map((p) => (p === '*any' ? '[\\s\\S]*' : p === '?one' ? '[\\s\\S]' : escapeRegex(p)))
+    .join('');
+  if (!lead && !trail) return pred(path, '==', pattern(body, ci));
+  return pred(path, 'in', pattern(`${lead ? '' : '^'}${body}${trail ? '' : '$'}`, ci));
+}
+
+const str = (value: string): Literal => ({ type: 'string', value });
+const pattern = (source: string, caseInsensitive: boolean): Literal => ({
+  type: 'pattern',
+  source,
+  caseInsensitive,
+});
+
+/**
+ * A Sigma `re` value as a VAST pattern source: `/` escaped for the literal,
+ * a leading `(?i)` taken as the `i` flag, `s` (dot matches newline) rewritten
+ * as `[\s\S]`, identity escapes of punctuation that JavaScript's unicode mode
+ * refuses (`\-`, `\_`, `\ `) reduced to the character.
+ */
+function sigmaRegex(source: string, flags: string): { source: string; caseInsensitive: boolean } {
+  let ci = flags.includes('i');
+  let s = source;
+  if (s.startsWith('(?i)')) {
+    ci = true;
+    s = s.slice(4);
+  }
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (c === '\\') {
+      const n = s[i + 1];
+      if (n === undefined) {
+        out += '\\';
+        break;
+      }
+      i++;
+      if (/[A-Za-z0-9]/.test(n) || REGEX_META.has(n) || (inClass && n === '-')) out += `\\${n}`;
+      else out += n === '/' ? '\\/' : escapeRegex(n);
+    } else if (inClass) {
+      if (c === ']') inClass = false;
+      out += c === '/' ? '\\/' : c;
+    } else if (c === '[') {
+      inClass = true;
+      out += c;
+      // A `]` right after `[` or `[^` is a literal.
+      if (s[i + 1] === '^') out += s[++i];
+      if (s[i + 1] === ']') out += `\\${s[++i]}`;
+    } else if (c === '/') out += '\\/';
+    else if (c === '.' && flags.includes('s')) out += '[\\s\\S]';
+    else out += c;
+  }
+  return { source: out, caseInsensitive: ci };
+}
+
+/** The element type of a list field, the type itself otherwise. */
+const scalarOf = (t: VastType): VastType => (t.kind === 'list' ? scalarOf(t.element) : t);
+
+const NUMERIC = new Set(['int64', 'uint64', 'double', 'port']);
+
+function numberLiteral(text: string, t: VastType): Literal | undefined {
+  if (/^[+-]?\d+$/.test(text)) {
+    const v = BigInt(text);
+    if (t.kind === 'double') return { type: 'double', value: Number(text) };
+    return v < 0n ? { type: 'int64', value: v } : { type: 'uint64', value: v };
+  }
+  const x = Number(text);
+  return Number.isFinite(x) && /^[+-]?[\d.]+([eE][+-]?\d+)?$/.test(text)
+    ? { type: 'double', value: x }
+    : undefined;
+}
+
+/** A Sigma string as written (wildcards as `*` and `?`), for messages. */
+const display = (parts: SigmaString) =>
+  parts.map((p) => (p === '*any' ? '*' : p === '?one' ? '?' : p)).join('');
+
+/** Why a value cannot meet a leaf (thrown as a located error by the caller). */
+class Mismatch extends Error {}
+
+/** One value on one leaf of a schema. */
+function valueOnLeaf(leaf: Leaf, v: SigmaValue): B {
+  const t = scalarOf(leaf.type);
+  const path = leaf.path;
+  const typeName = leaf.type.kind === 'list' ? `a list of ${t.kind}` : `of type ${t.kind}`;
+  const mismatch = (what: string) => new Mismatch(MSG.typeMismatch(path, typeName, what));
+  switch (v.kind) {
+    case 'null':
+      return pred(path, '==', { type: 'null' });
+    case 'exists':
+      return pred(path, v.value ? '!=' : '==', { type: 'null' });
+    case 'fieldref':
+      throw new Mismatch(MSG.fieldref);
+    case 'bool':
+      if (t.kind === 'bool') return pred(path, '==', { type: 'bool', value: v.value });
+      if (t.kind === 'string' || t.kind === 'enum') return stringPredicate(path, [String(v.value)], false);
+      throw mismatch(`the boolean ${v.value}`);
+    case 'number': {
+      if (NUMERIC.has(t.kind)) {
+        const lit = numberLiteral(v.text, t);
+        if (lit) return pred(path, v.op, lit);
+      }
+      if (t.kind === 'duration' && /^\d+(\.\d+)?$/.test(v.text)) {
+        // Zeek durations are seconds on the wire: a number compared with a duration means seconds.
+        const [whole, frac = ''] = v.text.split('.');
+        const ns = BigInt(whole) * 1_000_000_000n + BigInt((frac + '000000000').slice(0, 9));
+        return pred(path, v.op, { type: 'duration', ns });
+      }
+      if (v.op === '==' && (t.kind === 'string' || t.kind === 'enum'))
+        return stringPredicate(path, [v.text], true);
+      throw mismatch(v.op === '==' ? `the number ${v.text}` : `'${v.op} ${v.text}'`);
+    }
+    case 'cidr': {
+      const net = parseSubnet(v.text);
+      if (!net) throw new Mismatch(`invalid 'cidr' value '${v.text}'`);
+      if (t.kind === 'ip')
+        return pred(path, 'in', { type: 'subnet', bytes: net.address, length: net.length });
+      throw mismatch(`the subnet ${v.text}`);
+    }
+    case 'regex': {
+      if (t.kind !== 'string' && t.kind !== 'enum') throw mismatch('a regular expression');
+      const r = sigmaRegex(v.source, v.flags);
+      return pred(path, 'in', pattern(r.source, r.caseInsensitive));
+    }
+    case 'string': {
+      if (t.kind === 'string' || t.kind === 'enum') return stringPredicate(path, v.parts, v.cased);
+      const text = v.parts.every((p) => p !== '*any' && p !== '?one') ? v.parts.join('') : undefined;
+      if (t.kind === 'ip') {
+        const ip = text !== undefined ? parseIP(text) : undefined;
+        if (ip) return pred(path, '==', { type: 'ip', bytes: ip });
+        throw mismatch(`'${display(v.parts)}' (use the 'cidr' modifier for address ranges)`);
+      }
+      if (NUMERIC.has(t.kind) && text !== undefined) {
+        const lit = numberLiteral(text.trim(), t);
+        if (lit) return pred(path, '==', lit);
+      }
+      if (t.kind === 'bool' && text !== undefined) {
+        const b = { true: true, t: true, false: false, f: false }[text.toLowerCase()];
+        if (b !== undefined) return pred(path, '==', { type: 'bool', value: b });
+      }
+      throw mismatch(
+        `the string '${v.parts.map((p) => (p === '*any' ? '*' : p === '?one' ? '?' : p)).join('')}'`,
+      );
+    }
+  }
+}
+
+/** What a value means for a field the schema lacks: only "absent" holds. */
+const absent = (v: SigmaValue): boolean => v.kind === 'null' || (v.kind === 'exists' && !v.value);
+
+/** Compiles detections for the schemas of one logsource. */
+export class DetectionCompiler {
+  /** Fields (as written) seen in at least one schema, to report those seen in none. */
+  private readonly found = new Set<string>();
+  private readonly fieldNodes = new Map<string, Node>();
+
+  constructor(
+    private readonly src: SigmaSource,
+    private readonly mappings: SigmaMappings,
+    private readonly schemas: readonly Schema[],
+  ) {}
+
+  /**
+   * The detection as one expression over all schemas. `at` is the
+   * `detection` key, for errors about a missing condition.
+   */
+  compile(detection: Node | undefined, at: Node | undefined): Expr {
+    if (!isMap(detection)) throw this.src.error("'detection' must be a map", detection ?? at);
+    const searches = new Map<string, Node | undefined>();
+    let conditionNode: Node | undefined;
+    for (const p of pairs(this.src, detection)) {
+      if (p.key === 'condition') conditionNode = p.value;
+      else if (p.key === 'timeframe') throw this.src.error(MSG.timeframe, p.keyNode);
+      else searches.set(p.key, p.value);
+    }
+    if (!conditionNode) throw this.src.error(MSG.noCondition, entry(detection, 'condition') ?? at);
+    const conditions = isSeq(conditionNode) ? (conditionNode.items as Node[]) : [conditionNode];
+    const parsed = conditions.map((n) => ({ node: n, cond: this.parseConditionNode(n) }));
+    // Every search is checked (and its fields resolved) even when no condition names it.
+    const perSchema = this.schemas.map((schema) => {
+      const compiled = new Map<string, B>();
+      for (const [name, node] of searches) compiled.set(name, this.search(schema, node));
+      return anyOf(parsed.map(({ node, cond }) => this.condition(cond, compiled, node)));
+    });
+    for (const [field, node] of this.fieldNodes)
+      if (!this.found.has(field))
+        throw this.src.error(
+          MSG.unknownField(
+            field,
+            this.schemas.map((s) => s.name),
+          ),
+          node,
+        );
+    return this.join(perSchema);
+  }
+
+  /** `#schema == "a" && e` per schema, or one guard `#schema in [...]` when all schemas agree. */
+  private join(perSchema: B[]): Expr {
+    const guard = (names: string[]): Expr =>
+      names.length === 1
+        ? pred('#schema', '==', str(names[0]))
+        : pred('#schema', 'in', { type: 'list', items: names.map(str) });
+    const metaGuard = (names: string[]): Expr => {
+      const p = guard(names) as Extract<Expr, { kind: 'predicate' }>;
+      return { ...p, lhs: { kind: 'meta', name: 'schema', span: AT } };
+    };
+    const live = this.schemas.map((s, i) => ({ name: s.name, e: perSchema[i] })).filter((x) => x.e !== false);
+    if (live.length === 0) return toExpr(and(metaGuard(this.schemas.map((s) => s.name)), false));
+    const first = live[0].e;
+    const same = live.every((x) =>
+      typeof x.e === 'boolean' ? x.e === first : typeof first !== 'boolean' && exprEquals(x.e, first),
+    );
+    if (same) return toExpr(and(metaGuard(live.map((x) => x.name)), first));
+    return toExpr(anyOf(live.map((x) => and(metaGuard([x.name]), x.e))));
+  }
+
+  private parseConditionNode(n: Node): Condition {
+    if (!isScalar(n) || typeof n.value !== 'string') throw this.src.error("'condition' must be a string", n);
+    try {
+      return parseCondition(n.value);
+    } catch (e) {
+      if (!(e instanceof ConditionError)) throw e;
+      throw this.src.error(e.message, this.offsetIn(n, e.at));
+    }
+  }
+
+  /** The text offset of a position inside a scalar (exact for plain and single-line quoted scalars). */
+  private offsetIn(n: Node, at: number): number {
+    const start = n.range?.[0] ?? 0;
+    const quoted = isScalar(n) && (n.type === 'QUOTE_DOUBLE' || n.type === 'QUOTE_SINGLE');
+    return start + (quoted ? 1 : 0) + at;
+  }
+
+  private condition(c: Condition, searches: ReadonlyMap<string, B>, node: Node): B {
+    switch (c.kind) {
+      case 'and':
+        return and(this.condition(c.left, searches, node), this.condition(c.right, searches, node));
+      case 'or':
+        return or(this.condition(c.left, searches, node), this.condition(c.right, searches, node));
+      case 'not':
+        return not(this.condition(c.expr, searches, node));
+      case 'ref': {
+        const s = searches.get(c.name);
+        if (s === undefined) throw this.src.error(MSG.unknownIdentifier(c.name), this.offsetIn(node, c.at));
+        return s;
+      }
+      case 'of': {
+        const names = [...searches.keys()].filter((k) =>
+          c.pattern === undefined ? !k.startsWith('_') : globMatch(c.pattern, k),
+        );
+        if (names.length === 0)
+          throw this.src.error(MSG.noMatch(c.pattern ?? 'them'), this.offsetIn(node, c.at));
+        const xs = names.map((k) => searches.get(k)!);
+        return c.all ? allOf(xs) : anyOf(xs);
+      }
+    }
+  }
+
+  /** One search identifier's value on one schema. */
+  private search(schema: Schema, node: Node | undefined): B {
+    if (isMap(node)) return this.map(schema, node);
+    if (isSeq(node)) {
+      const items = node.items as Node[];
+      if (items.length === 0) throw this.src.error(MSG.emptyList, node);
+      if (items.every((i) => isMap(i))) return anyOf(items.map((i) => this.map(schema, i as YAMLMap)));
+      if (items.every((i) => isScalar(i))) return anyOf(items.map((i) => this.keyword(i)));
+    }
+    if (isScalar(node) && node.value !== null) return this.keyword(node);
+    throw this.src.error(MSG.badSearch, node);
+  }
+
+  /** A keyword: the value anywhere in any string field of the event (full-text search). */
+  private keyword(node: Node): B {
+    const raw = this.raw(node);
+    const { values } = this.modified([], [raw], node);
+    return anyOf(
+      values.map((v) => {
+        if (v.kind !== 'string') return this.keywordValue(String(raw));
+        return this.keywordParts(v.parts, v.cased);
+      }),
+    );
+  }
+
+  private keywordValue(text: string): B {
+    return this.keywordParts([text], false);
+  }
+
+  /** `:string in /v/i`: a search in every string field (keywords match anywhere, as a full-text search). */
+  private keywordParts(parts: SigmaString, cased: boolean): B {
+    const p = stringPredicate('x', ['*any', ...parts, '*any'], cased);
+    if (typeof p === 'boolean' || p.kind !== 'predicate') return p;
+    return { ...p, lhs: { kind: 'type', name: 'string', span: AT } };
+  }
+
+  /** A map: AND over its keys. */
+  private map(schema: Schema, map: YAMLMap): B {
+    const parts: B[] = [];
+    for (const p of pairs(this.src, map)) {
+      const [field, ...mods] = p.key.split('|');
+      const values = isSeq(p.value) ? (p.value.items as Node[]) : [p.value];
+      if (isSeq(p.value) && values.length === 0) throw this.src.error(MSG.emptyList, p.value);
+      const raw = values.map((n) => this.raw(n, p.keyNode));
+      const m = this.modified(mods, raw, p.keyNode);
+      if (field === '') {
+        // `|contains: [...]`: keywords with modifiers.
+        const ks = m.values.map((v) => {
+          if (v.kind !== 'string') throw this.src.error(MSG.keywordModifier, p.keyNode);
+          return this.keywordParts(v.parts, v.cased);
+        });
+        parts.push(m.all ? allOf(ks) : anyOf(ks));
+        continue;
+      }
+      parts.push(this.field(schema, field, m.values, m.all, p.keyNode, values));
+    }
+    return allOf(parts);
+  }
+
+  private modified(mods: string[], raw: RawValue[], keyNode: Node | undefined) {
+    try {
+      return applyModifiers(mods, raw);
+    } catch (e) {
+      if (!(e instanceof ModifierError)) throw e;
+      throw this.src.error(e.message, this.modifierOffset(keyNode, e.modifier));
+    }
+  }
+
+  /** Where a modifier is written in its key (`field|contains|all`), else the key. */
+  private modifierOffset(keyNode: Node | undefined, modifier: string | undefined): number {
+    const start = keyNode?.range?.[0] ?? 0;
+    if (!isScalar(keyNode) || typeof keyNode.value !== 'string' || !modifier) return start;
+    const parts = keyNode.value.split('|');
+    let off = parts[0].length + 1;
+    for (const m of parts.slice(1)) {
+      if (m === modifier) return this.offsetIn(keyNode, off);
+      off += m.length + 1;
+    }
+    return start;
+  }
+
+  private raw(n: Node | undefined, at?: Node): RawValue {
+    if (n === undefined || n === null) return null;
+    if (!isScalar(n)) throw this.src.error(MSG.nestedValue, n ?? at);
+    const v = n.value;
+    if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') {
+      // Numbers keep their written form (`0x10`, `1.50`) unless plain digits.
+      if (typeof v === 'number' && n.source !== undefined && !/^[+-]?\d+(\.\d+)?$/.test(n.source))
+        return n.source;
+      return v;
+    }
+    if (typeof v === 'bigint') return String(v);
+    return String(v);
+  }
+
+  /** A field's values on one schema: OR over values (AND with `all`), each OR over the field's leaves. */
+  private field(
+    schema: Schema,
+    field: string,
+    values: SigmaValue[],
+    all: boolean,
+    keyNode: Node,
+    valueNodes: (Node | undefined)[],
+  ): B {
+    if (!this.fieldNodes.has(field)) this.fieldNodes.set(field, keyNode);
+    const candidates = leaves(schema.type);
+    const found: Leaf[] = [];
+    for (const name of mapField(this.mappings, schema.name, field))
+      for (const l of resolveFields(schema, name, this.mappings.taxonomy, candidates))
+        if (!found.some((f) => f.path === l.path)) found.push(l);
+    if (found.length > 0) this.found.add(field);
+    const each = values.map((v, i) => {
+      if (found.length === 0) return absent(v);
+      try {
+        return anyOf(found.map((l) => valueOnLeaf(l, v)));
+      } catch (e) {
+        if (!(e instanceof Mismatch)) throw e;
+        throw this.src.error(e.message, valueNodes[Math.min(i, valueNodes.length - 1)] ?? keyNode);
+      }
+    });
+    return all ? allOf(each) : anyOf(each);
+  }
+}
+
+/** Sigma's identifier patterns: `*` matches any run of characters. */
+function globMatch(pattern: string, name: string): boolean {
+  const re = new RegExp(
+    `^${pattern
+      .split('*')
+      .map((s) => s.replace(/[.+?^${}()|[\]\\-]/g, '\\$&'))
+      .join('.*')}$`,
+  );
+  return re.test(name);
+}
