@@ -22,6 +22,7 @@ import {
   numberCompare,
 } from './kernels/compare.js';
 import { overDictionary } from './kernels/dictionary.js';
+import { fieldsEqual, type PairKernel } from './kernels/fields.js';
 import { ipCompare, ipInSubnet, subnetContainsIp, subnetRelation } from './kernels/ip.js';
 import type { Kernel } from './kernels/kernel.js';
 import { listAny } from './kernels/list.js';
@@ -51,6 +52,14 @@ export type Program =
   | { kind: 'and' | 'or'; children: Program[] }
   | { kind: 'not'; child: Program }
   | { kind: 'column'; path: string; indices: number[]; kernel: Kernel; text: string }
+  /** Two columns compared row by row (`a == b`). */
+  | {
+      kind: 'fields';
+      paths: [string, string];
+      indices: [number[], number[]];
+      kernel: PairKernel;
+      text: string;
+    }
   | { kind: 'import_time'; kernel: (importTime: bigint) => boolean; text: string };
 
 export interface CompileContext {
@@ -64,7 +73,8 @@ const MSG = {
   unknownField: (name: string) => `unknown field '${name}'`,
   mismatch: (what: string, found: string, lit: string) =>
     `type mismatch: ${what} (${found}) cannot be compared with ${lit}`,
-  twoExtractors: 'comparing two extractors is not supported; compare an extractor with a value',
+  twoExtractors:
+    "comparing two extractors is supported for two fields with '==' or '!='; compare other extractors with a value",
   unknownType: (name: string) => `unknown type '${name}' in type extractor`,
   metaOperand: (meta: string, lit: string) => `#${meta} cannot be compared with ${lit}`,
 };
@@ -389,6 +399,23 @@ interface PredicateReport {
   compatible: boolean;
   foundTypes: Set<string>;
   isField: boolean;
+  /** Whether some schema reached the predicate (not behind a `#schema` guard that excludes it). */
+  reached: boolean;
+  /** What the extractor is compared with, when not the literal (the other field of `a == b`). */
+  against?: string;
+  /** The report of the other field of `a == b`: while it resolves nowhere, its error speaks, not a mismatch. */
+  partner?: PredicateReport;
+}
+
+/** The report key of the right field of `a == b` (reports are per predicate, one per field here). */
+const rhsKeys = new WeakMap<Expr, Expr>();
+function rhsKey(e: Extract<Expr, { kind: 'predicate' }>): Expr {
+  let k = rhsKeys.get(e);
+  if (!k) {
+    k = { ...e, span: e.rhs.span };
+    rhsKeys.set(e, k);
+  }
+  return k;
 }
 
 const c = (value: boolean): Program => ({ kind: 'const', value });
@@ -411,6 +438,8 @@ function combine(kind: 'and' | 'or', parts: Program[]): Program {
 
 class SchemaCompiler {
   private readonly all: Leaf[];
+  /** Above 0 while compiling an operand that a constant sibling makes irrelevant. */
+  private unreachable = 0;
   constructor(
     private readonly schema: Schema,
     private readonly ctx: CompileContext,
@@ -428,11 +457,14 @@ class SchemaCompiler {
         return c(true);
       case 'and':
       case 'or': {
-        // `#schema == "x" && P`: a left side that rules this schema out leaves P unchecked here,
-        // so a query guarded by schema (a Sigma rule) names fields of the schemas it is about.
+        // `#schema == "x" && P`: where the left side decides (this schema is not x), P is
+        // unreachable: its fields need not exist here (a Sigma rule names the fields of its schemas).
         const left = this.compile(e.left);
-        if (left.kind === 'const' && left.value === (e.kind === 'or')) return left;
-        return combine(e.kind, [left, this.compile(e.right)]);
+        const decided = left.kind === 'const' && left.value === (e.kind === 'or');
+        if (decided) this.unreachable++;
+        const right = this.compile(e.right);
+        if (decided) this.unreachable--;
+        return combine(e.kind, [left, right]);
       }
       case 'not': {
         const inner = this.compile(e.expr);
@@ -506,6 +538,8 @@ class SchemaCompiler {
   private predicate(e: Extract<Expr, { kind: 'predicate' }>): Program {
     const n = normalize(e.lhs, e.op, e.rhs);
     if (n === 'two-extractors') {
+      if (e.lhs.kind === 'field' && e.rhs.kind === 'field' && (e.op === '==' || e.op === '!='))
+        return this.fieldComparison(e, e.lhs.name, e.rhs.name, e.op);
       this.once(e, MSG.twoExtractors);
       return c(false);
     }
@@ -567,6 +601,47 @@ class SchemaCompiler {
     return combine(negated(op) && x.kind === 'field' ? 'and' : 'or', parts);
   }
 
+  /**
+   * `a == b` for two fields: a row matches when both are non-null and equal
+   * (`!=`: non-null and different). Several leaves per name: any pair (`!=`: every pair).
+   * Each name must resolve in some schema, and some pair must have comparable types.
+   */
+  private fieldComparison(
+    e: Extract<Expr, { kind: 'predicate' }>,
+    a: string,
+    b: string,
+    op: '==' | '!=',
+  ): Program {
+    const placeholder: Literal = { type: 'null' };
+    const ra = this.report(e, e.lhs, placeholder);
+    const rb = this.report(rhsKey(e), e.rhs, placeholder);
+    ra.against = `field '${b}'`;
+    ra.partner = rb;
+    // The right field is checked for existence only; a type mismatch is reported once, on the left.
+    rb.compatible = true;
+    const la = resolveFields(this.schema, a, this.ctx.taxonomy);
+    const lb = resolveFields(this.schema, b, this.ctx.taxonomy);
+    if (la.length > 0) ra.resolved = true;
+    if (lb.length > 0) rb.resolved = true;
+    const parts: Program[] = [];
+    for (const x of la) {
+      ra.foundTypes.add(x.type.alias ?? x.type.kind);
+      for (const y of lb) {
+        const kernel = fieldsEqual(x.type, y.type, op === '!=');
+        if (!kernel) continue;
+        ra.compatible = true;
+        parts.push({
+          kind: 'fields',
+          paths: [x.path, y.path],
+          indices: [indexPath(this.schema.type, x.segments)!, indexPath(this.schema.type, y.segments)!],
+          kernel,
+          text: `${x.path} ${op} ${y.path}`,
+        });
+      }
+    }
+    return combine(op === '!=' ? 'and' : 'or', parts);
+  }
+
   /** A taxonomy model compared with a record literal (`net.connection == <1.2.3.4, _, _, 53, _>`): one predicate per concept. */
   private modelComparison(
     e: Extract<Expr, { kind: 'predicate' }>,
@@ -624,9 +699,11 @@ class SchemaCompiler {
         compatible: false,
         foundTypes: new Set(),
         isField: x.kind === 'field' && !isConcept(x.name, this.ctx.taxonomy),
+        reached: false,
       };
       this.reports.set(e, r);
     }
+    if (this.unreachable === 0) r.reached = true;
     return r;
   }
 
@@ -676,7 +753,9 @@ export function compileQuery(
     ...(ctx.taxonomy?.concepts.keys() ?? []),
   ]);
   for (const r of reports.values()) {
-    if (!r.resolved && r.isField && schemas.length > 0) {
+    // A field that exists nowhere is an error where the query can reach it: `#schema == "x" && f`
+    // over data without schema x is no error (it matches nothing), as a Sigma rule needs.
+    if (!r.resolved && r.isField && r.reached && schemas.length > 0) {
       const hint = suggestField(allPaths, r.name);
       diagnostics.push(
         errorDiagnostic(MSG.unknownField(r.name), {
@@ -684,16 +763,22 @@ export function compileQuery(
           hints: hint ? [`did you mean '${hint}'?`] : [],
         }),
       );
-    } else if (r.resolved && !r.compatible) {
+    } else if (r.resolved && !r.compatible && r.partner?.resolved !== false) {
       diagnostics.push(
         errorDiagnostic(
-          MSG.mismatch(`'${r.name}'`, [...r.foundTypes].join(', '), describeLiteral(r.literal)),
+          MSG.mismatch(`'${r.name}'`, [...r.foundTypes].join(', '), r.against ?? describeLiteral(r.literal)),
           spanIn(QUERY_SOURCE, text, r.span.start, r.name.length),
         ),
       );
     }
   }
   return { expr, program: programFor, diagnostics, hints };
+}
+
+function columnAt(batch: A.RecordBatch, indices: readonly number[]): A.Data {
+  let col: A.Data = batch.data;
+  for (const i of indices) col = col.children[i];
+  return col;
 }
 
 /** Runs a program over a batch: the selection bitmap of matching rows. */
@@ -703,10 +788,13 @@ export function evaluate(p: Program, batch: A.RecordBatch): Uint8Array {
     case 'const':
       return p.value ? allSet(rows) : new Uint8Array((rows + 7) >> 3);
     case 'column': {
-      let col: A.Data = batch.data;
-      for (const i of p.indices) col = col.children[i];
       const out = new Uint8Array((rows + 7) >> 3);
-      p.kernel(col, rows, out);
+      p.kernel(columnAt(batch, p.indices), rows, out);
+      return out;
+    }
+    case 'fields': {
+      const out = new Uint8Array((rows + 7) >> 3);
+      p.kernel(columnAt(batch, p.indices[0]), columnAt(batch, p.indices[1]), rows, out);
       return out;
     }
     case 'import_time': {
@@ -740,6 +828,7 @@ export function programText(p: Program): string {
     case 'const':
       return String(p.value);
     case 'column':
+    case 'fields':
     case 'import_time':
       return p.text;
     case 'not':

@@ -114,6 +114,8 @@ export function prune(
       return p.value ? 'always' : 'never';
     case 'import_time':
       return p.kernel(BigInt(entry.importTime)) ? 'always' : 'never';
+    case 'fields':
+      return 'maybe';
     case 'column': {
       const hint = hints.get(p);
       return hint ? checkField(hint, entry.fields[hint.path], entry, sketches) : 'maybe';

@@ -628,6 +628,7 @@ function programFields(p: Program): number[] {
   const out = new Set<number>();
   const walk = (x: Program): void => {
     if (x.kind === 'column') out.add(x.indices[0]);
+    else if (x.kind === 'fields') for (const i of x.indices) out.add(i[0]);
     else if (x.kind === 'and' || x.kind === 'or') x.children.forEach(walk);
     else if (x.kind === 'not') walk(x.child);
   };

@@ -14,6 +14,7 @@
 import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import type { Expr, Literal, RelOp } from '../../expr/ast.js';
 import { exprEquals } from '../../expr/ast.js';
+import { fieldsEqual } from '../../expr/kernels/fields.js';
 import { resolveFields } from '../../expr/resolve.js';
 import { parseIP } from '../../types/ip.js';
 import { parseSubnet } from '../../types/subnet.js';
@@ -40,8 +41,8 @@ const MSG = {
   emptyList: 'an empty list matches nothing; remove it or give values',
   nestedValue: 'a value must be a string, number, boolean or null',
   typeMismatch: (f: string, type: string, what: string) => `field '${f}' is ${type} and cannot match ${what}`,
-  fieldref:
-    "the Sigma modifier 'fieldref' is not supported: vast expressions compare a field with a value, not with another field",
+  fieldrefTypes: (a: string, ta: string, b: string, tb: string) =>
+    `'fieldref': field '${a}' (${ta}) cannot be compared with field '${b}' (${tb})`,
   keywordModifier: 'keywords take no modifiers other than those of strings',
   timeframe: "'timeframe' belongs to the aggregations of Sigma 1; write a correlation rule (Sigma 2) instead",
   badRegex: (why: string) => `invalid 're' value: ${why}`,
@@ -216,7 +217,8 @@ function valueOnLeaf(leaf: Leaf, v: SigmaValue): B {
     case 'exists':
       return pred(path, v.value ? '!=' : '==', { type: 'null' });
     case 'fieldref':
-      throw new Mismatch(MSG.fieldref);
+      // Resolved against the schema by the caller (DetectionCompiler.fieldref).
+      return false;
     case 'bool':
       if (t.kind === 'bool') return pred(path, '==', { type: 'bool', value: v.value });
       if (t.kind === 'string' || t.kind === 'enum') return stringPredicate(path, [String(v.value)], false);
@@ -477,6 +479,37 @@ export class DetectionCompiler {
     return String(v);
   }
 
+  /** `a|fieldref: b`: a equals b in the same event (both present); any pair of their leaves. */
+  private fieldref(schema: Schema, left: readonly Leaf[], other: string, node: Node): B {
+    if (!this.fieldNodes.has(other)) this.fieldNodes.set(other, node);
+    const right = this.leavesOf(schema, other);
+    if (right.length > 0) this.found.add(other);
+    const parts: B[] = [];
+    for (const a of left)
+      for (const b of right) {
+        if (!fieldsEqual(a.type, b.type, false))
+          throw this.src.error(MSG.fieldrefTypes(a.path, a.type.kind, b.path, b.type.kind), node);
+        parts.push({
+          kind: 'predicate',
+          lhs: { kind: 'field', name: a.path, span: AT },
+          op: '==',
+          rhs: { kind: 'field', name: b.path, span: AT },
+          span: AT,
+        });
+      }
+    return anyOf(parts);
+  }
+
+  /** The leaves a Sigma field stands for in a schema, through the field mapping. */
+  private leavesOf(schema: Schema, field: string): Leaf[] {
+    const candidates = leaves(schema.type);
+    const found: Leaf[] = [];
+    for (const name of mapField(this.mappings, schema.name, field))
+      for (const l of resolveFields(schema, name, this.mappings.taxonomy, candidates))
+        if (!found.some((f) => f.path === l.path)) found.push(l);
+    return found;
+  }
+
   /** A field's values on one schema: OR over values (AND with `all`), each OR over the field's leaves. */
   private field(
     schema: Schema,
@@ -487,13 +520,16 @@ export class DetectionCompiler {
     valueNodes: (Node | undefined)[],
   ): B {
     if (!this.fieldNodes.has(field)) this.fieldNodes.set(field, keyNode);
-    const candidates = leaves(schema.type);
-    const found: Leaf[] = [];
-    for (const name of mapField(this.mappings, schema.name, field))
-      for (const l of resolveFields(schema, name, this.mappings.taxonomy, candidates))
-        if (!found.some((f) => f.path === l.path)) found.push(l);
+    const found = this.leavesOf(schema, field);
     if (found.length > 0) this.found.add(field);
     const each = values.map((v, i) => {
+      if (v.kind === 'fieldref')
+        return this.fieldref(
+          schema,
+          found,
+          v.field,
+          valueNodes[Math.min(i, valueNodes.length - 1)] ?? keyNode,
+        );
       if (found.length === 0) return absent(v);
       try {
         return anyOf(found.map((l) => valueOnLeaf(l, v)));

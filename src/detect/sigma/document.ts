@@ -83,10 +83,7 @@ function meta(src: SigmaSource, root: YAMLMap, offset: number): SigmaMeta {
     ...(author !== undefined ? { author } : {}),
     tags: stringList(src, root, 'tags').map((t) => t.value),
     falsepositives: stringList(src, root, 'falsepositives').map((t) => t.value),
-    origin: {
-      ...(src.file !== '<sigma>' ? { file: src.file } : {}),
-      line: src.line(firstKey?.range?.[0] ?? offset),
-    },
+    origin,
   };
 }
 

@@ -132,6 +132,9 @@ describe('compiled predicates select the right rows', () => {
     ['tags ni "b"', ['A']],
     ['"c" in tags', ['C']],
     // A list compared with a value: some element satisfies the comparison; negated: none does (non-null lists).
+    ['id.orig_p == id.resp_p', ['B']],
+    ['id.orig_p != id.resp_p', ['A', 'C', 'D']],
+    ['uid == service', []],
     ['tags == "b"', ['A']],
     ['tags == /[ac]/', ['A', 'C']],
     ['tags in /c/', ['C']],
@@ -172,6 +175,19 @@ describe('type checking', () => {
 
   it('accepts a field that exists with a compatible type in some schema', () => {
     expect(errors('query == "example.com"')).toEqual([]);
+  });
+
+  it('compares two fields with == and !=, and names what does not fit', () => {
+    expect(errors('uid == service')).toEqual([]);
+    expect(errors('uid == nosuch').map((d) => [d.message, d.location?.column])).toEqual([
+      ["unknown field 'nosuch'", 8],
+    ]);
+    expect(errors('uid == orig_bytes').map((d) => d.message)).toEqual([
+      "type mismatch: 'uid' (string) cannot be compared with field 'orig_bytes'",
+    ]);
+    expect(errors('uid < service').map((d) => d.message)).toEqual([
+      "comparing two extractors is supported for two fields with '==' or '!='; compare other extractors with a value",
+    ]);
   });
 
   it('does not check the right side of a #schema guard that rules every schema out', () => {

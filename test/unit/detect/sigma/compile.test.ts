@@ -36,6 +36,8 @@ const httpRows = [
     uri: '/admin/login.php?x=1',
     user_agent: 'curl/8.0',
     status_code: 200,
+    username: 'bob',
+    password: 'bob',
   },
   {
     id: { orig_h: '192.168.1.5', resp_p: 8080 },
@@ -43,6 +45,8 @@ const httpRows = [
     uri: '/upload',
     user_agent: null,
     status_code: 404,
+    username: 'bob',
+    password: 'Bob',
   },
   {
     id: { orig_h: '10.9.9.9', resp_p: 443 },
@@ -155,6 +159,16 @@ describe('Sigma detections on Zeek events', () => {
     expect(http("  s: {id.orig_h|cidr: '10.0.0.0/8'}\n  condition: s")).toEqual([0, 2]);
     expect(http("  s: {id.orig_h|cidr: ['192.168.0.0/16', '10.9.0.0/16']}\n  condition: s")).toEqual([1, 2]);
     expect(http("  s: {id.orig_h: '10.0.0.1'}\n  condition: s")).toEqual([0]);
+  });
+
+  it('fieldref compares two fields of the same event (both present)', () => {
+    expect(http('  s: {username|fieldref: password}\n  condition: s')).toEqual([0]);
+    expect(http('  s: {username|fieldref: password}\n  condition: not s')).toEqual([1, 2]);
+    expect(
+      rule(
+        `title: t\nlogsource: {product: zeek, service: http}\ndetection:\n  s: {username|fieldref: password}\n  condition: s`,
+      ).text,
+    ).toBe('#schema == "zeek.http" && username == password');
   });
 
   it('base64 values are matched in their encoded form', () => {

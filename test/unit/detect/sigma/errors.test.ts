@@ -31,8 +31,12 @@ describe('Sigma errors name the construct and point at it', () => {
       'r.yml:4:13',
     ]);
     expect(failure(`${head}  s:\n    query|re|m: x\n  condition: s`)[1]).toBe('r.yml:5:14');
-    expect(failure(`${head}  s:\n    query|fieldref: answers\n  condition: s`)).toEqual([
-      "the Sigma modifier 'fieldref' is not supported: vast expressions compare a field with a value, not with another field",
+    expect(failure(`${head}  s:\n    query|fieldref: rcode\n  condition: s`)).toEqual([
+      "'fieldref': field 'query' (string) cannot be compared with field 'rcode' (uint64)",
+      'r.yml:5:21',
+    ]);
+    expect(failure(`${head}  s:\n    query|fieldref: nosuch\n  condition: s`)).toEqual([
+      "unknown field 'nosuch': it is in none of the schemas of the logsource (zeek.dns)",
       'r.yml:5:21',
     ]);
   });
