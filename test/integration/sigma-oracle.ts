@@ -79,13 +79,16 @@ function normalizeTsvKey(line: string): string {
   return `${s}.${frac.padEnd(6, '0').slice(0, 6)}\t${id}`;
 }
 
-/** The same key for an event vast exported as JSON (`"ts":"2009-11-18T08:56:31.642070"`, UTC). */
+/**
+ * The same key for an event as JSON (vast's export: `"ts":"2009-11-18T08:56:31.642070"`, UTC;
+ * Zeek JSON and EVE: a trailing `Z`; EVE: `timestamp` and `flow_id`).
+ */
 export function jsonKey(event: Record<string, unknown>): string {
-  const ts = String(event.ts);
+  const ts = String(event.ts ?? event.timestamp);
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?/.exec(ts);
   if (!m) throw new Error(`unexpected ts: ${ts}`);
   const [, y, mo, d, h, mi, s, frac = ''] = m;
   const secs = Date.UTC(+y!, +mo! - 1, +d!, +h!, +mi!, +s!) / 1000;
-  const id = event.uid ?? event.fuid ?? event.fingerprint ?? event.id ?? '-';
+  const id = event.uid ?? event.fuid ?? event.fingerprint ?? event.id ?? event.flow_id ?? '-';
   return `${secs}.${frac.padEnd(6, '0').slice(0, 6)}\t${String(id)}`;
 }
