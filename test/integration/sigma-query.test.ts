@@ -4,7 +4,7 @@
  * same TSV files (column numbers from their `#fields` headers).
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATA } from '../helpers/datasets.js';
@@ -133,6 +133,27 @@ detection:
     const c = vast(['-d', t.db, 'count'], { stdinFile: corr });
     expect(c.status).not.toBe(0);
     expect(c.stderr).toContain('correlation rules run as content: vast rule add');
+  });
+});
+
+describe('Sigma mappings extend like schemas', () => {
+  it("reads a 'sigma:' section from the database's schema directory", () => {
+    mkdirSync(join(t.db, 'schemas'), { recursive: true });
+    writeFileSync(
+      join(t.db, 'schemas', 'acme.yaml'),
+      'sigma:\n  logsources:\n    - { logsource: { product: acme, service: web }, schemas: [zeek.http] }\n  fields:\n    zeek.http:\n      url: uri\n',
+    );
+    const file = rule(`title: acme
+logsource: {product: acme, service: web}
+detection:
+  sel: {url|endswith: .js}
+  condition: sel
+`);
+    const expected = awkCount(HTTP, 'tolower($10) ~ /\\.js$/');
+    expect(expected).toBeGreaterThan(0);
+    expect(countOf(file)).toBe(expected);
+    const converted = vast(['-d', t.db, 'sigma', 'convert', file]);
+    expect(converted.stdout).toContain('#schema == "zeek.http" && uri in /\\.js$/i');
   });
 });
 

@@ -113,6 +113,17 @@ describe('Sigma detections on Zeek events', () => {
     ]);
   });
 
+  it('merges many values of one field (far below the connective limit, same matches)', () => {
+    const many = Array.from({ length: 1500 }, (_, i) => `host${i}.example`);
+    const list = (xs: string[]) => xs.map((x) => `\n      - '${x}'`).join('');
+    const r = rule(
+      `title: t\nlogsource: {product: zeek, service: dns}\ndetection:\n  s:\n    query|endswith:${list([...many, '.ORG'])}\n    rcode:${list(['1', '2', '3', '4', '5', '6', '7', '8', '9'])}\n  t:\n    query:${list([...many, 'WWW.GOOGLE.COM', 'a*b.test'])}\n  condition: s or t`,
+    );
+    expect(r.text.length).toBeGreaterThan(30000);
+    expect(r.text).toContain('rcode in [1, 2, 3, 4, 5, 6, 7, 8, 9]');
+    expect(hits(r, 'zeek.dns', dnsRows)).toEqual([0, 1, 2]);
+  });
+
   it('condition forms: and, or, not, parentheses, 1 of, all of, them (without _ identifiers)', () => {
     const d = "  sel_a: {qtype_name: A}\n  sel_b: {query|endswith: '.com'}\n  _x: {rcode: 3}\n";
     expect(dns(`${d}  condition: sel_a and not sel_b`)).toEqual([2]);
