@@ -1,7 +1,7 @@
 /**
  * Issue 13's acceptance test of "Sigma as a query language": every SigmaHQ rule
  * whose logsource is Zeek (rules/network/zeek/) or generic DNS (rules/network/dns/,
- * category dns: Zeek's dns log here), vendored under test/data/sigma/sigmahq/ (DRL 1.1,
+ * category dns: Zeek's dns logs and Suricata's dns events), vendored under test/data/sigma/sigmahq/ (DRL 1.1,
  * see test/data/sigma/SOURCES.md), and our own rules under test/data/sigma/local/ that
  * match real events and exercise the hard parts of the language, run against the real
  * logs of ../shared/datasets (skipped visibly where absent).
@@ -11,7 +11,8 @@
  * every rule that converts, the events `vast export json < RULE` prints are exactly
  * (as a multiset of `ts`+`uid`) those of an independent computation written by hand
  * from the rule's text: an awk predicate over the Zeek TSV logs of the rule's
- * logsource (sigma-oracle.ts), or jq over Zeek JSON.
+ * logsource (sigma-oracle.ts), jq over Zeek JSON (rdp), and for category dns also jq over the
+ * corpus's Suricata DNS events (EVE v3).
  *
  * A case with `unsupported` only must fail; with `oracle` only must convert and match;
  * with both, the rule names a field that no Zeek schema of its logsource has but that
