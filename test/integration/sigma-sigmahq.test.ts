@@ -241,8 +241,6 @@ const CASES: Case[] = [
   {
     // product zeek alone: every Zeek log; only packet_filter has a field "filter" ('\\*' is a literal *).
     rule: 'sigmahq/rules/network/zeek/zeek_ldap_suspicious_query.yml',
-    fails:
-      'the compiler rejects the logsource {product: zeek} (no mapping); every Zeek schema exists, so it should convert',
     logs: ['ZEEK_ALL'],
     oracle: awk`function m(   i, k, t) {
       k = split("(groupType:1.2.840.113556.1.4.803:=2147483648)|(groupType:1.2.840.113556.1.4.803:=2147483656)|(groupType:1.2.840.113556.1.4.803:=2147483652)|(groupType:1.2.840.113556.1.4.803:=2147483650)|(sAMAccountType=805306369)|(sAMAccountType=805306368)|(sAMAccountType=536870913)|(sAMAccountType=536870912)|(sAMAccountType=268435457)|(sAMAccountType=268435456)|(objectCategory=groupPolicyContainer)|(objectCategory=organizationalUnit)|(objectCategory=nTDSDSA)|(objectCategory=server)|(objectCategory=domain)|(objectCategory=person)|(objectClass=trustedDomain)|(primaryGroupID=521)|(primaryGroupID=516)|(primaryGroupID=515)|(primaryGroupID=512)|Domain Admins|objectGUID=*|(schemaIDGUID=*)|admincount=1", t, "|")
