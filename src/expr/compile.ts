@@ -28,6 +28,7 @@ import type { Kernel } from './kernels/kernel.js';
 import { listAny } from './kernels/list.js';
 import { compilePattern } from './kernels/pattern.js';
 import {
+  caseInsensitiveLiteral,
   literalForm,
   literalPattern,
   prefilteredPattern,
@@ -297,8 +298,8 @@ function stringKernel(op: RelOp, lit: Literal, neg: boolean, cmp: number | undef
   if (lit.type === 'pattern') {
     const m = patternTest(lit, op);
     if (!m) return undefined;
-    if (lit.caseInsensitive) return stringTest(m, neg);
     const form = literalForm(lit.source, op === '==' || op === '!=');
+    if (lit.caseInsensitive) return (form && caseInsensitiveLiteral(form, m, neg)) ?? stringTest(m, neg);
     if (form) return literalPattern(form, m, neg);
     const required = requiredLiteral(lit.source);
     return required ? prefilteredPattern(required, m, neg) : stringTest(m, neg);

@@ -3,11 +3,11 @@
  *
  *   where (A) || (B) | summarize count=count() by src, window=round(ts, 1h) | where count >= 10
  *
- * This is an approximation to read, not the correlator: it counts in fixed
- * windows aligned to the epoch where Sigma's are sliding, so a burst across
- * a window boundary may escape it. `value_count` and the temporal types need
- * aggregates the pipeline lacks (a distinct count, a count of distinct rules);
- * `notes` say so.
+ * It counts in the windows the correlator (`vast rule add`, correlate.ts)
+ * uses: `timespan` long, aligned to the epoch (`round` buckets by floor), so
+ * `event_count` runs as a query with the correlator's answer over stored
+ * events. `value_count` and the temporal types need aggregates the pipeline
+ * lacks (a distinct count, a count of distinct rules); `notes` say so.
  */
 import { printDuration } from '../../expr/print.js';
 import type { SigmaMappings } from './mappings.js';
@@ -22,7 +22,7 @@ export function correlationPipeline(
   mappings: SigmaMappings,
 ): { text: string; notes: string[] } {
   const notes: string[] = [
-    'fixed windows aligned to the epoch; Sigma correlates over sliding windows (the correlator does)',
+    'windows of the timespan aligned to the epoch, as the correlator of vast rule add counts them',
   ];
   const found = c.rules.map((ref) => ({ ref, rule: rules.find((r) => r.id === ref || r.name === ref) }));
   const missing = found.filter((f) => !f.rule).map((f) => f.ref);

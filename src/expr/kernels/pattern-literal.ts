@@ -87,6 +87,74 @@ export function literalPattern(form: LiteralForm, test: (s: string) => boolean, 
   };
 }
 
+/** ASCII upper case to lower case; every other byte as it is. */
+const foldByte = (b: number) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b);
+
+/** Whether bytes `[s, e)` are ASCII without a line terminator: the rows a folded byte test decides alone. */
+function plainAscii(b: Uint8Array, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) {
+    const c = b[i];
+    if (c >= 0x80 || c === 0x0a || c === 0x0d) return false;
+  }
+  return true;
+}
+
+/** Whether the ASCII-lowercase `lit` occurs at `at` in `b`, ignoring ASCII case. */
+function foldedAt(b: Uint8Array, at: number, lit: Uint8Array): boolean {
+  for (let k = 0; k < lit.length; k++) if (foldByte(b[at + k]) !== lit[k]) return false;
+  return true;
+}
+
+/**
+ * The kernel of a case-insensitive literal pattern (`/^s0$/i`, `/\.evil\.com$/i`:
+ * what Sigma values compile to) on a Utf8 column, for an ASCII literal: rows
+ * that are plain ASCII are decided by comparing bytes with ASCII case folded,
+ * without decoding a string. Other rows (non-ASCII text, where Unicode case
+ * folding may map `K` to `k`, and line terminators, which `.` does not match)
+ * get the matcher's verdict. Undefined when the literal is not ASCII.
+ */
+export function caseInsensitiveLiteral(
+  form: LiteralForm,
+  test: (s: string) => boolean,
+  negate: boolean,
+): Kernel | undefined {
+  const lit = encoder.encode(form.literal.toLowerCase());
+  if (lit.some((c) => c >= 0x80) || lit.length !== form.literal.length) return undefined;
+  const n = lit.length;
+  const folded = (b: Uint8Array, s: number, e: number): boolean => {
+    switch (form.kind) {
+      case 'equals':
+        return e - s === n && foldedAt(b, s, lit);
+      case 'prefix':
+        return foldedAt(b, s, lit);
+      case 'suffix':
+        return foldedAt(b, e - n, lit);
+      case 'contains':
+        for (let at = s; at + n <= e; at++) if (foldedAt(b, at, lit)) return true;
+        return false;
+    }
+  };
+  return (col, rows, out) => {
+    const o = col.valueOffsets as Int32Array;
+    const b = col.values as Uint8Array;
+    let buf: Buffer | undefined;
+    for (let r = 0; r < rows; r++) {
+      if (!validBit(col.nullBitmap, col.nullCount, col.offset + r)) continue;
+      const s = o[r];
+      const e = o[r + 1];
+      // Case folding never maps a character to fewer UTF-8 bytes than the ASCII letter it matches.
+      let hit: boolean;
+      if (e - s < n) hit = false;
+      else if (plainAscii(b, s, e)) hit = folded(b, s, e);
+      else {
+        buf ??= Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+        hit = test(buf.toString('utf8', s, e));
+      }
+      if (hit !== negate) out[r >> 3] |= 1 << (r & 7);
+    }
+  };
+}
+
 /** Rows that may hold a line terminator get the matcher's verdict instead of the byte test's. */
 function recheckLineBreaks(
   col: Parameters<Kernel>[0],
