@@ -42,7 +42,7 @@ const TOOL_PORTS = [
 ];
 
 /**
- * Values that are rare in the original log (1 to 30 of its lines), so that
+ * Values that are rare in the original log (1 to 3 of its lines), so that
  * each rule fires now and then in every replay as a real rule does: ports,
  * connection states, history strings, /16 networks of remote hosts (the
  * replays keep a public address's /16, see rewrite.ts), and a byte count
@@ -75,7 +75,8 @@ function rareValues(meta: DatasetMeta): RareValues {
     const keys = [
       c[port],
       c[state],
-      c[history],
+      // Sigma compares case-insensitively, and Zeek's history letters differ by case: count them folded.
+      c[history].toLowerCase(),
       net && !net.startsWith('192.168') && !net.startsWith('10.') ? net : '-',
     ];
     keys.forEach((k, i) => {
@@ -85,7 +86,7 @@ function rareValues(meta: DatasetMeta): RareValues {
   }
   const rare = (m: Map<string, number>) =>
     [...m]
-      .filter(([, n]) => n >= 1 && n <= 30)
+      .filter(([, n]) => n >= 1 && n <= 3)
       .map(([k]) => k)
       .sort();
   sizes.sort((a, b) => b - a);
@@ -94,7 +95,7 @@ function rareValues(meta: DatasetMeta): RareValues {
     states: [...counts[1].keys()].sort(),
     histories: rare(counts[2]),
     nets: rare(counts[3]),
-    bigBytes: sizes[Math.min(20, sizes.length - 1)] ?? 1_000_000,
+    bigBytes: sizes[Math.min(3, sizes.length - 1)] ?? 1_000_000,
   };
 }
 

@@ -112,6 +112,7 @@ export function alertBatches(
   now = BigInt(Date.now()) * 1_000_000n,
 ): A.RecordBatch[] {
   const builders = new Map<string, BatchBuilder>();
+  const raised = formatTime(now);
   for (const a of alerts) {
     const keys = Object.keys(a.fields);
     const layout = keys.join('\u0000');
@@ -121,7 +122,7 @@ export function alertBatches(
       builders.set(layout, b);
     }
     const ok = b.appendJson({
-      time: formatTime(now),
+      time: raised,
       event_time: time(a.eventTime),
       rule: a.rule,
       title: a.title,

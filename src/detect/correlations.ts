@@ -110,7 +110,7 @@ export class Correlations {
   readonly sink: MatchSink = (
     rule: Rule,
     batch: A.RecordBatch,
-    rows: Uint32Array,
+    rows: Int32Array,
     facts: EventFacts,
     ref: RowRef,
   ) => {

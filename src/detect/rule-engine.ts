@@ -13,6 +13,7 @@
 import type * as A from 'apache-arrow';
 import type { CompileContext, CompiledQuery, Program } from '../expr/compile.js';
 import { compileQuery, evaluate } from '../expr/compile.js';
+import { setIndices } from '../expr/kernels/bitmap.js';
 import { prune, type SketchCache } from '../expr/prune.js';
 import { entrySchema, type PartitionEntry } from '../store/catalog.js';
 import type { PartitionReader } from '../store/partition.js';
@@ -37,7 +38,7 @@ interface Active {
 export type MatchSink = (
   rule: Rule,
   batch: A.RecordBatch,
-  rows: Uint32Array,
+  rows: Int32Array,
   facts: EventFacts,
   ref: RowRef,
 ) => void;
@@ -67,16 +68,7 @@ class Suppressor {
   }
 }
 
-function setRows(bits: Uint8Array, rows: number): Uint32Array {
-  let n = 0;
-  for (let i = 0; i < rows; i++) if (bits[i >> 3] & (1 << (i & 7))) n++;
-  const out = new Uint32Array(n);
-  n = 0;
-  for (let i = 0; i < rows; i++) if (bits[i >> 3] & (1 << (i & 7))) out[n++] = i;
-  return out;
-}
-
-const ALL = (rows: number) => Uint32Array.from({ length: rows }, (_, i) => i);
+const ALL = (rows: number) => Int32Array.from({ length: rows }, (_, i) => i);
 
 export class RuleEngine {
   private readonly bySchema = new Map<string, Active[]>();
@@ -144,7 +136,7 @@ export class RuleEngine {
         a.programs.set(batch.schema, p);
       }
       if (p.kind === 'const' && !p.value) continue;
-      const rows = p.kind === 'const' ? ALL(batch.numRows) : setRows(evaluate(p, batch), batch.numRows);
+      const rows = p.kind === 'const' ? ALL(batch.numRows) : setIndices(evaluate(p, batch), batch.numRows);
       if (rows.length === 0) continue;
       facts ??= eventFacts(batch);
       opts.sink?.(a.rule, batch, rows, facts, ref);
@@ -155,7 +147,7 @@ export class RuleEngine {
 
   private raise(
     a: Active,
-    rows: Uint32Array,
+    rows: Int32Array,
     facts: EventFacts,
     ref: RowRef,
     mode: AlertMode,

@@ -20,6 +20,7 @@ import {
   int64CompareDouble,
   isNull,
   numberCompare,
+  portSet,
 } from './kernels/compare.js';
 import { overDictionary } from './kernels/dictionary.js';
 import { fieldsEqual, type PairKernel } from './kernels/fields.js';
@@ -52,7 +53,15 @@ export type Program =
   | { kind: 'const'; value: boolean }
   | { kind: 'and' | 'or'; children: Program[] }
   | { kind: 'not'; child: Program }
-  | { kind: 'column'; path: string; indices: number[]; kernel: Kernel; text: string }
+  | {
+      kind: 'column';
+      path: string;
+      indices: number[];
+      kernel: Kernel;
+      text: string;
+      /** The kernel tests each value's bytes (strings, lists): a conjunction runs it after the cheap terms. */
+      perValue?: boolean;
+    }
   /** Two columns compared row by row (`a == b`). */
   | {
       kind: 'fields';
@@ -206,6 +215,13 @@ function kernelFor(t: VastType, op: RelOp, lit: Literal): Kernel | undefined {
   if (lit.type === 'null') return op === '==' ? isNull(false) : op === '!=' ? isNull(true) : undefined;
   const neg = negated(op);
   if ((op === 'in' || op === '!in') && lit.type === 'list') {
+    // Ports are 16 bits: a table answers any list in one pass (Sigma's `id.resp_p: [80, 443, 8080]`).
+    if (t.kind === 'port') {
+      const ports = lit.items.map((i) =>
+        i.type === 'port' ? i.port : i.type === 'uint64' || i.type === 'int64' ? Number(i.value) : Number.NaN,
+      );
+      if (ports.every((p) => Number.isInteger(p))) return portSet(ports, neg);
+    }
     if (lit.items.length >= SET_MIN_ITEMS) {
       const k = setKernelFor(t, lit.items, neg);
       if (k) return k;
@@ -530,6 +546,7 @@ class SchemaCompiler {
       indices: indexPath(this.schema.type, leaf.segments)!,
       kernel,
       text: `${leaf.path} ${op} ${printLiteral(lit)}`,
+      ...(leaf.type.kind === 'string' || leaf.type.kind === 'list' ? { perValue: true } : {}),
     };
     const hint = pruneHint(leaf, op, lit);
     if (hint) this.hints.set(program, hint);
@@ -782,15 +799,31 @@ function columnAt(batch: A.RecordBatch, indices: readonly number[]): A.Data {
   return col;
 }
 
-/** Runs a program over a batch: the selection bitmap of matching rows. */
-export function evaluate(p: Program, batch: A.RecordBatch): Uint8Array {
+/** The terms of a conjunction in the order it runs them: per-value (string) tests last, each within the rows left. */
+const termOrder = new WeakMap<object, Program[]>();
+function conjunctionTerms(p: { children: Program[] }): Program[] {
+  let order = termOrder.get(p);
+  if (!order) {
+    const costly = (x: Program) => x.kind === 'column' && x.perValue === true;
+    order = [...p.children.filter((x) => !costly(x)), ...p.children.filter(costly)];
+    termOrder.set(p, order);
+  }
+  return order;
+}
+
+/**
+ * Runs a program over a batch: the selection bitmap of matching rows.
+ * `within`: only these rows matter to the caller (bits outside it are
+ * undefined: the caller masks them).
+ */
+export function evaluate(p: Program, batch: A.RecordBatch, within?: Uint8Array): Uint8Array {
   const rows = batch.numRows;
   switch (p.kind) {
     case 'const':
       return p.value ? allSet(rows) : new Uint8Array((rows + 7) >> 3);
     case 'column': {
       const out = new Uint8Array((rows + 7) >> 3);
-      p.kernel(columnAt(batch, p.indices), rows, out);
+      p.kernel(columnAt(batch, p.indices), rows, out, within);
       return out;
     }
     case 'fields': {
@@ -803,21 +836,23 @@ export function evaluate(p: Program, batch: A.RecordBatch): Uint8Array {
       return evaluate(c(t !== undefined && p.kernel(BigInt(t))), batch);
     }
     case 'not': {
-      const out = evaluate(p.child, batch);
+      const out = evaluate(p.child, batch, within);
       invert(out, rows);
       return out;
     }
     case 'and': {
-      const out = evaluate(p.children[0], batch);
-      for (let i = 1; i < p.children.length; i++) {
+      const [first, ...rest] = conjunctionTerms(p);
+      const out = evaluate(first, batch, within);
+      if (within) andInto(out, within);
+      for (const term of rest) {
         if (out.every((b) => b === 0)) break;
-        andInto(out, evaluate(p.children[i], batch));
+        andInto(out, evaluate(term, batch, out));
       }
       return out;
     }
     case 'or': {
-      const out = evaluate(p.children[0], batch);
-      for (let i = 1; i < p.children.length; i++) orInto(out, evaluate(p.children[i], batch));
+      const out = evaluate(p.children[0], batch, within);
+      for (let i = 1; i < p.children.length; i++) orInto(out, evaluate(p.children[i], batch, within));
       return out;
     }
   }

@@ -98,3 +98,22 @@ export function isNull(negate: boolean): Kernel {
 export function anyValue(): Kernel {
   return isNull(true);
 }
+
+/**
+ * port column in a list of ports: a 65,536-bit table, one pass over the
+ * column however long the list; numbers outside 0..65535 match nothing.
+ */
+export function portSet(ports: readonly number[], negate: boolean): Kernel {
+  const table = new Uint8Array(8192);
+  for (const p of ports) if (p >= 0 && p <= 0xffff) table[p >> 3] |= 1 << (p & 7);
+  return (col, rows, out) => {
+    const v = col.values as Uint16Array;
+    const bm = col.nullBitmap;
+    const nulls = col.nullCount;
+    for (let r = 0; r < rows; r++) {
+      const x = v[r];
+      const hit = (table[x >> 3] & (1 << (x & 7))) !== 0;
+      if (hit !== negate && validBit(bm, nulls, col.offset + r)) out[r >> 3] |= 1 << (r & 7);
+    }
+  };
+}

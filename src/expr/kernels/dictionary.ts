@@ -23,8 +23,8 @@ export function overDictionary(kernel: Kernel): Kernel {
     }
     return hits;
   };
-  return (col, rows, out) => {
-    if (!isDictionaryData(col)) return kernel(col, rows, out);
+  return (col, rows, out, within) => {
+    if (!isDictionaryData(col)) return kernel(col, rows, out, within);
     const hits = entryHits(col.dictionary!);
     // The codes are sliced with the Data, its validity bitmap is not (see compare.ts).
     const codes = col.values as Int32Array;

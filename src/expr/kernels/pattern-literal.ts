@@ -5,7 +5,7 @@
  * each value and asks the linear-time matcher (pattern.ts).
  */
 import { countSet, validBit } from './bitmap.js';
-import type { Kernel } from './kernel.js';
+import { type Kernel, wanted } from './kernel.js';
 import { markRowsContaining, stringAffix, stringContains, stringEquals } from './string.js';
 
 /** What a literal pattern tests on the whole value. */
@@ -134,12 +134,12 @@ export function caseInsensitiveLiteral(
         return false;
     }
   };
-  return (col, rows, out) => {
+  return (col, rows, out, within) => {
     const o = col.valueOffsets as Int32Array;
     const b = col.values as Uint8Array;
     let buf: Buffer | undefined;
     for (let r = 0; r < rows; r++) {
-      if (!validBit(col.nullBitmap, col.nullCount, col.offset + r)) continue;
+      if (!wanted(within, r) || !validBit(col.nullBitmap, col.nullCount, col.offset + r)) continue;
       const s = o[r];
       const e = o[r + 1];
       // Case folding never maps a character to fewer UTF-8 bytes than the ASCII letter it matches.
@@ -236,14 +236,14 @@ function skipClass(source: string, i: number): number {
 /** A pattern kernel that decodes and tests only the rows holding the pattern's required literal. */
 export function prefilteredPattern(literal: string, test: (s: string) => boolean, negate: boolean): Kernel {
   const needle = Buffer.from(encoder.encode(literal));
-  return (col, rows, out) => {
+  return (col, rows, out, within) => {
     const hits = new Uint8Array(out.length);
     markRowsContaining(col, rows, needle, hits);
     const o = col.valueOffsets as Int32Array;
     const v = col.values as Uint8Array;
     const buf = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
     for (let r = 0; r < rows; r++) {
-      if (!validBit(col.nullBitmap, col.nullCount, col.offset + r)) continue;
+      if (!wanted(within, r) || !validBit(col.nullBitmap, col.nullCount, col.offset + r)) continue;
       const hit = (hits[r >> 3] & (1 << (r & 7))) !== 0 && test(buf.toString('utf8', o[r], o[r + 1]));
       if (hit !== negate) out[r >> 3] |= 1 << (r & 7);
     }

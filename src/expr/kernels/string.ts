@@ -1,7 +1,7 @@
 /** string and enum columns: equality, ordering, substring, straight on the UTF-8 bytes. */
 import type * as A from 'apache-arrow';
 import { validBit } from './bitmap.js';
-import type { Kernel } from './kernel.js';
+import { type Kernel, wanted } from './kernel.js';
 
 /** string column `==` a literal (negate: `!=`): a length check, then bytes. */
 export function stringEquals(lit: Uint8Array, negate: boolean): Kernel {
@@ -123,15 +123,15 @@ export function stringAffix(lit: Uint8Array, suffix: boolean, negate: boolean): 
   };
 }
 
-/** string column matched by a per-value test (patterns). Decodes each value once. */
+/** string column matched by a per-value test (patterns). Decodes each value once (the rows `within` only). */
 export function stringTest(test: (s: string) => boolean, negate: boolean): Kernel {
-  return (col, rows, out) => {
+  return (col, rows, out, within) => {
     const o = col.valueOffsets as Int32Array;
     const v = col.values as Uint8Array;
     const buf = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
     for (let r = 0; r < rows; r++) {
       const j = col.offset + r;
-      if (!validBit(col.nullBitmap, col.nullCount, j)) continue;
+      if (!wanted(within, r) || !validBit(col.nullBitmap, col.nullCount, j)) continue;
       if (test(buf.toString('utf8', o[r], o[r + 1])) !== negate) out[r >> 3] |= 1 << (r & 7);
     }
   };

@@ -50,6 +50,13 @@ const QUERIES = [
   ':string == "S0"',
   ':string ni "x"',
   'conn_state == "SF" && service == "dns"',
+  // Case-insensitive literals (Sigma's values), and conjunctions that run them within the rows left.
+  'conn_state == /s0/i',
+  'service in /SSL/i',
+  'history == /sha.*/i',
+  'id.resp_p in [80, 443] && conn_state == /sf/i',
+  'conn_state == /rej/i && id.resp_p in [80, 443, 22]',
+  '!(conn_state == /s0/i) && id.resp_p in [80]',
 ];
 
 describe('string kernels on dictionary-encoded columns (conn.log)', () => {
@@ -73,6 +80,18 @@ describe('string kernels on dictionary-encoded columns (conn.log)', () => {
       }
       expect(total).toBeGreaterThanOrEqual(0);
     });
+
+  it('a port list is the OR of its ports, in one pass', () => {
+    for (const b of batches) {
+      expect(selected('id.resp_p in [80, 443, 8080]', b)).toEqual(
+        selected('id.resp_p == 80 || id.resp_p == 443 || id.resp_p == 8080', b),
+      );
+      expect(selected('id.resp_p !in [80, 443]', b)).toEqual(
+        selected('id.resp_p != 80 && id.resp_p != 443', b),
+      );
+      expect(selected('id.resp_p in [70000]', b)).toEqual([]);
+    }
+  });
 
   it('literal patterns agree with JS RegExp row by row', () => {
     const cases: [string, RegExp][] = [
