@@ -11,14 +11,21 @@
  * `net.domain`, `net.uri`, `file.hash.{md5,sha1,sha256}` (schemas/taxonomy.yaml);
  * a plain string the fields its `field` names (suffix rule, as in queries).
  */
-import * as A from 'apache-arrow';
+import type * as A from 'apache-arrow';
+import { listMemberColumn } from '../expr/kernels/list.js';
 import { IpSet, StringSet } from '../expr/kernels/sets.js';
-import { matchesFieldName, resolveFields } from '../expr/resolve.js';
+import {
+  isMemberLeaf,
+  matchesFieldName,
+  memberIndices,
+  memberLeaves,
+  resolveFields,
+} from '../expr/resolve.js';
 import type { Taxonomy } from '../schemas/taxonomy.js';
 import { vastSchema } from '../types/arrow.js';
 import { parseIPInto } from '../types/ip.js';
 import { parseSubnet } from '../types/subnet.js';
-import { indexPath, type Leaf, leaves, list, type RecordType, type Schema } from '../types/type.js';
+import { indexPath, type Leaf, leaves, type Schema } from '../types/type.js';
 import { columnAt } from './event-facts.js';
 import type { Indicator, IndicatorType } from './indicator.js';
 import type { IndicatorTable } from './indicator-table.js';
@@ -46,44 +53,10 @@ const CONCEPT_OF: Partial<Record<IndicatorType, string>> = {
 
 interface PlannedColumn {
   leaf: Leaf;
-  /** Index path to the column; for a list member, to the list (the member's index is `member`). */
+  /** Index path to the column; for a list member, to the list (`member`: the member's inside the element record). */
   path: number[];
-  member?: number;
+  member?: number[];
   kernel: IpSet | StringSet;
-}
-
-/**
- * The members of lists of records as leaves of type list<member>: Suricata's
- * `dns.queries.rrname` (of `dns.queries: list<record{rrname, rrtype}>`) is
- * the list of the query names, matched like any list<string>. Only these
- * carry domains in EVE's DNS v3 events, which `leaves` (records only) misses.
- */
-function listMemberLeaves(type: RecordType, prefix: readonly string[] = [], out = new Map<Leaf, number>()) {
-  for (const f of type.fields) {
-    const segments = [...prefix, f.name];
-    if (f.type.kind === 'record') listMemberLeaves(f.type, segments, out);
-    else if (f.type.kind === 'list' && f.type.element.kind === 'record')
-      f.type.element.fields.forEach((m, k) => {
-        const path = [...segments, m.name];
-        if (m.type.kind !== 'record' && m.type.kind !== 'list')
-          out.set({ path: path.join('.'), segments: path, type: list(m.type) }, k);
-      });
-  }
-  return out;
-}
-
-/** A list<record> column's member `k` as a list<member> column: same offsets and validity, the member as values. */
-function listMember(listData: A.Data, k: number): A.Data {
-  const member = listData.children[0].children[k];
-  return A.makeData({
-    type: new A.List(new A.Field('item', member.type, true)),
-    offset: listData.offset,
-    length: listData.length,
-    nullCount: listData.nullCount,
-    nullBitmap: listData.nullBitmap,
-    valueOffsets: listData.valueOffsets,
-    child: member,
-  });
 }
 
 const isIpLeaf = (l: Leaf) =>
@@ -266,13 +239,17 @@ export class IntelMatcher {
 
   private planFor(schema: Schema): PlannedColumn[] {
     const plan: PlannedColumn[] = [];
-    const members = listMemberLeaves(schema.type);
+    // The members of lists of records (EVE DNS v3's `dns.queries.rrname`) are matched like list fields.
     const add = (leaf: Leaf, kernel: IpSet | StringSet) => {
-      const member = members.get(leaf);
-      const path = indexPath(schema.type, member === undefined ? leaf.segments : leaf.segments.slice(0, -1));
-      if (path) plan.push({ leaf, path, member, kernel });
+      if (!isMemberLeaf(leaf)) {
+        const path = indexPath(schema.type, leaf.segments);
+        if (path) plan.push({ leaf, path, kernel });
+        return;
+      }
+      const at = memberIndices(schema.type, leaf);
+      if (at) plan.push({ leaf, path: at.list, member: at.member, kernel });
     };
-    const all = [...leaves(schema.type), ...members.keys()];
+    const all = [...leaves(schema.type), ...memberLeaves(schema.type)];
     if (this.ips.size > 0) for (const l of all) if (isIpLeaf(l)) add(l, this.ips);
     for (const [concept, set] of this.byConcept)
       for (const l of resolveFields(schema, concept, this.taxonomy, all)) if (isStringLeaf(l)) add(l, set);
@@ -287,7 +264,7 @@ export class IntelMatcher {
     if (this.size === 0 || batch.numRows === 0) return hits;
     for (const c of this.plan(batch.schema)) {
       const at = columnAt(batch, c.path);
-      const column = c.member === undefined ? at : listMember(at, c.member);
+      const column = c.member === undefined ? at : listMemberColumn(at, c.member);
       c.kernel.match(column, batch.numRows, (row, target) =>
         hits.push({ row, target, leaf: c.leaf, column }),
       );

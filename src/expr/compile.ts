@@ -26,7 +26,7 @@ import { overDictionary } from './kernels/dictionary.js';
 import { fieldsEqual, type PairKernel } from './kernels/fields.js';
 import { ipCompare, ipInSubnet, subnetContainsIp, subnetRelation } from './kernels/ip.js';
 import type { Kernel } from './kernels/kernel.js';
-import { listAny } from './kernels/list.js';
+import { listAny, listMemberColumn } from './kernels/list.js';
 import { compilePattern } from './kernels/pattern.js';
 import {
   caseInsensitiveLiteral,
@@ -40,8 +40,11 @@ import { enumTest, stringCompare, stringContains, stringEquals, stringTest } fro
 import { printLiteral } from './print.js';
 import type { PruneHint } from './prune.js';
 import {
+  fieldLeaves,
   isConcept,
+  isMemberLeaf,
   matchesFieldName,
+  memberIndices,
   resolveFields,
   resolvePaths,
   resolveType,
@@ -437,6 +440,15 @@ function rhsKey(e: Extract<Expr, { kind: 'predicate' }>): Expr {
 
 const c = (value: boolean): Program => ({ kind: 'const', value });
 
+/**
+ * A kernel of a list<member> column run over a list<record> column: the member
+ * as a list of its own (kernels/list.ts), so a comparison with
+ * `dns.queries.rrname` is one of a list field (some element's member satisfies it).
+ */
+function overMember(kernel: Kernel, member: readonly number[]): Kernel {
+  return (col, rows, out) => kernel(listMemberColumn(col, member), rows, out);
+}
+
 /** Builds `or` / `and` nodes, folding constants away. */
 function combine(kind: 'and' | 'or', parts: Program[]): Program {
   const unit = kind === 'and';
@@ -455,6 +467,8 @@ function combine(kind: 'and' | 'or', parts: Program[]): Program {
 
 class SchemaCompiler {
   private readonly all: Leaf[];
+  /** What a field extractor can name: `all` and the members of lists of records (`dns.queries.rrname`). */
+  private readonly named: Leaf[];
   /** Above 0 while compiling an operand that a constant sibling makes irrelevant. */
   private unreachable = 0;
   constructor(
@@ -466,6 +480,7 @@ class SchemaCompiler {
     private readonly text: string,
   ) {
     this.all = leaves(schema.type);
+    this.named = fieldLeaves(schema.type);
   }
 
   compile(e: Expr): Program {
@@ -540,17 +555,28 @@ class SchemaCompiler {
   private leafProgram(leaf: Leaf, op: RelOp, lit: Literal): Program | undefined {
     const kernel = kernelFor(leaf.type, op, lit);
     if (!kernel) return undefined;
+    const column = this.columnOf(leaf);
     const program: Program = {
       kind: 'column',
       path: leaf.path,
-      indices: indexPath(this.schema.type, leaf.segments)!,
-      kernel,
+      indices: column.indices,
+      kernel: column.member ? overMember(kernel, column.member) : kernel,
       text: `${leaf.path} ${op} ${printLiteral(lit)}`,
       ...(leaf.type.kind === 'string' || leaf.type.kind === 'list' ? { perValue: true } : {}),
     };
     const hint = pruneHint(leaf, op, lit);
     if (hint) this.hints.set(program, hint);
     return program;
+  }
+
+  /**
+   * Where a leaf's column is: its index path; for a member of a list of records, the
+   * list's index path and the member's index path inside the element record.
+   */
+  private columnOf(leaf: Leaf): { indices: number[]; member?: number[] } {
+    if (!isMemberLeaf(leaf)) return { indices: indexPath(this.schema.type, leaf.segments)! };
+    const at = memberIndices(this.schema.type, leaf)!;
+    return { indices: at.list, member: at.member };
   }
 
   private predicate(e: Extract<Expr, { kind: 'predicate' }>): Program {
@@ -574,7 +600,7 @@ class SchemaCompiler {
           this.once(e, MSG.metaOperand('field', describeLiteral(literal)));
           return c(false);
         }
-        const has = this.all.some((l) => matchesFieldName(l.path, literal.value));
+        const has = this.named.some((l) => matchesFieldName(l.path, literal.value));
         return c(op === '==' ? has : !has);
       }
       // #import_time: a property of the partition, known per batch.
@@ -595,7 +621,7 @@ class SchemaCompiler {
     const report = this.report(e, x, literal);
     if (literal.type === 'record') return this.recordComparison(e, x, op, literal.items, report);
     let selected: Leaf[];
-    if (x.kind === 'field') selected = resolveFields(this.schema, x.name, this.ctx.taxonomy);
+    if (x.kind === 'field') selected = resolveFields(this.schema, x.name, this.ctx.taxonomy, this.named);
     else {
       const s = resolveType(this.schema, x.name, this.ctx.aliases);
       if (!s) {
@@ -637,8 +663,8 @@ class SchemaCompiler {
     ra.partner = rb;
     // The right field is checked for existence only; a type mismatch is reported once, on the left.
     rb.compatible = true;
-    const la = resolveFields(this.schema, a, this.ctx.taxonomy);
-    const lb = resolveFields(this.schema, b, this.ctx.taxonomy);
+    const la = resolveFields(this.schema, a, this.ctx.taxonomy, this.named);
+    const lb = resolveFields(this.schema, b, this.ctx.taxonomy, this.named);
     if (la.length > 0) ra.resolved = true;
     if (lb.length > 0) rb.resolved = true;
     const parts: Program[] = [];
@@ -767,7 +793,7 @@ export function compileQuery(
   for (const s of schemas) programFor(s);
   // Suggestions come from the fields of these schemas and from the concepts (`net.src.iq` → `net.src.ip`).
   const allPaths = new Set([
-    ...schemas.flatMap((s) => leaves(s.type).map((l) => l.path)),
+    ...schemas.flatMap((s) => fieldLeaves(s.type).map((l) => l.path)),
     ...(ctx.taxonomy?.concepts.keys() ?? []),
   ]);
   for (const r of reports.values()) {

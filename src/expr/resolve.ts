@@ -5,7 +5,8 @@
  * `id.orig_h` finds `id.orig_h`, `rig_h` finds nothing), and the path may be
  * qualified by the schema name (`conn.duration` and `zeek.conn.id.orig_h`
  * find their fields in `zeek.conn`). Taxonomy concepts (`net.src.ip`) and
- * type extractors (`:port`, `:timestamp`) resolve here too.
+ * type extractors (`:port`, `:timestamp`) resolve here too. A member of a
+ * list of records is a field too (`dns.queries.rrname`, see `MemberLeaf`).
  */
 import { editDistance } from '../diagnostics/suggest.js';
 import type { Taxonomy } from '../schemas/taxonomy.js';
@@ -13,12 +14,68 @@ import { parseType } from '../types/parse-type.js';
 import {
   aliasNames,
   BASIC_KINDS,
+  indexPath,
   type Leaf,
   leaves,
+  list,
   type RecordType,
   type Schema,
   type VastType,
 } from '../types/type.js';
+
+/**
+ * A member of a list of records named as a field: of Suricata's
+ * `dns.queries: list<record{rrname: string, rrtype: string}>`, the member
+ * `dns.queries.rrname` is the list of the elements' query names, typed
+ * `list<string>`, and compares as a list field does (some element's member
+ * satisfies it). The first `listSegments` of `segments` name the list; the
+ * rest name the member inside the element record (through nested records).
+ */
+export interface MemberLeaf extends Leaf {
+  readonly listSegments: number;
+}
+
+export const isMemberLeaf = (l: Leaf): l is MemberLeaf => 'listSegments' in l;
+
+/**
+ * The members of the lists of records of a record type, as `MemberLeaf`s in
+ * schema order. Members that are lists themselves (a list of lists) are left
+ * out, and so are lists of records inside lists of records.
+ */
+export function memberLeaves(type: RecordType): MemberLeaf[] {
+  const out: MemberLeaf[] = [];
+  for (const l of leaves(type)) {
+    if (l.type.kind !== 'list' || l.type.element.kind !== 'record') continue;
+    for (const m of leaves(l.type.element)) {
+      if (m.type.kind === 'list' || m.type.kind === 'map') continue;
+      const segments = [...l.segments, ...m.segments];
+      out.push({ path: segments.join('.'), segments, type: list(m.type), listSegments: l.segments.length });
+    }
+  }
+  return out;
+}
+
+/**
+ * Where a member's values are in a record type: the index path of the list,
+ * and the member's index path inside the element record (see `listMemberColumn`).
+ */
+export function memberIndices(
+  type: RecordType,
+  leaf: MemberLeaf,
+): { list: number[]; member: number[] } | undefined {
+  const listPath = leaf.segments.slice(0, leaf.listSegments);
+  const at = indexPath(type, listPath);
+  let t: VastType = type;
+  for (const k of at ?? []) t = (t as RecordType).fields[k].type;
+  if (!at || t.kind !== 'list' || t.element.kind !== 'record') return undefined;
+  const member = indexPath(t.element, leaf.segments.slice(leaf.listSegments));
+  return member && { list: at, member };
+}
+
+/** Everything a field extractor can name in a record type: its leaves, then the members of its lists of records. */
+export function fieldLeaves(type: RecordType): Leaf[] {
+  return [...leaves(type), ...memberLeaves(type)];
+}
 
 /** Whether `path` is matched by the extractor `name` under the suffix rule. */
 export function matchesFieldName(path: string, name: string): boolean {

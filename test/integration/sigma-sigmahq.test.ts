@@ -460,8 +460,6 @@ const CASES: Case[] = [
   {
     // record_type: the taxonomy's name of Zeek's qtype_name (Suricata: rrtype).
     rule: 'local/dns_avg_update_lookups.yml',
-    fails:
-      "the compiler maps query to Suricata's dns.rrname (EVE DNS v2); EVE DNS v3 puts the names in dns.queries[].rrname, so vast misses the 2 Suricata events (26 of 28)",
     logs: LOGS.dns,
     oracle: awk`function m() { return ew("query", ".avg.com") && eq("qtype_name", "TXT") }`,
     eve: `any(.dns.queries[]?, {rrname: .dns.rrname?, rrtype: .dns.rrtype?}; (.rrname // "" | ascii_downcase | endswith(".avg.com")) and (.rrtype // "" | ascii_downcase) == "txt")`,

@@ -16,9 +16,8 @@ import { isMap, isScalar, isSeq, type Node, type YAMLMap } from 'yaml';
 import type { Expr } from '../../expr/ast.js';
 import { exprEquals } from '../../expr/ast.js';
 import { fieldsEqual } from '../../expr/kernels/fields.js';
-import { resolveFields } from '../../expr/resolve.js';
+import { fieldLeaves, resolveFields } from '../../expr/resolve.js';
 import type { Leaf, Schema } from '../../types/type.js';
-import { leaves } from '../../types/type.js';
 import { type Condition, ConditionError, parseCondition } from './condition.js';
 import { mapField, type SigmaMappings } from './mappings.js';
 import {
@@ -298,9 +297,9 @@ export class DetectionCompiler {
     return anyOf(parts);
   }
 
-  /** The leaves a Sigma field stands for in a schema, through the field mapping. */
+  /** The leaves a Sigma field stands for in a schema, through the field mapping (members of lists of records too). */
   private leavesOf(schema: Schema, field: string): Leaf[] {
-    const candidates = leaves(schema.type);
+    const candidates = fieldLeaves(schema.type);
     const found: Leaf[] = [];
     for (const name of mapField(this.mappings, schema.name, field))
       for (const l of resolveFields(schema, name, this.mappings.taxonomy, candidates))

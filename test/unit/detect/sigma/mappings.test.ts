@@ -25,7 +25,7 @@ describe('Sigma mappings', () => {
   it('rename fields per schema, case-insensitively; unmapped names stay', () => {
     expect(mapField(shipped, 'zeek.http', 'c-uri')).toEqual(['uri']);
     expect(mapField(shipped, 'suricata.http', 'C-USERAGENT')).toEqual(['http.http_user_agent']);
-    expect(mapField(shipped, 'suricata.dns', 'query')).toEqual(['dns.rrname']);
+    expect(mapField(shipped, 'suricata.dns', 'query')).toEqual(['dns.rrname', 'dns.queries.rrname']);
     expect(mapField(shipped, 'zeek.dns', 'query')).toEqual(['query']);
   });
 
