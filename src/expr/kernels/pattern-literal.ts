@@ -30,6 +30,19 @@ const ESCAPED_LITERAL = new Set('\\^$.|?*+()[]{}/-');
  * punctuation is literal).
  */
 export function literalForm(source: string, anchored: boolean): LiteralForm | undefined {
+  // `^LIT`, `LIT$`, `^LIT$` (what Sigma's startswith and endswith compile to): anchors stand for the kinds.
+  const start = source.startsWith('^');
+  const end = source.endsWith('$') && !escapedAt(source, source.length - 1);
+  if (start || end) {
+    const body = source.slice(start ? 1 : 0, end ? -1 : undefined);
+    // A literal only: no `.*` around it (which the form below would take for "anywhere").
+    if (body.startsWith('.*') || (body.endsWith('.*') && !escapedAt(body, body.length - 2))) return undefined;
+    const inner = literalForm(body, false);
+    if (!inner) return undefined;
+    // Under `==` the value must also match as a whole: `^LIT` is then LIT itself.
+    const kind = (start && end) || anchored ? 'equals' : start ? 'prefix' : 'suffix';
+    return { kind, literal: inner.literal, dotted: false };
+  }
   // Tokens: a string for a literal character, null for a metacharacter `.`, `*`, ... (kept as `meta`).
   const lits: (string | null)[] = [];
   const meta: string[] = [];
@@ -57,6 +70,13 @@ export function literalForm(source: string, anchored: boolean): LiteralForm | un
   if (!anchored) return { kind: 'contains', literal, dotted: false };
   const kind = lead && trail ? 'contains' : lead ? 'suffix' : trail ? 'prefix' : 'equals';
   return { kind, literal, dotted: lead || trail };
+}
+
+/** Whether the character at `i` is escaped (an odd run of backslashes before it). */
+function escapedAt(source: string, i: number): boolean {
+  let k = 0;
+  while (i - 1 - k >= 0 && source[i - 1 - k] === '\\') k++;
+  return k % 2 === 1;
 }
 
 const encoder = new TextEncoder();
@@ -121,17 +141,31 @@ export function caseInsensitiveLiteral(
   const lit = encoder.encode(form.literal.toLowerCase());
   if (lit.some((c) => c >= 0x80) || lit.length !== form.literal.length) return undefined;
   const n = lit.length;
-  const folded = (b: Uint8Array, s: number, e: number): boolean => {
+  /**
+   * The verdict on bytes `[s, e)`, or undefined to ask the matcher. Exact,
+   * because a character that folds to an ASCII letter (`K` U+212A, `ſ`) takes
+   * 2 or 3 bytes: a row without bytes above 0x7f in the region the literal
+   * could lie in matches only as bytes with ASCII case folded; and a row of
+   * exactly n bytes holding such a character has fewer than n characters.
+   */
+  const decide = (b: Uint8Array, s: number, e: number): boolean | undefined => {
+    const len = e - s;
+    if (len < n) return false;
+    // `.*` does not cross line terminators: those rows (and any non-ASCII) are the matcher's.
+    if (form.dotted && !plainAscii(b, s, e)) return undefined;
     switch (form.kind) {
       case 'equals':
-        return e - s === n && foldedAt(b, s, lit);
+        if (len === n) return foldedAt(b, s, lit);
+        return hasHigh(b, s, e) ? undefined : false;
       case 'prefix':
-        return foldedAt(b, s, lit);
+        if (foldedAt(b, s, lit)) return true;
+        return hasHigh(b, s, Math.min(e, s + 3 * n)) ? undefined : false;
       case 'suffix':
-        return foldedAt(b, e - n, lit);
+        if (foldedAt(b, e - n, lit)) return true;
+        return hasHigh(b, Math.max(s, e - 3 * n), e) ? undefined : false;
       case 'contains':
         for (let at = s; at + n <= e; at++) if (foldedAt(b, at, lit)) return true;
-        return false;
+        return hasHigh(b, s, e) ? undefined : false;
     }
   };
   return (col, rows, out, within) => {
@@ -142,17 +176,20 @@ export function caseInsensitiveLiteral(
       if (!wanted(within, r) || !validBit(col.nullBitmap, col.nullCount, col.offset + r)) continue;
       const s = o[r];
       const e = o[r + 1];
-      // Case folding never maps a character to fewer UTF-8 bytes than the ASCII letter it matches.
-      let hit: boolean;
-      if (e - s < n) hit = false;
-      else if (plainAscii(b, s, e)) hit = folded(b, s, e);
-      else {
+      let hit = decide(b, s, e);
+      if (hit === undefined) {
         buf ??= Buffer.from(b.buffer, b.byteOffset, b.byteLength);
         hit = test(buf.toString('utf8', s, e));
       }
       if (hit !== negate) out[r >> 3] |= 1 << (r & 7);
     }
   };
+}
+
+/** Whether bytes `[s, e)` hold one above 0x7f (UTF-8 beyond ASCII). */
+function hasHigh(b: Uint8Array, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (b[i] >= 0x80) return true;
+  return false;
 }
 
 /** Rows that may hold a line terminator get the matcher's verdict instead of the byte test's. */

@@ -125,7 +125,9 @@ describe('literal patterns', () => {
     expect(literalForm('GET.*', true)).toEqual({ kind: 'prefix', literal: 'GET', dotted: true });
     expect(literalForm('.*\\.exe', true)).toEqual({ kind: 'suffix', literal: '.exe', dotted: true });
     expect(literalForm('a\\.b', true)).toEqual({ kind: 'equals', literal: 'a.b', dotted: false });
-    for (const s of ['.*', 'a.b', 'a*', 'a|b', '\\d+', 'a\\.*', '^a', '[ab]'])
+    // Under `==`, `^a` is the whole value `a`.
+    expect(literalForm('^a', true)).toEqual({ kind: 'equals', literal: 'a', dotted: false });
+    for (const s of ['.*', 'a.b', 'a*', 'a|b', '\\d+', 'a\\.*', '^.*a', '[ab]'])
       expect(literalForm(s, true)).toBeUndefined();
   });
 
