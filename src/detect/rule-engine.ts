@@ -128,6 +128,8 @@ export class RuleEngine {
     if (!rules || batch.numRows === 0) return [];
     const alerts: Alert[] = [];
     let facts: EventFacts | undefined;
+    // Rules share their column tests over this batch (many test `proto == /tcp/i` or the same ports).
+    const shared = new Map<string, Uint8Array>();
     for (const a of rules) {
       if (opts.only && !opts.only.has(a.rule.id)) continue;
       let p = a.programs.get(batch.schema);
@@ -136,7 +138,10 @@ export class RuleEngine {
         a.programs.set(batch.schema, p);
       }
       if (p.kind === 'const' && !p.value) continue;
-      const rows = p.kind === 'const' ? ALL(batch.numRows) : setIndices(evaluate(p, batch), batch.numRows);
+      const rows =
+        p.kind === 'const'
+          ? ALL(batch.numRows)
+          : setIndices(evaluate(p, batch, undefined, shared), batch.numRows);
       if (rows.length === 0) continue;
       facts ??= eventFacts(batch);
       opts.sink?.(a.rule, batch, rows, facts, ref);

@@ -825,6 +825,10 @@ function columnAt(batch: A.RecordBatch, indices: readonly number[]): A.Data {
   return col;
 }
 
+/** A bitmap the caller may change: a copy when it may be a shared result. */
+const owned = (bits: Uint8Array, shared: Map<string, Uint8Array> | undefined) =>
+  shared ? bits.slice() : bits;
+
 /** The terms of a conjunction in the order it runs them: per-value (string) tests last, each within the rows left. */
 const termOrder = new WeakMap<object, Program[]>();
 function conjunctionTerms(p: { children: Program[] }): Program[] {
@@ -840,16 +844,29 @@ function conjunctionTerms(p: { children: Program[] }): Program[] {
 /**
  * Runs a program over a batch: the selection bitmap of matching rows.
  * `within`: only these rows matter to the caller (bits outside it are
- * undefined: the caller masks them).
+ * undefined: the caller masks them). `shared`: results of column tests by
+ * their text, for programs evaluated over the same batch one after the other
+ * (a hundred rules testing `proto == /tcp/i` test it once); the caller must
+ * not change the bitmaps it gets.
  */
-export function evaluate(p: Program, batch: A.RecordBatch, within?: Uint8Array): Uint8Array {
+export function evaluate(
+  p: Program,
+  batch: A.RecordBatch,
+  within?: Uint8Array,
+  shared?: Map<string, Uint8Array>,
+): Uint8Array {
   const rows = batch.numRows;
   switch (p.kind) {
     case 'const':
       return p.value ? allSet(rows) : new Uint8Array((rows + 7) >> 3);
     case 'column': {
+      // A per-value kernel's result depends on `within`: only the others are shared.
+      const key = shared && !p.perValue ? `${p.indices.join('.')}\u0000${p.text}` : undefined;
+      const known = key === undefined ? undefined : shared!.get(key);
+      if (known) return known;
       const out = new Uint8Array((rows + 7) >> 3);
       p.kernel(columnAt(batch, p.indices), rows, out, within);
+      if (key !== undefined) shared!.set(key, out);
       return out;
     }
     case 'fields': {
@@ -862,23 +879,23 @@ export function evaluate(p: Program, batch: A.RecordBatch, within?: Uint8Array):
       return evaluate(c(t !== undefined && p.kernel(BigInt(t))), batch);
     }
     case 'not': {
-      const out = evaluate(p.child, batch, within);
+      const out = owned(evaluate(p.child, batch, within, shared), shared);
       invert(out, rows);
       return out;
     }
     case 'and': {
       const [first, ...rest] = conjunctionTerms(p);
-      const out = evaluate(first, batch, within);
+      const out = owned(evaluate(first, batch, within, shared), shared);
       if (within) andInto(out, within);
       for (const term of rest) {
         if (out.every((b) => b === 0)) break;
-        andInto(out, evaluate(term, batch, out));
+        andInto(out, evaluate(term, batch, out, shared));
       }
       return out;
     }
     case 'or': {
-      const out = evaluate(p.children[0], batch, within);
-      for (let i = 1; i < p.children.length; i++) orInto(out, evaluate(p.children[i], batch, within));
+      const out = owned(evaluate(p.children[0], batch, within, shared), shared);
+      for (let i = 1; i < p.children.length; i++) orInto(out, evaluate(p.children[i], batch, within, shared));
       return out;
     }
   }
