@@ -41,9 +41,9 @@ describe('shared column tests', () => {
       const shared = new Map<string, Uint8Array>();
       // Twice through: the second round finds every column test shared.
       for (let round = 0; round < 2; round++)
-        programs.forEach((p, i) =>
-          expect([...setIndices(evaluate(p, b, undefined, shared), b.numRows)]).toEqual(alone[i]),
-        );
+        programs.forEach((p, i) => {
+          expect([...setIndices(evaluate(p, b, undefined, shared), b.numRows)]).toEqual(alone[i]);
+        });
       expect(shared.size).toBeGreaterThan(0);
       total += alone.reduce((n, r) => n + r.length, 0);
     }
