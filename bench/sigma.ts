@@ -16,8 +16,7 @@ import { sqlString } from './context.js';
 import type { DatasetMeta } from './generate.js';
 import type { ProcessRun } from './measure.js';
 import { prng } from './node-client.js';
-import { type Row, row } from './report.js';
-import { cpuShare, log, perCore, perSecond, rssRow, vast, type Workload } from './workload-kit.js';
+import { cpuShare, importShareRows, log, vast, type Workload } from './workload-kit.js';
 
 /** How many rules, and the issue's bound on the import with them as a share of the plain import's rate. */
 const RULES = 100;
@@ -202,32 +201,13 @@ export const sigmaIngest: Workload = {
     });
     const duckAlerts = Number(duck.result.steps[0].rows[0]?.[0]);
     const n = meta.events;
-    const plainLabel = `plain vast import (no rules), ${ctx.vastThreadsLabel()}`;
-    const share = (r: Row) => {
-      r.target = `≥ ${SIGMA_INGEST_SHARE * 100}% of the plain import`;
-      r.met = (r.ratio ?? 0) >= SIGMA_INGEST_SHARE;
-      return r;
-    };
-    const base = { unit: 'events/s', better: 'higher', baseline: plainLabel } as const;
-    const rows: Row[] = [
-      share(
-        row({
-          ...base,
-          metric: `events/s per core (events ÷ CPU seconds), with ${RULES} rules, ${ctx.vastThreadsLabel()}`,
-          vast: perCore(n, v.run),
-          baselineValue: perCore(n, plain.run),
-        }),
-      ),
-      share(
-        row({
-          ...base,
-          metric: `events/s (wall), with ${RULES} rules, ${ctx.vastThreadsLabel()}`,
-          vast: perSecond(n, v.run),
-          baselineValue: perSecond(n, plain.run),
-        }),
-      ),
-      rssRow(`peak RSS of the import with ${RULES} rules`, v.run, plainLabel, plain.run),
-    ];
+    const rows = importShareRows(
+      ctx,
+      n,
+      { loaded: v.run, plain: plain.run },
+      { with: `with ${RULES} rules`, without: 'no rules' },
+      SIGMA_INGEST_SHARE,
+    );
     const seconds = (r: ProcessRun | undefined) => (r ? `${(r.wallMs / 1000).toFixed(2)} s` : '?');
     const notes = [
       `${n.toLocaleString('en-US')} events; import with the rules ${seconds(v.run)} wall (CPU/wall ${cpuShare(v.run)}), ` +

@@ -50,3 +50,46 @@ export function rssRow(metric: string, vast: ProcessRun, baseline: string, basel
 export async function vast(ctx: BenchContext, args: string[], what: string): Promise<ProcessRun> {
   return check(await runMeasured(process.execPath, [VAST_BIN, ...ctx.vastThreadArgs(), ...args]), what);
 }
+
+/**
+ * The rows of an import with content loaded (`content.with`: "with the sets",
+ * `content.without`: "no sets") against
+ * the plain import of the same file in the same run: events/s per core and
+ * wall, each held to `share` of the plain import's, and the peak RSS.
+ */
+export function importShareRows(
+  ctx: BenchContext,
+  events: number,
+  runs: { loaded: ProcessRun; plain: ProcessRun },
+  content: { with: string; without: string },
+  share: number,
+): Row[] {
+  const threads = ctx.vastThreadsLabel();
+  const what = content.with;
+  const plainLabel = `plain vast import (${content.without}), ${threads}`;
+  const held = (r: Row) => {
+    r.target = `≥ ${share * 100}% of the plain import`;
+    r.met = (r.ratio ?? 0) >= share;
+    return r;
+  };
+  const base = { unit: 'events/s', better: 'higher', baseline: plainLabel } as const;
+  return [
+    held(
+      row({
+        ...base,
+        metric: `events/s per core (events ÷ CPU seconds), ${what}, ${threads}`,
+        vast: perCore(events, runs.loaded),
+        baselineValue: perCore(events, runs.plain),
+      }),
+    ),
+    held(
+      row({
+        ...base,
+        metric: `events/s (wall), ${what}, ${threads}`,
+        vast: perSecond(events, runs.loaded),
+        baselineValue: perSecond(events, runs.plain),
+      }),
+    ),
+    rssRow(`peak RSS of the import ${what}`, runs.loaded, plainLabel, runs.plain),
+  ];
+}

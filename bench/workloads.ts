@@ -21,7 +21,17 @@ import { huntSql, INTEL_SIZES, intelFiles } from './intel.js';
 import { check, median, type ProcessRun, runMeasured, toolVersion } from './measure.js';
 import { type Row, row } from './report.js';
 import { sigmaIngest } from './sigma.js';
-import { cpuShare, log, mib, perCore, perSecond, rssRow, vast, type Workload } from './workload-kit.js';
+import {
+  cpuShare,
+  importShareRows,
+  log,
+  mib,
+  perCore,
+  perSecond,
+  rssRow,
+  vast,
+  type Workload,
+} from './workload-kit.js';
 
 export type { Workload } from './workload-kit.js';
 
@@ -566,33 +576,13 @@ const intelIngest: Workload = {
     const memory = { ips: await setMemory(ctx, v.db, 'ips'), domains: await setMemory(ctx, v.db, 'domains') };
     const d = await ctx.duckIngest('zeek', 1);
     const duck = await duckHunt(ctx, d.parquet, files.ips);
-    const vastThreads = ctx.vastThreadsLabel();
-    const plainLabel = `plain vast import (no sets), ${vastThreads}`;
-    const share = (r: Row) => {
-      r.target = `≥ ${INTEL_INGEST_SHARE * 100}% of the plain import`;
-      r.met = (r.ratio ?? 0) >= INTEL_INGEST_SHARE;
-      return r;
-    };
-    const base = { unit: 'events/s', better: 'higher', baseline: plainLabel } as const;
-    const rows: Row[] = [
-      share(
-        row({
-          ...base,
-          metric: `events/s per core (events ÷ CPU seconds), with the sets, ${vastThreads}`,
-          vast: perCore(n, v.run),
-          baselineValue: perCore(n, plain.run),
-        }),
-      ),
-      share(
-        row({
-          ...base,
-          metric: `events/s (wall), with the sets, ${vastThreads}`,
-          vast: perSecond(n, v.run),
-          baselineValue: perSecond(n, plain.run),
-        }),
-      ),
-      rssRow('peak RSS of the import with the sets', v.run, plainLabel, plain.run),
-    ];
+    const rows = importShareRows(
+      ctx,
+      n,
+      { loaded: v.run, plain: plain.run },
+      { with: 'with the sets', without: 'no sets' },
+      INTEL_INGEST_SHARE,
+    );
     const seconds = (r: ProcessRun) => `${(r.wallMs / 1000).toFixed(2)} s`;
     const notes = [
       `${n.toLocaleString('en-US')} events; import with the sets ${seconds(v.run)} wall, ` +

@@ -12,6 +12,7 @@ import type * as A from 'apache-arrow';
 import { BatchBuilder } from '../types/batch-builder.js';
 import { formatTime } from '../types/time.js';
 import { basic, list, type RecordField, record, type Schema, unflatten } from '../types/type.js';
+import { EVENT_REF_FIELDS } from './event-facts.js';
 
 const ALERT_SCHEMA = 'vast.alert';
 
@@ -33,12 +34,8 @@ const FIELDS: readonly RecordField[] = [
   { name: 'tags', type: list(basic('string')) },
   // live (raised on ingest) or retro (found by a hunt over stored events).
   { name: 'mode', type: basic('string') },
-  { name: 'schema', type: basic('string') },
-  { name: 'uid', type: basic('string') },
-  { name: 'community_id', type: basic('string') },
-  { name: 'flow_id', type: basic('uint64') },
-  // The stored event: `PARTITION:ROW`; a correlation's first event.
-  { name: 'ref', type: basic('string') },
+  // The event (`ref`: a correlation's first event).
+  ...EVENT_REF_FIELDS,
   { name: 'count', type: basic('uint64') },
   // Alerts of the same rule and key suppressed (counted, not raised) since the last one raised.
   { name: 'suppressed', type: basic('uint64') },

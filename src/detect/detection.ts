@@ -438,11 +438,11 @@ export class Detection {
     cut: Cut,
   ): RulesUpdate {
     checkActions(opts.actions);
-    const known = [...this.rules.list(), ...docs.map(({ doc, source }) => ({ id: doc.id, doc, source }))];
+    const known = [...this.rules.list(), ...docs.map(({ doc }) => ({ id: doc.id, doc }))];
     for (const { doc } of docs)
       if (doc.kind === 'correlation')
         for (const ref of doc.rules)
-          if (!findRule(known as Rule[], ref))
+          if (!findRule(known, ref))
             throw new UsageError(
               `correlation ${doc.id} uses rule '${ref}', which is neither given nor loaded`,
             );

@@ -9,7 +9,15 @@ import { matchesFieldName } from '../expr/resolve.js';
 import { vastSchema } from '../types/arrow.js';
 import { dictionaryEntries, isDictionaryData } from '../types/dictionary-strings.js';
 import { printValue } from '../types/print-value.js';
-import { indexPath, type Leaf, leaves, type Schema, type VastType } from '../types/type.js';
+import {
+  basic,
+  indexPath,
+  type Leaf,
+  leaves,
+  type RecordField,
+  type Schema,
+  type VastType,
+} from '../types/type.js';
 import { bigintAt, isValid, stringAt } from '../types/values.js';
 
 /** The column at an index path of a batch. */
@@ -20,7 +28,7 @@ export function columnAt(batch: A.RecordBatch, path: readonly number[]): A.Data 
 }
 
 /** A top-level field of the event by name and kind, as an index path (for identifiers). */
-export function identifier(schema: Schema, name: string, kind: 'string' | 'uint64'): number[] | undefined {
+function identifier(schema: Schema, name: string, kind: 'string' | 'uint64'): number[] | undefined {
   const f = schema.type.fields.find((x) => x.name === name);
   return f && f.type.kind === kind ? indexPath(schema.type, [name]) : undefined;
 }
@@ -36,9 +44,30 @@ export function stringOf(d: A.Data, i: number): string {
 export const valueText = (d: A.Data, t: VastType, i: number) =>
   t.kind === 'string' ? stringOf(d, i) : printValue(d, t, i, 'ascii');
 
+/**
+ * The identifying fields of the event a sighting or an alert is about, in
+ * the order both schemas list them: its schema, Zeek's `uid`, the
+ * `community_id`, Suricata's `flow_id`, and `ref`, where it is stored
+ * (`PARTITION:ROW`).
+ */
+export const EVENT_REF_FIELDS: readonly RecordField[] = [
+  { name: 'schema', type: basic('string') },
+  { name: 'uid', type: basic('string') },
+  { name: 'community_id', type: basic('string') },
+  { name: 'flow_id', type: basic('uint64') },
+  { name: 'ref', type: basic('string') },
+];
+
 /** Reads one event's facts by row; made once per batch. */
 export interface EventFacts {
   readonly schema: Schema;
+  /** The columns of the event's time and identifiers, where its schema has them. */
+  readonly columns: {
+    readonly time?: A.Data;
+    readonly uid?: A.Data;
+    readonly communityId?: A.Data;
+    readonly flowId?: A.Data;
+  };
   time(row: number): bigint | null;
   uid(row: number): string | null;
   communityId(row: number): string | null;
@@ -77,6 +106,7 @@ export function eventFacts(batch: A.RecordBatch): EventFacts {
   const str = (d: A.Data | undefined, row: number) => (d && isValid(d, row) ? stringOf(d, row) : null);
   return {
     schema,
+    columns: { time: timeCol, uid, communityId, flowId },
     leaf,
     timeColumn: () => timeCol,
     time: (row) => (timeCol && isValid(timeCol, row) ? bigintAt(timeCol, row) : null),

@@ -222,8 +222,11 @@ function optionsJson(o: RuleOptions): Record<string, unknown> {
 }
 
 /** A rule by id or, for a correlation's reference, by name. */
-export function findRule(rules: Iterable<Rule>, ref: string): Rule | undefined {
-  let byName: Rule | undefined;
+export function findRule<R extends { id: string; doc?: SigmaDocument }>(
+  rules: Iterable<R>,
+  ref: string,
+): R | undefined {
+  let byName: R | undefined;
   for (const r of rules) {
     if (r.id === ref) return r;
     if (r.doc?.name === ref) byName = r;

@@ -14,9 +14,9 @@ import { BatchBuilder } from '../types/batch-builder.js';
 import type { Int64Builder } from '../types/builder/int64.js';
 import type { ColumnBuilder } from '../types/builder.js';
 import { formatTime } from '../types/time.js';
-import { basic, indexPath, type RecordField, record, type Schema, type VastType } from '../types/type.js';
+import { basic, type RecordField, record, type Schema, type VastType } from '../types/type.js';
 import { bigintAt, isValid, listRange, type Value, valueAt } from '../types/values.js';
-import { columnAt, identifier, stringOf, valueText } from './event-facts.js';
+import { EVENT_REF_FIELDS, eventFacts, stringOf, valueText } from './event-facts.js';
 import { type Indicator, indicatorMatchesValue } from './indicator.js';
 import type { IntelSet } from './intel-sets.js';
 import type { Hit, IntelMatcher } from './matcher.js';
@@ -41,12 +41,7 @@ const BASE_FIELDS: readonly RecordField[] = [
   { name: 'value', type: basic('string') },
   // live (matched on ingest) or retro (found by a hunt over stored events).
   { name: 'mode', type: basic('string') },
-  { name: 'schema', type: basic('string') },
-  { name: 'uid', type: basic('string') },
-  { name: 'community_id', type: basic('string') },
-  { name: 'flow_id', type: basic('uint64') },
-  // The stored event: `PARTITION:ROW` (its partition's id and its row there).
-  { name: 'ref', type: basic('string') },
+  ...EVENT_REF_FIELDS,
 ];
 
 const schemas = new WeakMap<IntelSet, { schema: Schema; keys: string[] }>();
@@ -126,16 +121,9 @@ export class SightingBuilder {
 
   add(batch: A.RecordBatch, hits: readonly Hit[], matcher: IntelMatcher, ref: RowRef): void {
     if (hits.length === 0) return;
-    const schema = vastSchema(batch.schema);
-    const timePath = schema.timestamp ? indexPath(schema.type, schema.timestamp) : undefined;
-    const timeCol = timePath && columnAt(batch, timePath);
-    const column = (name: string, kind: 'string' | 'uint64') => {
-      const path = identifier(schema, name, kind);
-      return path && columnAt(batch, path);
-    };
-    const uid = column('uid', 'string');
-    const communityId = column('community_id', 'string');
-    const flowId = column('flow_id', 'uint64');
+    const facts = eventFacts(batch);
+    const { schema } = facts;
+    const { time: timeCol, uid, communityId, flowId } = facts.columns;
     const timeWords = words(timeCol);
     const flowWords = words(flowId);
     // Hits come column by column; a row's hits of one column are together.
