@@ -9,11 +9,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_DATA } from '../helpers/datasets.js';
-import { tempDb, vast } from './cli.js';
+import { tempDb, vast, vastProcess } from './cli.js';
 import { type RunningNode, startNode } from './node-helpers.js';
 
 const CONN = join(TEST_DATA, 'zeek', 'conn.log');
@@ -76,6 +77,9 @@ interface AlertRow {
   ref: string | null;
   /** The key fields, flattened as the JSON writer prints records (`fields.id.orig_h`). */
   [field: `fields.${string}`]: string | null;
+  /** An action's JSON (`kind: "alert"`) has them as an object. */
+  fields?: Record<string, unknown>;
+  kind?: string;
   count: number;
   suppressed: number;
   window_start: string | null;
@@ -362,6 +366,67 @@ describe('rules on a node', () => {
     expect(JSON.parse(list.stdout)).toMatchObject([
       { id: '6b1c7d4e-0000-4000-8000-000000000001', revision: 1 },
     ]);
+  });
+
+  it("alerts go to the rule's webhook and to vast alerts --follow as they are raised", async () => {
+    const received: AlertRow[] = [];
+    const server = createServer((req: IncomingMessage, res) => {
+      let body = '';
+      req.on('data', (d) => {
+        body += d;
+      });
+      req.on('end', () => {
+        received.push(JSON.parse(body) as AlertRow);
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const follow = vastProcess(
+      ['alerts', '--follow', '--rule', '6b1c7d4e-0000-4000-8000-000000000002'],
+      node.env(),
+    );
+    let followed = '';
+    follow.stdout!.on('data', (d: Buffer) => {
+      followed += d.toString();
+    });
+    try {
+      const rules = writeRules(t.dir);
+      const add = vast(
+        ['rule', 'add', join(rules, 'web', 'espn.yaml'), '--action', `webhook=http://127.0.0.1:${port}/hook`],
+        { env: node.env() },
+      );
+      expect(add.stderr).toBe('');
+      expect(add.status).toBe(0);
+      const want = ORACLE.espn().length;
+      // The retro hunt over the http.log imported above, then the same log again, live.
+      const deadline = Date.now() + 20_000;
+      while (received.length < want && Date.now() < deadline) await sleep(50);
+      expect(vast(['import', 'zeek', '-r', HTTP], { env: node.env() }).status).toBe(0);
+      while (received.length < 2 * want && Date.now() < deadline) await sleep(50);
+      expect(received.map((a) => a.mode).sort()).toEqual([
+        ...Array(want).fill('live'),
+        ...Array(want).fill('retro'),
+      ]);
+      expect(received[0]).toMatchObject({
+        kind: 'alert',
+        rule: '6b1c7d4e-0000-4000-8000-000000000002',
+        level: 'low',
+      });
+      expect(received[0].fields).toMatchObject({ host: expect.stringMatching(/espn\.go\.com$/) });
+      // --follow prints the stored alerts, then the new ones.
+      const followedLive = () =>
+        followed
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as AlertRow)
+          .filter((l) => l.mode === 'live');
+      while (followedLive().length < want && Date.now() < deadline) await sleep(50);
+      expect(followedLive().length).toBe(want);
+    } finally {
+      follow.kill('SIGINT');
+      server.close();
+    }
   });
 
   it('bad requests are clear errors; the node stays up', async () => {
