@@ -28,6 +28,7 @@ const WORKLOADS = [
   'cold-count',
   'rss',
   'intel-ingest',
+  'sigma-ingest',
   'intel-hunt',
 ];
 /** Workloads whose result is compared with DuckDB's (hits or groups must agree). */
@@ -42,6 +43,8 @@ const QUERIES = [
   // Sightings counted by vast against the same matches as a DuckDB join.
   'intel-ingest',
   'intel-hunt',
+  // Alerts of 100 Sigma rules against the rules written as SQL.
+  'sigma-ingest',
 ];
 
 const canRun = HAVE_DATASETS || existsSync(join(ROOT, 'test', 'data', 'zeek', 'conn.log'));

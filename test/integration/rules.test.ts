@@ -130,21 +130,16 @@ function writeRules(dir: string): string {
   return rules;
 }
 
-/** conn.log and http.log into `db`, in partitions of 1,000 events (batches of 500: a partition is cut after a batch). */
-function importLogs(db: string) {
+/**
+ * conn.log and http.log into `db`; with `partitions`, conn.log in partitions of
+ * 1,000 events (batches of 500: a partition is cut after a batch), so that
+ * correlation windows cross partition boundaries.
+ */
+function importLogs(db: string, partitions = false) {
+  const small = partitions ? ['--max-partition-size', '1000'] : [];
+  const batches = partitions ? ['--batch-size', '500'] : [];
   for (const f of [CONN, HTTP]) {
-    const r = vast([
-      '-d',
-      db,
-      '--max-partition-size',
-      '1000',
-      'import',
-      'zeek',
-      '--batch-size',
-      '500',
-      '-r',
-      f,
-    ]);
+    const r = vast(['-d', db, ...small, 'import', 'zeek', ...batches, '-r', f]);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
   }
@@ -182,7 +177,7 @@ describe('rules: live and retro alerts equal awk', () => {
   it('retro: the imports, then the rules (a directory, recursively; the hunt runs before rule add returns)', () => {
     const t = tempDb();
     try {
-      importLogs(t.db);
+      importLogs(t.db, true);
       const out = addRules(t.db, [writeRules(t.dir)]);
       expect(out).toMatch(/^4 rules new or changed/);
       expect(out).toContain(
@@ -220,7 +215,7 @@ describe('rules: live and retro alerts equal awk', () => {
     const t = tempDb();
     try {
       expect(addRules(t.db, [writeRules(t.dir)])).not.toContain('retro hunt');
-      importLogs(t.db);
+      importLogs(t.db, true);
       const live = alerts(t.db);
       expect(new Set(live.map((a) => a.mode))).toEqual(new Set(['live']));
       expect(live.map(identity).sort()).toEqual(retro.map(identity).sort());
