@@ -101,28 +101,15 @@ export class RuleEngine {
     this.size = n;
   }
 
-  /** Whether a rule runs on events of `schema`. */
-  covers(schema: string): boolean {
-    return this.bySchema.has(schema);
-  }
-
-  /** The program of a rule for a partition's layout (retro planning). */
-  programFor(rule: Rule, entry: PartitionEntry): Program | undefined {
-    for (const a of this.bySchema.get(entry.schema) ?? [])
-      if (a.rule === rule) return a.query.program(entrySchema(entry));
-    return undefined;
-  }
-
   /**
-   * Alerts of the rules on a batch (`only`: just these rule ids; `raise:
-   * false`: none, the matches only go to `sink`); matches go to `sink` (the
-   * correlations) too.
+   * Alerts of the rules on a batch (`raise: false`: none, the matches only
+   * go to `sink`); matches go to `sink` (the correlations) too.
    */
   match(
     batch: A.RecordBatch,
     ref: RowRef,
     mode: AlertMode,
-    opts: { only?: ReadonlySet<string>; sink?: MatchSink; raise?: boolean } = {},
+    opts: { sink?: MatchSink; raise?: boolean } = {},
   ): Alert[] {
     const rules = this.bySchema.get(vastSchema(batch.schema).name);
     if (!rules || batch.numRows === 0) return [];
@@ -131,7 +118,6 @@ export class RuleEngine {
     // Rules share their column tests over this batch (many test `proto == /tcp/i` or the same ports).
     const shared = new Map<string, Uint8Array>();
     for (const a of rules) {
-      if (opts.only && !opts.only.has(a.rule.id)) continue;
       let p = a.programs.get(batch.schema);
       if (!p) {
         p = a.query.program(vastSchema(batch.schema));
