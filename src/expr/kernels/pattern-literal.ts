@@ -148,7 +148,8 @@ export function caseInsensitiveLiteral(
    * could lie in matches only as bytes with ASCII case folded; and a row of
    * exactly n bytes holding such a character has fewer than n characters.
    */
-  const decide = (b: Uint8Array, s: number, e: number): boolean | undefined => {
+  // `ascii`: the whole column is ASCII (known once per column): no row needs a scan for other bytes.
+  const decide = (b: Uint8Array, s: number, e: number, ascii: boolean): boolean | undefined => {
     const len = e - s;
     if (len < n) return false;
     // `.*` does not cross line terminators: those rows (and any non-ASCII) are the matcher's.
@@ -156,27 +157,28 @@ export function caseInsensitiveLiteral(
     switch (form.kind) {
       case 'equals':
         if (len === n) return foldedAt(b, s, lit);
-        return hasHigh(b, s, e) ? undefined : false;
+        return !ascii && hasHigh(b, s, e) ? undefined : false;
       case 'prefix':
         if (foldedAt(b, s, lit)) return true;
-        return hasHigh(b, s, Math.min(e, s + 3 * n)) ? undefined : false;
+        return !ascii && hasHigh(b, s, Math.min(e, s + 3 * n)) ? undefined : false;
       case 'suffix':
         if (foldedAt(b, e - n, lit)) return true;
-        return hasHigh(b, Math.max(s, e - 3 * n), e) ? undefined : false;
+        return !ascii && hasHigh(b, Math.max(s, e - 3 * n), e) ? undefined : false;
       case 'contains':
         for (let at = s; at + n <= e; at++) if (foldedAt(b, at, lit)) return true;
-        return hasHigh(b, s, e) ? undefined : false;
+        return !ascii && hasHigh(b, s, e) ? undefined : false;
     }
   };
   return (col, rows, out, within) => {
     const o = col.valueOffsets as Int32Array;
     const b = col.values as Uint8Array;
+    const ascii = asciiColumn(b, o, rows);
     let buf: Buffer | undefined;
     for (let r = 0; r < rows; r++) {
       if (!wanted(within, r) || !validBit(col.nullBitmap, col.nullCount, col.offset + r)) continue;
       const s = o[r];
       const e = o[r + 1];
-      let hit = decide(b, s, e);
+      let hit = decide(b, s, e, ascii);
       if (hit === undefined) {
         buf ??= Buffer.from(b.buffer, b.byteOffset, b.byteLength);
         hit = test(buf.toString('utf8', s, e));
@@ -184,6 +186,21 @@ export function caseInsensitiveLiteral(
       if (hit !== negate) out[r >> 3] |= 1 << (r & 7);
     }
   };
+}
+
+/**
+ * Whether the values of a Utf8 column (its bytes from the first row's offset
+ * to the end of row `rows`) are all ASCII, remembered per values buffer: the
+ * rules of a batch that test one column ask once.
+ */
+const asciiColumns = new WeakMap<Uint8Array, { from: number; to: number; ascii: boolean }>();
+function asciiColumn(b: Uint8Array, o: Int32Array, rows: number): boolean {
+  const [from, to] = [o[0], o[rows]];
+  const known = asciiColumns.get(b);
+  if (known && known.from === from && known.to === to) return known.ascii;
+  const ascii = !hasHigh(b, from, to);
+  asciiColumns.set(b, { from, to, ascii });
+  return ascii;
 }
 
 /** Whether bytes `[s, e)` hold one above 0x7f (UTF-8 beyond ASCII). */
