@@ -64,6 +64,8 @@ function column(facts: EventFacts, batch: A.RecordBatch, name: string): Correlat
 
 export class Correlations {
   private readonly byRule = new Map<string, Bound[]>();
+  /** Hits decided and not yet taken (`advance`, `advanceTo`, `flush` take them). */
+  private pending: CorrelationHit[] = [];
   readonly correlators: Correlator[] = [];
 
   /**
@@ -133,8 +135,6 @@ export class Correlations {
       for (const h of hits) this.pending.push(h);
     }
   };
-
-  private pending: CorrelationHit[] = [];
 
   /** Decides the windows that ended `latenessNs` before the latest event time (live, after each batch). */
   advance(): CorrelationHit[] {
