@@ -3,16 +3,21 @@
  * how it runs: live on every batch as it is stored, and retro over what was
  * stored before the content arrived ("unified detection").
  *
- * Live and retro never report the same (event, indicator): when a set gets a
- * new revision, the live matcher is swapped at one instant (synchronously, so
- * no batch is between its placement and its match), and the hunt is given
- * exactly what was stored before that instant: the committed partitions, and
- * the rows the partitions still being written held then (`Cut`). It looks
- * only for the indicators new in that revision; older ones were hunted by
- * their own revision's hunt and matched live since.
+ * The content is intel sets (matcher.ts: sightings) and Sigma rules
+ * (rule-engine.ts and correlations.ts: alerts).
  *
- * Hunts persist (`intel/hunts/`): what to look for and where, and which
- * partitions are done, so a hunt interrupted by a restart resumes.
+ * Live and retro never report the same (event, indicator or rule): when a
+ * set gets a new revision or rules are added, the live matcher or rule
+ * engine is swapped at one instant (synchronously, so no batch is between
+ * its placement and its match), and the hunt is given exactly what was
+ * stored before that instant: the committed partitions, and the rows the
+ * partitions still being written held then (`Cut`). It looks only for what
+ * is new in that change (a set revision's new indicators, the rules new or
+ * changed); the rest was hunted by its own change's hunt and matched live since.
+ *
+ * Hunts persist (`intel/hunts/`, for sets and rules alike): what to look for
+ * and where, and which partitions are done, so a hunt interrupted by a
+ * restart resumes.
  */
 
 import { createHash } from 'node:crypto';
@@ -237,7 +242,7 @@ export class Detection {
   }
 
   /**
-   * The content kept in `storeDir/intel/`. A long-running owner (a node) passes
+   * The content kept in `storeDir/intel/` and `storeDir/rules/`. A long-running owner (a node) passes
    * `resumeActions`: actions a previous run left undelivered go out again now.
    * An embedded import passes `windowsAtEnd`: its correlation windows are
    * decided at its end (`tick`), not as the event-time watermark passes them
