@@ -193,8 +193,8 @@ export class Detection {
   private matcher: IntelMatcher;
   private mappings: SigmaMappings | undefined;
   private windowsAtEnd = false;
-  private engine!: RuleEngine;
-  private correlations!: Correlations;
+  /** The live rule engine and correlations, built on first need (a command that lists content compiles no rule). */
+  private running: { engine: RuleEngine; correlations: Correlations } | undefined;
   private readonly huntDir: string;
   private readonly hunts = new Map<string, Hunt>();
   private readonly done = new Map<string, Set<string>>();
@@ -210,13 +210,6 @@ export class Detection {
     this.rules = RuleBook.open(dir, () => this.sigmaMappings);
     this.huntDir = join(dir, 'intel', 'hunts');
     this.matcher = this.compile();
-    this.compileRules();
-    for (const r of this.rules.list())
-      if (r.error)
-        log(
-          'warn',
-          `rule ${r.id} (${r.file ?? 'no file'}) does not compile any more and is not run: ${r.error}`,
-        );
     if (existsSync(this.huntDir))
       for (const f of readdirSync(this.huntDir).sort())
         if (f.endsWith('.json')) {
@@ -276,15 +269,36 @@ export class Detection {
     );
   }
 
-  /** The live rule engine and correlations of the rules now loaded (open windows carry over). */
-  private compileRules(): void {
+  /**
+   * The live rule engine and correlations of the rules now loaded, built anew
+   * after a change (open correlation windows carry over, or come from disk).
+   */
+  private compileRules(): { engine: RuleEngine; correlations: Correlations } {
     const all = this.rules.list();
-    this.correlations = new Correlations(
-      all.filter((r) => r.doc?.kind === 'correlation'),
-      all,
-      this.correlations?.state() ?? loadCorrelationState(this.dir),
-    );
-    this.engine = new RuleEngine(all, this.registry, silentRules(all));
+    if (!this.running)
+      for (const r of all)
+        if (r.error)
+          this.log(
+            'warn',
+            `rule ${r.id} (${r.file ?? 'no file'}) does not compile any more and is not run: ${r.error}`,
+          );
+    this.running = {
+      correlations: new Correlations(
+        all.filter((r) => r.doc?.kind === 'correlation'),
+        all,
+        this.running?.correlations.state() ?? loadCorrelationState(this.dir),
+      ),
+      engine: new RuleEngine(all, this.registry, silentRules(all)),
+    };
+    return this.running;
+  }
+
+  private get engine(): RuleEngine {
+    return (this.running ?? this.compileRules()).engine;
+  }
+
+  private get correlations(): Correlations {
+    return (this.running ?? this.compileRules()).correlations;
   }
 
   /** How Sigma logsources and fields map to the schemas (shipped data and the user's, read once). */
@@ -307,7 +321,7 @@ export class Detection {
 
   /** Whether there is any content to match. */
   get active(): boolean {
-    return this.matcher.size > 0 || this.engine.size > 0;
+    return this.matcher.size > 0 || this.rules.size > 0;
   }
 
   /** Bytes the live kernels hold. */
@@ -696,7 +710,7 @@ export class Detection {
 
   /** Saves the open correlation windows; waits (bounded) for actions to be delivered (what is left stays in the outbox). */
   async close(timeoutMs = 5000): Promise<void> {
-    saveCorrelationState(this.dir, this.correlations.state());
+    if (this.running) saveCorrelationState(this.dir, this.running.correlations.state());
     if (!this.dispatcher) return;
     await this.dispatcher.drain(timeoutMs);
     await this.dispatcher.close();

@@ -90,15 +90,27 @@ function fingerprint(doc: SigmaDocument): string {
   );
 }
 
-/** The document of `id` in a Sigma text, compiled. */
-function compileStored(r: StoredRule, mappings: SigmaMappings): Rule {
-  try {
-    const doc = parseSigma(r.source, { file: r.file, mappings }).find((d) => d.id === r.id);
-    if (!doc) return { ...r, error: `rule ${r.id} is no longer in its source` };
-    return { ...r, doc };
-  } catch (e) {
-    return { ...r, error: (e as Error).message };
-  }
+/**
+ * The stored rules compiled: the document of each rule's id in its Sigma
+ * text, each text parsed once (a file may hold a correlation and its rules).
+ */
+function compileStored(stored: readonly StoredRule[], mappings: SigmaMappings): Rule[] {
+  const texts = new Map<string, SigmaDocument[] | Error>();
+  return stored.map((r) => {
+    const key = `${r.file ?? ''}\u0000${r.source}`;
+    let docs = texts.get(key);
+    if (!docs) {
+      try {
+        docs = parseSigma(r.source, { file: r.file, mappings });
+      } catch (e) {
+        docs = e as Error;
+      }
+      texts.set(key, docs);
+    }
+    if (docs instanceof Error) return { ...r, error: docs.message };
+    const doc = docs.find((d) => d.id === r.id);
+    return doc ? { ...r, doc } : { ...r, error: `rule ${r.id} is no longer in its source` };
+  });
 }
 
 /** A rule id as a file name: ids are UUIDs or names, but nothing guarantees it. */
@@ -126,13 +138,28 @@ export function summarizeRule(r: Rule): RuleSummary {
 }
 
 export class RuleBook {
-  private readonly rules = new Map<string, Rule>();
+  /** The rules as stored, until the first use compiles them (commands that count them need not). */
+  private stored: StoredRule[] = [];
+  private compiled: Map<string, Rule> | undefined;
 
-  private constructor(private readonly dir: string) {}
+  private constructor(
+    private readonly dir: string,
+    private readonly mappings: () => SigmaMappings,
+  ) {}
 
-  /** The rules kept in `storeDir/rules/defs` (none yet is fine), compiled with `mappings` (asked only when there are rules). */
+  /** The compiled rules, compiled on first use. */
+  private get rules(): Map<string, Rule> {
+    if (!this.compiled) {
+      const list = this.stored.length > 0 ? compileStored(this.stored, this.mappings()) : [];
+      this.compiled = new Map(list.map((r) => [r.id, r]));
+      this.stored = [];
+    }
+    return this.compiled;
+  }
+
+  /** The rules kept in `storeDir/rules/defs` (none yet is fine), compiled with `mappings` when first used. */
   static open(storeDir: string, mappings: () => SigmaMappings): RuleBook {
-    const book = new RuleBook(join(storeDir, 'rules', 'defs'));
+    const book = new RuleBook(join(storeDir, 'rules', 'defs'), mappings);
     if (existsSync(book.dir))
       for (const f of readdirSync(book.dir).sort()) {
         if (!f.endsWith('.json')) continue;
@@ -154,7 +181,7 @@ export class RuleBook {
         } catch (e) {
           throw new Error(`${path}: not a rule (${(e as Error).message})`);
         }
-        book.rules.set(stored.id, compileStored(stored, mappings()));
+        book.stored.push(stored);
       }
     return book;
   }
@@ -168,7 +195,7 @@ export class RuleBook {
   }
 
   get size(): number {
-    return this.rules.size;
+    return this.compiled?.size ?? this.stored.length;
   }
 
   /**
