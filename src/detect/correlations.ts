@@ -15,12 +15,10 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type * as A from 'apache-arrow';
 import { ensureDir, writeFileAtomic } from '../store/fs-util.js';
-import { indexPath, type VastType } from '../types/type.js';
 import type { Alert, AlertMode } from './alerts.js';
-import { type CorrelationColumn, type CorrelationHit, Correlator, type CorrelatorJson } from './correlate.js';
-import { columnAt, type EventFacts } from './event-facts.js';
+import { type CorrelationHit, Correlator, type CorrelatorJson } from './correlate.js';
+import type { EventFacts } from './event-facts.js';
 import type { MatchSink } from './rule-engine.js';
 import { contentFileName, findRule, type Rule } from './rules.js';
 import type { RowRef } from './sightings.js';
@@ -52,14 +50,6 @@ export function silentRules(rules: readonly Rule[]): Set<string> {
   }
   for (const id of loud) silent.delete(id);
   return silent;
-}
-
-/** A column the correlation needs, by field name (exact path, else suffix), as the batch holds it. */
-function column(facts: EventFacts, batch: A.RecordBatch, name: string): CorrelationColumn | undefined {
-  const leaf = facts.leaf(name);
-  if (!leaf) return undefined;
-  const path = indexPath(facts.schema.type, leaf.path);
-  return path && { data: columnAt(batch, path), type: leaf.type as VastType };
 }
 
 export class Correlations {
@@ -109,16 +99,10 @@ export class Correlations {
   }
 
   /** Takes a rule's matches (the rule engine's sink); collects the hits of windows closed to make room. */
-  readonly sink: MatchSink = (
-    rule: Rule,
-    batch: A.RecordBatch,
-    rows: Int32Array,
-    facts: EventFacts,
-    ref: RowRef,
-  ) => {
+  readonly sink: MatchSink = (rule: Rule, rows: Int32Array, facts: EventFacts, ref: RowRef) => {
     const bound = this.byRule.get(rule.id);
     if (!bound) return;
-    const time = facts.timeColumn();
+    const time = facts.columns.time;
     if (!time) return; // no event time: no window to count it in (a schema without a timestamp)
     for (const { correlator, as } of bound) {
       const c = correlator.correlation;
@@ -127,9 +111,8 @@ export class Correlations {
         times: time.values as BigInt64Array,
         timeValid: time.nullCount > 0 ? time.nullBitmap : null,
         rows,
-        groupBy: c.groupBy.map((f) => column(facts, batch, f)),
-        value:
-          c.type === 'value_count' && c.condition.field ? column(facts, batch, c.condition.field) : undefined,
+        groupBy: c.groupBy.map((f) => facts.column(f)),
+        value: c.type === 'value_count' && c.condition.field ? facts.column(c.condition.field) : undefined,
         ref,
       });
       for (const h of hits) this.pending.push(h);

@@ -9,15 +9,7 @@ import { matchesFieldName } from '../expr/resolve.js';
 import { vastSchema } from '../types/arrow.js';
 import { dictionaryEntries, isDictionaryData } from '../types/dictionary-strings.js';
 import { printValue } from '../types/print-value.js';
-import {
-  basic,
-  indexPath,
-  type Leaf,
-  leaves,
-  type RecordField,
-  type Schema,
-  type VastType,
-} from '../types/type.js';
+import { basic, indexPath, leaves, type RecordField, type Schema, type VastType } from '../types/type.js';
 import { bigintAt, isValid, stringAt } from '../types/values.js';
 
 /** The column at an index path of a batch. */
@@ -74,10 +66,8 @@ export interface EventFacts {
   flowId(row: number): bigint | null;
   /** The value of the field `name` names (exact path or suffix), as text; null when unset or absent. */
   field(name: string, row: number): string | null;
-  /** The leaf `name` names: its exact path, else the first whose path ends with it. */
-  leaf(name: string): Leaf | undefined;
-  /** The column of the event's time, if its schema has one. */
-  timeColumn(): A.Data | undefined;
+  /** The column of the field `name` names (its exact path, else the first whose path ends with it) and its type. */
+  column(name: string): { data: A.Data; type: VastType } | undefined;
 }
 
 export function eventFacts(batch: A.RecordBatch): EventFacts {
@@ -92,12 +82,10 @@ export function eventFacts(batch: A.RecordBatch): EventFacts {
   const communityId = column('community_id', 'string');
   const flowId = column('flow_id', 'uint64');
   const all = leaves(schema.type);
-  const leaf = (name: string) =>
-    all.find((l) => l.path === name) ?? all.find((l) => matchesFieldName(l.path, name));
   const fields = new Map<string, { data: A.Data; type: VastType } | undefined>();
   const fieldColumn = (name: string) => {
     if (!fields.has(name)) {
-      const found = leaf(name);
+      const found = all.find((l) => l.path === name) ?? all.find((l) => matchesFieldName(l.path, name));
       const path = found && indexPath(schema.type, found.path);
       fields.set(name, found && path ? { data: columnAt(batch, path), type: found.type } : undefined);
     }
@@ -107,8 +95,7 @@ export function eventFacts(batch: A.RecordBatch): EventFacts {
   return {
     schema,
     columns: { time: timeCol, uid, communityId, flowId },
-    leaf,
-    timeColumn: () => timeCol,
+    column: fieldColumn,
     time: (row) => (timeCol && isValid(timeCol, row) ? bigintAt(timeCol, row) : null),
     uid: (row) => str(uid, row),
     communityId: (row) => str(communityId, row),

@@ -35,13 +35,7 @@ interface Active {
 }
 
 /** What a rule's match gives the correlations that use it, per matching row. */
-export type MatchSink = (
-  rule: Rule,
-  batch: A.RecordBatch,
-  rows: Int32Array,
-  facts: EventFacts,
-  ref: RowRef,
-) => void;
+export type MatchSink = (rule: Rule, rows: Int32Array, facts: EventFacts, ref: RowRef) => void;
 
 /** The most suppression keys remembered; the least recently used go first. */
 const MAX_SUPPRESSION_KEYS = 100_000;
@@ -130,7 +124,7 @@ export class RuleEngine {
           : setIndices(evaluate(p, batch, undefined, shared), batch.numRows);
       if (rows.length === 0) continue;
       facts ??= eventFacts(batch);
-      opts.sink?.(a.rule, batch, rows, facts, ref);
+      opts.sink?.(a.rule, rows, facts, ref);
       if (a.alerts && opts.raise !== false) this.raise(a, rows, facts, ref, mode, alerts);
     }
     return alerts;
